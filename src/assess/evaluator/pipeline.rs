@@ -1,0 +1,595 @@
+//! The §5 pipeline of [`Evaluator`]: Gram gather, factorisation, fit metrics, covariance
+//! choice and the seven filters, stopping at the first failure (unless a full report is asked
+//! for).
+//!
+//! Lazy statistics: on the search path ([`Evaluator::assess`], [`Evaluator::assess_into`],
+//! [`Evaluator::assess_with_extra`]) a statistic that no decision needs is computed only if the
+//! spec passes, because the journal keeps the full outcome of passed specs only (status, failed
+//! test and R² otherwise). Concretely, before the outcome is known:
+//! - coefficient p-values are not computed: filter 2 compares `|t|` with a cached critical value
+//!   ([`PCut`]), which takes exactly the decision `p < coef_alpha` (the exact p-value is
+//!   evaluated only within ~1e-9 relative of the critical value);
+//! - Breusch–Godfrey is computed only when Durbin–Watson is outside its range (otherwise it
+//!   cannot change the covariance choice), and its p-value is replaced by a cached χ²(1) cut;
+//! - the out-of-sample metrics are not computed.
+//!
+//! A passed spec then gets every p-value, BG and the out-of-sample metrics, with the same
+//! kernels, so its outcome is bit-identical to computing everything up front.
+//! [`Evaluator::assess_report`] computes everything, in order, as before.
+
+use super::{first_bad, ColRef, ColumnUnitRoot, Evaluator, ExtraColumn, Scratch};
+use crate::assess::{FilterTest, GroupF, Outcome, Status};
+use crate::stats::covariance::{self, hac_maxlags, CovType};
+use crate::stats::diagnostics::{
+    bg1_from_fit, bg1_stat_with_lag_sum, bp_from_fit, cramer_von_mises_into, jarque_bera,
+    vif_from_work, wald_f_into, white_centered,
+};
+use crate::stats::dist::{self, PCut};
+use crate::stats::linalg::{center_into, dot};
+use crate::stats::ols::{t_pvalues, t_stats, Columns};
+use crate::stats::unitroot::{adf_with, pp_with, stationarity_with};
+
+/// The spec's centered columns, without copying frozen data.
+struct SpecCols<'a> {
+    ev: &'a Evaluator,
+    refs: &'a [ColRef],
+    ext: &'a [f64],
+}
+
+impl Columns for SpecCols<'_> {
+    fn ncols(&self) -> usize {
+        self.refs.len()
+    }
+    #[inline]
+    fn col(&self, j: usize) -> &[f64] {
+        let n = self.ev.n;
+        match self.refs[j] {
+            ColRef::Frozen(id) => &self.ev.xc[id * n..(id + 1) * n],
+            ColRef::Extra(e) => &self.ext[e * n..(e + 1) * n],
+        }
+    }
+}
+
+/// Sums over the residuals that the pipeline needs, from one pass.
+struct ResidSums {
+    /// `Σe²` (sequential, as `for e in resid { ssr += e * e }`).
+    ssr: f64,
+    /// `Σ|e|` (sequential).
+    sae: f64,
+    /// `max |e|`.
+    maxe: f64,
+    /// Durbin–Watson numerator `Σ(e_t − e_{t−1})²` (sequential from −0, as
+    /// [`crate::stats::diagnostics::durbin_watson`]).
+    dw_num: f64,
+    /// `Σ_{t<n−1} e_t` (sequential from −0), the lagged-residual sum Breusch–Godfrey needs.
+    lag_sum: f64,
+}
+
+/// `e = yc − Σ_j b_j xc_j` into `resid`, plus [`ResidSums`]. Residuals are built sixteen rows
+/// at a time in registers, subtracting the columns in order (bit-identical to one axpy pass
+/// per column); the sequential sums run in the same loop, so their latency chains overlap
+/// the arithmetic instead of costing a pass each.
+fn residuals_into<C: Columns + ?Sized>(
+    yc: &[f64],
+    beta: &[f64],
+    cols: &C,
+    resid: &mut [f64],
+) -> ResidSums {
+    const B: usize = 16;
+    let n = resid.len();
+    let mut r = ResidSums {
+        ssr: 0.0,
+        sae: 0.0,
+        maxe: 0.0,
+        dw_num: -0.0,
+        lag_sum: -0.0,
+    };
+    let mut prev = 0.0;
+    let mut row = 0;
+    while row < n {
+        let len = B.min(n - row);
+        let mut acc = [0.0f64; B];
+        acc[..len].copy_from_slice(&yc[row..row + len]);
+        if len == B {
+            for (j, b) in beta.iter().enumerate() {
+                let x: &[f64; B] = cols.col(j)[row..row + B].try_into().expect("block");
+                for l in 0..B {
+                    acc[l] -= b * x[l];
+                }
+            }
+        } else {
+            for (j, b) in beta.iter().enumerate() {
+                for (a, x) in acc[..len].iter_mut().zip(&cols.col(j)[row..row + len]) {
+                    *a -= b * x;
+                }
+            }
+        }
+        resid[row..row + len].copy_from_slice(&acc[..len]);
+        for (l, &e) in acc[..len].iter().enumerate() {
+            let t = row + l;
+            r.ssr += e * e;
+            r.sae += e.abs();
+            r.maxe = r.maxe.max(e.abs());
+            if t > 0 {
+                r.dw_num += (e - prev) * (e - prev);
+            }
+            if t + 1 < n {
+                r.lag_sum += e;
+            }
+            prev = e;
+        }
+        row += len;
+    }
+    r
+}
+
+fn grow(v: &mut Vec<f64>, len: usize) {
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+}
+
+fn opt(x: f64) -> Option<f64> {
+    Some(x)
+}
+
+impl Evaluator {
+    /// Cached filter-2 cut for `df` residual degrees of freedom.
+    fn t_cut(&self, df: usize) -> &PCut {
+        self.t_cuts[df].get_or_init(|| PCut::student_t(df as f64, self.thresholds.coef_alpha))
+    }
+
+    /// Cached Breusch–Godfrey(1) cut.
+    fn bg_cut(&self) -> &PCut {
+        self.bg_cut
+            .get_or_init(|| PCut::chi2(1.0, self.thresholds.bg_alpha))
+    }
+
+    /// Validates inputs and prepares the column references; `Err` carries the message.
+    fn prepare(
+        &self,
+        spec: &[u32],
+        extra: &[ExtraColumn<'_>],
+        s: &mut Scratch,
+    ) -> Result<(), String> {
+        let n = self.n;
+        if let Some((row, v)) = self.y_bad {
+            return Err(format!(
+                "non-finite value ({v}) in target '{}' at in-sample row {row}",
+                self.target_name
+            ));
+        }
+        s.refs.clear();
+        for &id in spec {
+            let id = id as usize;
+            let Some(m) = self.meta.get(id) else {
+                return Err(format!(
+                    "unknown column id {id} (the evaluator has {} columns)",
+                    self.meta.len()
+                ));
+            };
+            if let Some((row, v)) = m.bad {
+                return Err(format!(
+                    "non-finite value ({v}) in column '{}' at in-sample row {row}",
+                    m.name
+                ));
+            }
+            s.refs.push(ColRef::Frozen(id));
+        }
+        grow(&mut s.ext_xc, n * extra.len());
+        grow(&mut s.ext_raw, 2 * extra.len());
+        for (e, c) in extra.iter().enumerate() {
+            if c.in_sample.len() != n
+                || (c.out_of_sample.len() != self.n_oos && !c.out_of_sample.is_empty())
+            {
+                return Err(format!(
+                    "column '{}' has {} in-sample / {} out-of-sample rows, expected {n} / {}",
+                    c.name,
+                    c.in_sample.len(),
+                    c.out_of_sample.len(),
+                    self.n_oos
+                ));
+            }
+            if let Some((row, v)) = first_bad(c.in_sample) {
+                return Err(format!(
+                    "non-finite value ({v}) in column '{}' at in-sample row {row}",
+                    c.name
+                ));
+            }
+            let m = center_into(c.in_sample, &mut s.ext_xc[e * n..(e + 1) * n]);
+            s.ext_raw[2 * e] = m;
+            s.ext_raw[2 * e + 1] = dot(c.in_sample, c.in_sample);
+            s.refs.push(ColRef::Extra(e));
+        }
+        let p = s.refs.len() + 1;
+        if n < p + 1 {
+            return Err(format!(
+                "too few observations: {n} in-sample rows for {p} parameters (need at least {})",
+                p + 1
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn run(
+        &self,
+        spec: &[u32],
+        extra: &[ExtraColumn<'_>],
+        s: &mut Scratch,
+        out: &mut Outcome,
+        run_all: bool,
+    ) {
+        out.reset();
+        out.nobs = self.n;
+        if let Err(msg) = self.prepare(spec, extra, s) {
+            out.status = Status::Error;
+            out.message = Some(msg);
+            return;
+        }
+        let th = &self.thresholds;
+        let n = self.n;
+        let k = s.refs.len();
+        let p = k + 1;
+        let nf = n as f64;
+
+        // ---- Gram gather / compute ----
+        s.ls.ensure(k);
+        grow(&mut s.xbar, k);
+        {
+            let cols = SpecCols {
+                ev: self,
+                refs: &s.refs,
+                ext: &s.ext_xc,
+            };
+            for i in 0..k {
+                match s.refs[i] {
+                    ColRef::Frozen(id) => {
+                        s.xbar[i] = self.xbar[id];
+                        s.ls.raw_ss[i] = self.raw_ss[id];
+                        s.ls.rhs[i] = self.xy[id];
+                    }
+                    ColRef::Extra(e) => {
+                        s.xbar[i] = s.ext_raw[2 * e];
+                        s.ls.raw_ss[i] = s.ext_raw[2 * e + 1];
+                        s.ls.rhs[i] = dot(cols.col(i), &self.yc);
+                    }
+                }
+                for j in 0..=i {
+                    let v = match (s.refs[i], s.refs[j], &self.gram) {
+                        (ColRef::Frozen(a), ColRef::Frozen(b), Some(g)) => {
+                            let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+                            g[hi * (hi + 1) / 2 + lo]
+                        }
+                        _ => dot(cols.col(i), cols.col(j)),
+                    };
+                    s.ls.g[i * k + j] = v;
+                    s.ls.g[j * k + i] = v;
+                }
+            }
+        }
+        let rank = s.ls.factor_solve(k);
+        out.rank = rank + 1;
+        if rank < k {
+            let j = (0..k).find(|&j| !s.ls.kept[j]).unwrap_or(0);
+            out.status = Status::Filtered;
+            out.failed_test = Some(FilterTest::Multicollinearity);
+            out.message = Some(format!(
+                "design is rank deficient (rank {} < {p}): column '{}' is constant or a linear \
+                 combination of the intercept and earlier columns",
+                rank + 1,
+                self.column_name_of(s.refs[j], extra)
+            ));
+            return;
+        }
+        let cols = SpecCols {
+            ev: self,
+            refs: &s.refs,
+            ext: &s.ext_xc,
+        };
+        let beta = &s.ls.beta[..k];
+
+        // ---- residuals, fit metrics ----
+        grow(&mut s.resid, n);
+        let sums = residuals_into(&self.yc, beta, &cols, &mut s.resid[..n]);
+        let resid = &s.resid[..n];
+        let intercept = self.ybar - dot(&s.xbar[..k], beta);
+        out.params.push(intercept);
+        out.params.extend_from_slice(beta);
+        let ResidSums {
+            ssr,
+            sae,
+            maxe,
+            dw_num,
+            lag_sum,
+        } = sums;
+        let df_resid = (n - p) as f64;
+        let r2 = 1.0 - ssr / self.tss;
+        out.r2 = opt(r2);
+        out.adj_r2 = opt(1.0 - (nf - 1.0) / df_resid * (1.0 - r2));
+        out.is_mae = opt(sae / nf);
+        out.is_rmse = opt((ssr / nf).sqrt());
+        out.is_max_abs_error = opt(maxe);
+        let dw = dw_num / dot(resid, resid); // = durbin_watson(resid)
+        out.dw = opt(dw);
+
+        // ---- filter 1 ----
+        let r2_ok = r2 >= th.min_r2; // NaN never passes
+        if !r2_ok {
+            Self::fail(out, FilterTest::InSampleR2);
+            if !run_all {
+                return;
+            }
+        }
+
+        // ---- covariance choice ----
+        s.ls.invert(k);
+        grow(&mut s.buf, k.max(n));
+        let dw_ok = (th.dw_lower..=th.dw_upper).contains(&dw);
+        let ac_fail = if run_all {
+            let bg = bg1_from_fit(resid, &cols, &s.ls, &mut s.buf);
+            out.bg_stat = opt(bg.stat);
+            out.bg_pvalue = opt(bg.pvalue);
+            !dw_ok && bg.pvalue <= th.bg_alpha
+        } else if dw_ok {
+            false // BG cannot change the choice; computed later if the spec passes
+        } else {
+            let stat = bg1_stat_with_lag_sum(resid, &cols, &s.ls, &mut s.buf, lag_sum);
+            out.bg_stat = opt(stat);
+            self.bg_cut().chi2_rejects(stat, 1.0)
+        };
+        let mut het_fail = false;
+        if !ac_fail || run_all {
+            let bp = bp_from_fit(resid, &cols, &s.ls, &mut s.buf);
+            out.bp_stat = opt(bp.stat);
+            out.bp_pvalue = opt(bp.pvalue);
+            // White is costly (k(k+3)/2 auxiliary columns) and only decides the covariance
+            // when Breusch–Pagan also rejects, so the search path evaluates it only then.
+            if bp.pvalue <= th.het_alpha || run_all {
+                let w = white_centered(resid, &cols, &mut s.aux, &mut s.aux_ls);
+                out.white_stat = opt(w.stat);
+                out.white_pvalue = opt(w.pvalue);
+                het_fail = !ac_fail && bp.pvalue <= th.het_alpha && w.pvalue <= th.het_alpha;
+            }
+        }
+        let cov_type = if ac_fail {
+            CovType::HAC
+        } else if het_fail {
+            CovType::HC1
+        } else {
+            CovType::NonRobust
+        };
+        out.cov_type = Some(cov_type);
+        grow(&mut s.cov, p * p);
+        grow(&mut s.tmp, p * p);
+        if cov_type == CovType::NonRobust {
+            covariance::nonrobust(ssr / df_resid, &s.ls.ainv, &s.xbar, n, k, &mut s.cov);
+        } else {
+            grow(&mut s.z, n * p);
+            grow(&mut s.meat, p * p);
+            covariance::scores_into(resid, &cols, &mut s.z);
+            if cov_type == CovType::HC1 {
+                covariance::meat_hc0(&s.z, n, p, &mut s.meat);
+                let c = nf / df_resid;
+                s.meat[..p * p].iter_mut().for_each(|v| *v *= c);
+            } else {
+                let lags = hac_maxlags(n);
+                grow(&mut s.win, (n + lags) * p);
+                covariance::meat_bartlett(&s.z, n, p, lags, &mut s.meat, &mut s.win);
+            }
+            covariance::sandwich(&s.meat, &s.ls.ainv, &s.xbar, n, k, &mut s.cov, &mut s.tmp);
+        }
+        out.bse.resize(p, 0.0);
+        out.tvalues.resize(p, 0.0);
+        t_stats(&out.params, &s.cov, p, &mut out.bse, &mut out.tvalues);
+
+        // ---- filter 2: coefficient significance (full dummy sets exempt) ----
+        let group_of = |j: usize| match s.refs[j] {
+            ColRef::Frozen(id) => self.meta[id].group,
+            ColRef::Extra(_) => None,
+        };
+        let coef_ok = if run_all {
+            out.pvalues.resize(p, 0.0);
+            t_pvalues(&out.tvalues, df_resid, &mut out.pvalues);
+            (0..k)
+                .filter(|&j| group_of(j).is_none())
+                .all(|j| out.pvalues[j + 1] < th.coef_alpha)
+        } else {
+            // Exactly the decision above, without evaluating the p-values.
+            let cut = self.t_cut(n - p);
+            (0..k)
+                .filter(|&j| group_of(j).is_none())
+                .all(|j| cut.t_significant(out.tvalues[j + 1], df_resid))
+        };
+        if !coef_ok {
+            Self::fail(out, FilterTest::CoefficientSignificance);
+            if !run_all {
+                return;
+            }
+        }
+        // ---- filter 3: group F per full dummy set ----
+        s.groups.clear();
+        for j in 0..k {
+            if let Some(g) = group_of(j) {
+                if !s.groups.contains(&g) {
+                    s.groups.push(g);
+                }
+            }
+        }
+        let mut group_ok = true;
+        for gi in 0..s.groups.len() {
+            let g = s.groups[gi];
+            s.idx.clear();
+            s.idx
+                .extend((0..k).filter(|&j| group_of(j) == Some(g)).map(|j| j + 1));
+            let q = s.idx.len();
+            grow(&mut s.buf, q * q + q);
+            let f = wald_f_into(&out.params, &s.cov, p, &s.idx, df_resid, &mut s.buf);
+            group_ok &= f.pvalue < th.group_f_alpha;
+            out.group_f.push(GroupF {
+                group: g,
+                stat: f.stat,
+                pvalue: f.pvalue,
+                df_num: q as u32,
+            });
+        }
+        if !group_ok {
+            Self::fail(out, FilterTest::GroupFTest);
+            if !run_all {
+                return;
+            }
+        }
+
+        // ---- filter 4: VIF ----
+        out.vif.extend(vif_from_work(&s.ls, k));
+        if !out.vif.iter().all(|v| *v <= th.max_vif) {
+            Self::fail(out, FilterTest::Multicollinearity);
+            if !run_all {
+                return;
+            }
+        }
+
+        // ---- filter 5: residual stationarity ----
+        let adf = adf_with(resid, None, &mut s.ur);
+        let pp = pp_with(resid, None, &mut s.ur);
+        if let Ok(a) = &adf {
+            out.resid_adf_stat = opt(a.stat);
+            out.resid_adf_pvalue = opt(a.pvalue);
+            out.resid_adf_lag = Some(a.used_lag as u32);
+        }
+        if let Ok(r) = &pp {
+            out.resid_pp_stat = opt(r.stat);
+            out.resid_pp_pvalue = opt(r.pvalue);
+        }
+        let adf_p = adf.map_or(f64::NAN, |a| a.pvalue);
+        let pp_p = pp.map_or(f64::NAN, |r| r.pvalue);
+        if !(adf_p < th.resid_stationarity_alpha || pp_p < th.resid_stationarity_alpha) {
+            Self::fail(out, FilterTest::ResidualStationarity);
+            if !run_all {
+                return;
+            }
+        }
+
+        // ---- filter 6: Y–X cointegration (non-stationary target only) ----
+        if !self.target_stationary && n >= th.cointegration_min_obs {
+            let a = th.cointegration_alpha;
+            let mut ok = adf_p < a && pp_p < a;
+            for j in 0..k {
+                if !ok {
+                    break;
+                }
+                let ur = match s.refs[j] {
+                    ColRef::Frozen(id) if self.meta[id].is_dummy => continue,
+                    ColRef::Frozen(id) => self.meta[id].unit_root,
+                    ColRef::Extra(e) => {
+                        let st = stationarity_with(extra[e].in_sample, &mut s.ur);
+                        Some(ColumnUnitRoot {
+                            adf_pvalue: st.adf_p(),
+                            pp_pvalue: st.pp_p(),
+                        })
+                    }
+                };
+                // A column whose tests could not run is not established as non-stationary.
+                ok = ur.is_some_and(|u| u.adf_pvalue >= a && u.pp_pvalue >= a);
+            }
+            if !ok {
+                Self::fail(out, FilterTest::Cointegration);
+                if !run_all {
+                    return;
+                }
+            }
+        }
+
+        // ---- filter 7: sign check ----
+        let sign_ok = (0..k).all(|j| {
+            let sign = match s.refs[j] {
+                ColRef::Frozen(id) => self.meta[id].sign,
+                ColRef::Extra(e) => extra[e].expected_sign,
+            };
+            let b = out.params[j + 1];
+            match sign.signum() {
+                1 => b > 0.0,
+                -1 => b < 0.0,
+                _ => true,
+            }
+        });
+        if !sign_ok {
+            Self::fail(out, FilterTest::SignCheck);
+        }
+
+        if out.failed_test.is_none() {
+            out.status = Status::Passed;
+        }
+        if out.status == Status::Passed || run_all {
+            if !run_all {
+                // Statistics the search path skipped (see the module docs).
+                out.pvalues.resize(p, 0.0);
+                t_pvalues(&out.tvalues, df_resid, &mut out.pvalues);
+                let bg_stat = match out.bg_stat {
+                    Some(stat) => stat,
+                    None => bg1_stat_with_lag_sum(resid, &cols, &s.ls, &mut s.buf, lag_sum),
+                };
+                out.bg_stat = opt(bg_stat);
+                out.bg_pvalue = opt(dist::chi2_sf(bg_stat, 1.0));
+            }
+            self.oos_metrics(&s.refs, extra, &mut s.pred, out);
+            let jb = jarque_bera(resid);
+            out.jb_stat = opt(jb.stat);
+            out.jb_pvalue = opt(jb.pvalue);
+            grow(&mut s.buf, n);
+            let c = cramer_von_mises_into(resid, &mut s.buf);
+            out.cvm_stat = opt(c.stat);
+            out.cvm_pvalue = opt(c.pvalue);
+        }
+    }
+
+    /// Out-of-sample MAE / RMSE / max |e| over rows where the target and every regressor are
+    /// finite (`nobs_oos` counts them); `None` when there are no such rows.
+    fn oos_metrics(
+        &self,
+        refs: &[ColRef],
+        extra: &[ExtraColumn<'_>],
+        pred: &mut Vec<f64>,
+        out: &mut Outcome,
+    ) {
+        let params = &out.params;
+        let m = self.n_oos;
+        if m == 0 {
+            return;
+        }
+        grow(pred, m);
+        let pred = &mut pred[..m];
+        pred.fill(params[0]);
+        for (j, r) in refs.iter().enumerate() {
+            let x: &[f64] = match *r {
+                ColRef::Frozen(id) => &self.x_oos[id * m..(id + 1) * m],
+                ColRef::Extra(e) => extra[e].out_of_sample,
+            };
+            if x.len() != m {
+                pred.fill(f64::NAN);
+                break;
+            }
+            let b = params[j + 1];
+            for (p, v) in pred.iter_mut().zip(x) {
+                *p += b * v;
+            }
+        }
+        let (mut cnt, mut sae, mut sse, mut maxe) = (0usize, 0.0, 0.0, 0.0f64);
+        for (p, y) in pred.iter().zip(&self.y_oos) {
+            // Rows with a non-finite target or regressor give a non-finite error and are skipped.
+            let e = y - p;
+            if e.is_finite() {
+                cnt += 1;
+                sae += e.abs();
+                sse += e * e;
+                maxe = maxe.max(e.abs());
+            }
+        }
+        out.nobs_oos = cnt;
+        if cnt > 0 {
+            let c = cnt as f64;
+            out.oos_mae = opt(sae / c);
+            out.oos_rmse = opt((sse / c).sqrt());
+            out.oos_max_abs_error = opt(maxe);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! `specsearch freeze CONFIG`.
+
+use anyhow::Result;
+
+use super::WorkspaceArgs;
+use crate::config::Config;
+use crate::workspace::Workspace;
+
+pub fn run(args: &WorkspaceArgs) -> Result<()> {
+    let config = Config::load(&args.config)?;
+    let ws = Workspace::for_config(&config, args.workspace.as_deref());
+    let r = crate::freeze::freeze(&config, &ws)?;
+    let verb = if r.written {
+        "frozen"
+    } else {
+        "unchanged (bundle already up to date, nothing written)"
+    };
+    println!("bundle     {verb}");
+    println!("workspace  {}", ws.dir.display());
+    println!(
+        "data       {} rows ({}), {} in-sample, {} out-of-sample",
+        r.rows, r.frequency, r.in_sample_rows, r.out_of_sample_rows
+    );
+    println!(
+        "features   {} variables, {} variants, {} dummy columns",
+        r.variables, r.variants, r.dummies
+    );
+    println!("hash       {}", r.hash);
+    println!("time       {:.2}s", r.seconds);
+    Ok(())
+}

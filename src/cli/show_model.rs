@@ -1,0 +1,82 @@
+//! `specsearch show-model CONFIG --features A,B,…`: fit one spec on the config's data and print
+//! every statistic, so any model can be checked by hand.
+
+use anyhow::{bail, Result};
+
+use super::WorkspaceArgs;
+use crate::assess::{render_text, Scratch};
+use crate::config::Config;
+use crate::runtime::context::{EvalContext, SearchSetup, Transport};
+use crate::workspace::Workspace;
+
+#[derive(Debug, clap::Args)]
+pub struct ShowModelArgs {
+    #[command(flatten)]
+    pub ws: WorkspaceArgs,
+    /// Comma-separated column names (variants such as `unemp_QQDF_L1`, dummies such as `Q:2`).
+    #[arg(long, value_delimiter = ',', required_unless_present = "spec")]
+    pub features: Vec<String>,
+    /// Or: the spec at this index of the planned space.
+    #[arg(long, conflicts_with = "features")]
+    pub spec: Option<u64>,
+    /// Print every number as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &ShowModelArgs) -> Result<()> {
+    let config = Config::load(&args.ws.config)?;
+    let ws = Workspace::for_config(&config, args.ws.workspace.as_deref());
+    let built = crate::freeze::build(&config)?;
+    let b = &built.bundle;
+    let key_context = crate::plan::key_context(&b.catalogue, &b.dates, b.sample);
+    let plan = crate::plan::plan(
+        &config,
+        &b.catalogue,
+        &built.metadata,
+        &built.search,
+        key_context,
+    )?;
+    let mut spec: Vec<u32> = Vec::new();
+    if let Some(index) = args.spec {
+        plan.space.spec_at(index, &mut spec)?;
+    } else {
+        for name in &args.features {
+            let name = name.trim();
+            match b.catalogue.id(name) {
+                Some(0) => bail!("{name} is the target, not a regressor"),
+                Some(id) => spec.push(id),
+                None => bail!(
+                    "{name:?} is not a frozen column of this search; use a variant of a variable \
+                     in search.pool or search.forced (see `specsearch plan {} --list`)",
+                    args.ws.config.display()
+                ),
+            }
+        }
+    }
+    let setup = SearchSetup::new(&ws, &built, &plan.input, Transport::Duckdb, &config);
+    let ctx = EvalContext::from_matrix(&setup, &b.matrix())?;
+    let outcome = ctx
+        .evaluator
+        .assess_report(&spec, &[], &mut Scratch::default());
+    if args.json {
+        let names: Vec<&str> = spec
+            .iter()
+            .map(|&id| b.catalogue.columns[id as usize].name.as_str())
+            .collect();
+        let doc = serde_json::json!({
+            "target": b.catalogue.columns[0].name,
+            "features": names,
+            "outcome": outcome,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let names: Vec<&str> = spec
+            .iter()
+            .map(|&id| b.catalogue.columns[id as usize].name.as_str())
+            .collect();
+        println!("target {}", b.catalogue.columns[0].name);
+        print!("{}", render_text(&outcome, &names));
+    }
+    Ok(())
+}

@@ -1,0 +1,393 @@
+//! The search configuration: the TOML schema users write, its validation, and the canonical hash
+//! that identifies a search.
+//!
+//! Every table rejects unknown keys so that a typo (`max_var = 4`) is an error naming the key,
+//! not a silently ignored setting. Paths are relative to the config file's directory.
+//!
+//! Two hashes matter downstream:
+//! - [`Config::search_hash`] covers everything that changes which specs exist or how each is
+//!   judged (target, sample, search, filters). Runtime knobs (workers, executor, transport, batch
+//!   size), ranking weights (ranking is derived at query time) and file paths (the data's content
+//!   is covered by the bundle hash) are deliberately excluded, so resuming with more workers or
+//!   after moving the data directory continues the same run.
+//! - The bundle hash (see `store`) covers the frozen data itself.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::assess::FilterThresholds;
+use crate::features::Transform;
+
+/// Bumped whenever the meaning of a config changes in a way that alters results.
+const SEARCH_HASH_VERSION: &str = "specsearch-search-v1";
+
+/// A configuration error: always names the file and, where there is one, the key to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: `{key}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+}
+
+/// A parsed, validated configuration plus where it came from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file as given on the command line.
+    pub path: PathBuf,
+    /// Directory that relative paths in the file are resolved against.
+    pub base_dir: PathBuf,
+    pub file: ConfigFile,
+}
+
+/// The TOML document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub data: DataConfig,
+    pub target: TargetConfig,
+    pub sample: SampleConfig,
+    pub search: SearchConfig,
+    #[serde(default)]
+    pub filters: FilterThresholds,
+    #[serde(default)]
+    pub ranking: RankingConfig,
+    #[serde(default)]
+    pub run: RunConfig,
+}
+
+/// `[data]`: where the series come from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// The table holding the target column; its dates define the calendar and frequency.
+    pub target_table: TableConfig,
+    /// Tables of macro-economic variables (monthly or quarterly).
+    #[serde(default)]
+    pub mev_tables: Vec<TableConfig>,
+    /// CSV with one row per MEV: `variable,type,category,aggregation,sign`.
+    pub metadata: PathBuf,
+}
+
+/// One CSV input table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableConfig {
+    pub path: PathBuf,
+    /// Name of the date column; default: a column named `date` (any case), else the first.
+    #[serde(default)]
+    pub date_column: Option<String>,
+    /// Forward-fill missing values before anything else.
+    #[serde(default)]
+    pub ffill: bool,
+}
+
+/// `[target]`: the series being modelled, optionally a transform of a raw column with a lead.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    /// Raw column in the target table.
+    pub column: String,
+    /// `LV` (default), `DF` or `GR`.
+    #[serde(default)]
+    pub transform: Transform,
+    /// Period of the transform (ignored for `LV`).
+    #[serde(default = "one")]
+    pub period: u32,
+    /// Lead in periods: 1 models next period's value with this period's drivers.
+    #[serde(default)]
+    pub lead: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `[sample]`: in-sample and out-of-sample windows (inclusive period-end dates).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleConfig {
+    pub in_start: String,
+    pub in_end: String,
+    /// Last out-of-sample date; default: `in_end` (no out-of-sample).
+    #[serde(default)]
+    pub full_end: Option<String>,
+}
+
+/// `[search]`: the spec space.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Items in every spec (variables, variant names, `dummies(...)`).
+    #[serde(default)]
+    pub forced: Vec<String>,
+    /// Candidate items.
+    #[serde(default)]
+    pub pool: Vec<String>,
+    /// Sets from which a spec takes at most one element (a variable, variant or category name).
+    #[serde(default)]
+    pub one_of: Vec<Vec<String>>,
+    /// Groups of items that only ever enter a spec together, counted as one item.
+    #[serde(default)]
+    pub together: Vec<Vec<String>>,
+    /// Most items per spec, forced items included (a dummy set or group counts as one).
+    #[serde(default = "default_max_vars")]
+    pub max_vars: usize,
+    /// Lags 0..=max_lag of every transform.
+    #[serde(default = "default_max_lag")]
+    pub max_lag: u32,
+    /// Transform periods; default monthly `[1,3,6,12]`, quarterly `[1,2,3,4]`.
+    #[serde(default)]
+    pub periods: Option<Vec<u32>>,
+    /// Most variables of one category in a spec.
+    #[serde(default = "one_usize")]
+    pub category_limit: usize,
+}
+
+fn default_max_vars() -> usize {
+    4
+}
+fn default_max_lag() -> u32 {
+    3
+}
+fn one_usize() -> usize {
+    1
+}
+
+/// `[ranking]`: how passed models are scored (derived at query time; not part of the hash).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankingConfig {
+    /// Weight of the fit group (R², adjusted R²).
+    pub fit: f64,
+    /// Weight of in-sample errors (max |e|, MAE, RMSE).
+    pub in_sample: f64,
+    /// Weight of out-of-sample errors; dropped when there is no out-of-sample window.
+    pub out_of_sample: f64,
+    /// Models shown by `run` and `top` by default.
+    pub top_n: usize,
+}
+
+impl Default for RankingConfig {
+    fn default() -> Self {
+        RankingConfig {
+            fit: 1.0,
+            in_sample: 1.0,
+            out_of_sample: 1.0,
+            top_n: 10,
+        }
+    }
+}
+
+/// How specs are evaluated in parallel.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Executor {
+    /// Worker processes (the same binary, spawned): the default.
+    #[default]
+    Process,
+    /// Threads in the coordinator process (rayon).
+    Thread,
+    /// One spec after another in the coordinator.
+    Serial,
+}
+
+/// How worker processes read the frozen features.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// `mmap` for large bundles, `duckdb` otherwise.
+    #[default]
+    Auto,
+    /// Each worker reads the columns from features.duckdb (read-only) into private memory.
+    Duckdb,
+    /// Each worker maps features.f64; pages are shared between workers.
+    Mmap,
+}
+
+/// `[run]`: runtime knobs; they never change results.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Worker count; 0 = available cores.
+    pub workers: usize,
+    pub executor: Executor,
+    pub transport: Transport,
+    /// Spec indices per batch sent to a worker.
+    pub batch_size: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            workers: 0,
+            executor: Executor::Process,
+            transport: Transport::Auto,
+            batch_size: 2048,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Parses config text as if read from `path` (used by `load` and by tests).
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let config = Config {
+            path: path.to_path_buf(),
+            base_dir,
+            file,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn invalid(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.clone(),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// Checks that do not need the data; checks against the data happen when features are built.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let f = &self.file;
+        if f.target.column.trim().is_empty() {
+            return Err(self.invalid("target.column", "must name a column of the target table"));
+        }
+        if f.target.transform != Transform::Lv && f.target.period == 0 {
+            return Err(self.invalid("target.period", "must be at least 1"));
+        }
+        let s = &f.search;
+        if s.pool.is_empty() && s.forced.is_empty() && s.one_of.is_empty() && s.together.is_empty()
+        {
+            return Err(self.invalid(
+                "search.pool",
+                "is empty: list the candidate drivers, e.g. pool = [\"unemp\", \"realgdp\"]",
+            ));
+        }
+        if s.category_limit < 1 {
+            return Err(self.invalid("search.category_limit", "must be at least 1"));
+        }
+        if s.max_vars < 1 {
+            return Err(self.invalid("search.max_vars", "must be at least 1"));
+        }
+        if s.max_vars < s.forced.len() {
+            return Err(self.invalid(
+                "search.max_vars",
+                format!(
+                    "is {} but search.forced has {} items; raise max_vars or force fewer items",
+                    s.max_vars,
+                    s.forced.len()
+                ),
+            ));
+        }
+        if let Some(periods) = &s.periods {
+            if periods.is_empty() {
+                return Err(self.invalid("search.periods", "must list at least one period"));
+            }
+            if periods.contains(&0) {
+                return Err(self.invalid("search.periods", "periods must be at least 1"));
+            }
+        }
+        for (i, set) in s.one_of.iter().enumerate() {
+            if set.is_empty() {
+                return Err(self.invalid(&format!("search.one_of[{i}]"), "is an empty set"));
+            }
+        }
+        for (i, group) in s.together.iter().enumerate() {
+            if group.len() < 2 {
+                return Err(self.invalid(
+                    &format!("search.together[{i}]"),
+                    "a group needs at least two items",
+                ));
+            }
+        }
+        let r = &f.ranking;
+        for (key, w) in [
+            ("ranking.fit", r.fit),
+            ("ranking.in_sample", r.in_sample),
+            ("ranking.out_of_sample", r.out_of_sample),
+        ] {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(self.invalid(key, "weights must be finite and non-negative"));
+            }
+        }
+        if r.fit + r.in_sample + r.out_of_sample <= 0.0 {
+            return Err(self.invalid("ranking", "at least one weight must be positive"));
+        }
+        if f.run.batch_size == 0 {
+            return Err(self.invalid("run.batch_size", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// Resolves a path from the config file against the config's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// The default workspace: `<config dir>/<config stem>.specsearch/`.
+    pub fn default_workspace(&self) -> PathBuf {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "search".to_string());
+        self.base_dir.join(format!("{stem}.specsearch"))
+    }
+
+    /// sha256 (hex) of the canonical form of everything that changes outcomes.
+    pub fn search_hash(&self) -> String {
+        #[derive(Serialize)]
+        struct Canonical<'a> {
+            version: &'a str,
+            target: &'a TargetConfig,
+            sample: &'a SampleConfig,
+            search: &'a SearchConfig,
+            filters: &'a FilterThresholds,
+        }
+        let canonical = Canonical {
+            version: SEARCH_HASH_VERSION,
+            target: &self.file.target,
+            sample: &self.file.sample,
+            search: &self.file.search,
+            filters: &self.file.filters,
+        };
+        // serde_json writes struct fields in declaration order, so the text is canonical.
+        let text = serde_json::to_string(&canonical).expect("config serialises to JSON");
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+}

@@ -1,0 +1,98 @@
+//! Pretests (§3 of SEARCH-SEMANTICS), run once per search while freezing, never per spec:
+//! the target's stationarity picks the branch; every variant is tested for validity (finite on
+//! every in-sample date) and stationarity (ADF or PP p < 0.05), and kept by the branch's rule.
+//! Every exclusion is recorded with its reason in the catalogue.
+
+use rayon::prelude::*;
+
+use super::catalogue::{Catalogue, Role};
+use crate::prepare::Sample;
+use crate::stats::unitroot::{stationarity_with, UnitRootWork};
+
+/// Significance of the "moderate" stationarity verdict (§6).
+pub const PRETEST_ALPHA: f64 = 0.05;
+
+/// The target's verdict.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetPretest {
+    pub stationary: bool,
+    pub adf_p: f64,
+    pub pp_p: f64,
+}
+
+fn fmt_p(p: f64) -> String {
+    if p.is_nan() {
+        "n/a".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// Runs every pretest and fills the catalogue's verdicts; returns the target's verdict.
+pub fn run(
+    catalogue: &mut Catalogue,
+    sample: Sample,
+    dates: &[chrono::NaiveDate],
+) -> TargetPretest {
+    let rows = sample.in_rows();
+    let target = &mut catalogue.columns[0];
+    debug_assert_eq!(target.role, Role::Target);
+    let s = stationarity_with(&target.values[rows.clone()], &mut UnitRootWork::default());
+    let verdict = TargetPretest {
+        stationary: s.any_stationary(PRETEST_ALPHA),
+        adf_p: s.adf_p(),
+        pp_p: s.pp_p(),
+    };
+    target.pretest.valid = Some(true);
+    target.pretest.adf_p = Some(verdict.adf_p).filter(|p| p.is_finite());
+    target.pretest.pp_p = Some(verdict.pp_p).filter(|p| p.is_finite());
+    target.pretest.stationary = Some(verdict.stationary);
+    target.pretest.kept = false;
+    target.pretest.exclusion = Some("the target is never a regressor".into());
+
+    catalogue.columns[1..]
+        .par_iter_mut()
+        .for_each_init(UnitRootWork::default, |work, c| {
+            let p = &mut c.pretest;
+            if c.role == Role::Dummy {
+                // Dummies are deterministic indicators: no unit-root question to ask.
+                p.valid = Some(c.values[rows.clone()].iter().all(|v| v.is_finite()));
+                p.kept = p.valid == Some(true);
+                if !p.kept {
+                    p.exclusion = Some("invalid: missing on in-sample dates".into());
+                }
+                return;
+            }
+            let x = &c.values[rows.clone()];
+            if let Some(bad) = x.iter().position(|v| !v.is_finite()) {
+                p.valid = Some(false);
+                p.kept = false;
+                let what = if x[bad].is_nan() {
+                    "missing"
+                } else {
+                    "infinite"
+                };
+                p.exclusion = Some(format!(
+                    "invalid: {what} on in-sample date {}",
+                    dates[rows.start + bad]
+                ));
+                return;
+            }
+            p.valid = Some(true);
+            let s = stationarity_with(x, work);
+            p.adf_p = Some(s.adf_p()).filter(|v| v.is_finite());
+            p.pp_p = Some(s.pp_p()).filter(|v| v.is_finite());
+            let stationary = s.any_stationary(PRETEST_ALPHA);
+            p.stationary = Some(stationary);
+            p.kept = stationary == verdict.stationary;
+            if !p.kept {
+                let ps = format!("ADF p = {}, PP p = {}", fmt_p(s.adf_p()), fmt_p(s.pp_p()));
+                p.exclusion = Some(if verdict.stationary {
+                    format!("non-stationary ({ps}) while the target is stationary")
+                } else {
+                    format!("stationary ({ps}) while the target is non-stationary")
+                });
+            }
+        });
+    verdict
+}

@@ -1,0 +1,147 @@
+//! `freeze`: prepare the data, materialise every column a spec can use, and write the bundle
+//! (DuckDB store of record + mmap matrix) unless an identical one is already there.
+
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::features::catalogue::{self, ResolvedSearch};
+use crate::features::pretest;
+use crate::prepare::{self, PrepareError};
+use crate::store::{self, bundle, mmap, FrozenBundle};
+use crate::workspace::Workspace;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FreezeError {
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    #[error(transparent)]
+    Bundle(#[from] bundle::BundleError),
+    #[error(transparent)]
+    Mmap(#[from] mmap::MmapError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The bundle built in memory, with the resolved search it was built for.
+pub struct Built {
+    pub bundle: FrozenBundle,
+    pub hash: String,
+    pub search: ResolvedSearch,
+    pub target_pretest: pretest::TargetPretest,
+    pub metadata: crate::features::metadata::Metadata,
+}
+
+/// Builds the bundle in memory from the config's inputs; writes nothing.
+pub fn build(config: &Config) -> Result<Built, FreezeError> {
+    let prepared = prepare::prepare(config)?;
+    let search = catalogue::resolve_search(config, &prepared)?;
+    let mut catalogue = catalogue::build(config, &prepared, &search)?;
+    let target_pretest = pretest::run(&mut catalogue, prepared.sample, &prepared.panel.dates);
+    let base_series = prepared
+        .panel
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.values.clone()))
+        .collect();
+    let bundle = FrozenBundle {
+        frequency: prepared.frequency(),
+        dates: prepared.panel.dates.clone(),
+        sample: prepared.sample,
+        catalogue,
+        base_series,
+        sources: prepared.sources,
+    };
+    let hash = bundle.hash();
+    Ok(Built {
+        bundle,
+        hash,
+        search,
+        target_pretest,
+        metadata: prepared.metadata,
+    })
+}
+
+/// What a freeze did.
+#[derive(Debug, Clone)]
+pub struct FreezeReport {
+    pub hash: String,
+    /// False when an identical bundle was already in place.
+    pub written: bool,
+    pub frequency: String,
+    pub rows: usize,
+    pub in_sample_rows: usize,
+    pub out_of_sample_rows: usize,
+    pub variables: usize,
+    pub variants: usize,
+    pub dummies: usize,
+    pub seconds: f64,
+}
+
+/// The hash of the bundle currently in the workspace, if both transports are present and agree.
+pub fn current_hash(ws: &Workspace) -> Option<String> {
+    let duck = bundle::BundleReader::open(&ws.features_duckdb()).ok()?;
+    let hash = duck.bundle_hash().ok()?;
+    let header = mmap::read_header(&ws.features_f64()).ok()?;
+    (header.bundle_sha256 == hash).then_some(hash)
+}
+
+/// Freezes the config's data into the workspace; a no-op when the bundle is unchanged.
+pub fn freeze(config: &Config, ws: &Workspace) -> Result<FreezeReport, FreezeError> {
+    let started = Instant::now();
+    let built = build(config)?;
+    let b = &built.bundle;
+    let written = if current_hash(ws).as_deref() == Some(built.hash.as_str()) {
+        false
+    } else {
+        ws.create()?;
+        // The mmap file first: the DuckDB manifest is the commit point that makes the pair
+        // current, and `current_hash` requires both to carry the same hash.
+        mmap::write(&ws.features_f64(), b, &built.hash)?;
+        bundle::write(&ws.features_duckdb(), b, &built.hash)?;
+        true
+    };
+    let columns = &b.catalogue.columns;
+    let role_count = |r| columns.iter().filter(|c| c.role == r).count();
+    let variables = {
+        let mut bases: Vec<&str> = columns
+            .iter()
+            .filter(|c| c.role == catalogue::Role::Variant)
+            .map(|c| c.base.as_str())
+            .collect();
+        bases.dedup();
+        bases.len()
+    };
+    Ok(FreezeReport {
+        hash: built.hash.clone(),
+        written,
+        frequency: b.frequency.to_string(),
+        rows: b.n_rows(),
+        in_sample_rows: b.sample.n_in(),
+        out_of_sample_rows: b.sample.n_oos(),
+        variables,
+        variants: role_count(catalogue::Role::Variant),
+        dummies: role_count(catalogue::Role::Dummy),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Reads the frozen matrix through the chosen transport (used by workers and tests).
+pub fn open_matrix(ws: &Workspace, via_mmap: bool) -> Result<store::FeatureMatrix, FreezeError> {
+    if via_mmap {
+        let (header, matrix) = mmap::open(&ws.features_f64())?;
+        let duck_hash = bundle::BundleReader::open(&ws.features_duckdb())?.bundle_hash()?;
+        if header.bundle_sha256 != duck_hash {
+            return Err(mmap::MmapError::Invalid {
+                path: ws.features_f64(),
+                message: format!(
+                    "bundle hash {} does not match features.duckdb ({duck_hash})",
+                    header.bundle_sha256
+                ),
+            }
+            .into());
+        }
+        Ok(matrix)
+    } else {
+        Ok(bundle::BundleReader::open(&ws.features_duckdb())?.matrix()?)
+    }
+}

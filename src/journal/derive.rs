@@ -1,0 +1,71 @@
+//! Results derived from the journal by SQL: dedup and ranking of passed models.
+//!
+//! Nothing here depends on the order outcomes arrived in, so the result is the same for an
+//! uninterrupted run, a resumed run, and any worker count.
+
+use rusqlite::{params, Connection};
+
+use crate::config::RankingConfig;
+
+const RANKING_SQL: &str = include_str!("../../sql/ranking.sql");
+
+/// One ranked model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub rank: u64,
+    pub spec_index: u64,
+    pub score: f64,
+    pub fit_score: f64,
+    pub is_score: f64,
+    pub oos_score: Option<f64>,
+}
+
+/// Checks that the weights leave something to rank by for this run.
+pub fn check_weights(w: &RankingConfig, has_out_of_sample: bool) -> Result<(), String> {
+    let total = w.fit
+        + w.in_sample
+        + if has_out_of_sample {
+            w.out_of_sample
+        } else {
+            0.0
+        };
+    if total.is_nan() || total <= 0.0 {
+        return Err(
+            "the ranking weights sum to zero for this run (it has no out-of-sample window, so \
+             `out_of_sample` does not count); give `fit` or `in_sample` a positive weight"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Ranks a run's passed models with the given weights, without storing anything.
+pub fn rank(conn: &Connection, run_id: i64, w: &RankingConfig) -> rusqlite::Result<Vec<Ranked>> {
+    let mut stmt = conn.prepare(RANKING_SQL)?;
+    let rows = stmt.query_map(params![run_id, w.fit, w.in_sample, w.out_of_sample], |r| {
+        Ok(Ranked {
+            rank: r.get::<_, i64>(0)? as u64,
+            spec_index: r.get::<_, i64>(1)? as u64,
+            score: r.get(2)?,
+            fit_score: r.get(3)?,
+            is_score: r.get(4)?,
+            oos_score: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Recomputes and stores the run's ranking (replacing any earlier one) in one transaction.
+pub fn store_ranking(conn: &Connection, run_id: i64, w: &RankingConfig) -> rusqlite::Result<usize> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute("DELETE FROM ranking WHERE run_id = ?1", [run_id])?;
+    let n = tx.execute(
+        &format!(
+            "INSERT INTO ranking (run_id, rank, spec_index, score, fit_score, is_score, oos_score) \
+             SELECT ?1, rank, spec_index, score, fit_score, is_score, oos_score FROM ({RANKING_SQL})"
+        ),
+        params![run_id, w.fit, w.in_sample, w.out_of_sample],
+    )?;
+    tx.commit()?;
+    Ok(n)
+}

@@ -1,0 +1,81 @@
+//! `journal.sqlite`: runs, one outcome per spec, passed-model detail, sessions and telemetry.
+//!
+//! The coordinator owns the journal (one writer thread, see [`writer`]); readers (`status`,
+//! `query`, …) open it read-only and may do so while a run writes (WAL). Inserts are idempotent
+//! by (run, spec index), so re-committing a batch after a crash changes nothing.
+
+pub mod derive;
+pub mod runs;
+pub mod schema;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("no journal at {0}: run `specsearch run CONFIG` first")]
+    Missing(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl JournalError {
+    /// Maps a SQLite error to one naming the journal file.
+    pub fn at(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
+        move |source| JournalError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// UTC timestamp as stored in the journal (ISO 8601, millisecond precision).
+pub fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// Outcome status codes as stored.
+pub const STATUS_PASSED: u8 = 0;
+pub const STATUS_FILTERED: u8 = 1;
+pub const STATUS_ERROR: u8 = 2;
+
+/// What is journaled for one spec: compact for filtered specs, full detail for passed ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeRecord {
+    pub spec_index: u64,
+    pub status: u8,
+    /// Filter code 1..=7 (table `filter_tests`) when filtered.
+    pub failed_test: Option<u8>,
+    /// The spec's column ids, sorted as the spec is.
+    pub features: Vec<u32>,
+    pub r2: Option<f64>,
+    pub message: Option<String>,
+    pub eval_us: u32,
+    pub passed: Option<Box<PassedRecord>>,
+}
+
+/// The detail of a passed model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassedRecord {
+    pub spec_key: String,
+    pub r2: f64,
+    pub adj_r2: f64,
+    pub is_max_abs: f64,
+    pub is_mae: f64,
+    pub is_rmse: f64,
+    pub oos_max_abs: Option<f64>,
+    pub oos_mae: Option<f64>,
+    pub oos_rmse: Option<f64>,
+    pub cov_type: String,
+    /// Every statistic as JSON (coefficients, SEs, p-values, tests).
+    pub detail_json: String,
+}

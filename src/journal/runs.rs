@@ -1,0 +1,283 @@
+//! Runs and sessions: creating a run, finding the one to resume, recording sessions and worker
+//! telemetry, and listing which spec indices already have an outcome.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::now;
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub run_id: i64,
+    pub name: String,
+    pub config_path: String,
+    pub search_hash: String,
+    pub bundle_hash: String,
+    pub target: String,
+    pub spec_count: u64,
+    pub target_stationary: bool,
+    pub has_out_of_sample: bool,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+}
+
+const RUN_COLUMNS: &str = "run_id, name, config_path, search_hash, bundle_hash, target, \
+    spec_count, target_stationary, has_out_of_sample, created_at, finished_at, status";
+
+fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok(RunRow {
+        run_id: r.get(0)?,
+        name: r.get(1)?,
+        config_path: r.get(2)?,
+        search_hash: r.get(3)?,
+        bundle_hash: r.get(4)?,
+        target: r.get(5)?,
+        spec_count: r.get::<_, i64>(6)? as u64,
+        target_stationary: r.get(7)?,
+        has_out_of_sample: r.get(8)?,
+        created_at: r.get(9)?,
+        finished_at: r.get(10)?,
+        status: r.get(11)?,
+    })
+}
+
+/// A feature as the run records it.
+#[derive(Debug, Clone)]
+pub struct RunFeature {
+    pub id: u32,
+    pub name: String,
+    pub role: String,
+    pub base: String,
+    pub category: Option<String>,
+}
+
+/// What a new run records.
+#[derive(Debug, Clone)]
+pub struct NewRun<'a> {
+    pub name_stem: &'a str,
+    pub config_path: &'a str,
+    pub config_text: &'a str,
+    pub search_hash: &'a str,
+    pub bundle_hash: &'a str,
+    pub target: &'a str,
+    pub frequency: &'a str,
+    pub spec_count: u64,
+    pub target_stationary: bool,
+    pub has_out_of_sample: bool,
+    pub features: &'a [RunFeature],
+}
+
+/// Creates a run named `<stem>#<n>` and records its features; returns the run id.
+pub fn create_run(conn: &Connection, run: &NewRun<'_>) -> rusqlite::Result<i64> {
+    let tx = conn.unchecked_transaction()?;
+    let n: i64 = tx.query_row(
+        "SELECT count(*) + 1 FROM runs WHERE name LIKE ?1 || '#%'",
+        [run.name_stem],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO runs (name, config_path, config_text, search_hash, bundle_hash, target, \
+         frequency, spec_count, target_stationary, has_out_of_sample, created_at, status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running')",
+        params![
+            format!("{}#{n}", run.name_stem),
+            run.config_path,
+            run.config_text,
+            run.search_hash,
+            run.bundle_hash,
+            run.target,
+            run.frequency,
+            run.spec_count as i64,
+            run.target_stationary,
+            run.has_out_of_sample,
+            now()
+        ],
+    )?;
+    let run_id = tx.last_insert_rowid();
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO run_features (run_id, feature_id, name, role, base, category) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for f in run.features {
+            stmt.execute(params![run_id, f.id, f.name, f.role, f.base, f.category])?;
+        }
+    }
+    tx.commit()?;
+    Ok(run_id)
+}
+
+/// The most recent run of this search over this bundle, if any.
+pub fn latest_for(
+    conn: &Connection,
+    search_hash: &str,
+    bundle_hash: &str,
+) -> rusqlite::Result<Option<RunRow>> {
+    conn.query_row(
+        &format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE search_hash = ?1 AND bundle_hash = ?2 \
+             ORDER BY run_id DESC LIMIT 1"
+        ),
+        params![search_hash, bundle_hash],
+        run_from_row,
+    )
+    .optional()
+}
+
+/// The most recent run of any search in the journal.
+pub fn latest(conn: &Connection) -> rusqlite::Result<Option<RunRow>> {
+    conn.query_row(
+        &format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY run_id DESC LIMIT 1"),
+        [],
+        run_from_row,
+    )
+    .optional()
+}
+
+/// A run by id or by name.
+pub fn find(conn: &Connection, id_or_name: &str) -> rusqlite::Result<Option<RunRow>> {
+    let by_id = id_or_name.parse::<i64>().ok();
+    conn.query_row(
+        &format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1 OR name = ?2 LIMIT 1"),
+        params![by_id, id_or_name],
+        run_from_row,
+    )
+    .optional()
+}
+
+/// Every run, oldest first.
+pub fn all(conn: &Connection) -> rusqlite::Result<Vec<RunRow>> {
+    let mut stmt = conn.prepare(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY run_id"))?;
+    let rows = stmt.query_map([], run_from_row)?;
+    rows.collect()
+}
+
+pub fn set_status(
+    conn: &Connection,
+    run_id: i64,
+    status: &str,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    let finished = (status == "complete" || status == "failed").then(now);
+    conn.execute(
+        "UPDATE runs SET status = ?2, status_detail = ?3, finished_at = ?4 WHERE run_id = ?1",
+        params![run_id, status, detail, finished],
+    )?;
+    Ok(())
+}
+
+/// Starts a session (one invocation of `run`); returns its id within the run.
+pub fn start_session(
+    conn: &Connection,
+    run_id: i64,
+    executor: &str,
+    transport: &str,
+    workers: usize,
+) -> rusqlite::Result<i64> {
+    let session_id: i64 = conn.query_row(
+        "SELECT coalesce(max(session_id), 0) + 1 FROM sessions WHERE run_id = ?1",
+        [run_id],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "INSERT INTO sessions (run_id, session_id, started_at, executor, transport, workers, status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
+        params![run_id, session_id, now(), executor, transport, workers as i64],
+    )?;
+    Ok(session_id)
+}
+
+/// Closes a session with its totals.
+pub fn end_session(
+    conn: &Connection,
+    run_id: i64,
+    session_id: i64,
+    status: &str,
+    specs_done: u64,
+    wall_seconds: f64,
+    cpu_seconds: f64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sessions SET ended_at = ?3, status = ?4, specs_done = ?5, wall_seconds = ?6, \
+         cpu_seconds = ?7 WHERE run_id = ?1 AND session_id = ?2",
+        params![
+            run_id,
+            session_id,
+            now(),
+            status,
+            specs_done as i64,
+            wall_seconds,
+            cpu_seconds
+        ],
+    )?;
+    Ok(())
+}
+
+/// Telemetry of one worker of a session.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerRow {
+    pub worker: u32,
+    pub pid: Option<u32>,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub specs: u64,
+    pub busy_seconds: f64,
+    pub user_cpu_seconds: Option<f64>,
+    pub sys_cpu_seconds: Option<f64>,
+    pub max_rss_kb: Option<i64>,
+    pub exit_status: Option<String>,
+}
+
+pub fn record_worker(
+    conn: &Connection,
+    run_id: i64,
+    session_id: i64,
+    w: &WorkerRow,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO workers (run_id, session_id, worker, pid, started_at, ended_at, \
+         specs, busy_seconds, user_cpu_seconds, sys_cpu_seconds, max_rss_kb, exit_status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            run_id,
+            session_id,
+            w.worker,
+            w.pid,
+            w.started_at,
+            w.ended_at,
+            w.specs as i64,
+            w.busy_seconds,
+            w.user_cpu_seconds,
+            w.sys_cpu_seconds,
+            w.max_rss_kb,
+            w.exit_status
+        ],
+    )?;
+    Ok(())
+}
+
+/// Spec indices that already have an outcome, ascending.
+pub fn done_indices(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<u64>> {
+    let mut stmt =
+        conn.prepare("SELECT spec_index FROM outcomes WHERE run_id = ?1 ORDER BY spec_index")?;
+    let rows = stmt.query_map([run_id], |r| r.get::<_, i64>(0).map(|v| v as u64))?;
+    rows.collect()
+}
+
+/// Outcome counts of a run: (evaluated, passed, filtered, errors).
+pub fn counts(conn: &Connection, run_id: i64) -> rusqlite::Result<(u64, u64, u64, u64)> {
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(status = 0), 0), coalesce(sum(status = 1), 0), \
+         coalesce(sum(status = 2), 0) FROM outcomes WHERE run_id = ?1",
+        [run_id],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, i64>(3)? as u64,
+            ))
+        },
+    )
+}

@@ -1,0 +1,248 @@
+//! The journal's single writer: a thread that owns the read-write connection and commits
+//! outcomes in transactions, batched by row count and by time.
+//!
+//! Batching keeps SQLite off the critical path (one fsync-free WAL commit per many thousand
+//! rows); the time bound keeps what is lost to a SIGKILL small. The channel is bounded, so a
+//! writer that falls behind slows dispatch instead of growing memory.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection};
+
+use super::{schema, JournalError, OutcomeRecord};
+
+/// When the writer commits.
+#[derive(Debug, Clone, Copy)]
+pub struct FlushPolicy {
+    pub max_rows: usize,
+    pub max_delay: Duration,
+}
+
+impl Default for FlushPolicy {
+    fn default() -> Self {
+        FlushPolicy {
+            max_rows: 50_000,
+            max_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+enum Msg {
+    Outcomes {
+        session_id: i64,
+        worker: u32,
+        records: Vec<OutcomeRecord>,
+    },
+    Flush(mpsc::Sender<()>),
+}
+
+/// What the writer did, for the run summary and the benchmark.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriterStats {
+    pub rows: u64,
+    pub commits: u64,
+    /// Time spent inside SQLite.
+    pub busy: Duration,
+}
+
+/// Handle on the writer thread.
+pub struct JournalWriter {
+    tx: SyncSender<Msg>,
+    handle: JoinHandle<Result<WriterStats, JournalError>>,
+}
+
+impl JournalWriter {
+    /// Opens the journal for writing on a new thread; outcomes go to `run_id`.
+    pub fn spawn(
+        path: &Path,
+        run_id: i64,
+        policy: FlushPolicy,
+    ) -> Result<JournalWriter, JournalError> {
+        // Open here, so that a bad journal fails the caller, not a thread.
+        let conn = schema::open_rw(path)?;
+        let (tx, rx) = mpsc::sync_channel(64);
+        let path = path.to_path_buf();
+        let handle = std::thread::Builder::new()
+            .name("journal-writer".into())
+            .spawn(move || write_loop(conn, &path, run_id, policy, rx))
+            .map_err(|e| JournalError::Invalid(format!("cannot start the journal writer: {e}")))?;
+        Ok(JournalWriter { tx, handle })
+    }
+
+    /// Queues outcomes; blocks when the writer is far behind.
+    pub fn send(
+        &self,
+        session_id: i64,
+        worker: u32,
+        records: Vec<OutcomeRecord>,
+    ) -> Result<(), JournalError> {
+        self.tx
+            .send(Msg::Outcomes {
+                session_id,
+                worker,
+                records,
+            })
+            .map_err(|_| JournalError::Invalid("the journal writer stopped".into()))
+    }
+
+    /// Returns once everything sent so far is committed.
+    pub fn flush(&self) -> Result<(), JournalError> {
+        let (ack_tx, ack_rx) = mpsc::channel();
+        self.tx
+            .send(Msg::Flush(ack_tx))
+            .map_err(|_| JournalError::Invalid("the journal writer stopped".into()))?;
+        ack_rx
+            .recv()
+            .map_err(|_| JournalError::Invalid("the journal writer stopped".into()))
+    }
+
+    /// Commits what is pending and stops the thread.
+    pub fn finish(self) -> Result<WriterStats, JournalError> {
+        drop(self.tx);
+        self.handle
+            .join()
+            .map_err(|_| JournalError::Invalid("the journal writer panicked".into()))?
+    }
+}
+
+struct Statements<'c> {
+    outcome: rusqlite::CachedStatement<'c>,
+    passed: rusqlite::CachedStatement<'c>,
+}
+
+fn write_loop(
+    conn: Connection,
+    path: &Path,
+    run_id: i64,
+    policy: FlushPolicy,
+    rx: Receiver<Msg>,
+) -> Result<WriterStats, JournalError> {
+    let e = JournalError::at(path);
+    let mut stats = WriterStats::default();
+    let mut pending_rows = 0usize;
+    let mut in_tx = false;
+    let mut opened_at = Instant::now();
+    let mut features = String::with_capacity(64);
+    let mut stmts = Statements {
+        outcome: conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO outcomes (run_id, spec_index, status, failed_test, \
+                 features, r2, message, session_id, worker, eval_us) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .map_err(&e)?,
+        passed: conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO passed (run_id, spec_index, spec_key, r2, adj_r2, \
+                 is_max_abs, is_mae, is_rmse, oos_max_abs, oos_mae, oos_rmse, cov_type, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .map_err(&e)?,
+    };
+    let commit = |in_tx: &mut bool,
+                  stats: &mut WriterStats,
+                  pending: &mut usize|
+     -> Result<(), JournalError> {
+        if *in_tx {
+            let t = Instant::now();
+            conn.execute_batch("COMMIT").map_err(&e)?;
+            stats.busy += t.elapsed();
+            stats.commits += 1;
+            *in_tx = false;
+            *pending = 0;
+        }
+        Ok(())
+    };
+    loop {
+        let timeout = if in_tx {
+            policy.max_delay.saturating_sub(opened_at.elapsed())
+        } else {
+            Duration::from_secs(3600)
+        };
+        match rx.recv_timeout(timeout) {
+            Ok(Msg::Outcomes {
+                session_id,
+                worker,
+                records,
+            }) => {
+                let t = Instant::now();
+                if !in_tx {
+                    conn.execute_batch("BEGIN").map_err(&e)?;
+                    in_tx = true;
+                    opened_at = Instant::now();
+                }
+                for r in &records {
+                    insert(&mut stmts, run_id, session_id, worker, r, &mut features).map_err(&e)?;
+                }
+                stats.busy += t.elapsed();
+                stats.rows += records.len() as u64;
+                pending_rows += records.len();
+                if pending_rows >= policy.max_rows || opened_at.elapsed() >= policy.max_delay {
+                    commit(&mut in_tx, &mut stats, &mut pending_rows)?;
+                }
+            }
+            Ok(Msg::Flush(ack)) => {
+                commit(&mut in_tx, &mut stats, &mut pending_rows)?;
+                ack.send(()).ok();
+            }
+            Err(RecvTimeoutError::Timeout) => commit(&mut in_tx, &mut stats, &mut pending_rows)?,
+            Err(RecvTimeoutError::Disconnected) => {
+                commit(&mut in_tx, &mut stats, &mut pending_rows)?;
+                return Ok(stats);
+            }
+        }
+    }
+}
+
+fn insert(
+    s: &mut Statements<'_>,
+    run_id: i64,
+    session_id: i64,
+    worker: u32,
+    r: &OutcomeRecord,
+    features: &mut String,
+) -> rusqlite::Result<()> {
+    features.clear();
+    features.push('[');
+    for (i, id) in r.features.iter().enumerate() {
+        if i > 0 {
+            features.push(',');
+        }
+        write!(features, "{id}").expect("write to string");
+    }
+    features.push(']');
+    s.outcome.execute(params![
+        run_id,
+        r.spec_index as i64,
+        r.status,
+        r.failed_test,
+        features.as_str(),
+        r.r2.filter(|v| v.is_finite()),
+        r.message,
+        session_id,
+        worker,
+        r.eval_us
+    ])?;
+    if let Some(p) = &r.passed {
+        s.passed.execute(params![
+            run_id,
+            r.spec_index as i64,
+            p.spec_key,
+            p.r2,
+            p.adj_r2,
+            p.is_max_abs,
+            p.is_mae,
+            p.is_rmse,
+            p.oos_max_abs,
+            p.oos_mae,
+            p.oos_rmse,
+            p.cov_type,
+            p.detail_json
+        ])?;
+    }
+    Ok(())
+}

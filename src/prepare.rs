@@ -1,0 +1,223 @@
+//! From a config to aligned data: load the tables and metadata, align them on the target's
+//! calendar, build the target series and locate the sample windows (§1 of SEARCH-SEMANTICS).
+//!
+//! Every check against the data happens here, before anything is written.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::data::{self, DataError, Frequency, Panel, TableSource};
+use crate::features::{self, metadata, Transform};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Metadata(#[from] metadata::MetadataError),
+    #[error("{path}: `{key}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Row positions of the sample windows in the panel (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    pub in_start: usize,
+    pub in_end: usize,
+    pub full_end: usize,
+}
+
+impl Sample {
+    pub fn in_rows(&self) -> std::ops::Range<usize> {
+        self.in_start..self.in_end + 1
+    }
+    pub fn oos_rows(&self) -> std::ops::Range<usize> {
+        self.in_end + 1..self.full_end + 1
+    }
+    pub fn n_in(&self) -> usize {
+        self.in_end + 1 - self.in_start
+    }
+    pub fn n_oos(&self) -> usize {
+        self.full_end - self.in_end
+    }
+}
+
+/// An input file and the sha256 of its bytes, recorded in the bundle's manifest.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// Everything the freeze needs, checked.
+#[derive(Debug)]
+pub struct Prepared {
+    pub panel: Panel,
+    pub metadata: metadata::Metadata,
+    /// Name of the target series, e.g. `realcons_QQGR` or `hpi_MMGR_LEAD1`.
+    pub target_name: String,
+    pub target: Vec<f64>,
+    pub sample: Sample,
+    pub sources: Vec<SourceFile>,
+}
+
+impl Prepared {
+    pub fn frequency(&self) -> Frequency {
+        self.panel.frequency
+    }
+    pub fn dates(&self) -> &[NaiveDate] {
+        &self.panel.dates
+    }
+}
+
+fn hash_file(path: &std::path::Path) -> Result<SourceFile, PrepareError> {
+    let bytes = std::fs::read(path).map_err(|source| PrepareError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(SourceFile {
+        path: path.to_path_buf(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    })
+}
+
+/// Loads and aligns the data of a config.
+pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
+    let invalid = |key: &str, message: String| PrepareError::Invalid {
+        path: config.path.clone(),
+        key: key.to_string(),
+        message,
+    };
+    let d = &config.file.data;
+    let metadata_path = config.resolve(&d.metadata);
+    let metadata = metadata::load_metadata(&metadata_path)?;
+    let mut sources = vec![hash_file(&metadata_path)?];
+
+    let load = |t: &crate::config::TableConfig| -> Result<data::Table, PrepareError> {
+        let path = config.resolve(&t.path);
+        let table = data::load_table(&TableSource {
+            path: &path,
+            date_column: t.date_column.as_deref(),
+            ffill: t.ffill,
+        })?;
+        Ok(table)
+    };
+    let target_table = load(&d.target_table)?;
+    sources.push(hash_file(&target_table.path)?);
+    let mut mevs = Vec::with_capacity(d.mev_tables.len());
+    for t in &d.mev_tables {
+        let table = load(t)?;
+        sources.push(hash_file(&table.path)?);
+        mevs.push(table);
+    }
+    let panel = data::align(&target_table, &mevs, &|name: &str| {
+        metadata.aggregation(name)
+    })?;
+
+    let tc = &config.file.target;
+    let raw = panel.column(&tc.column).ok_or_else(|| {
+        invalid(
+            "target.column",
+            format!(
+                "{:?} is not a column of the target table {}",
+                tc.column,
+                target_table.path.display()
+            ),
+        )
+    })?;
+    let freq = panel.frequency;
+    let transformed = features::apply(raw, tc.transform, tc.period, 0);
+    let target = features::lead(&transformed, tc.lead);
+    let mut target_name = if tc.transform == Transform::Lv {
+        tc.column.clone()
+    } else {
+        features::variant_name(&tc.column, tc.transform, tc.period, 0, freq)
+    };
+    if tc.lead > 0 {
+        target_name.push_str(&format!("_LEAD{}", tc.lead));
+    }
+
+    let sample = locate_sample(config, &panel, &invalid)?;
+    if let Some(row) = sample.in_rows().find(|&r| !target[r].is_finite()) {
+        return Err(invalid(
+            "sample.in_start",
+            format!(
+                "the target {target_name} has no value on in-sample date {} (the transform or \
+                 lead needs history the data does not have, or the column is missing there); \
+                 move sample.in_start/in_end inside the target's valid span",
+                panel.dates[row]
+            ),
+        ));
+    }
+    Ok(Prepared {
+        panel,
+        metadata,
+        target_name,
+        target,
+        sample,
+        sources,
+    })
+}
+
+fn locate_sample(
+    config: &Config,
+    panel: &Panel,
+    invalid: &dyn Fn(&str, String) -> PrepareError,
+) -> Result<Sample, PrepareError> {
+    let s = &config.file.sample;
+    let freq = panel.frequency;
+    let first = panel.dates[0];
+    let last = *panel.dates.last().expect("a panel has at least one date");
+    let find = |key: &str, text: &str| -> Result<usize, PrepareError> {
+        let date = data::parse_date(text)
+            .ok_or_else(|| invalid(key, format!("{text:?} is not a date (use YYYY-MM-DD)")))?;
+        let snapped = data::snap_to_period_end(date, freq);
+        panel.index_of_date(snapped).ok_or_else(|| {
+            invalid(
+                key,
+                format!("{snapped} is outside the data, which runs from {first} to {last}"),
+            )
+        })
+    };
+    let in_start = find("sample.in_start", &s.in_start)?;
+    let in_end = find("sample.in_end", &s.in_end)?;
+    let full_end = match &s.full_end {
+        Some(text) => find("sample.full_end", text)?,
+        None => in_end,
+    };
+    if in_end < in_start {
+        return Err(invalid(
+            "sample.in_end",
+            format!(
+                "{} is before sample.in_start {}: the in-sample window is empty",
+                panel.dates[in_end], panel.dates[in_start]
+            ),
+        ));
+    }
+    if full_end < in_end {
+        return Err(invalid(
+            "sample.full_end",
+            format!(
+                "{} is before sample.in_end {}",
+                panel.dates[full_end], panel.dates[in_end]
+            ),
+        ));
+    }
+    Ok(Sample {
+        in_start,
+        in_end,
+        full_end,
+    })
+}

@@ -1,0 +1,336 @@
+//! `features.duckdb`: writing the frozen bundle once (to a temporary file, renamed into place
+//! after a checkpoint) and reading it back read-only.
+//!
+//! DuckDB allows many read-only processes or one writer, never both; workers therefore open it
+//! with `access_mode = READ_ONLY`, one thread and a memory limit.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use duckdb::arrow::array::{Array, Float64Array, Int32Array};
+use duckdb::{params, AccessMode, Connection};
+
+use super::{FeatureMatrix, FrozenBundle, BUNDLE_FORMAT, MISSING};
+
+const SCHEMA: &str = include_str!("../../sql/bundle.sql");
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{path}: {source}")]
+    Duckdb {
+        path: PathBuf,
+        source: duckdb::Error,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+fn db_err(path: &Path) -> impl Fn(duckdb::Error) -> BundleError + '_ {
+    move |source| BundleError::Duckdb {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes the bundle to `path` atomically: a temporary file in the same directory, checkpointed
+/// and closed, then renamed. On error nothing is left behind.
+pub fn write(path: &Path, bundle: &FrozenBundle, hash: &str) -> Result<(), BundleError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".features.")
+        .suffix(".duckdb.tmp")
+        .tempfile_in(dir)
+        .map_err(|source| BundleError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    // DuckDB wants to create the file itself: keep the unique name, drop the empty file.
+    let tmp_path = tmp.into_temp_path();
+    let tmp_buf = tmp_path.to_path_buf();
+    std::fs::remove_file(&tmp_buf).ok();
+    let result = write_to(&tmp_buf, bundle, hash);
+    let wal = wal_path(&tmp_buf);
+    if let Err(e) = result {
+        std::fs::remove_file(&tmp_buf).ok();
+        std::fs::remove_file(&wal).ok();
+        tmp_path.keep().ok();
+        return Err(e);
+    }
+    std::fs::remove_file(&wal).ok();
+    std::fs::rename(&tmp_buf, path).map_err(|source| BundleError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    tmp_path.keep().ok();
+    std::fs::remove_file(wal_path(path)).ok();
+    Ok(())
+}
+
+fn wal_path(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".wal");
+    PathBuf::from(s)
+}
+
+fn write_to(path: &Path, b: &FrozenBundle, hash: &str) -> Result<(), BundleError> {
+    let e = db_err(path);
+    let conn = Connection::open(path).map_err(&e)?;
+    conn.execute_batch(SCHEMA).map_err(&e)?;
+    let tx = conn.unchecked_transaction().map_err(&e)?;
+    {
+        let mut manifest = tx
+            .prepare("INSERT INTO manifest (key, value) VALUES (?, ?)")
+            .map_err(&e)?;
+        for (k, v) in manifest_entries(b, hash) {
+            manifest.execute(params![k, v]).map_err(&e)?;
+        }
+        let mut dates = tx
+            .prepare("INSERT INTO dates (row_id, date, sample) VALUES (?, CAST(? AS DATE), ?)")
+            .map_err(&e)?;
+        for (i, d) in b.dates.iter().enumerate() {
+            dates
+                .execute(params![i as i32, d.to_string(), b.sample_label(i)])
+                .map_err(&e)?;
+        }
+        let mut cat = tx
+            .prepare(
+                "INSERT INTO catalogue (id, name, role, base, transform, period, lag, category, \
+                 var_type, expected_sign, dummy_set, full_dummy_set, valid, adf_pvalue, \
+                 pp_pvalue, stationary, kept, exclusion_reason) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .map_err(&e)?;
+        for (id, c) in b.catalogue.columns.iter().enumerate() {
+            let p = &c.pretest;
+            cat.execute(params![
+                id as i32,
+                c.name,
+                c.role.as_str(),
+                c.base,
+                c.transform.map(|t| t.code()),
+                c.period as i32,
+                c.lag as i32,
+                c.category,
+                c.var_type.map(|t| t.as_str()),
+                c.sign as i32,
+                c.dummy_set,
+                c.full_dummy_set,
+                p.valid,
+                p.adf_p,
+                p.pp_p,
+                p.stationary,
+                p.kept,
+                p.exclusion,
+            ])
+            .map_err(&e)?;
+        }
+    }
+    {
+        let mut app = tx.appender("feature_values").map_err(&e)?;
+        for (id, c) in b.catalogue.columns.iter().enumerate() {
+            for (row, &v) in c.values.iter().enumerate() {
+                let v = (!v.is_nan()).then_some(v);
+                app.append_row(params![id as i32, row as i32, v])
+                    .map_err(&e)?;
+            }
+        }
+        app.flush().map_err(&e)?;
+        let mut app = tx.appender("base_series").map_err(&e)?;
+        for (name, values) in &b.base_series {
+            for (row, &v) in values.iter().enumerate() {
+                let v = (!v.is_nan()).then_some(v);
+                app.append_row(params![name, row as i32, v]).map_err(&e)?;
+            }
+        }
+        app.flush().map_err(&e)?;
+    }
+    tx.commit().map_err(&e)?;
+    conn.execute_batch("CHECKPOINT").map_err(&e)?;
+    conn.close().map_err(|(_, err)| e(err))?;
+    Ok(())
+}
+
+fn manifest_entries(b: &FrozenBundle, hash: &str) -> Vec<(String, String)> {
+    let mut m = vec![
+        ("format".to_string(), BUNDLE_FORMAT.to_string()),
+        ("bundle_sha256".to_string(), hash.to_string()),
+        ("frequency".to_string(), b.frequency.to_string()),
+        ("rows".to_string(), b.n_rows().to_string()),
+        ("columns".to_string(), b.catalogue.len().to_string()),
+        (
+            "in_start".to_string(),
+            b.dates[b.sample.in_start].to_string(),
+        ),
+        ("in_end".to_string(), b.dates[b.sample.in_end].to_string()),
+        (
+            "full_end".to_string(),
+            b.dates[b.sample.full_end].to_string(),
+        ),
+        (
+            "specsearch_version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        (
+            "created_at".to_string(),
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        ),
+    ];
+    for (i, s) in b.sources.iter().enumerate() {
+        m.push((
+            format!("source.{i}"),
+            format!("{} sha256:{}", s.path.display(), s.sha256),
+        ));
+    }
+    m
+}
+
+/// A read-only handle on `features.duckdb`.
+pub struct BundleReader {
+    path: PathBuf,
+    conn: Connection,
+}
+
+/// Catalogue metadata as read back (values are read separately as a matrix).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogueRow {
+    pub id: u32,
+    pub name: String,
+    pub role: String,
+    pub base: String,
+    pub category: Option<String>,
+    pub expected_sign: i8,
+    pub dummy_set: Option<String>,
+    pub full_dummy_set: bool,
+    pub kept: bool,
+    pub exclusion_reason: Option<String>,
+}
+
+impl BundleReader {
+    /// Opens the bundle read-only with one DuckDB thread and a memory limit, as workers do.
+    pub fn open(path: &Path) -> Result<BundleReader, BundleError> {
+        let e = db_err(path);
+        if !path.exists() {
+            return Err(BundleError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no frozen bundle here; run `specsearch freeze CONFIG` first",
+                ),
+            });
+        }
+        let config = duckdb::Config::default()
+            .access_mode(AccessMode::ReadOnly)
+            .and_then(|c| c.threads(1))
+            .and_then(|c| c.max_memory("512MB"))
+            .map_err(&e)?;
+        let conn = Connection::open_with_flags(path, config).map_err(&e)?;
+        Ok(BundleReader {
+            path: path.to_path_buf(),
+            conn,
+        })
+    }
+
+    pub fn manifest(&self) -> Result<BTreeMap<String, String>, BundleError> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM manifest")
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(&e)?;
+        rows.collect::<Result<_, _>>().map_err(&e)
+    }
+
+    pub fn bundle_hash(&self) -> Result<String, BundleError> {
+        self.manifest()?
+            .remove("bundle_sha256")
+            .ok_or_else(|| BundleError::Corrupt {
+                path: self.path.clone(),
+                message: "the manifest has no bundle_sha256; re-run `specsearch freeze`".into(),
+            })
+    }
+
+    pub fn catalogue(&self) -> Result<Vec<CatalogueRow>, BundleError> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, name, role, base, category, expected_sign, dummy_set, \
+                 full_dummy_set, kept, exclusion_reason FROM catalogue ORDER BY id",
+            )
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(CatalogueRow {
+                    id: r.get::<_, i32>(0)? as u32,
+                    name: r.get(1)?,
+                    role: r.get(2)?,
+                    base: r.get(3)?,
+                    category: r.get(4)?,
+                    expected_sign: r.get::<_, i32>(5)? as i8,
+                    dummy_set: r.get(6)?,
+                    full_dummy_set: r.get(7)?,
+                    kept: r.get(8)?,
+                    exclusion_reason: r.get(9)?,
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<Result<_, _>>().map_err(&e)
+    }
+
+    /// Every catalogue column over every date, read into private memory.
+    pub fn matrix(&self) -> Result<FeatureMatrix, BundleError> {
+        let e = db_err(&self.path);
+        let count = |sql: &str| -> Result<usize, BundleError> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|v| v as usize)
+                .map_err(&e)
+        };
+        let rows = count("SELECT count(*) FROM dates")?;
+        let cols = count("SELECT count(*) FROM catalogue")?;
+        let mut data = vec![MISSING; rows * cols];
+        let mut seen = 0usize;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, row_id, value FROM feature_values")
+            .map_err(&e)?;
+        for batch in stmt.query_arrow([]).map_err(&e)? {
+            let ids = batch.column(0).as_any().downcast_ref::<Int32Array>();
+            let row_ids = batch.column(1).as_any().downcast_ref::<Int32Array>();
+            let values = batch.column(2).as_any().downcast_ref::<Float64Array>();
+            let (Some(ids), Some(row_ids), Some(values)) = (ids, row_ids, values) else {
+                return Err(BundleError::Corrupt {
+                    path: self.path.clone(),
+                    message: "feature_values has unexpected column types".into(),
+                });
+            };
+            for i in 0..batch.num_rows() {
+                let (id, row) = (ids.value(i) as usize, row_ids.value(i) as usize);
+                if id >= cols || row >= rows {
+                    return Err(BundleError::Corrupt {
+                        path: self.path.clone(),
+                        message: format!("feature_values has a value for column {id}, row {row} outside the catalogue"),
+                    });
+                }
+                if !values.is_null(i) {
+                    data[id * rows + row] = values.value(i);
+                }
+                seen += 1;
+            }
+        }
+        if seen != rows * cols {
+            return Err(BundleError::Corrupt {
+                path: self.path.clone(),
+                message: format!("feature_values has {seen} values, expected {}", rows * cols),
+            });
+        }
+        Ok(FeatureMatrix::from_owned(rows, cols, data))
+    }
+}

@@ -1,0 +1,45 @@
+//! Where a config's stores live: `<config dir>/<config stem>.specsearch/` unless `--workspace`
+//! says otherwise.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+
+/// The files of one workspace.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub dir: PathBuf,
+}
+
+impl Workspace {
+    /// The workspace given on the command line, or the config's default.
+    pub fn for_config(config: &Config, explicit: Option<&Path>) -> Workspace {
+        Workspace {
+            dir: explicit
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| config.default_workspace()),
+        }
+    }
+
+    pub fn features_duckdb(&self) -> PathBuf {
+        self.dir.join("features.duckdb")
+    }
+
+    pub fn features_f64(&self) -> PathBuf {
+        self.dir.join("features.f64")
+    }
+
+    pub fn journal(&self) -> PathBuf {
+        self.dir.join("journal.sqlite")
+    }
+
+    /// Creates the directory if needed, naming it in the error.
+    pub fn create(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot create workspace {}: {e}", self.dir.display()),
+            )
+        })
+    }
+}

@@ -1,0 +1,390 @@
+//! `specsearch run` end to end: executor / transport / worker-count equivalence, resume after
+//! SIGKILL (coordinator or a worker) and SIGINT, crash isolation, and the workspace lock.
+//!
+//! Every comparison is on the journal's content (outcome for outcome, and the derived ranking),
+//! which is what users query.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use rusqlite::Connection;
+use specsearch::synth::{self, SynthSpec};
+
+/// A small synthetic search (a few thousand specs) in its own directory.
+fn small_search(dir: &Path) -> PathBuf {
+    synth::write(
+        dir,
+        &SynthSpec {
+            variables: 8,
+            months: 240,
+            seed: 7,
+            pool: 6,
+            max_vars: 3,
+            quarterly_share: 0.2,
+        },
+    )
+    .unwrap()
+}
+
+fn specsearch() -> Command {
+    let mut c = Command::cargo_bin("specsearch").unwrap();
+    c.env_remove("SPECSEARCH_FAULT_CRASH_SPEC")
+        .env_remove("SPECSEARCH_FAULT_SPEC_DELAY_US");
+    c
+}
+
+fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
+    specsearch()
+        .arg("run")
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn assert_ok(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "run failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn journal_of(config: &Path) -> PathBuf {
+    let stem = config.file_stem().unwrap().to_string_lossy().into_owned();
+    config
+        .parent()
+        .unwrap()
+        .join(format!("{stem}.specsearch/journal.sqlite"))
+}
+
+/// The user-visible content of a run: every outcome and the ranking, as text lines.
+fn derived(journal: &Path) -> Vec<String> {
+    let conn = Connection::open(journal).unwrap();
+    let run_id: i64 = conn
+        .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    let mut out = Vec::new();
+    let mut stmt = conn
+        .prepare(
+            "SELECT spec_index, status, failed_test, features, quote(r2), message FROM outcomes \
+             WHERE run_id = ?1 ORDER BY spec_index",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([run_id], |r| {
+            Ok(format!(
+                "o {} {} {:?} {} {} {:?}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?
+            ))
+        })
+        .unwrap();
+    out.extend(rows.map(|r| r.unwrap()));
+    let mut stmt = conn
+        .prepare(
+            "SELECT rank, spec_index, quote(score), p.spec_key, p.detail FROM ranking r \
+             JOIN passed p USING (run_id, spec_index) WHERE run_id = ?1 ORDER BY rank",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([run_id], |r| {
+            Ok(format!(
+                "r {} {} {} {} {}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?
+            ))
+        })
+        .unwrap();
+    out.extend(rows.map(|r| r.unwrap()));
+    let status: String = conn
+        .query_row("SELECT status FROM runs WHERE run_id = ?1", [run_id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    out.push(format!("status {status}"));
+    out
+}
+
+fn integrity_ok(journal: &Path) {
+    let conn = Connection::open(journal).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let dupes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT run_id, spec_index FROM outcomes \
+             GROUP BY run_id, spec_index HAVING count(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dupes, 0);
+}
+
+/// A reference: the same search run serially in a fresh directory.
+fn serial_reference() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    assert_ok(&run_cli(&config, &["--executor", "serial"]));
+    let d = derived(&journal_of(&config));
+    (dir, d)
+}
+
+fn count_outcomes(journal: &Path) -> i64 {
+    let Ok(conn) = Connection::open(journal) else {
+        return 0;
+    };
+    conn.query_row("SELECT count(*) FROM outcomes", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+/// Starts a slowed-down run in the background and waits until some outcomes are journaled.
+fn start_slow_run(config: &Path, extra_env: &[(&str, &str)]) -> Child {
+    let mut cmd = specsearch();
+    cmd.arg("run")
+        .arg(config)
+        .args(["--workers", "2", "--batch-size", "64"])
+        .env("SPECSEARCH_FAULT_SPEC_DELAY_US", "2000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let journal = journal_of(config);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count_outcomes(&journal) < 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the run journaled nothing in time"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn child_pids(pid: u32) -> Vec<i32> {
+    let mut pids = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            if let Ok(children) = std::fs::read_to_string(t.path().join("children")) {
+                pids.extend(
+                    children
+                        .split_whitespace()
+                        .filter_map(|p| p.parse::<i32>().ok()),
+                );
+            }
+        }
+    }
+    pids
+}
+
+/// Whether a process exists and is not a zombie.
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+fn kill(pid: i32, sig: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).unwrap();
+}
+
+#[test]
+fn executors_transports_and_worker_counts_give_identical_journals() {
+    let (_ref_dir, reference) = serial_reference();
+    assert!(
+        reference.iter().any(|l| l.starts_with("r 1 ")),
+        "the reference search passes no model"
+    );
+    for args in [
+        vec!["--executor", "thread", "--workers", "2"],
+        vec![
+            "--executor",
+            "process",
+            "--workers",
+            "1",
+            "--transport",
+            "duckdb",
+        ],
+        vec![
+            "--executor",
+            "process",
+            "--workers",
+            "2",
+            "--transport",
+            "mmap",
+            "--batch-size",
+            "100",
+        ],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = small_search(dir.path());
+        assert_ok(&run_cli(&config, &args));
+        let got = derived(&journal_of(&config));
+        assert!(got == reference, "{args:?} differs from the serial run");
+        integrity_ok(&journal_of(&config));
+    }
+}
+
+#[test]
+fn second_invocation_reports_complete_and_changed_config_starts_a_new_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    assert_ok(&run_cli(&config, &["--workers", "2"]));
+    let again = assert_ok(&run_cli(&config, &[]));
+    assert!(again.contains("is complete"), "{again}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("max_vars = 3", "max_vars = 2")).unwrap();
+    let out = run_cli(&config, &["--workers", "2"]);
+    let stdout = assert_ok(&out);
+    assert!(stdout.contains("(new)"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("changed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sigkill_of_the_coordinator_then_resume_equals_an_uninterrupted_run() {
+    let (_ref_dir, reference) = serial_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    let mut child = start_slow_run(&config, &[]);
+    let workers = child_pids(child.id());
+    kill(child.id() as i32, nix::sys::signal::Signal::SIGKILL);
+    child.wait().unwrap();
+    // The workers die with their coordinator (parent-death signal).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while workers.iter().any(|&w| alive(w)) {
+        assert!(
+            Instant::now() < deadline,
+            "workers {workers:?} outlived their coordinator"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let partial = count_outcomes(&journal_of(&config));
+    let out = assert_ok(&run_cli(&config, &["--workers", "2"]));
+    assert!(out.contains("(resumed)"), "{out}");
+    assert!(partial > 0);
+    assert!(
+        derived(&journal_of(&config)) == reference,
+        "resumed run differs"
+    );
+    integrity_ok(&journal_of(&config));
+}
+
+#[test]
+fn sigkill_of_a_worker_requeues_its_specs() {
+    let (_ref_dir, reference) = serial_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    let child = start_slow_run(&config, &[]);
+    let workers = child_pids(child.id());
+    assert!(!workers.is_empty(), "no worker processes found");
+    kill(workers[0], nix::sys::signal::Signal::SIGKILL);
+    let out = child.wait_with_output().unwrap();
+    let stdout = assert_ok(&out);
+    assert!(stdout.contains("crashes"), "{stdout}");
+    assert!(
+        derived(&journal_of(&config)) == reference,
+        "run with a killed worker differs"
+    );
+    integrity_ok(&journal_of(&config));
+    let conn = Connection::open(journal_of(&config)).unwrap();
+    let statuses: Vec<String> = conn
+        .prepare("SELECT exit_status FROM workers ORDER BY worker")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(
+        statuses.iter().any(|s| s.contains("signal 9")),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_spec_that_kills_two_workers_is_journaled_as_an_error() {
+    let (_ref_dir, reference) = serial_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    let out = specsearch()
+        .arg("run")
+        .arg(&config)
+        .args(["--workers", "2", "--batch-size", "50"])
+        .env("SPECSEARCH_FAULT_CRASH_SPEC", "77")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let got = derived(&journal_of(&config));
+    let outcomes = |v: &[String]| v.iter().filter(|l| l.starts_with("o ")).count();
+    assert_eq!(outcomes(&got), outcomes(&reference));
+    let line = got.iter().find(|l| l.starts_with("o 77 ")).unwrap();
+    assert!(
+        line.contains(" 2 None ") && line.contains("worker crashed: signal 6"),
+        "{line}"
+    );
+    // Every other outcome is the reference's.
+    let others = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .filter(|l| l.starts_with("o ") && !l.starts_with("o 77 "))
+            .cloned()
+            .collect()
+    };
+    assert!(others(&got) == others(&reference));
+}
+
+#[test]
+fn sigint_stops_resumably_and_a_second_coordinator_is_refused() {
+    let (_ref_dir, reference) = serial_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    let child = start_slow_run(&config, &[]);
+    // While it runs, a second coordinator on the same workspace is refused.
+    let second = run_cli(&config, &[]);
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("another specsearch run"), "{stderr}");
+
+    kill(child.id() as i32, nix::sys::signal::Signal::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resume"));
+    integrity_ok(&journal_of(&config));
+    let conn = Connection::open(journal_of(&config)).unwrap();
+    let status: String = conn
+        .query_row("SELECT status FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(status, "interrupted");
+    drop(conn);
+    assert_ok(&run_cli(&config, &["--workers", "2"]));
+    assert!(
+        derived(&journal_of(&config)) == reference,
+        "resumed run differs"
+    );
+}

@@ -23,6 +23,11 @@ pub struct SynthSpec {
     pub max_vars: usize,
     /// Share of variables published quarterly.
     pub quarterly_share: f64,
+    /// Number of categories the variables cycle through (at most 8).
+    pub categories: usize,
+    /// A non-stationary (level) target cointegrated with two drivers, instead of a stationary
+    /// one driven by their growth and change.
+    pub level_target: bool,
 }
 
 impl Default for SynthSpec {
@@ -34,6 +39,8 @@ impl Default for SynthSpec {
             pool: 12,
             max_vars: 3,
             quarterly_share: 0.1,
+            categories: 8,
+            level_target: false,
         }
     }
 }
@@ -106,7 +113,7 @@ pub fn write(dir: &Path, spec: &SynthSpec) -> std::io::Result<PathBuf> {
             }
         } else {
             let mean = 2.0 + 6.0 * rng.uniform();
-            let phi = 0.85 + 0.13 * rng.uniform();
+            let phi = 0.95 + 0.049 * rng.uniform();
             let mut x = mean;
             for val in values.iter_mut() {
                 x = mean + phi * (x - mean) + 0.15 * rng.normal();
@@ -136,18 +143,29 @@ pub fn write(dir: &Path, spec: &SynthSpec) -> std::io::Result<PathBuf> {
         });
     }
 
-    // The target: growth of driver 0 over 3 months, the change of driver 1, month effects, noise.
+    // The target: by default growth of driver 0 over 3 months, the change of driver 1, month
+    // effects and noise; with `level_target`, the levels of both plus stationary noise.
+    // Month effects on the months the generated config forces as dummies.
+    const SEASON: [f64; 12] = [
+        0.0, 0.5, -0.5, 0.6, -0.4, 0.0, 0.0, 0.0, 0.0, 0.5, -0.6, 0.7,
+    ];
     let mut target = vec![f64::NAN; n];
-    for t in 3..n {
-        let x0 = &vars[0].values;
-        let x1 = vars.get(1).map(|v| &v.values);
-        let g = x0[t] / x0[t - 3] - 1.0;
-        let d = x1.map(|x| x[t] - x[t - 1]).unwrap_or(0.0);
-        // Month effects on the months the generated config forces as dummies.
-        const SEASON: [f64; 12] = [
-            0.0, 0.5, -0.5, 0.6, -0.4, 0.0, 0.0, 0.0, 0.0, 0.5, -0.6, 0.7,
-        ];
-        target[t] = 1.0 + 40.0 * g - 2.0 * d + SEASON[t % 12] + 0.25 * rng.normal();
+    let x0 = vars[0].values.clone();
+    let x1 = vars.get(1).map(|v| v.values.clone());
+    if spec.level_target {
+        // Cointegrated with the levels of drivers 0 and 1: stationary AR(1) errors around them.
+        let mut u = 0.0;
+        for t in 0..n {
+            u = 0.5 * u + 0.25 * rng.normal();
+            let x1t = x1.as_ref().map(|x| x[t]).unwrap_or(0.0);
+            target[t] = 20.0 + 0.08 * x0[t] - 1.5 * x1t + SEASON[t % 12] + u;
+        }
+    } else {
+        for t in 3..n {
+            let g = x0[t] / x0[t - 3] - 1.0;
+            let d = x1.as_ref().map(|x| x[t] - x[t - 1]).unwrap_or(0.0);
+            target[t] = 1.0 + 40.0 * g - 2.0 * d + SEASON[t % 12] + 0.25 * rng.normal();
+        }
     }
     for v in vars.iter_mut().take(2) {
         v.quarterly = false;
@@ -214,7 +232,7 @@ pub fn write(dir: &Path, spec: &SynthSpec) -> std::io::Result<PathBuf> {
             "{},{},{},average,{sign}",
             v.name,
             if v.level { "level" } else { "rate" },
-            CATEGORIES[i % CATEGORIES.len()]
+            CATEGORIES[i % spec.categories.clamp(1, CATEGORIES.len())]
         )
         .expect("write to string");
     }

@@ -23,6 +23,8 @@ fn small_search(dir: &Path) -> PathBuf {
             pool: 6,
             max_vars: 3,
             quarterly_share: 0.2,
+            categories: 8,
+            level_target: false,
         },
     )
     .unwrap()

@@ -25,6 +25,12 @@ pub struct SynthArgs {
     /// `max_vars` of the generated config (the forced month dummies count as one).
     #[arg(long, default_value_t = 3)]
     pub max_vars: usize,
+    /// Number of categories the variables cycle through (1–8).
+    #[arg(long, default_value_t = 8)]
+    pub categories: usize,
+    /// Make the target a non-stationary level cointegrated with two drivers.
+    #[arg(long)]
+    pub level_target: bool,
 }
 
 pub fn run(args: &SynthArgs) -> Result<()> {
@@ -39,6 +45,8 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         seed: args.seed,
         pool: args.pool.min(args.variables),
         max_vars: args.max_vars,
+        categories: args.categories,
+        level_target: args.level_target,
         ..SynthSpec::default()
     };
     let config = synth::write(&args.dir, &spec).with_context(|| {

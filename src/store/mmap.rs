@@ -95,6 +95,13 @@ pub fn write(path: &Path, bundle: &FrozenBundle, hash: &str) -> Result<(), MmapE
         }
         w.flush().map_err(&e)?;
     }
+    // Temporary files are created owner-only; the bundle is as readable as features.duckdb.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(&e)?;
+    }
     tmp.as_file().sync_all().map_err(&e)?;
     tmp.persist(path).map_err(|p| MmapError::Io {
         path: path.to_path_buf(),

@@ -1,0 +1,110 @@
+//! `show-model` on the bundled demo against statsmodels (tests/golden/gen_demo_models.py): the
+//! whole pipeline — CSV loading, quarterly calendar, growth/difference/lag transforms, quarter
+//! dummies, covariance choice and the fit — checked end to end.
+
+use std::path::Path;
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+
+fn close(got: f64, want: f64, what: &str) {
+    let tol = 1e-8 * want.abs().max(1e-4);
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, statsmodels {want}"
+    );
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn demo_models_match_statsmodels() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("tests/golden/demo_models.json")).unwrap(),
+    )
+    .unwrap();
+    // A private copy of the demo, so the test never writes into the source tree.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
+        std::fs::copy(
+            root.join("examples/demo/data").join(f),
+            dir.path().join("data").join(f),
+        )
+        .unwrap();
+    }
+    let config = dir.path().join("search.toml");
+    std::fs::copy(root.join("examples/demo/search.toml"), &config).unwrap();
+
+    for (name, want) in golden.as_object().unwrap() {
+        let features: Vec<&str> = want["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        let out = std::process::Command::cargo_bin("specsearch")
+            .unwrap()
+            .args(["show-model", "--json", "--features", &features.join(",")])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let o = &doc["outcome"];
+        assert_eq!(o["nobs"].as_u64(), want["nobs"].as_u64(), "{name}: nobs");
+        assert_eq!(o["cov_type"], want["cov_type"], "{name}: covariance");
+        for key in ["params", "bse", "pvalues"] {
+            let (got, exp) = (floats(&o[key]), floats(&want[key]));
+            assert_eq!(got.len(), exp.len(), "{name}: {key}");
+            for (i, (g, e)) in got.iter().zip(&exp).enumerate() {
+                close(*g, *e, &format!("{name}: {key}[{i}]"));
+            }
+        }
+        close(
+            o["r2"].as_f64().unwrap(),
+            want["rsquared"].as_f64().unwrap(),
+            name,
+        );
+        close(
+            o["adj_r2"].as_f64().unwrap(),
+            want["rsquared_adj"].as_f64().unwrap(),
+            name,
+        );
+        close(
+            o["dw"].as_f64().unwrap(),
+            want["durbin_watson"].as_f64().unwrap(),
+            name,
+        );
+    }
+}
+
+#[test]
+fn unknown_feature_is_a_clear_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::cargo_bin("specsearch")
+        .unwrap()
+        .args(["show-model", "--workspace"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .args(["--features", "realgdp_QQGR9"])
+        .arg(root.join("examples/demo/search.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("realgdp_QQGR9") && stderr.contains("not a frozen column"),
+        "{stderr}"
+    );
+}

@@ -1,8 +1,14 @@
 -- Schema of features.duckdb, the frozen feature bundle written once by `specsearch freeze` and
 -- then opened read-only by every worker. Values are stored long (one row per column and date)
 -- so that any column can be read back with plain SQL; a missing value is NULL (never NaN).
+--
+-- The frozen part is ids 0 .. manifest.columns - 1; it is what bundle_sha256 and features.f64
+-- cover. After a run, the coordinator (workers gone) replays the composite columns that passed
+-- models depend on: catalogue rows with role 'composite' and ids >= manifest.columns, plus their
+-- values. Replays never change the frozen part, so they never invalidate a resume.
 
--- Key/value facts about the bundle: format, bundle_sha256, frequency, rows, columns, sources.
+-- Key/value facts about the bundle: format, bundle_sha256, frequency, rows, columns (the number
+-- of frozen columns), sources.
 CREATE TABLE manifest (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
@@ -17,10 +23,14 @@ CREATE TABLE dates (
 );
 
 -- Every column a spec can use. `id` is the column id specs are made of (0 = the target).
+-- Roles: 'target'; 'variant' (a transform of a variable); 'dummy'; 'base' (a panel column a
+-- regime(...) reads, never a regressor); 'composite' (replayed after a run; its id is the
+-- store's, not the run's: the journal's run_features has the run's ids).
 CREATE TABLE catalogue (
     id               INTEGER PRIMARY KEY,
     name             VARCHAR NOT NULL UNIQUE,
-    role             VARCHAR NOT NULL CHECK (role IN ('target', 'variant', 'dummy')),
+    role             VARCHAR NOT NULL
+                     CHECK (role IN ('target', 'variant', 'dummy', 'base', 'composite')),
     base             VARCHAR NOT NULL,
     transform        VARCHAR CHECK (transform IN ('LV', 'DF', 'GR')),
     period           INTEGER NOT NULL CHECK (period >= 0),
@@ -38,7 +48,14 @@ CREATE TABLE catalogue (
     stationary       BOOLEAN,
     -- Whether specs may use the column, and if not, why.
     kept             BOOLEAN NOT NULL,
-    exclusion_reason VARCHAR
+    exclusion_reason VARCHAR,
+    -- Composites only: the canonical definition (`interaction(a, b)`, `regime(f, column, on)`),
+    -- the sha256 of the values over every date (little-endian IEEE bits, NaN canonical; the
+    -- hash the run's mutation record carries), and the run whose replay inserted it.
+    definition       VARCHAR,
+    sha256           VARCHAR,
+    replayed_by      VARCHAR,
+    CHECK ((role = 'composite') = (definition IS NOT NULL AND sha256 IS NOT NULL))
 );
 
 -- Values of every catalogue column (long format).

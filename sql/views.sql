@@ -1,9 +1,19 @@
--- Views installed into every journal (re-created each time specsearch opens it for writing).
--- They hold no data: each is a documented query over the tables of migrations/. They use only
--- SQL that the sqlite3 shells of common distributions (3.38+, JSON built in) understand, so a
--- journal can be queried with plain `sqlite3`.
+-- Views installed into every journal (re-created each time specsearch opens it for writing; the
+-- read-only commands `status`, `top`, `show`, `failures`, `query` and `export` also install them
+-- as TEMP views on their own connection, so a journal written by an older specsearch reads the
+-- same). They hold no data: each is a documented query over the tables of migrations/.
+--
+-- They use only SQL that the sqlite3 shells of common distributions (3.38+, JSON built in)
+-- understand, so a journal can be queried with plain `sqlite3`: no `group_concat(x ORDER BY …)`
+-- (lists are ordered in a subquery instead), no `->>`, no `unixepoch()`.
+--
+-- Every view has a `run_id` column: filter on it (`WHERE run_id = 3`) or join `runs` for names.
+-- Examples of use: sql/examples.sql.
 
 -- Every outcome with readable status and failed-test names.
+-- Columns: run_id, spec_index, status ('passed' | 'filtered' | 'error'), failed_test (name of
+-- the first failed filter, NULL unless filtered), r2, message (errors), features (JSON array of
+-- feature ids), session_id, worker, eval_us (evaluation time in microseconds).
 DROP VIEW IF EXISTS outcome_status;
 CREATE VIEW outcome_status AS
 SELECT o.run_id,
@@ -20,6 +30,8 @@ FROM outcomes o
 LEFT JOIN filter_tests t ON t.code = o.failed_test;
 
 -- One row per (outcome, feature): the spec's columns by name, `position` in spec order.
+-- Columns: run_id, spec_index, status, failed_test (filter code), position, feature_id,
+-- feature (name, e.g. unemp_QQDF_L1), base (variable, e.g. unemp; dummies: M or Q), role.
 DROP VIEW IF EXISTS outcome_features;
 CREATE VIEW outcome_features AS
 SELECT o.run_id,
@@ -35,17 +47,28 @@ FROM outcomes o
 JOIN json_each(o.features) j
 JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value;
 
--- Every outcome with its features as one comma-separated list of names.
+-- Every outcome with its features expanded: the columns of `outcome_status` plus
+-- feature_names (comma-separated, spec order), n_columns (design columns besides the
+-- intercept) and n_variables (distinct variables; a dummy set counts as one).
 DROP VIEW IF EXISTS outcomes_expanded;
 CREATE VIEW outcomes_expanded AS
 SELECT s.*,
        (SELECT group_concat(name, ', ')
           FROM (SELECT f.name FROM json_each(s.features) j
                 JOIN run_features f ON f.run_id = s.run_id AND f.feature_id = j.value
-                ORDER BY j.key)) AS feature_names
+                ORDER BY j.key)) AS feature_names,
+       json_array_length(s.features) AS n_columns,
+       (SELECT count(DISTINCT f.base) FROM json_each(s.features) j
+          JOIN run_features f ON f.run_id = s.run_id AND f.feature_id = j.value) AS n_variables
 FROM outcome_status s;
 
--- Passed models, deduplicated (lowest spec index of each spec key) and ranked (see `ranking`).
+-- Passed models, deduplicated (lowest spec index of each spec key) and ranked by the run's
+-- weights (the `ranking` table, written when a run completes; `specsearch top --weights`
+-- re-ranks with others). Columns: run_id, rank, spec_index, score (composite, higher is better),
+-- fit_score, is_score, oos_score (group scores in [0, 1]), r2, adj_r2, is_mae, is_rmse,
+-- is_max_abs, oos_mae, oos_rmse, oos_max_abs (NULL without an out-of-sample window), cov_type
+-- (nonrobust | HC1 | HAC), n_variables, n_columns, features (names, spec order), spec_key,
+-- detail (every statistic as JSON: params, bse, pvalues, tests; see `specsearch show`).
 DROP VIEW IF EXISTS passed_models;
 CREATE VIEW passed_models AS
 SELECT r.run_id,
@@ -57,20 +80,40 @@ SELECT r.run_id,
        r.oos_score,
        p.r2,
        p.adj_r2,
+       p.is_mae,
        p.is_rmse,
+       p.is_max_abs,
+       p.oos_mae,
        p.oos_rmse,
+       p.oos_max_abs,
        p.cov_type,
+       (SELECT count(DISTINCT f.base) FROM json_each(o.features) j
+          JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value) AS n_variables,
+       json_array_length(o.features) AS n_columns,
        (SELECT group_concat(name, ', ')
-          FROM (SELECT f.name FROM outcomes o, json_each(o.features) j
+          FROM (SELECT f.name FROM json_each(o.features) j
                 JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value
-                WHERE o.run_id = r.run_id AND o.spec_index = r.spec_index
                 ORDER BY j.key)) AS features,
        p.spec_key,
        p.detail
 FROM ranking r
-JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index;
+JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index
+JOIN outcomes o ON o.run_id = r.run_id AND o.spec_index = r.spec_index;
 
--- How many specs failed at each filter, per run.
+-- One row per (ranked passed model, feature): for "top models containing a driver".
+-- Columns: run_id, rank, spec_index, score, r2, position, feature, base, role.
+DROP VIEW IF EXISTS passed_model_features;
+CREATE VIEW passed_model_features AS
+SELECT r.run_id, r.rank, r.spec_index, r.score, o.r2, j.key AS position,
+       f.name AS feature, f.base, f.role
+FROM ranking r
+JOIN outcomes o ON o.run_id = r.run_id AND o.spec_index = r.spec_index
+JOIN json_each(o.features) j
+JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value;
+
+-- How many specs failed at each filter, per run (filters nobody failed are left out).
+-- Columns: run_id, code (1..7, order of the filters), failed_test, specs, percent_of_outcomes,
+-- percent_of_filtered.
 DROP VIEW IF EXISTS failures_by_test;
 CREATE VIEW failures_by_test AS
 SELECT o.run_id,
@@ -78,42 +121,158 @@ SELECT o.run_id,
        t.name AS failed_test,
        count(*) AS specs,
        round(100.0 * count(*) / (SELECT count(*) FROM outcomes a WHERE a.run_id = o.run_id), 2)
-           AS percent_of_outcomes
+           AS percent_of_outcomes,
+       round(100.0 * count(*)
+             / (SELECT count(*) FROM outcomes a WHERE a.run_id = o.run_id AND a.status = 1), 2)
+           AS percent_of_filtered
 FROM outcomes o
 JOIN filter_tests t ON t.code = o.failed_test
 WHERE o.status = 1
 GROUP BY o.run_id, t.code
 ORDER BY o.run_id, t.code;
 
--- Errors grouped by message.
+-- The features most common among the specs that failed each filter, per run.
+-- Columns: run_id, code, failed_test, rank (1 = the feature in most of this filter's
+-- failures; ties by name), feature, base, role, failures (specs failing this filter that
+-- contain the feature), percent_of_test_failures, specs_with_feature (evaluated specs that
+-- contain it), failure_rate (percent of those that failed this filter: large counts of a
+-- feature that is in many specs are expected, a high rate is informative).
+DROP VIEW IF EXISTS failure_features;
+CREATE VIEW failure_features AS
+WITH per AS (
+    SELECT o.run_id, o.status, o.failed_test, j.value AS feature_id, count(*) AS n
+    FROM outcomes o, json_each(o.features) j
+    GROUP BY o.run_id, o.status, o.failed_test, j.value
+),
+totals AS (
+    SELECT run_id, feature_id, sum(n) AS specs_with_feature
+    FROM per
+    GROUP BY run_id, feature_id
+),
+per_test AS (
+    SELECT run_id, failed_test, count(*) AS failures
+    FROM outcomes
+    WHERE status = 1
+    GROUP BY run_id, failed_test
+)
+SELECT p.run_id,
+       t.code,
+       t.name AS failed_test,
+       row_number() OVER (PARTITION BY p.run_id, p.failed_test ORDER BY p.n DESC, f.name)
+           AS rank,
+       f.name AS feature,
+       f.base,
+       f.role,
+       p.n AS failures,
+       round(100.0 * p.n / pt.failures, 2) AS percent_of_test_failures,
+       tot.specs_with_feature,
+       round(100.0 * p.n / tot.specs_with_feature, 2) AS failure_rate
+FROM per p
+JOIN filter_tests t ON t.code = p.failed_test
+JOIN run_features f ON f.run_id = p.run_id AND f.feature_id = p.feature_id
+JOIN totals tot ON tot.run_id = p.run_id AND tot.feature_id = p.feature_id
+JOIN per_test pt ON pt.run_id = p.run_id AND pt.failed_test = p.failed_test
+WHERE p.status = 1;
+
+-- Errors grouped by message. `error_type` is the message up to its first ':', '(' or quote
+-- (e.g. "worker crashed", "non-finite value"), for grouping similar messages.
+-- Columns: run_id, error_type, message, specs, first_spec_index.
 DROP VIEW IF EXISTS errors_by_message;
 CREATE VIEW errors_by_message AS
-SELECT run_id, message, count(*) AS specs, min(spec_index) AS first_spec_index
+SELECT run_id,
+       rtrim(substr(message, 1, min(
+           CASE WHEN instr(message, ':') > 0 THEN instr(message, ':') ELSE length(message) + 1 END,
+           CASE WHEN instr(message, '(') > 0 THEN instr(message, '(') ELSE length(message) + 1 END,
+           CASE WHEN instr(message, '''') > 0 THEN instr(message, '''') ELSE length(message) + 1 END
+       ) - 1)) AS error_type,
+       message,
+       count(*) AS specs,
+       min(spec_index) AS first_spec_index
 FROM outcomes
 WHERE status = 2
 GROUP BY run_id, message
-ORDER BY run_id, specs DESC;
+ORDER BY run_id, specs DESC, message;
 
--- Progress of every run: outcomes so far against the spec count.
+-- Errors grouped by type (see `errors_by_message`).
+-- Columns: run_id, error_type, specs, messages (distinct messages), first_spec_index, example.
+DROP VIEW IF EXISTS errors_by_type;
+CREATE VIEW errors_by_type AS
+SELECT run_id,
+       error_type,
+       sum(specs) AS specs,
+       count(*) AS messages,
+       min(first_spec_index) AS first_spec_index,
+       min(message) AS example
+FROM errors_by_message
+GROUP BY run_id, error_type
+ORDER BY run_id, specs DESC, error_type;
+
+-- Progress of every run: outcomes so far against the spec count, rates, and for a running run
+-- the throughput of its current session and an estimated time to completion.
+-- Columns: run_id, name, status, spec_count, evaluated, passed, filtered, errors,
+-- percent_done, pass_rate (percent of evaluated), sessions, created_at, finished_at,
+-- session_started_at (current/last session), session_specs (outcomes of that session),
+-- session_seconds, specs_per_second, eta_seconds (running runs only).
+-- A run whose coordinator was killed stays 'running' until resumed; `specsearch status` tells
+-- the two apart by the workspace lock.
 DROP VIEW IF EXISTS run_progress;
 CREATE VIEW run_progress AS
+WITH counts AS (
+    SELECT r.run_id,
+           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id) AS evaluated,
+           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 0) AS passed,
+           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 1) AS filtered,
+           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 2) AS errors,
+           (SELECT count(*) FROM sessions s WHERE s.run_id = r.run_id) AS sessions,
+           (SELECT max(session_id) FROM sessions s WHERE s.run_id = r.run_id) AS last_session
+    FROM runs r
+),
+last AS (
+    SELECT c.*,
+           s.started_at AS session_started_at,
+           (SELECT count(*) FROM outcomes o
+             WHERE o.run_id = c.run_id AND o.session_id = c.last_session) AS session_specs,
+           (julianday(coalesce(s.ended_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))
+            - julianday(s.started_at)) * 86400.0 AS session_seconds
+    FROM counts c
+    LEFT JOIN sessions s ON s.run_id = c.run_id AND s.session_id = c.last_session
+)
 SELECT r.run_id,
        r.name,
        r.status,
        r.spec_count,
-       (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id) AS evaluated,
-       (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 0) AS passed,
-       (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 1) AS filtered,
-       (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 2) AS errors,
+       l.evaluated,
+       l.passed,
+       l.filtered,
+       l.errors,
+       round(CASE WHEN r.spec_count > 0 THEN 100.0 * l.evaluated / r.spec_count ELSE 100.0 END, 2)
+           AS percent_done,
+       round(CASE WHEN l.evaluated > 0 THEN 100.0 * l.passed / l.evaluated END, 3) AS pass_rate,
+       l.sessions,
        r.created_at,
-       r.finished_at
-FROM runs r;
+       r.finished_at,
+       l.session_started_at,
+       l.session_specs,
+       round(l.session_seconds, 3) AS session_seconds,
+       round(CASE WHEN l.session_seconds > 0 THEN l.session_specs / l.session_seconds END, 1)
+           AS specs_per_second,
+       CASE WHEN r.status = 'running' AND l.session_specs > 0 AND l.session_seconds > 0
+            THEN round((r.spec_count - l.evaluated) * l.session_seconds / l.session_specs, 1)
+       END AS eta_seconds
+FROM runs r
+JOIN last l ON l.run_id = r.run_id;
 
 -- Worker telemetry with per-worker throughput and CPU share of its wall time.
+-- Columns: those of `workers` plus specs_per_busy_second, wall_seconds, cpu_share (user + sys
+-- CPU over wall time).
 DROP VIEW IF EXISTS worker_telemetry;
 CREATE VIEW worker_telemetry AS
 SELECT w.*,
        CASE WHEN w.busy_seconds > 0 THEN w.specs / w.busy_seconds END AS specs_per_busy_second,
        (julianday(coalesce(w.ended_at, w.started_at)) - julianday(w.started_at)) * 86400.0
-           AS wall_seconds
+           AS wall_seconds,
+       CASE WHEN julianday(coalesce(w.ended_at, w.started_at)) > julianday(w.started_at)
+            THEN (coalesce(w.user_cpu_seconds, 0) + coalesce(w.sys_cpu_seconds, 0))
+                 / ((julianday(w.ended_at) - julianday(w.started_at)) * 86400.0)
+       END AS cpu_share
 FROM workers w;

@@ -12,6 +12,7 @@ pub mod freeze;
 pub mod journal;
 pub mod plan;
 pub mod prepare;
+pub mod results;
 pub mod runtime;
 pub mod spec;
 pub mod stats;

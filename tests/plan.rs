@@ -85,8 +85,24 @@ fn demo_plan_count_matches_an_independent_count_and_pretests_follow_the_keep_rul
         .unwrap()
         .starts_with("non-stationary"));
 
+    // The demo's composites: `interaction(realgdp_QQGR, infl)` is one more member of its first
+    // argument's category (one column per kept variant of infl), and `regime(realdpi, Q, 4)`
+    // joins realdpi's entry (one column per kept variant of realdpi).
+    let cat = &built.bundle.catalogue;
+    let kept = |base: &str| {
+        cat.columns
+            .iter()
+            .filter(|c| c.role == Role::Variant && c.base == base && c.pretest.kept)
+            .count() as u64
+    };
+    let gdp_gr = &cat.columns[cat.id("realgdp_QQGR").unwrap() as usize];
+    assert!(gdp_gr.pretest.kept);
+    *kept_by_category.get_mut("output").unwrap() += kept("infl");
+    *kept_by_category.get_mut("income").unwrap() += kept("realdpi");
+
     // Count by hand: with category_limit 1 every category is a pool whose options are its kept
-    // variants; dummies(Q) is one more single-option pool; up to max_vars = 3 pools per spec.
+    // variants (and composites); dummies(Q) is one more single-option pool; up to max_vars = 3
+    // pools per spec.
     let mut weights: Vec<u64> = kept_by_category.values().copied().collect();
     weights.push(1);
     let e = elementary(&weights, 3);

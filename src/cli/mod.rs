@@ -1,10 +1,17 @@
 //! The command line: argument parsing, logging set-up and dispatch to one module per command.
 
+mod audit;
+mod export;
+mod failures;
 mod freeze;
 mod plan;
+mod query;
 mod run;
+mod show;
 mod show_model;
+mod status;
 mod synth;
+mod top;
 
 use std::path::PathBuf;
 
@@ -47,6 +54,27 @@ enum Command {
     /// Write a deterministic synthetic monthly panel (CSV + metadata + search.toml) for tests
     /// and benchmarks.
     Synth(synth::SynthArgs),
+    /// Runs in the journal: progress, outcome counts, rates, and an ETA for a running run.
+    ///
+    /// Reads the journal read-only: safe (and useful) while a run is writing.
+    Status(status::StatusArgs),
+    /// The ranked passed models of a run; `--weights` re-ranks without re-running.
+    Top(top::TopArgs),
+    /// Full report of one model from the journal: coefficients, tests, fit, feature definitions.
+    Show(show::ShowArgs),
+    /// Why specs failed: counts per filter, the features most common among each filter's
+    /// failures, errors by type and message.
+    Failures(failures::FailuresArgs),
+    /// Run one read-only SQL statement on the journal (views: see sql/views.sql).
+    ///
+    /// Statements that would write are refused. `:run` is bound to the selected run's id.
+    Query(query::QueryArgs),
+    /// Write passed models, every outcome, or a query's result to CSV, JSON or Parquet.
+    Export(export::ExportArgs),
+    /// List the composite features a run's workers built for passed models (mutations): their
+    /// definition, the first spec that needed each, the passed models using them, and what the
+    /// replay into features.duckdb did (`--json` for everything).
+    Audit(audit::AuditArgs),
     /// Internal: a worker process (spawned by `run`; speaks the frame protocol on stdin/stdout).
     #[command(hide = true)]
     Worker,
@@ -83,6 +111,19 @@ fn init_logging(verbose: u8, quiet: bool) {
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
+    if !matches!(cli.command, Command::Run(_) | Command::Worker) {
+        // Reports piped into `head` should end quietly, as other Unix tools do. The coordinator
+        // and workers keep SIGPIPE ignored: they handle a closed pipe as an error (a dead
+        // worker), never as a reason to die.
+        // SAFETY: setting a signal disposition to its default has no preconditions.
+        unsafe {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGPIPE,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+            .ok();
+        }
+    }
     let ok = |r: anyhow::Result<()>| r.map(|()| std::process::ExitCode::SUCCESS);
     let result = match cli.command {
         Command::Freeze(args) => ok(freeze::run(&args)),
@@ -90,6 +131,13 @@ pub fn main() -> std::process::ExitCode {
         Command::Run(args) => run::run(&args),
         Command::ShowModel(args) => ok(show_model::run(&args)),
         Command::Synth(args) => ok(synth::run(&args)),
+        Command::Audit(args) => ok(audit::run(&args)),
+        Command::Status(args) => ok(status::run(&args)),
+        Command::Top(args) => ok(top::run(&args)),
+        Command::Show(args) => ok(show::run(&args)),
+        Command::Failures(args) => ok(failures::run(&args)),
+        Command::Query(args) => ok(query::run(&args)),
+        Command::Export(args) => ok(export::run(&args)),
         Command::Worker => ok(crate::runtime::worker::run()),
     };
     match result {

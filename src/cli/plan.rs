@@ -42,7 +42,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     let space = &plan.space;
     let names = |spec: &[u32]| -> String {
         spec.iter()
-            .map(|&id| b.catalogue.columns[id as usize].name.as_str())
+            .map(|&id| plan.column_name(id))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -120,6 +120,17 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     }
     for (key, item, why) in &plan.dropped {
         println!("  left out  {key} {item:?}: {why}");
+    }
+    for (key, item, into) in &plan.merged {
+        println!(
+            "  merged    {key} {item:?} into {into} (never with a plain variant of its variable)"
+        );
+    }
+    if !plan.composites.is_empty() {
+        println!(
+            "composites {} columns built by the workers",
+            plan.composites.len()
+        );
     }
     println!(
         "pools      {} (max_vars {}, category_limit {})",

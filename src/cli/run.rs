@@ -49,6 +49,19 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
     let summary = runtime::run(&config, &opts)?;
     let conn = schema::open_ro(&summary.journal)?;
     print_summary(&conn, &summary, config.file.ranking.top_n)?;
+    if summary.run.status == "failed" {
+        let detail: Option<String> = conn.query_row(
+            "SELECT status_detail FROM runs WHERE run_id = ?1",
+            [summary.run.run_id],
+            |r| r.get(0),
+        )?;
+        eprintln!(
+            "error: run {} failed: {}",
+            summary.run.name,
+            detail.as_deref().unwrap_or("see the journal")
+        );
+        return Ok(std::process::ExitCode::FAILURE);
+    }
     if let Some(signal) = summary.interrupted {
         eprintln!(
             "interrupted by {signal}: every finished spec is journaled; run the same command \
@@ -57,6 +70,33 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         return Ok(std::process::ExitCode::from(130));
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// One line: mutation records of the run and what their replays did (latest per mutation).
+fn print_mutations(conn: &Connection, run_id: i64) -> Result<()> {
+    let (recorded, inserted, present, conflicts, pending): (i64, i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT count(*), coalesce(sum(replay_action = 'inserted'), 0), \
+             coalesce(sum(replay_action = 'already_present'), 0), \
+             coalesce(sum(replay_action = 'conflict'), 0), \
+             coalesce(sum(replay_action IS NULL), 0) FROM mutation_audit WHERE run_id = ?1",
+            [run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+    if recorded == 0 {
+        return Ok(());
+    }
+    let pending = if pending > 0 {
+        format!(", {pending} not replayed yet")
+    } else {
+        String::new()
+    };
+    println!(
+        "mutations  {recorded} composite feature(s) recorded, {} replayed into features.duckdb \
+         ({inserted} inserted, {present} already present, {conflicts} conflicts){pending}",
+        inserted + present + conflicts
+    );
+    Ok(())
 }
 
 fn pct(n: u64, total: u64) -> String {
@@ -132,6 +172,7 @@ pub fn print_summary(conn: &Connection, s: &RunSummary, top_n: usize) -> Result<
             .collect();
         println!("failed at  {}", parts.join(" · "));
     }
+    print_mutations(conn, run.run_id)?;
     if errors > 0 {
         let (message, n): (String, i64) = conn.query_row(
             "SELECT message, specs FROM errors_by_message WHERE run_id = ?1 LIMIT 1",

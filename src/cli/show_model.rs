@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 
 use super::WorkspaceArgs;
-use crate::assess::{render_text, Scratch};
+use crate::assess::render_text;
 use crate::config::Config;
 use crate::runtime::context::{EvalContext, SearchSetup, Transport};
 use crate::workspace::Workspace;
@@ -56,25 +56,20 @@ pub fn run(args: &ShowModelArgs) -> Result<()> {
     }
     let setup = SearchSetup::new(&ws, &built, &plan.input, Transport::Duckdb, &config);
     let ctx = EvalContext::from_matrix(&setup, &b.matrix())?;
-    let outcome = ctx
-        .evaluator
-        .assess_report(&spec, &[], &mut Scratch::default());
+    // Composite ids (from --spec) are built like a worker builds them; coefficients come as
+    // const, frozen columns, composites.
+    let (outcome, param_names) = ctx.assess_report(&spec);
     if args.json {
-        let names: Vec<&str> = spec
-            .iter()
-            .map(|&id| b.catalogue.columns[id as usize].name.as_str())
-            .collect();
+        let names: Vec<&str> = spec.iter().map(|&id| plan.column_name(id)).collect();
         let doc = serde_json::json!({
             "target": b.catalogue.columns[0].name,
             "features": names,
+            "param_names": param_names,
             "outcome": outcome,
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        let names: Vec<&str> = spec
-            .iter()
-            .map(|&id| b.catalogue.columns[id as usize].name.as_str())
-            .collect();
+        let names: Vec<&str> = param_names[1..].iter().map(String::as_str).collect();
         println!("target {}", b.catalogue.columns[0].name);
         print!("{}", render_text(&outcome, &names));
     }

@@ -1,5 +1,7 @@
 //! Resolving the search's items against the data, and materialising every column a spec can
-//! use: the target (id 0), every variant of every referenced variable, every dummy column.
+//! use: the target (id 0), every variant of every referenced variable (composites' arguments
+//! included), every dummy column, and the source column of every `regime(...)` (role `base`,
+//! never a regressor: workers read it to build the regime indicator).
 //!
 //! Column ids are dense and stable for a given config and data: they are the ids specs are made
 //! of and the column order of the frozen matrix.
@@ -7,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::dummies::{self, DummySet};
-use super::items::{parse_item, ItemRef};
+use super::items::{parse_item, ItemRef, RegimeLevel};
 use super::{expand_variants, metadata::Metadata, Transform, VarType};
 use crate::config::Config;
 use crate::data::Panel;
@@ -19,6 +21,8 @@ pub enum Role {
     Target,
     Variant,
     Dummy,
+    /// A panel column a `regime(...)` reads (never a regressor).
+    Base,
 }
 
 impl Role {
@@ -27,6 +31,7 @@ impl Role {
             Role::Target => "target",
             Role::Variant => "variant",
             Role::Dummy => "dummy",
+            Role::Base => "base",
         }
     }
 }
@@ -79,6 +84,69 @@ pub enum ResolvedItem {
     /// Any one variant of any variable of a category (only inside `one_of`).
     Category(String),
     Dummies(DummySet),
+    /// `interaction(a, b)`; `a` and `b` are `Variable` or `Variant`.
+    Interaction {
+        a: Box<ResolvedItem>,
+        b: Box<ResolvedItem>,
+    },
+    /// `regime(feature, column, on)`; `feature` is a `Variable` or `Variant`, `column` a panel
+    /// column.
+    Regime {
+        feature: Box<ResolvedItem>,
+        column: String,
+        on: RegimeLevel,
+    },
+}
+
+impl ResolvedItem {
+    /// The name of a `Variable` / `Variant` (a composite's argument as written).
+    pub fn arg_name(&self) -> &str {
+        match self {
+            ResolvedItem::Variable(v) => v,
+            ResolvedItem::Variant { name, .. } => name,
+            ResolvedItem::Category(c) => c,
+            ResolvedItem::Dummies(_)
+            | ResolvedItem::Interaction { .. }
+            | ResolvedItem::Regime { .. } => "",
+        }
+    }
+
+    /// The base variable of a `Variable` / `Variant`, or of a composite (an interaction's first
+    /// argument, a regime's feature).
+    pub fn base(&self) -> Option<&str> {
+        match self {
+            ResolvedItem::Variable(v) => Some(v),
+            ResolvedItem::Variant { base, .. } => Some(base),
+            ResolvedItem::Interaction { a, .. } => a.base(),
+            ResolvedItem::Regime { feature, .. } => feature.base(),
+            ResolvedItem::Category(_) | ResolvedItem::Dummies(_) => None,
+        }
+    }
+
+    /// Whether the item is a composite.
+    pub fn is_composite(&self) -> bool {
+        matches!(
+            self,
+            ResolvedItem::Interaction { .. } | ResolvedItem::Regime { .. }
+        )
+    }
+
+    /// Canonical text of a composite item (its element name): `interaction(a, b)`,
+    /// `regime(feature, column, on)`.
+    pub fn canonical_text(&self) -> String {
+        match self {
+            ResolvedItem::Interaction { a, b } => {
+                super::composite::interaction_definition(a.arg_name(), b.arg_name())
+            }
+            ResolvedItem::Regime {
+                feature,
+                column,
+                on,
+            } => super::composite::regime_definition(feature.arg_name(), column, &on.text()),
+            ResolvedItem::Dummies(set) => set.item_name(),
+            other => other.arg_name().to_string(),
+        }
+    }
 }
 
 /// The search's items, resolved, in config order.
@@ -109,6 +177,14 @@ impl Catalogue {
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()
     }
+    /// Id of the `base` column materialised for regimes on panel column `column`.
+    pub fn base_column(&self, column: &str) -> Option<u32> {
+        self.columns
+            .iter()
+            .position(|c| c.role == Role::Base && c.name == column)
+            .map(|i| i as u32)
+    }
+
     /// Ids of the variant columns of a base variable, in variant order.
     pub fn variants_of(&self, base: &str) -> Vec<u32> {
         (0..self.columns.len() as u32)
@@ -162,6 +238,7 @@ struct Resolver<'a> {
     panel: &'a Panel,
     metadata: &'a Metadata,
     periods: Vec<u32>,
+    sample: crate::prepare::Sample,
 }
 
 impl Resolver<'_> {
@@ -203,8 +280,81 @@ impl Resolver<'_> {
                 }
                 return Ok(ResolvedItem::Dummies(set));
             }
+            ItemRef::Interaction(a, b) => {
+                let arg = |name: &str| {
+                    self.resolve_name(key, name, false).map_err(|e| match e {
+                        PrepareError::Invalid { message, .. } => {
+                            self.invalid(key, format!("{}: {message}", text.trim()))
+                        }
+                        other => other,
+                    })
+                };
+                return Ok(ResolvedItem::Interaction {
+                    a: Box::new(arg(&a)?),
+                    b: Box::new(arg(&b)?),
+                });
+            }
+            ItemRef::Regime {
+                feature,
+                column,
+                on,
+            } => {
+                let t = text.trim();
+                let feature = self
+                    .resolve_name(key, &feature, false)
+                    .map_err(|e| match e {
+                        PrepareError::Invalid { message, .. } => {
+                            self.invalid(key, format!("{t}: {message}"))
+                        }
+                        other => other,
+                    })?;
+                let Some(values) = self.panel.column(&column) else {
+                    let hint =
+                        did_you_mean(&column, self.panel.columns.iter().map(|c| c.name.as_str()));
+                    return Err(
+                        self.invalid(key, format!("{t}: no column {column:?} in the data{hint}"))
+                    );
+                };
+                let rows = self.sample.in_rows();
+                if let Some(bad) = values[rows.clone()].iter().position(|v| !v.is_finite()) {
+                    return Err(self.invalid(
+                        key,
+                        format!(
+                            "{t}: column {column:?} is missing on in-sample date {}; a regime \
+                             column needs a value on every in-sample date",
+                            self.panel.dates[rows.start + bad]
+                        ),
+                    ));
+                }
+                if !values[rows].contains(&on.0) {
+                    return Err(self.invalid(
+                        key,
+                        format!(
+                            "{t}: column {column:?} never equals {} on an in-sample date, so \
+                             the regime would be zero everywhere",
+                            on.text()
+                        ),
+                    ));
+                }
+                return Ok(ResolvedItem::Regime {
+                    feature: Box::new(feature),
+                    column,
+                    on,
+                });
+            }
             ItemRef::Name(name) => name,
         };
+        self.resolve_name(key, &name, allow_category)
+    }
+
+    /// Resolves a plain name: a variable, a variant name or (when allowed) a category.
+    fn resolve_name(
+        &self,
+        key: &str,
+        name: &str,
+        allow_category: bool,
+    ) -> Result<ResolvedItem, PrepareError> {
+        let name = name.to_string();
         if self.metadata.get(&name).is_some() {
             self.check_variable(key, &name)?;
             return Ok(ResolvedItem::Variable(name));
@@ -270,6 +420,7 @@ pub fn resolve_search(
         panel: &prepared.panel,
         metadata: &prepared.metadata,
         periods: periods(config, prepared),
+        sample: prepared.sample,
     };
     let list = |key: &str, items: &[String], allow_category: bool| {
         items
@@ -278,6 +429,24 @@ pub fn resolve_search(
             .map(|(i, t)| resolver.resolve(&format!("{key}[{i}]"), t, allow_category))
             .collect::<Result<Vec<_>, _>>()
     };
+    let together: Vec<Vec<ResolvedItem>> = s
+        .together
+        .iter()
+        .enumerate()
+        .map(|(i, g)| list(&format!("search.together[{i}]"), g, false))
+        .collect::<Result<_, _>>()?;
+    for (i, group) in together.iter().enumerate() {
+        if let Some(j) = group.iter().position(ResolvedItem::is_composite) {
+            return Err(resolver.invalid(
+                &format!("search.together[{i}][{j}]"),
+                format!(
+                    "{:?}: composites (interaction, regime) are not allowed in a together \
+                     group; put them in search.pool, search.forced or search.one_of",
+                    s.together[i][j]
+                ),
+            ));
+        }
+    }
     Ok(ResolvedSearch {
         forced: list("search.forced", &s.forced, false)?,
         pool: list("search.pool", &s.pool, false)?,
@@ -287,12 +456,7 @@ pub fn resolve_search(
             .enumerate()
             .map(|(i, set)| list(&format!("search.one_of[{i}]"), set, true))
             .collect::<Result<_, _>>()?,
-        together: s
-            .together
-            .iter()
-            .enumerate()
-            .map(|(i, g)| list(&format!("search.together[{i}]"), g, false))
-            .collect::<Result<_, _>>()?,
+        together,
     })
 }
 
@@ -341,8 +505,22 @@ pub fn build(
     let mut variables: Vec<String> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut dummy_sets: Vec<DummySet> = Vec::new();
+    let mut regime_columns: Vec<String> = Vec::new();
     for item in all_items {
         let bases: Vec<String> = match item {
+            ResolvedItem::Interaction { a, b } => [a.base(), b.base()]
+                .into_iter()
+                .flatten()
+                .map(str::to_string)
+                .collect(),
+            ResolvedItem::Regime {
+                feature, column, ..
+            } => {
+                if !regime_columns.contains(column) {
+                    regime_columns.push(column.clone());
+                }
+                feature.base().map(str::to_string).into_iter().collect()
+            }
             ResolvedItem::Variable(v) => vec![v.clone()],
             ResolvedItem::Variant { base, .. } => vec![base.clone()],
             ResolvedItem::Category(c) => prepared
@@ -447,6 +625,29 @@ pub fn build(
             });
         }
         dummy_set_columns.push((set.item_name(), names));
+    }
+
+    // The source columns of regimes, as they are in the panel.
+    for column in regime_columns {
+        let values = prepared
+            .panel
+            .column(&column)
+            .expect("resolved regime columns exist");
+        columns.push(FrozenColumn {
+            values: values.to_vec(),
+            name: column.clone(),
+            role: Role::Base,
+            base: column,
+            transform: None,
+            period: 0,
+            lag: 0,
+            category: None,
+            var_type: None,
+            sign: 0,
+            dummy_set: None,
+            full_dummy_set: false,
+            pretest: Pretest::default(),
+        });
     }
 
     let mut by_name = HashMap::with_capacity(columns.len());

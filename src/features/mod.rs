@@ -1,11 +1,12 @@
 //! Feature transforms (§2 of SEARCH-SEMANTICS): the transform catalogue, variant expansion by
-//! variable type, variant naming, and MEV metadata.
+//! variable type, variant naming, composites (`composite`), and MEV metadata.
 //!
 //! A *variant* of a variable is `f(x[t−L], p)` for a transform `f`, period `p` and lag `L`. The
 //! order of variants is part of the spec-index contract: transforms in type-map order, then
 //! periods in list order, then lags.
 
 pub mod catalogue;
+pub mod composite;
 pub mod dummies;
 pub mod items;
 pub mod metadata;

@@ -54,6 +54,13 @@ pub fn run(
         .par_iter_mut()
         .for_each_init(UnitRootWork::default, |work, c| {
             let p = &mut c.pretest;
+            if c.role == Role::Base {
+                // A regime's source column: read by workers, never a regressor.
+                p.valid = Some(c.values[rows.clone()].iter().all(|v| v.is_finite()));
+                p.kept = false;
+                p.exclusion = Some("regime source column: never a regressor".into());
+                return;
+            }
             if c.role == Role::Dummy {
                 // Dummies are deterministic indicators: no unit-root question to ask.
                 p.valid = Some(c.values[rows.clone()].iter().all(|v| v.is_finite()));

@@ -1,4 +1,5 @@
-//! `journal.sqlite`: runs, one outcome per spec, passed-model detail, sessions and telemetry.
+//! `journal.sqlite`: runs, one outcome per spec, passed-model detail, mutation records and
+//! replays, sessions and telemetry.
 //!
 //! The coordinator owns the journal (one writer thread, see [`writer`]); readers (`status`,
 //! `query`, …) open it read-only and may do so while a run writes (WAL). Inserts are idempotent
@@ -61,6 +62,19 @@ pub struct OutcomeRecord {
     pub message: Option<String>,
     pub eval_us: u32,
     pub passed: Option<Box<PassedRecord>>,
+    /// Composite features the spec built and depends on (passed specs only; empty otherwise).
+    pub mutations: Vec<MutationRecord>,
+}
+
+/// A feature a worker constructed that is not in the frozen catalogue (a composite), reported
+/// by every passed spec that depends on it. The journal keeps one per run and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationRecord {
+    pub name: String,
+    /// Canonical definition, e.g. `interaction(a_QQGR, b_LV)`.
+    pub definition: String,
+    /// sha256 of the values over every date ([`crate::store::column_sha256`]).
+    pub sha256: String,
 }
 
 /// The detail of a passed model.

@@ -11,14 +11,23 @@ use rusqlite::{Connection, OpenFlags};
 use super::JournalError;
 
 /// `(version, name, sql)` of every migration, in order. Append only; never edit a shipped one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "journal",
-    include_str!("../../migrations/0001_journal.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "journal",
+        include_str!("../../migrations/0001_journal.sql"),
+    ),
+    (
+        2,
+        "mutations",
+        include_str!("../../migrations/0002_mutations.sql"),
+    ),
+];
 
 /// Views re-created on every open (they hold no data, so replacing them is always safe).
 const VIEWS: &str = include_str!("../../sql/views.sql");
+/// Views over mutation records and replays (`mutation_audit`, `mutation_uses`).
+const MUTATION_VIEWS: &str = include_str!("../../sql/mutations.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -88,5 +97,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     conn.execute_batch(VIEWS)?;
+    conn.execute_batch(MUTATION_VIEWS)?;
     Ok(())
 }

@@ -4,6 +4,11 @@
 //! Batching keeps SQLite off the critical path (one fsync-free WAL commit per many thousand
 //! rows); the time bound keeps what is lost to a SIGKILL small. The channel is bounded, so a
 //! writer that falls behind slows dispatch instead of growing memory.
+//!
+//! Mutation records of passed specs go to `mutations`, one row per (run, name), with the lowest
+//! spec index seen (so the row does not depend on arrival order). A record whose name is already
+//! journaled with a different hash or definition is refused: that spec's outcome is journaled as
+//! an error (`mutation conflict: …`) instead of passed, and its records are not kept.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,7 +16,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{schema, JournalError, OutcomeRecord};
 
@@ -112,6 +117,8 @@ impl JournalWriter {
 struct Statements<'c> {
     outcome: rusqlite::CachedStatement<'c>,
     passed: rusqlite::CachedStatement<'c>,
+    get_mutation: rusqlite::CachedStatement<'c>,
+    put_mutation: rusqlite::CachedStatement<'c>,
 }
 
 fn write_loop(
@@ -140,6 +147,22 @@ fn write_loop(
                 "INSERT OR IGNORE INTO passed (run_id, spec_index, spec_key, r2, adj_r2, \
                  is_max_abs, is_mae, is_rmse, oos_max_abs, oos_mae, oos_rmse, cov_type, detail) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .map_err(&e)?,
+        get_mutation: conn
+            .prepare_cached(
+                "SELECT definition, sha256, first_spec_index FROM mutations \
+                 WHERE run_id = ?1 AND name = ?2",
+            )
+            .map_err(&e)?,
+        put_mutation: conn
+            .prepare_cached(
+                "INSERT INTO mutations (run_id, name, definition, sha256, first_spec_index, \
+                 session_id, worker, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (run_id, name) DO UPDATE SET \
+                 first_spec_index = excluded.first_spec_index, \
+                 session_id = excluded.session_id, worker = excluded.worker \
+                 WHERE excluded.first_spec_index < mutations.first_spec_index",
             )
             .map_err(&e)?,
     };
@@ -215,7 +238,27 @@ fn insert(
         write!(features, "{id}").expect("write to string");
     }
     features.push(']');
-    s.outcome.execute(params![
+    let conflict = if r.passed.is_some() {
+        mutation_conflict(s, run_id, r)?
+    } else {
+        None
+    };
+    if let Some(message) = conflict {
+        s.outcome.execute(params![
+            run_id,
+            r.spec_index as i64,
+            super::STATUS_ERROR,
+            None::<u8>,
+            features.as_str(),
+            r.r2.filter(|v| v.is_finite()),
+            message,
+            session_id,
+            worker,
+            r.eval_us
+        ])?;
+        return Ok(());
+    }
+    let inserted = s.outcome.execute(params![
         run_id,
         r.spec_index as i64,
         r.status,
@@ -227,6 +270,25 @@ fn insert(
         worker,
         r.eval_us
     ])?;
+    if inserted == 0 {
+        // Already journaled (a batch sent twice): nothing else to record.
+        return Ok(());
+    }
+    if r.passed.is_some() {
+        let at = super::now();
+        for m in &r.mutations {
+            s.put_mutation.execute(params![
+                run_id,
+                m.name,
+                m.definition,
+                m.sha256,
+                r.spec_index as i64,
+                session_id,
+                worker,
+                at
+            ])?;
+        }
+    }
     if let Some(p) = &r.passed {
         s.passed.execute(params![
             run_id,
@@ -245,4 +307,30 @@ fn insert(
         ])?;
     }
     Ok(())
+}
+
+/// The error message when one of a passed spec's mutation records contradicts the journal.
+fn mutation_conflict(
+    s: &mut Statements<'_>,
+    run_id: i64,
+    r: &OutcomeRecord,
+) -> rusqlite::Result<Option<String>> {
+    for m in &r.mutations {
+        let known: Option<(String, String, i64)> = s
+            .get_mutation
+            .query_row(params![run_id, m.name], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        if let Some((definition, sha256, first)) = known {
+            if definition != m.definition || sha256 != m.sha256 {
+                return Ok(Some(format!(
+                    "mutation conflict: {} = {} with sha256 {} contradicts the record of spec \
+                     {first}: {definition} with sha256 {sha256}",
+                    m.name, m.definition, m.sha256
+                )));
+            }
+        }
+    }
+    Ok(None)
 }

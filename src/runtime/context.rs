@@ -4,18 +4,27 @@
 //!
 //! Only metadata crosses the process boundary (the setup is a few kilobytes); the values come
 //! from the frozen bundle through the chosen transport.
+//!
+//! Composite columns (ids after the frozen ones, see `features::composite`) are built here, per
+//! spec, into per-evaluator scratch buffers from private copies of their source columns: the
+//! frozen store is never written. A passed spec that uses composites reports each one as a
+//! [`MutationRecord`] (name, definition, sha256 of its values over every date).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::assess::{
-    ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, FilterThresholds, Outcome, Scratch,
-    Status, TargetData,
+    ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, ExtraColumn, FilterThresholds,
+    Outcome, Scratch, Status, TargetData,
 };
 use crate::features::catalogue::Role;
-use crate::journal::{OutcomeRecord, PassedRecord, STATUS_ERROR, STATUS_FILTERED, STATUS_PASSED};
+use crate::features::composite::CompositeDef;
+use crate::journal::{
+    MutationRecord, OutcomeRecord, PassedRecord, STATUS_ERROR, STATUS_FILTERED, STATUS_PASSED,
+};
 use crate::spec::{SpaceInput, SpecSpace};
 use crate::store::FeatureMatrix;
 use crate::workspace::Workspace;
@@ -59,13 +68,16 @@ pub struct SearchSetup {
     pub full_end: usize,
     pub target_stationary: bool,
     pub thresholds: FilterThresholds,
-    /// Indexed by column id; column 0 is the target.
+    /// Indexed by column id; column 0 is the target. Frozen columns only.
     pub columns: Vec<ColumnSetup>,
+    /// Composite columns, ids `columns.len()..` in order.
+    pub composites: Vec<CompositeDef>,
     pub space: SpaceInput,
 }
 
 impl SearchSetup {
-    /// The setup of a planned search over a built bundle.
+    /// The setup of a planned search over a built bundle. The composite table is recomputed
+    /// from the config (a pure function, the same the plan used; see `plan::composites`).
     pub fn new(
         ws: &Workspace,
         built: &crate::freeze::Built,
@@ -100,6 +112,8 @@ impl SearchSetup {
                 pp_p: c.pretest.pp_p,
             })
             .collect();
+        let composites = crate::plan::composites(config, catalogue, &built.metadata, &built.search)
+            .expect("the plan validated the composites");
         SearchSetup {
             workspace: ws.dir.clone(),
             bundle_hash: built.hash.clone(),
@@ -110,9 +124,17 @@ impl SearchSetup {
             target_stationary: built.target_pretest.stationary,
             thresholds: config.file.filters.clone(),
             columns,
+            composites,
             space: space.clone(),
         }
     }
+}
+
+/// A composite as an evaluator builds it: where its sources are in the private copies.
+struct CompositeRuntime {
+    def: CompositeDef,
+    /// Offsets (in columns) of the two sources in `EvalContext::sources`.
+    slots: [usize; 2],
 }
 
 /// The read-only evaluation context.
@@ -120,6 +142,16 @@ pub struct EvalContext {
     pub space: SpecSpace,
     pub evaluator: Evaluator,
     pub load_seconds: f64,
+    /// Number of frozen columns (composite ids start here).
+    n_frozen: u32,
+    rows: usize,
+    in_rows: std::ops::Range<usize>,
+    oos_rows: std::ops::Range<usize>,
+    composites: Vec<CompositeRuntime>,
+    /// Private copies of every frozen column a composite reads, over every date.
+    sources: Vec<f64>,
+    /// sha256 of each composite's values over every date, computed on first need.
+    hashes: Vec<OnceLock<String>>,
 }
 
 impl EvalContext {
@@ -181,11 +213,84 @@ impl EvalContext {
             EvaluatorOptions::default(),
         )?;
         let space = SpecSpace::new(setup.space.clone())?;
+        let n_frozen = setup.columns.len();
+        anyhow::ensure!(
+            setup.space.columns.len() == n_frozen + setup.composites.len()
+                && setup
+                    .composites
+                    .iter()
+                    .enumerate()
+                    .all(|(k, c)| c.id as usize == n_frozen + k
+                        && c.kind.sources().iter().all(|&s| (s as usize) < n_frozen)),
+            "the plan's composite columns do not follow its {n_frozen} frozen columns"
+        );
+        // Private copies of the composites' sources.
+        let rows = matrix.rows();
+        let mut slot_of: std::collections::HashMap<u32, usize> = Default::default();
+        let mut sources = Vec::new();
+        let composites = setup
+            .composites
+            .iter()
+            .map(|c| {
+                let slots = c.kind.sources().map(|id| {
+                    *slot_of.entry(id).or_insert_with(|| {
+                        sources.extend_from_slice(matrix.column(id));
+                        sources.len() / rows - 1
+                    })
+                });
+                CompositeRuntime {
+                    def: c.clone(),
+                    slots,
+                }
+            })
+            .collect();
         Ok(EvalContext {
             space,
             evaluator,
             load_seconds: 0.0,
+            n_frozen: n_frozen as u32,
+            rows,
+            in_rows: ins,
+            oos_rows: oos,
+            hashes: (0..setup.composites.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            composites,
+            sources,
         })
+    }
+
+    /// The composite of column id `id` (≥ the frozen column count).
+    fn composite(&self, id: u32) -> &CompositeRuntime {
+        &self.composites[(id - self.n_frozen) as usize]
+    }
+
+    /// Computes rows `rows` of composite `c` into `out`.
+    fn build(&self, c: &CompositeRuntime, rows: std::ops::Range<usize>, out: &mut [f64]) {
+        let n = self.rows;
+        let slot = |id: u32| {
+            let k = if id == c.def.kind.sources()[0] {
+                c.slots[0]
+            } else {
+                c.slots[1]
+            };
+            &self.sources[k * n..(k + 1) * n]
+        };
+        c.def.kind.compute_into(slot, rows, out);
+    }
+
+    /// Every value of composite column `id` over every date (what its hash covers).
+    pub fn composite_values(&self, id: u32) -> Vec<f64> {
+        let c = self.composite(id);
+        let mut out = vec![0.0; self.rows];
+        self.build(c, 0..self.rows, &mut out);
+        out
+    }
+
+    /// sha256 of composite column `id` over every date.
+    fn composite_hash(&self, id: u32) -> &str {
+        self.hashes[(id - self.n_frozen) as usize]
+            .get_or_init(|| crate::store::column_sha256(&self.composite_values(id)))
     }
 
     /// Evaluates every spec index of `ranges` (half-open), appending one record per spec.
@@ -195,25 +300,78 @@ impl EvalContext {
         scratch: &mut EvalScratch,
         out: &mut Vec<OutcomeRecord>,
     ) -> anyhow::Result<()> {
+        let n_in = self.in_rows.len();
+        let n_oos = self.oos_rows.len();
+        let EvalScratch {
+            spec,
+            frozen,
+            composite_ids,
+            composite_in,
+            composite_oos,
+            extra_store,
+            assess,
+            outcome,
+        } = scratch;
         for &(start, end) in ranges {
             let mut it = self.space.iter_range(start, end);
-            while let Some(index) = it.next_into(&mut scratch.spec) {
+            while let Some(index) = it.next_into(spec) {
                 crate::runtime::faults::before_spec(index);
                 let t = Instant::now();
-                self.evaluator.assess_into(
-                    &scratch.spec,
-                    &[],
-                    &mut scratch.assess,
-                    &mut scratch.outcome,
-                );
+                if spec.iter().all(|&id| id < self.n_frozen) {
+                    self.evaluator.assess_into(spec, &[], assess, outcome);
+                } else {
+                    // Frozen ids keep their spec order; composites are built into the scratch
+                    // buffers and passed as extra columns (coefficients: intercept, frozen,
+                    // extra).
+                    frozen.clear();
+                    composite_ids.clear();
+                    for &id in spec.iter() {
+                        if id < self.n_frozen {
+                            frozen.push(id);
+                        } else {
+                            composite_ids.push(id);
+                        }
+                    }
+                    let k = composite_ids.len();
+                    grow(composite_in, k * n_in);
+                    grow(composite_oos, k * n_oos);
+                    for (j, &id) in composite_ids.iter().enumerate() {
+                        let c = self.composite(id);
+                        self.build(
+                            c,
+                            self.in_rows.clone(),
+                            &mut composite_in[j * n_in..(j + 1) * n_in],
+                        );
+                        self.build(
+                            c,
+                            self.oos_rows.clone(),
+                            &mut composite_oos[j * n_oos..(j + 1) * n_oos],
+                        );
+                    }
+                    let mut extra = recycle(std::mem::take(extra_store));
+                    for (j, &id) in composite_ids.iter().enumerate() {
+                        let c = self.composite(id);
+                        extra.push(ExtraColumn {
+                            name: &c.def.name,
+                            in_sample: &composite_in[j * n_in..(j + 1) * n_in],
+                            out_of_sample: &composite_oos[j * n_oos..(j + 1) * n_oos],
+                            expected_sign: c.def.expected_sign,
+                        });
+                    }
+                    self.evaluator.assess_into(frozen, &extra, assess, outcome);
+                    *extra_store = recycle(extra);
+                }
                 let eval_us = t.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                out.push(self.record(index, &scratch.spec, &scratch.outcome, eval_us));
+                out.push(self.record(index, spec, outcome, eval_us));
             }
         }
         Ok(())
     }
 
-    /// The journal record of one outcome: compact unless the spec passed.
+    /// The journal record of one outcome: compact unless the spec passed. A passed record
+    /// carries a mutation record per composite it uses, and its detail JSON names the
+    /// coefficients (`param_names`: `const`, then frozen columns in spec order, then
+    /// composites in spec order).
     pub fn record(&self, index: u64, spec: &[u32], o: &Outcome, eval_us: u32) -> OutcomeRecord {
         let (status, failed_test) = match o.status {
             Status::Passed => (STATUS_PASSED, None),
@@ -235,9 +393,28 @@ impl EvalContext {
                     .cov_type
                     .map(|c| c.as_str().to_string())
                     .unwrap_or_else(|| "nonrobust".into()),
-                detail_json: serde_json::to_string(o).expect("outcomes serialise"),
+                detail_json: self.detail_json(spec, o),
             })
         });
+        let mutations = if o.status == Status::Passed {
+            spec.iter()
+                .filter(|&&id| id >= self.n_frozen)
+                .map(|&id| {
+                    let c = self.composite(id);
+                    let mut sha256 = self.composite_hash(id).to_string();
+                    if crate::runtime::faults::corrupt_mutation(index) {
+                        sha256 = "0".repeat(64);
+                    }
+                    MutationRecord {
+                        name: c.def.name.clone(),
+                        definition: c.def.definition.clone(),
+                        sha256,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         OutcomeRecord {
             spec_index: index,
             status,
@@ -251,14 +428,122 @@ impl EvalContext {
             }),
             eval_us,
             passed,
+            mutations,
         }
     }
+
+    /// Full report of one spec (frozen and composite ids, as `show-model` wants it): the outcome
+    /// of `Evaluator::assess_report` and the coefficient names (`const`, frozen columns in spec
+    /// order, then composites).
+    pub fn assess_report(&self, spec: &[u32]) -> (Outcome, Vec<String>) {
+        let frozen: Vec<u32> = spec
+            .iter()
+            .copied()
+            .filter(|&id| id < self.n_frozen)
+            .collect();
+        let composites: Vec<u32> = spec
+            .iter()
+            .copied()
+            .filter(|&id| id >= self.n_frozen)
+            .collect();
+        let values: Vec<(Vec<f64>, Vec<f64>)> = composites
+            .iter()
+            .map(|&id| {
+                let c = self.composite(id);
+                let mut ins = vec![0.0; self.in_rows.len()];
+                let mut oos = vec![0.0; self.oos_rows.len()];
+                self.build(c, self.in_rows.clone(), &mut ins);
+                self.build(c, self.oos_rows.clone(), &mut oos);
+                (ins, oos)
+            })
+            .collect();
+        let extra: Vec<ExtraColumn<'_>> = composites
+            .iter()
+            .zip(&values)
+            .map(|(&id, (ins, oos))| {
+                let c = self.composite(id);
+                ExtraColumn {
+                    name: &c.def.name,
+                    in_sample: ins,
+                    out_of_sample: oos,
+                    expected_sign: c.def.expected_sign,
+                }
+            })
+            .collect();
+        let outcome = self
+            .evaluator
+            .assess_report(&frozen, &extra, &mut Scratch::default());
+        let names = std::iter::once("const".to_string())
+            .chain(
+                frozen
+                    .iter()
+                    .chain(&composites)
+                    .map(|&id| self.column_name(id).to_string()),
+            )
+            .collect();
+        (outcome, names)
+    }
+
+    /// Name of any column id of the plan.
+    pub fn column_name(&self, id: u32) -> &str {
+        if id < self.n_frozen {
+            self.evaluator.column_name(id).unwrap_or("?")
+        } else {
+            &self.composite(id).def.name
+        }
+    }
+
+    /// The outcome as JSON plus `param_names` (coefficient order).
+    fn detail_json(&self, spec: &[u32], o: &Outcome) -> String {
+        let mut names: Vec<&str> = Vec::with_capacity(spec.len() + 1);
+        names.push("const");
+        names.extend(
+            spec.iter()
+                .filter(|&&id| id < self.n_frozen)
+                .map(|&id| self.column_name(id)),
+        );
+        names.extend(
+            spec.iter()
+                .filter(|&&id| id >= self.n_frozen)
+                .map(|&id| self.column_name(id)),
+        );
+        let mut json = serde_json::to_string(o).expect("outcomes serialise");
+        debug_assert!(json.ends_with('}'));
+        json.pop();
+        json.push_str(",\"param_names\":");
+        json.push_str(&serde_json::to_string(&names).expect("names serialise"));
+        json.push('}');
+        json
+    }
+}
+
+/// Resizes a buffer to at least `len` values (never shrinks, so a warm buffer never allocates).
+fn grow(buf: &mut Vec<f64>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, 0.0);
+    }
+}
+
+/// Empties a vector of extra columns and hands its allocation to a vector of another lifetime
+/// (in-place collection: no allocation once warm).
+fn recycle<'b>(mut v: Vec<ExtraColumn<'_>>) -> Vec<ExtraColumn<'b>> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 /// Per-evaluator reusable buffers.
 #[derive(Default)]
 pub struct EvalScratch {
     spec: Vec<u32>,
+    /// The spec's frozen ids and composite ids (specs with composites only).
+    frozen: Vec<u32>,
+    composite_ids: Vec<u32>,
+    /// Composite values, in-sample and out-of-sample, one block per composite of the spec.
+    composite_in: Vec<f64>,
+    composite_oos: Vec<f64>,
+    extra_store: Vec<ExtraColumn<'static>>,
     assess: Scratch,
     outcome: Outcome,
 }

@@ -1,6 +1,10 @@
 //! The coordinator of `specsearch run`: freeze if stale, plan, find or create the run, dispatch
 //! the spec indices without an outcome to an executor, journal every outcome, and finish by
-//! deriving the ranking from the journal.
+//! deriving the ranking from the journal, then — once every worker has exited — replaying the
+//! run's mutation records into `features.duckdb` and validating every passed model's columns
+//! against the store (`store::replay`). The run is `complete` only after both; a validation
+//! failure marks it `failed` with the report. A run whose specs all have an outcome (e.g. killed
+//! between the workers' exit and the replay) goes straight to the finish when run again.
 //!
 //! Dispatch keeps at most two batches in flight per worker, so memory is O(workers), not
 //! O(specs). The journal writer runs on its own thread; the dispatch loop only moves records
@@ -65,6 +69,8 @@ pub struct RunSummary {
     pub crashes: usize,
     pub fell_back_to_serial: Option<String>,
     pub froze_bundle: bool,
+    /// What this invocation's replay did (None when the run did not reach its finish).
+    pub replay: Option<crate::store::replay::ReplayReport>,
 }
 
 /// Runs (or resumes) the search of a config.
@@ -122,10 +128,13 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
                     info!("{what} since run {}: starting a new run", prev.name);
                 }
             }
-            let features: Vec<RunFeature> = catalogue
+            // Regime source columns (role `base`) are never in a spec: they are left out (the
+            // journal's role CHECK predates them).
+            let mut features: Vec<RunFeature> = catalogue
                 .columns
                 .iter()
                 .enumerate()
+                .filter(|(_, c)| c.role != crate::features::catalogue::Role::Base)
                 .map(|(id, c)| RunFeature {
                     id: id as u32,
                     name: c.name.clone(),
@@ -134,6 +143,15 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
                     category: c.category.clone(),
                 })
                 .collect();
+            // Composite columns (built by workers, replayed at the finish), so the journal's
+            // views can expand outcome feature lists that use them.
+            features.extend(plan.composites.iter().map(|c| RunFeature {
+                id: c.id,
+                name: c.name.clone(),
+                role: "composite".into(),
+                base: c.base.clone(),
+                category: c.category.clone(),
+            }));
             let text = std::fs::read_to_string(&config.path).unwrap_or_default();
             let stem = run_name_stem(config);
             let path_text = config.path.display().to_string();
@@ -174,6 +192,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             crashes: 0,
             fell_back_to_serial: None,
             froze_bundle,
+            replay: None,
         });
     }
     runs::set_status(&conn, run.run_id, "running", None)?;
@@ -293,13 +312,42 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     }
     let (evaluated_total, ..) = runs::counts(&conn, run.run_id)?;
     let complete = interrupted.is_none() && evaluated_total == spec_count;
-    let status = if complete { "complete" } else { "interrupted" };
+    let mut replay = None;
+    let mut failure = None;
     if complete {
         derive::check_weights(&config.file.ranking, bundle.sample.n_oos() > 0)
             .map_err(anyhow::Error::msg)?;
         derive::store_ranking(&conn, run.run_id, &config.file.ranking)?;
+        // Every worker has exited and every outcome is committed: replay, then validate.
+        super::faults::before_replay();
+        match finish_replay(&conn, &run, &ws, &built, &plan) {
+            Ok((report, problems)) => {
+                replay = Some(report);
+                failure = problems;
+            }
+            Err(err) => {
+                // The run stays resumable: the next `run` goes straight to the finish.
+                let detail = format!("replay not done: {err:#}");
+                runs::set_status(&conn, run.run_id, "interrupted", Some(&detail))?;
+                runs::end_session(
+                    &conn,
+                    run.run_id,
+                    session_id,
+                    "interrupted",
+                    d.evaluated,
+                    started.elapsed().as_secs_f64(),
+                    coordinator_cpu + worker_cpu,
+                )?;
+                return Err(err);
+            }
+        }
     }
-    runs::set_status(&conn, run.run_id, status, None)?;
+    let status = match (complete, &failure) {
+        (false, _) => "interrupted",
+        (true, Some(_)) => "failed",
+        (true, None) => "complete",
+    };
+    runs::set_status(&conn, run.run_id, status, failure.as_deref())?;
     runs::end_session(
         &conn,
         run.run_id,
@@ -334,7 +382,68 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         crashes: d.crashes,
         fell_back_to_serial,
         froze_bundle,
+        replay,
     })
+}
+
+/// Replays the run's mutations into the store and validates its passed models; returns what the
+/// replay did and the failure report (None when every passed model's columns check out).
+fn finish_replay(
+    conn: &rusqlite::Connection,
+    run: &RunRow,
+    ws: &Workspace,
+    built: &crate::freeze::Built,
+    plan: &plan::Plan,
+) -> Result<(crate::store::replay::ReplayReport, Option<String>)> {
+    use crate::store::replay;
+    let store = ws.features_duckdb();
+    let report = replay::replay(
+        conn,
+        run.run_id,
+        &run.name,
+        &store,
+        &built.bundle,
+        &built.hash,
+        &plan.composites,
+        super::faults::after_store_replay,
+    )?;
+    if report.replayed() > 0 {
+        info!(
+            "replayed {} mutation(s) into {}: {} inserted, {} already present, {} conflicts",
+            report.replayed(),
+            store.display(),
+            report.inserted,
+            report.already_present,
+            report.conflicts
+        );
+    }
+    let (problems, checked) = replay::validate(conn, run.run_id, &store, built.bundle.n_rows())?;
+    if problems.is_empty() {
+        if checked > 0 {
+            info!("validated {checked} composite column(s) of passed models against the store");
+        }
+        return Ok((report, None));
+    }
+    let shown: Vec<String> = problems
+        .iter()
+        .take(10)
+        .map(|p| format!("  - {p}"))
+        .collect();
+    let more = if problems.len() > 10 {
+        format!("\n  … and {} more", problems.len() - 10)
+    } else {
+        String::new()
+    };
+    let detail = format!(
+        "validation failed: {} passed-model column problem(s) in {}:\n{}{more}\n\
+         The store no longer matches what the workers built (it was changed outside specsearch, \
+         or a replay conflicted: see `specsearch audit`). Restore features.duckdb and run the \
+         same command again, or delete it and start over with `specsearch run --fresh`.",
+        problems.len(),
+        store.display(),
+        shown.join("\n")
+    );
+    Ok((report, Some(detail)))
 }
 
 /// `demo` for `examples/demo/search.toml`: the config's stem, or its directory's name when the
@@ -521,6 +630,7 @@ fn dispatch(
                                     message: Some(format!("worker crashed: {status}")),
                                     eval_us: 0,
                                     passed: None,
+                                    mutations: Vec::new(),
                                 };
                                 d.evaluated += 1;
                                 d.errors += 1;

@@ -284,7 +284,20 @@ impl BundleReader {
         rows.collect::<Result<_, _>>().map_err(&e)
     }
 
-    /// Every catalogue column over every date, read into private memory.
+    /// Number of frozen columns (the manifest's `columns`; composites replayed after runs have
+    /// ids at or above it).
+    pub fn frozen_columns(&self) -> Result<usize, BundleError> {
+        self.manifest()?
+            .get("columns")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| BundleError::Corrupt {
+                path: self.path.clone(),
+                message: "the manifest has no column count; re-run `specsearch freeze`".into(),
+            })
+    }
+
+    /// Every frozen catalogue column over every date, read into private memory (replayed
+    /// composites are not part of it).
     pub fn matrix(&self) -> Result<FeatureMatrix, BundleError> {
         let e = db_err(&self.path);
         let count = |sql: &str| -> Result<usize, BundleError> {
@@ -294,12 +307,23 @@ impl BundleReader {
                 .map_err(&e)
         };
         let rows = count("SELECT count(*) FROM dates")?;
-        let cols = count("SELECT count(*) FROM catalogue")?;
+        let cols = self.frozen_columns()?;
+        let listed = count(&format!("SELECT count(*) FROM catalogue WHERE id < {cols}"))?;
+        if listed != cols {
+            return Err(BundleError::Corrupt {
+                path: self.path.clone(),
+                message: format!(
+                    "the catalogue lists {listed} frozen columns, the manifest {cols}"
+                ),
+            });
+        }
         let mut data = vec![MISSING; rows * cols];
         let mut seen = 0usize;
         let mut stmt = self
             .conn
-            .prepare("SELECT id, row_id, value FROM feature_values")
+            .prepare(&format!(
+                "SELECT id, row_id, value FROM feature_values WHERE id < {cols}"
+            ))
             .map_err(&e)?;
         for batch in stmt.query_arrow([]).map_err(&e)? {
             let ids = batch.column(0).as_any().downcast_ref::<Int32Array>();

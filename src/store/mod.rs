@@ -5,9 +5,15 @@
 //! The bundle hash is computed from the in-memory content before anything is written, so an
 //! unchanged freeze is detected without touching the files, and both transports carry the same
 //! hash: a reader can check that the pair belongs together.
+//!
+//! After a run, `replay` adds the composite columns passed models depend on to
+//! `features.duckdb` (catalogue role `composite`, ids ≥ the manifest's `columns`). The bundle
+//! hash, the mmap file and [`bundle::BundleReader::matrix`] cover the frozen columns only, so
+//! replays never invalidate a resume.
 
 pub mod bundle;
 pub mod mmap;
+pub mod replay;
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -17,7 +23,8 @@ use crate::features::catalogue::{Catalogue, FrozenColumn};
 use crate::prepare::{Sample, SourceFile};
 
 /// Bumped whenever the bundle's layout or hashing changes.
-pub const BUNDLE_FORMAT: &str = "specsearch-bundle-v1";
+/// v2: catalogue role `base` (regime source columns), composite rows replayed after runs.
+pub const BUNDLE_FORMAT: &str = "specsearch-bundle-v2";
 
 /// Everything `freeze` writes.
 #[derive(Debug)]
@@ -44,6 +51,17 @@ pub fn canonical_bits(v: f64) -> u64 {
     } else {
         v.to_bits()
     }
+}
+
+/// sha256 (hex) of one column's values: the little-endian [`canonical_bits`] of every value, in
+/// row order, nothing else. The identity of a composite column in mutation records, replays and
+/// validation (over every date of the frozen calendar).
+pub fn column_sha256(values: &[f64]) -> String {
+    let mut h = Sha256::new();
+    for &v in values {
+        h.update(canonical_bits(v).to_le_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 fn hash_str(h: &mut Sha256, s: &str) {

@@ -1,0 +1,114 @@
+//! `specsearch export [CONFIG] --output FILE [--format csv|json|parquet] [--what passed|outcomes]
+//! [--sql QUERY]`: a run's ranked passed models (default), every outcome with its features, or
+//! the result of any read-only query, to CSV, JSON (array of objects) or Parquet (through the
+//! bundled DuckDB). The format defaults to the output file's extension.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Result};
+
+use super::query::prepare_readonly;
+use crate::config::RankingConfig;
+use crate::results::export::{self, FileFormat};
+use crate::results::table::{stream_statement, Sink};
+use crate::results::{self, queries, queries::Ranking, JournalArgs};
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    /// Ranked passed models (deduplicated), with their JSON detail.
+    Passed,
+    /// Every outcome of the run, features expanded.
+    Outcomes,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// File to write (replaced if it exists).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// File format (default: from the output's extension: .csv, .json, .parquet).
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// What to export (ignored with --sql).
+    #[arg(long, value_enum, default_value = "passed", conflicts_with = "sql")]
+    pub what: What,
+    /// Export the result of this read-only SQL instead (`:run` is bound to the run's id).
+    #[arg(long, value_name = "QUERY")]
+    pub sql: Option<String>,
+    /// With --what passed: rank with these weights of fit, in-sample and out-of-sample errors.
+    #[arg(long, value_name = "FIT,IS,OOS", value_parser = results::parse_weights)]
+    pub weights: Option<RankingConfig>,
+}
+
+pub fn run(args: &ExportArgs) -> Result<()> {
+    let format = match args.format {
+        Some(f) => f,
+        None => FileFormat::from_extension(&args.output).ok_or_else(|| {
+            anyhow!(
+                "cannot tell the format of {} from its extension: add --format csv|json|parquet",
+                args.output.display()
+            )
+        })?,
+    };
+    let j = results::open(&args.journal)?;
+    let run = j.select_run(args.journal.run.as_deref())?;
+    let conn = &j.conn;
+    let (rows, what) = if let Some(sql) = &args.sql {
+        // Checked once up front; each pass prepares its own statement.
+        let uses_run = prepare_readonly(conn, sql)?
+            .parameter_index(":run")?
+            .is_some();
+        let produce = |sink: &mut dyn Sink| -> Result<u64> {
+            let mut stmt = prepare_readonly(conn, sql)?;
+            if uses_run {
+                stream_statement(
+                    &mut stmt,
+                    rusqlite::named_params! {":run": run.run_id},
+                    sink,
+                )
+            } else {
+                stream_statement(&mut stmt, [], sink)
+            }
+        };
+        (export::write(conn, &args.output, format, &produce)?, "rows")
+    } else {
+        match args.what {
+            What::Passed => {
+                let ranking = match &args.weights {
+                    Some(w) => {
+                        crate::journal::derive::check_weights(w, run.has_out_of_sample)
+                            .map_err(|e| anyhow!(e))?;
+                        Ranking::Weights(w.clone())
+                    }
+                    None if queries::has_stored_ranking(conn, run.run_id)? => Ranking::Stored,
+                    None => Ranking::Weights(j.run_weights(&run)),
+                };
+                let produce = |sink: &mut dyn Sink| {
+                    queries::stream_passed(conn, run.run_id, &ranking, None, true, sink)
+                };
+                (
+                    export::write(conn, &args.output, format, &produce)?,
+                    "passed models",
+                )
+            }
+            What::Outcomes => {
+                let produce =
+                    |sink: &mut dyn Sink| queries::stream_outcomes(conn, run.run_id, sink);
+                (
+                    export::write(conn, &args.output, format, &produce)?,
+                    "outcomes",
+                )
+            }
+        }
+    };
+    eprintln!(
+        "wrote {rows} {what} of run {} to {} ({})",
+        run.name,
+        args.output.display(),
+        format.name()
+    );
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! `specsearch failures [CONFIG]`: why specs did not pass — how many failed at each filter, the
+//! features most common among each filter's failures (with how often specs containing the
+//! feature failed that filter), and errors by type and by message.
+
+use anyhow::Result;
+
+use crate::results::{self, queries, Format, JournalArgs, OutputArgs, Table};
+
+/// One part of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    Tests,
+    Features,
+    Errors,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FailuresArgs {
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// Features listed per failed test.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    pub top: usize,
+    /// Only one part of the report (--csv without it writes every part with a `section` column).
+    #[arg(long, value_enum)]
+    pub only: Option<Part>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+pub fn run(args: &FailuresArgs) -> Result<()> {
+    let j = results::open(&args.journal)?;
+    let run = j.select_run(args.journal.run.as_deref())?;
+    let want = |p: Part| args.only.is_none_or(|o| o == p);
+    let mut parts: Vec<(&str, Table)> = Vec::new();
+    if want(Part::Tests) {
+        parts.push(("tests", queries::failures_by_test(&j.conn, run.run_id)?));
+    }
+    if want(Part::Features) {
+        parts.push((
+            "features",
+            queries::failure_features(&j.conn, run.run_id, args.top)?,
+        ));
+    }
+    if want(Part::Errors) {
+        parts.push(("errors", queries::errors_by_type(&j.conn, run.run_id)?));
+        parts.push((
+            "error_messages",
+            queries::errors_by_message(&j.conn, run.run_id)?,
+        ));
+    }
+    let format = args.output.format();
+    match format {
+        Format::Json if args.only.is_some() && parts.len() == 1 => {
+            results::print_table(&parts[0].1, format)
+        }
+        Format::Json => {
+            let doc: serde_json::Map<String, serde_json::Value> = parts
+                .iter()
+                .map(|(k, t)| (k.to_string(), t.to_json()))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+        Format::Csv if parts.len() == 1 => results::print_table(&parts[0].1, format),
+        Format::Csv => {
+            let refs: Vec<(&str, &Table)> = parts.iter().map(|(k, t)| (*k, t)).collect();
+            results::print_table(&Table::sections(&refs), format)
+        }
+        Format::Human => {
+            let (evaluated, passed, filtered, errors) =
+                crate::journal::runs::counts(&j.conn, run.run_id)?;
+            println!(
+                "run {}: {evaluated} of {} specs evaluated, {passed} passed, {filtered} \
+                 filtered, {errors} errors",
+                run.name, run.spec_count
+            );
+            for (name, t) in &parts {
+                let title = match *name {
+                    "tests" => "Failures by test".to_string(),
+                    "features" => format!(
+                        "Most common features among each test's failures (top {}; \
+                         failure_rate = % of specs with the feature that failed the test)",
+                        args.top
+                    ),
+                    "errors" => "Errors by type".to_string(),
+                    _ => "Errors by message".to_string(),
+                };
+                println!("\n{title}");
+                if t.rows.is_empty() {
+                    println!("(none)");
+                } else {
+                    print!("{}", t.render());
+                }
+            }
+            Ok(())
+        }
+    }
+}

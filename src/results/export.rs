@@ -1,0 +1,212 @@
+//! Writing a result set to a file: CSV, JSON (array of objects) or Parquet.
+//!
+//! CSV and JSON stream rows straight to the file. Parquet goes through the bundled DuckDB: the
+//! rows are read twice inside one read transaction of the journal (a consistent snapshot even
+//! while a run writes): once to choose each column's type (BIGINT, DOUBLE, VARCHAR or BLOB),
+//! once into an in-memory DuckDB table through an Appender, which `COPY … (FORMAT PARQUET)`
+//! writes out. Every format is written to a temporary file renamed into place, so a failed
+//! export leaves no partial file.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::table::{Cell, CsvSink, JsonSink, Sink};
+
+/// Output file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Json,
+    Parquet,
+}
+
+impl FileFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "CSV",
+            FileFormat::Json => "JSON",
+            FileFormat::Parquet => "Parquet",
+        }
+    }
+
+    /// The format implied by a file name's extension.
+    pub fn from_extension(path: &Path) -> Option<FileFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(FileFormat::Csv),
+            "json" => Some(FileFormat::Json),
+            "parquet" | "pq" => Some(FileFormat::Parquet),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the rows `produce` feeds to its sink into `output`; `produce` may be called twice
+/// (Parquet) and must give the same rows each time. Returns the row count.
+pub fn write(
+    conn: &rusqlite::Connection,
+    output: &Path,
+    format: FileFormat,
+    produce: &dyn Fn(&mut dyn Sink) -> Result<u64>,
+) -> Result<u64> {
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".specsearch-export.")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    // One read transaction: both Parquet passes see the same snapshot.
+    conn.execute_batch("BEGIN")?;
+    let result = match format {
+        FileFormat::Csv => produce(&mut CsvSink::new(tmp.as_file())),
+        FileFormat::Json => produce(&mut JsonSink::new(tmp.as_file())),
+        FileFormat::Parquet => write_parquet(tmp.path(), produce),
+    };
+    conn.execute_batch("COMMIT").ok();
+    let rows = result?;
+    // Temporary files are private (0600); an export is an ordinary file.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
+    }
+    tmp.persist(output)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    Ok(rows)
+}
+
+/// DuckDB column type of a result column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColType {
+    Unknown,
+    BigInt,
+    Double,
+    Varchar,
+    Blob,
+}
+
+impl ColType {
+    fn widen(self, c: &Cell) -> ColType {
+        use ColType::*;
+        match (self, c) {
+            (t, Cell::Null) => t,
+            (Unknown | BigInt, Cell::Int(_)) => BigInt,
+            (Unknown | BigInt | Double, Cell::Int(_) | Cell::Real(_)) => Double,
+            (Unknown | Blob, Cell::Blob(_)) => Blob,
+            _ => Varchar,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            ColType::BigInt => "BIGINT",
+            ColType::Double => "DOUBLE",
+            ColType::Blob => "BLOB",
+            ColType::Varchar | ColType::Unknown => "VARCHAR",
+        }
+    }
+
+    fn value(self, c: &Cell) -> duckdb::types::Value {
+        use duckdb::types::Value;
+        match (self, c) {
+            (_, Cell::Null) => Value::Null,
+            (ColType::BigInt, Cell::Int(i)) => Value::BigInt(*i),
+            (ColType::Double, Cell::Int(i)) => Value::Double(*i as f64),
+            (ColType::Double, Cell::Real(f)) => Value::Double(*f),
+            (ColType::Blob, Cell::Blob(b)) => Value::Blob(b.clone()),
+            (_, c) => Value::Text(c.csv_text()),
+        }
+    }
+}
+
+struct TypeSink {
+    columns: Vec<String>,
+    types: Vec<ColType>,
+}
+
+impl Sink for TypeSink {
+    fn begin(&mut self, columns: &[String]) -> Result<()> {
+        self.columns = unique_names(columns);
+        self.types = vec![ColType::Unknown; columns.len()];
+        Ok(())
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<()> {
+        for (t, c) in self.types.iter_mut().zip(row) {
+            *t = t.widen(c);
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Column names made unique (`x`, `x_2`, …): SQL results may repeat names, tables may not.
+fn unique_names(columns: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(columns.len());
+    for c in columns {
+        let mut name = c.clone();
+        let mut k = 2;
+        while out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
+            name = format!("{c}_{k}");
+            k += 1;
+        }
+        out.push(name);
+    }
+    out
+}
+
+struct AppendSink<'a> {
+    app: duckdb::Appender<'a>,
+    types: &'a [ColType],
+}
+
+impl Sink for AppendSink<'_> {
+    fn begin(&mut self, _columns: &[String]) -> Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<()> {
+        let values = self.types.iter().zip(row).map(|(t, c)| t.value(c));
+        self.app
+            .append_row(duckdb::appender_params_from_iter(values))?;
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        self.app.flush()?;
+        Ok(())
+    }
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn write_parquet(path: &Path, produce: &dyn Fn(&mut dyn Sink) -> Result<u64>) -> Result<u64> {
+    let mut types = TypeSink {
+        columns: Vec::new(),
+        types: Vec::new(),
+    };
+    produce(&mut types)?;
+    let db = duckdb::Connection::open_in_memory()?;
+    let cols: Vec<String> = types
+        .columns
+        .iter()
+        .zip(&types.types)
+        .map(|(c, t)| format!("{} {}", quote_ident(c), t.sql()))
+        .collect();
+    db.execute_batch(&format!("CREATE TABLE export ({})", cols.join(", ")))?;
+    let rows = {
+        let mut sink = AppendSink {
+            app: db.appender("export")?,
+            types: &types.types,
+        };
+        produce(&mut sink)?
+    };
+    let target = path.to_string_lossy().replace('\'', "''");
+    db.execute_batch(&format!(
+        "COPY export TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD)"
+    ))
+    .context("writing Parquet with DuckDB")?;
+    Ok(rows)
+}

@@ -1,0 +1,255 @@
+//! Reading results back from a journal, for the inspection commands (`status`, `top`, `show`,
+//! `failures`, `query`, `export`): locating the journal (from a config or `--workspace`),
+//! opening it read-only (safe while a run writes: WAL readers see the last commit), choosing a
+//! run, and the shared output formats of [`table`].
+//!
+//! Everything here reads through the views of `sql/views.sql`, which this module installs as
+//! TEMP views on its own read-only connection, so a journal written by an older specsearch (or
+//! copied from elsewhere) reads exactly like a fresh one, without being modified.
+
+pub mod export;
+pub mod model;
+pub mod queries;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use rusqlite::Connection;
+
+use crate::config::{Config, RankingConfig};
+use crate::journal::runs::{self, RunRow};
+use crate::journal::schema;
+use crate::workspace::Workspace;
+
+pub use table::{Cell, Table};
+
+const VIEWS: &str = include_str!("../../sql/views.sql");
+
+/// Which journal and which run: `CONFIG` and/or `--workspace DIR`, and `--run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JournalArgs {
+    /// The search's TOML config (optional with --workspace).
+    #[arg(value_name = "CONFIG", required_unless_present = "workspace")]
+    pub config: Option<PathBuf>,
+    /// Directory of the stores; default `<config dir>/<config stem>.specsearch/`. Without a
+    /// CONFIG, the journal in DIR is read as it is (e.g. a copied workspace).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// The run to read, by id or name (e.g. `3` or `demo#2`); default: the latest run of the
+    /// config (the latest run in the journal without a CONFIG).
+    #[arg(long, value_name = "RUN")]
+    pub run: Option<String>,
+}
+
+/// `--json` / `--csv` (default: a human table).
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct OutputArgs {
+    /// Print JSON (an array of objects; an object of arrays for multi-part reports).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV (with a header row).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// Output format of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Csv,
+    Json,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        match (self.json, self.csv) {
+            (true, _) => Format::Json,
+            (_, true) => Format::Csv,
+            _ => Format::Human,
+        }
+    }
+}
+
+/// Writes one table to stdout in the chosen format.
+pub fn print_table(t: &Table, format: Format) -> Result<()> {
+    let out = std::io::stdout().lock();
+    match format {
+        Format::Human => {
+            use std::io::Write;
+            let mut out = out;
+            if t.rows.is_empty() {
+                writeln!(out, "(no rows)")?;
+            } else {
+                write!(out, "{}", t.render())?;
+            }
+        }
+        Format::Csv => t.write_csv(out)?,
+        Format::Json => t.write_json(out)?,
+    }
+    Ok(())
+}
+
+/// An open journal and what it was found from.
+pub struct Journal {
+    pub path: PathBuf,
+    pub workspace: Workspace,
+    pub conn: Connection,
+    /// The config given on the command line, if any.
+    pub config: Option<Config>,
+}
+
+/// Opens the journal named by `args` read-only, with the views of this specsearch installed.
+pub fn open(args: &JournalArgs) -> Result<Journal> {
+    let config = args.config.as_deref().map(Config::load).transpose()?;
+    let workspace = match &config {
+        Some(c) => Workspace::for_config(c, args.workspace.as_deref()),
+        None => Workspace {
+            dir: args
+                .workspace
+                .clone()
+                .ok_or_else(|| anyhow!("give a CONFIG or --workspace DIR"))?,
+        },
+    };
+    let path = workspace.journal();
+    let conn = schema::open_ro(&path)?;
+    install_views(&conn).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Journal {
+        path,
+        workspace,
+        conn,
+        config,
+    })
+}
+
+/// Installs `sql/views.sql` as TEMP views (they shadow the journal's own copies); the journal
+/// file is not touched.
+pub fn install_views(conn: &Connection) -> rusqlite::Result<()> {
+    let sql = VIEWS
+        .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
+        .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
+    conn.execute_batch(&sql)
+}
+
+impl Journal {
+    /// The run named by `--run`, else the latest run of the config, else the latest run.
+    pub fn select_run(&self, run: Option<&str>) -> Result<RunRow> {
+        if let Some(r) = run {
+            return runs::find(&self.conn, r)?.ok_or_else(|| {
+                let known: Vec<String> = runs::all(&self.conn)
+                    .map(|v| {
+                        v.iter()
+                            .map(|r| format!("{} ({})", r.run_id, r.name))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                anyhow!(
+                    "no run {r:?} in {}; runs: {}",
+                    self.path.display(),
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            });
+        }
+        if let Some(config) = &self.config {
+            let hash = config.search_hash();
+            let id: Option<i64> = self.conn.query_row(
+                "SELECT max(run_id) FROM runs WHERE search_hash = ?1",
+                [&hash],
+                |r| r.get(0),
+            )?;
+            if let Some(id) = id {
+                return runs::find(&self.conn, &id.to_string())?
+                    .ok_or_else(|| anyhow!("run {id} vanished"));
+            }
+            if let Some(latest) = runs::latest(&self.conn)? {
+                eprintln!(
+                    "note: no run of {} as it is now (it changed since its last run); showing \
+                     the latest run, {} (choose another with --run)",
+                    config.path.display(),
+                    latest.name
+                );
+                return Ok(latest);
+            }
+        }
+        match runs::latest(&self.conn)? {
+            Some(r) => Ok(r),
+            None => bail!(
+                "the journal {} has no runs yet: run `specsearch run CONFIG` first",
+                self.path.display()
+            ),
+        }
+    }
+
+    /// The config the run was created with (parsed from the journal's copy of its text), for
+    /// its ranking weights and filter thresholds.
+    pub fn run_config(&self, run: &RunRow) -> Option<Config> {
+        let text: String = self
+            .conn
+            .query_row(
+                "SELECT config_text FROM runs WHERE run_id = ?1",
+                [run.run_id],
+                |r| r.get(0),
+            )
+            .ok()?;
+        Config::parse(Path::new(&run.config_path), &text).ok()
+    }
+
+    /// The ranking weights of the run's config (defaults if it cannot be read).
+    pub fn run_weights(&self, run: &RunRow) -> RankingConfig {
+        self.run_config(run)
+            .map(|c| c.file.ranking)
+            .unwrap_or_default()
+    }
+
+    /// Whether a coordinator holds the workspace lock now (`None`: cannot tell, e.g. not Linux
+    /// or no lock file). A `running` run without one was killed and resumes on the next `run`.
+    pub fn coordinator_alive(&self) -> Option<bool> {
+        coordinator_alive(&self.workspace.dir)
+    }
+}
+
+/// Looks for a `flock` on `<dir>/run.lock` in /proc/locks (by inode), without taking it.
+pub fn coordinator_alive(dir: &Path) -> Option<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(dir.join("run.lock")).ok()?.ino();
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    Some(locks.lines().any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        // "1: FLOCK  ADVISORY  WRITE 7030 00:2f:1234 0 EOF"
+        f.get(1) == Some(&"FLOCK")
+            && f.get(5)
+                .and_then(|dev| dev.rsplit(':').next())
+                .and_then(|i| i.parse::<u64>().ok())
+                == Some(inode)
+    }))
+}
+
+/// Parses `--weights fit,is,oos` (three non-negative numbers).
+pub fn parse_weights(s: &str) -> Result<RankingConfig, String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() != 3 {
+        return Err(format!(
+            "{s:?}: give three weights fit,in_sample,out_of_sample, e.g. 1,1,0"
+        ));
+    }
+    let mut w = [0.0; 3];
+    for (slot, p) in w.iter_mut().zip(&parts) {
+        let v: f64 = p.parse().map_err(|_| {
+            format!("{p:?} is not a number (weights are fit,in_sample,out_of_sample)")
+        })?;
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(format!("{p}: weights must be finite and non-negative"));
+        }
+        *slot = v;
+    }
+    Ok(RankingConfig {
+        fit: w[0],
+        in_sample: w[1],
+        out_of_sample: w[2],
+        ..RankingConfig::default()
+    })
+}

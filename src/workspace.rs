@@ -33,6 +33,12 @@ impl Workspace {
         self.dir.join("journal.sqlite")
     }
 
+    /// The journal of shard `index` of `count` (`run --shard`), merged later by `merge`.
+    pub fn shard_journal(&self, index: u32, count: u32) -> PathBuf {
+        self.dir
+            .join(format!("journal-shard-{index}-of-{count}.sqlite"))
+    }
+
     /// Creates the directory if needed, naming it in the error.
     pub fn create(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir).map_err(|e| {

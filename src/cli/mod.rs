@@ -4,6 +4,7 @@ mod audit;
 mod export;
 mod failures;
 mod freeze;
+mod merge;
 mod plan;
 mod query;
 mod run;
@@ -75,6 +76,9 @@ enum Command {
     /// definition, the first spec that needed each, the passed models using them, and what the
     /// replay into features.duckdb did (`--json` for everything).
     Audit(audit::AuditArgs),
+    /// Merge shard journals (`run --shard I/N`) into one run and derive its results; lists the
+    /// shards still missing, with the command that runs each.
+    Merge(merge::MergeArgs),
     /// Internal: a worker process (spawned by `run`; speaks the frame protocol on stdin/stdout).
     #[command(hide = true)]
     Worker,
@@ -132,6 +136,7 @@ pub fn main() -> std::process::ExitCode {
         Command::ShowModel(args) => ok(show_model::run(&args)),
         Command::Synth(args) => ok(synth::run(&args)),
         Command::Audit(args) => ok(audit::run(&args)),
+        Command::Merge(args) => merge::run(&args),
         Command::Status(args) => ok(status::run(&args)),
         Command::Top(args) => ok(top::run(&args)),
         Command::Show(args) => ok(show::run(&args)),

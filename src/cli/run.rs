@@ -32,10 +32,22 @@ pub struct RunArgs {
     /// Worker binary (default: this executable).
     #[arg(long, hide = true)]
     pub worker_exe: Option<PathBuf>,
+    /// Evaluate only shard I (0-based) of N of the spec space, into its own journal
+    /// (`journal-shard-I-of-N.sqlite`); `auto/N` (or `auto` under Slurm) takes I from
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX. Combine the
+    /// shards with `specsearch merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
     let config = Config::load(&args.ws.config)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|text| crate::runtime::shard::Shard::parse(text, &|k| std::env::var(k).ok()))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let opts = RunOptions {
         workspace: args.ws.workspace.clone(),
         executor: args.executor,
@@ -45,6 +57,7 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         fresh: args.fresh,
         worker_exe: args.worker_exe.clone(),
         progress: true,
+        shard,
     };
     let summary = runtime::run(&config, &opts)?;
     let conn = schema::open_ro(&summary.journal)?;
@@ -122,6 +135,22 @@ pub fn print_summary(conn: &Connection, s: &RunSummary, top_n: usize) -> Result<
             "run        {} ({how}), {} specs, target {}",
             run.name, run.spec_count, run.target
         );
+        if let Some(shard) = s.shard {
+            let owned: u64 = shard
+                .ranges(run.spec_count)
+                .iter()
+                .map(|(a, b)| b - a)
+                .sum();
+            println!(
+                "shard      {shard}: {owned} of the specs; combine the shard journals with \
+                 `specsearch merge OUT.sqlite {}/journal-shard-*-of-{}.sqlite`",
+                s.journal
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                shard.count
+            );
+        }
         if s.froze_bundle {
             println!(
                 "bundle     frozen for this run ({})",

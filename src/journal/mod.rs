@@ -6,6 +6,7 @@
 //! by (run, spec index), so re-committing a batch after a crash changes nothing.
 
 pub mod derive;
+pub mod merge;
 pub mod runs;
 pub mod schema;
 pub mod writer;

@@ -135,6 +135,15 @@ pub fn latest(conn: &Connection) -> rusqlite::Result<Option<RunRow>> {
     .optional()
 }
 
+/// Records that a run is shard `index` of `count`.
+pub fn set_shard(conn: &Connection, run_id: i64, index: u32, count: u32) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE runs SET shard_index = ?2, shard_count = ?3 WHERE run_id = ?1",
+        params![run_id, index, count],
+    )?;
+    Ok(())
+}
+
 /// A run by id or by name.
 pub fn find(conn: &Connection, id_or_name: &str) -> rusqlite::Result<Option<RunRow>> {
     let by_id = id_or_name.parse::<i64>().ok();

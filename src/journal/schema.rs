@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mutations",
         include_str!("../../migrations/0002_mutations.sql"),
     ),
+    (
+        3,
+        "shards",
+        include_str!("../../migrations/0003_shards.sql"),
+    ),
 ];
 
 /// Views re-created on every open (they hold no data, so replacing them is always safe).

@@ -21,6 +21,7 @@ use tracing::{info, warn};
 
 use super::context::{EvalContext, SearchSetup, Transport};
 use super::executor::{Batch, Event, Executor, ProcessExecutor, SerialExecutor, ThreadExecutor};
+use super::shard::Shard;
 use super::{lock, signals};
 use crate::config::{self, Config};
 use crate::journal::runs::{self, NewRun, RunFeature, RunRow};
@@ -48,12 +49,15 @@ pub struct RunOptions {
     pub worker_exe: Option<PathBuf>,
     /// Show a progress bar (only on a terminal).
     pub progress: bool,
+    /// Evaluate only this shard's part of the spec index space, into its own journal.
+    pub shard: Option<Shard>,
 }
 
 /// How a `run` invocation ended, for the summary.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
     pub run: RunRow,
+    pub shard: Option<Shard>,
     pub journal: PathBuf,
     /// The run was already complete: nothing was evaluated.
     pub already_complete: bool,
@@ -77,16 +81,26 @@ pub struct RunSummary {
 pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let ws = Workspace::for_config(config, opts.workspace.as_deref());
     ws.create()?;
-    let _lock = lock::acquire(&ws.dir)?;
+    // One coordinator per journal: shards of one search may share a workspace.
+    let lock_name = match opts.shard {
+        Some(s) => format!("run-shard-{}-of-{}.lock", s.index, s.count),
+        None => "run.lock".to_string(),
+    };
+    let _lock = lock::acquire(&ws.dir, &lock_name)?;
     signals::install();
 
-    // Freeze (a no-op when the bundle is current) and plan.
+    // Freeze (a no-op when the bundle is current) and plan. Shards started together on one
+    // workspace take turns, so the bundle is written once.
     let built = crate::freeze::build(config)?;
-    let froze_bundle = crate::freeze::current_hash(&ws).as_deref() != Some(built.hash.as_str());
-    if froze_bundle {
-        info!("freezing features into {}", ws.dir.display());
-        crate::freeze::freeze(config, &ws)?;
-    }
+    let froze_bundle = {
+        let _freezing = lock::acquire_blocking(&ws.dir, "freeze.lock")?;
+        let stale = crate::freeze::current_hash(&ws).as_deref() != Some(built.hash.as_str());
+        if stale {
+            info!("freezing features into {}", ws.dir.display());
+            crate::freeze::freeze(config, &ws)?;
+        }
+        stale
+    };
     let bundle = &built.bundle;
     let catalogue = &bundle.catalogue;
     let key_context = plan::key_context(catalogue, &bundle.dates, bundle.sample);
@@ -103,7 +117,10 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let spec_count = plan.space.count();
 
     // Find or create the run.
-    let journal_path = ws.journal();
+    let journal_path = match opts.shard {
+        Some(s) => ws.shard_journal(s.index, s.count),
+        None => ws.journal(),
+    };
     let conn = schema::open_rw(&journal_path)?;
     let search_hash = config.search_hash();
     let existing = runs::latest_for(&conn, &search_hash, &built.hash)?;
@@ -171,6 +188,9 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
                     features: &features,
                 },
             )?;
+            if let Some(s) = opts.shard {
+                runs::set_shard(&conn, run_id, s.index, s.count)?;
+            }
             let row = runs::find(&conn, &run_id.to_string())?.expect("the run just created");
             (row, false)
         }
@@ -178,6 +198,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     if run.status == "complete" {
         return Ok(RunSummary {
             run,
+            shard: opts.shard,
             journal: journal_path,
             already_complete: true,
             resumed: true,
@@ -197,7 +218,12 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     }
     runs::set_status(&conn, run.run_id, "running", None)?;
     let done = runs::done_indices(&conn, run.run_id)?;
-    let pending = pending_ranges(&done, spec_count);
+    let owned = match opts.shard {
+        Some(s) => s.ranges(spec_count),
+        None => vec![(0, spec_count)],
+    };
+    let owned_count: u64 = owned.iter().map(|(a, b)| b - a).sum();
+    let pending = pending_within(&done, &owned);
     let pending_count: u64 = pending.iter().map(|(a, b)| b - a).sum();
     if resumed {
         info!(
@@ -311,10 +337,11 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         runs::record_worker(&conn, run.run_id, session_id, w)?;
     }
     let (evaluated_total, ..) = runs::counts(&conn, run.run_id)?;
-    let complete = interrupted.is_none() && evaluated_total == spec_count;
+    let complete = interrupted.is_none() && evaluated_total == owned_count;
     let mut replay = None;
     let mut failure = None;
-    if complete {
+    // A shard's ranking and replay are derived by `merge`, over every shard's outcomes.
+    if complete && opts.shard.is_none() {
         derive::check_weights(&config.file.ranking, bundle.sample.n_oos() > 0)
             .map_err(anyhow::Error::msg)?;
         derive::store_ranking(&conn, run.run_id, &config.file.ranking)?;
@@ -360,6 +387,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let run = runs::find(&conn, &run.run_id.to_string())?.expect("the run exists");
     Ok(RunSummary {
         run,
+        shard: opts.shard,
         journal: journal_path,
         already_complete: false,
         resumed,
@@ -472,6 +500,30 @@ fn executor_name(kind: config::Executor, fell_back: bool) -> String {
         (config::Executor::Thread, _) => "thread".into(),
         (config::Executor::Serial, _) => "serial".into(),
     }
+}
+
+/// The parts of the half-open, ascending `owned` ranges whose indices are not in `done`
+/// (ascending).
+pub fn pending_within(done: &[u64], owned: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut d = 0usize;
+    for &(start, end) in owned {
+        while d < done.len() && done[d] < start {
+            d += 1;
+        }
+        let mut next = start;
+        while d < done.len() && done[d] < end {
+            if done[d] > next {
+                out.push((next, done[d]));
+            }
+            next = next.max(done[d] + 1);
+            d += 1;
+        }
+        if next < end {
+            out.push((next, end));
+        }
+    }
+    out
 }
 
 /// The half-open ranges of `0..count` not in `done` (sorted ascending).
@@ -726,6 +778,11 @@ mod tests {
         assert_eq!(pending_ranges(&[0, 1, 2, 3, 4], 5), vec![]);
         assert_eq!(pending_ranges(&[1, 2, 6], 8), vec![(0, 1), (3, 6), (7, 8)]);
         assert_eq!(pending_ranges(&[7], 8), vec![(0, 7)]);
+        assert_eq!(
+            pending_within(&[1, 2, 6, 11, 20], &[(0, 4), (6, 9), (10, 13)]),
+            vec![(0, 1), (3, 4), (7, 9), (10, 11), (12, 13)]
+        );
+        assert_eq!(pending_within(&[], &[(5, 7)]), vec![(5, 7)]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! One coordinator per workspace: an exclusive `flock` on `<workspace>/run.lock`, released by
-//! the kernel however the coordinator ends (even on SIGKILL), so a stale lock never blocks.
+//! One coordinator per journal: an exclusive `flock` on `<workspace>/run.lock` (or one lock per
+//! shard), released by the kernel however the coordinator ends (even on SIGKILL), so a stale
+//! lock never blocks. Also the short `freeze.lock` that shards sharing a workspace take in turn.
 
 use std::io::{Read, Seek, Write};
 use std::path::Path;
@@ -11,17 +12,28 @@ pub struct WorkspaceLock {
     _lock: Flock<std::fs::File>,
 }
 
-/// Takes the workspace lock or explains who holds it.
-pub fn acquire(dir: &Path) -> anyhow::Result<WorkspaceLock> {
-    let path = dir.join("run.lock");
-    let file = std::fs::OpenOptions::new()
+fn open(path: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
-    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))
+}
+
+/// Waits for the lock `name` in `dir` (for short critical sections such as freezing).
+pub fn acquire_blocking(dir: &Path, name: &str) -> anyhow::Result<WorkspaceLock> {
+    let path = dir.join(name);
+    let lock = Flock::lock(open(&path)?, FlockArg::LockExclusive)
+        .map_err(|(_, e)| anyhow::anyhow!("cannot lock {}: {e}", path.display()))?;
+    Ok(WorkspaceLock { _lock: lock })
+}
+
+/// Takes the coordinator lock `name` in `dir` or explains who holds it.
+pub fn acquire(dir: &Path, name: &str) -> anyhow::Result<WorkspaceLock> {
+    let path = dir.join(name);
+    match Flock::lock(open(&path)?, FlockArg::LockExclusiveNonblock) {
         Ok(mut lock) => {
             lock.set_len(0).ok();
             lock.rewind().ok();

@@ -8,6 +8,7 @@ pub mod executor;
 pub mod faults;
 pub mod lock;
 pub mod protocol;
+pub mod shard;
 pub mod signals;
 pub mod worker;
 

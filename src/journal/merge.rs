@@ -1,0 +1,300 @@
+//! Merging shard journals (`specsearch merge OUT SHARD…`): every shard must be a run of the same
+//! search over the same frozen bundle; their outcomes, passed-model detail and telemetry are
+//! unioned idempotently into one run of OUT, coverage is checked, and — when every spec index
+//! has an outcome — the ranking is derived exactly as for a single-machine run.
+//!
+//! Idempotence comes from the primary keys: outcomes are keyed by (run, spec index), and a
+//! shard's sessions are renumbered deterministically (`shard index × 1 000 000 + session`), so
+//! merging the same shard twice inserts nothing new.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::runs::{self, RunRow};
+use super::{derive, schema, JournalError};
+use crate::config::RankingConfig;
+use crate::runtime::shard::Shard;
+
+/// One shard journal's run.
+#[derive(Debug, Clone)]
+pub struct ShardRun {
+    pub path: PathBuf,
+    pub run: RunRow,
+    pub shard: Shard,
+}
+
+/// What a merge found and did.
+#[derive(Debug, Clone)]
+pub struct MergeReport {
+    pub run: RunRow,
+    pub shards: Vec<ShardRun>,
+    pub outcomes_added: u64,
+    pub outcomes_total: u64,
+    /// Spec index ranges (half-open) without an outcome, and the shards that own them.
+    pub missing: Vec<(u64, u64)>,
+    pub missing_shards: Vec<u32>,
+    pub complete: bool,
+}
+
+fn invalid(msg: String) -> JournalError {
+    JournalError::Invalid(msg)
+}
+
+/// Reads the (single, latest) run of a shard journal and its shard assignment.
+pub fn read_shard(path: &Path) -> Result<ShardRun, JournalError> {
+    let conn = schema::open_ro(path)?;
+    let e = JournalError::at(path);
+    let run = runs::latest(&conn)
+        .map_err(&e)?
+        .ok_or_else(|| invalid(format!("{}: the journal has no run", path.display())))?;
+    let shard: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT shard_index, shard_count FROM runs WHERE run_id = ?1 AND shard_count IS NOT NULL",
+            [run.run_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(&e)?;
+    let (index, count) = shard.ok_or_else(|| {
+        invalid(format!(
+            "{}: run {} is not a shard (it was not run with --shard)",
+            path.display(),
+            run.name
+        ))
+    })?;
+    Ok(ShardRun {
+        path: path.to_path_buf(),
+        run,
+        shard: Shard {
+            index: index as u32,
+            count: count as u32,
+        },
+    })
+}
+
+/// Merges shard journals into `out` (created if needed). Refuses shards of another search,
+/// another bundle or another shard count before writing anything.
+pub fn merge(
+    out: &Path,
+    shard_paths: &[PathBuf],
+    ranking: &RankingConfig,
+) -> Result<MergeReport, JournalError> {
+    if shard_paths.is_empty() {
+        return Err(invalid("name at least one shard journal to merge".into()));
+    }
+    let shards: Vec<ShardRun> = shard_paths
+        .iter()
+        .map(|p| read_shard(p))
+        .collect::<Result<_, _>>()?;
+    let first = &shards[0];
+    for s in &shards[1..] {
+        let differs = |what: &str, a: &str, b: &str| {
+            invalid(format!(
+                "{} and {} are runs of different {what} ({} vs {}); only shards of one search \
+                 can be merged",
+                first.path.display(),
+                s.path.display(),
+                &a[..a.len().min(12)],
+                &b[..b.len().min(12)]
+            ))
+        };
+        if s.run.search_hash != first.run.search_hash {
+            return Err(differs(
+                "configs",
+                &first.run.search_hash,
+                &s.run.search_hash,
+            ));
+        }
+        if s.run.bundle_hash != first.run.bundle_hash {
+            return Err(differs(
+                "frozen data",
+                &first.run.bundle_hash,
+                &s.run.bundle_hash,
+            ));
+        }
+        if s.shard.count != first.shard.count {
+            return Err(invalid(format!(
+                "{} is shard {} but {} is shard {}: the shard counts differ",
+                first.path.display(),
+                first.shard,
+                s.path.display(),
+                s.shard
+            )));
+        }
+    }
+
+    let conn = schema::open_rw(out)?;
+    let e = JournalError::at(out);
+    let run_id = match runs::latest_for(&conn, &first.run.search_hash, &first.run.bundle_hash)
+        .map_err(&e)?
+    {
+        Some(r) => r.run_id,
+        None => create_merged_run(&conn, first).map_err(&e)?,
+    };
+    let before = runs::counts(&conn, run_id).map_err(&e)?.0;
+    for s in &shards {
+        copy_shard(&conn, run_id, s)?;
+    }
+    let (total, ..) = runs::counts(&conn, run_id).map_err(&e)?;
+    let done = runs::done_indices(&conn, run_id).map_err(&e)?;
+    let missing = crate::runtime::coordinator::pending_ranges(&done, first.run.spec_count);
+    let mut missing_shards: Vec<u32> = Vec::new();
+    for &(a, b) in &missing {
+        // Walk block by block: a missing range may span several shards.
+        let mut x = a;
+        while x < b {
+            let owner = Shard::owner(x, first.shard.count);
+            if !missing_shards.contains(&owner) {
+                missing_shards.push(owner);
+            }
+            x = (x / crate::runtime::shard::BLOCK + 1) * crate::runtime::shard::BLOCK;
+        }
+    }
+    missing_shards.sort_unstable();
+    let complete = missing.is_empty();
+    if complete {
+        derive::check_weights(ranking, has_out_of_sample(&conn, run_id).map_err(&e)?)
+            .map_err(invalid)?;
+        derive::store_ranking(&conn, run_id, ranking).map_err(&e)?;
+        runs::set_status(&conn, run_id, "complete", None).map_err(&e)?;
+    } else {
+        runs::set_status(&conn, run_id, "interrupted", Some("shards missing")).map_err(&e)?;
+    }
+    let run = runs::find(&conn, &run_id.to_string())
+        .map_err(&e)?
+        .expect("the merged run exists");
+    Ok(MergeReport {
+        run,
+        shards,
+        outcomes_added: total - before,
+        outcomes_total: total,
+        missing,
+        missing_shards,
+        complete,
+    })
+}
+
+fn has_out_of_sample(conn: &Connection, run_id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT has_out_of_sample FROM runs WHERE run_id = ?1",
+        [run_id],
+        |r| r.get(0),
+    )
+}
+
+/// Creates the merged run as a copy of the first shard's run row (without the shard fields).
+fn create_merged_run(conn: &Connection, first: &ShardRun) -> rusqlite::Result<i64> {
+    conn.execute(
+        "ATTACH DATABASE ?1 AS shard",
+        [first.path.to_string_lossy().as_ref()],
+    )?;
+    let result = (|| {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO runs (name, config_path, config_text, search_hash, bundle_hash, target, \
+             frequency, spec_count, target_stationary, has_out_of_sample, created_at, status) \
+             SELECT replace(name, '#', '-merged#'), config_path, config_text, search_hash, \
+             bundle_hash, target, frequency, spec_count, target_stationary, has_out_of_sample, \
+             ?2, 'running' FROM shard.runs WHERE run_id = ?1",
+            params![first.run.run_id, super::now()],
+        )?;
+        let run_id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT OR IGNORE INTO run_features (run_id, feature_id, name, role, base, category) \
+             SELECT ?1, feature_id, name, role, base, category FROM shard.run_features \
+             WHERE run_id = ?2",
+            params![run_id, first.run.run_id],
+        )?;
+        tx.commit()?;
+        Ok(run_id)
+    })();
+    conn.execute("DETACH DATABASE shard", [])?;
+    result
+}
+
+/// Unions one shard's rows into the merged run, in one transaction.
+fn copy_shard(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), JournalError> {
+    let e = JournalError::at(&s.path);
+    conn.execute(
+        "ATTACH DATABASE ?1 AS shard",
+        [s.path.to_string_lossy().as_ref()],
+    )
+    .map_err(&e)?;
+    let result = copy_attached(conn, run_id, s);
+    conn.execute("DETACH DATABASE shard", []).map_err(&e)?;
+    result
+}
+
+fn copy_attached(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), JournalError> {
+    let e = JournalError::at(&s.path);
+    // A composite built with other values on another machine: refuse before writing.
+    let conflicts: Vec<String> = conn
+        .prepare(
+            "SELECT s.name FROM shard.mutations s JOIN mutations m \
+             ON m.run_id = ?1 AND m.name = s.name WHERE s.run_id = ?2 AND m.sha256 <> s.sha256",
+        )
+        .and_then(|mut st| {
+            st.query_map(params![run_id, s.run.run_id], |r| r.get(0))?
+                .collect()
+        })
+        .map_err(&e)?;
+    if !conflicts.is_empty() {
+        return Err(invalid(format!(
+            "{}: composite feature(s) {} have other values than in the shards merged before; \
+             the shards did not run on the same data",
+            s.path.display(),
+            conflicts.join(", ")
+        )));
+    }
+    let offset = s.shard.index as i64 * 1_000_000;
+    let result = (|| {
+        let tx = conn.unchecked_transaction()?;
+        let p = params![run_id, s.run.run_id, offset];
+        tx.execute(
+            "INSERT OR IGNORE INTO sessions (run_id, session_id, started_at, ended_at, executor, \
+             transport, workers, specs_done, wall_seconds, cpu_seconds, status) \
+             SELECT ?1, session_id + ?3, started_at, ended_at, executor, transport, workers, \
+             specs_done, wall_seconds, cpu_seconds, status FROM shard.sessions WHERE run_id = ?2",
+            p,
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO workers (run_id, session_id, worker, pid, started_at, ended_at, \
+             specs, busy_seconds, user_cpu_seconds, sys_cpu_seconds, max_rss_kb, exit_status) \
+             SELECT ?1, session_id + ?3, worker, pid, started_at, ended_at, specs, busy_seconds, \
+             user_cpu_seconds, sys_cpu_seconds, max_rss_kb, exit_status FROM shard.workers \
+             WHERE run_id = ?2",
+            p,
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO outcomes (run_id, spec_index, status, failed_test, features, r2, \
+             message, session_id, worker, eval_us) \
+             SELECT ?1, spec_index, status, failed_test, features, r2, message, session_id + ?3, \
+             worker, eval_us FROM shard.outcomes WHERE run_id = ?2",
+            p,
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO passed (run_id, spec_index, spec_key, r2, adj_r2, is_max_abs, \
+             is_mae, is_rmse, oos_max_abs, oos_mae, oos_rmse, cov_type, detail) \
+             SELECT ?1, spec_index, spec_key, r2, adj_r2, is_max_abs, is_mae, is_rmse, \
+             oos_max_abs, oos_mae, oos_rmse, cov_type, detail FROM shard.passed WHERE run_id = ?2",
+            params![run_id, s.run.run_id],
+        )?;
+        // One record per composite; the first spec needing it is the minimum over all shards.
+        tx.execute(
+            "INSERT INTO mutations (run_id, name, definition, sha256, first_spec_index, \
+             session_id, worker, recorded_at) \
+             SELECT ?1, name, definition, sha256, first_spec_index, session_id + ?3, worker, \
+             recorded_at FROM shard.mutations WHERE run_id = ?2 \
+             ON CONFLICT (run_id, name) DO UPDATE SET \
+             session_id = CASE WHEN excluded.first_spec_index < first_spec_index \
+                 THEN excluded.session_id ELSE session_id END, \
+             worker = CASE WHEN excluded.first_spec_index < first_spec_index \
+                 THEN excluded.worker ELSE worker END, \
+             first_spec_index = min(first_spec_index, excluded.first_spec_index)",
+            p,
+        )?;
+        tx.commit()
+    })();
+    result.map_err(e)
+}

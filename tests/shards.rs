@@ -1,0 +1,198 @@
+//! Shards run as separate processes and merged give the same results as one unsharded run; a
+//! missing shard is reported with its re-run command; shards of another search are refused;
+//! merging twice changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use rusqlite::Connection;
+
+fn demo_copy() -> (tempfile::TempDir, PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
+        std::fs::copy(root.join("data").join(f), dir.path().join("data").join(f)).unwrap();
+    }
+    let config = dir.path().join("search.toml");
+    std::fs::copy(root.join("search.toml"), &config).unwrap();
+    (dir, config)
+}
+
+fn specsearch() -> Command {
+    Command::cargo_bin("specsearch").unwrap()
+}
+
+/// Every outcome and the ranking of the journal's latest run, as comparable lines.
+fn derived(journal: &Path) -> Vec<String> {
+    let conn = Connection::open(journal).unwrap();
+    let run_id: i64 = conn
+        .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    let mut out: Vec<String> = conn
+        .prepare(
+            "SELECT spec_index || ' ' || status || ' ' || coalesce(failed_test, '-') || ' ' || \
+             features || ' ' || quote(r2) FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
+        )
+        .unwrap()
+        .query_map([run_id], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    out.extend(
+        conn.prepare(
+            "SELECT r.rank || ' ' || r.spec_index || ' ' || quote(r.score) || ' ' || p.detail \
+             FROM ranking r JOIN passed p USING (run_id, spec_index) WHERE r.run_id = ?1 ORDER BY r.rank",
+        )
+        .unwrap()
+        .query_map([run_id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| r.unwrap()),
+    );
+    // Composite features: recorded once, first needed by the lowest spec, replayed once.
+    out.extend(
+        conn.prepare(
+            "SELECT m.name || ' ' || m.definition || ' ' || m.sha256 || ' ' || m.first_spec_index \
+             || ' ' || (SELECT count(*) FROM replays r WHERE r.run_id = m.run_id AND r.name = m.name \
+             AND r.action <> 'conflict') FROM mutations m WHERE m.run_id = ?1 ORDER BY m.name",
+        )
+        .unwrap()
+        .query_map([run_id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| r.unwrap()),
+    );
+    let status: String = conn
+        .query_row("SELECT status FROM runs WHERE run_id = ?1", [run_id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    out.push(status);
+    out
+}
+
+fn shard_journal(config: &Path, i: u32, n: u32) -> PathBuf {
+    config
+        .parent()
+        .unwrap()
+        .join(format!("search.specsearch/journal-shard-{i}-of-{n}.sqlite"))
+}
+
+#[test]
+fn shards_merged_equal_one_run_and_gaps_are_reported() {
+    // The reference: one unsharded run.
+    let (ref_dir, ref_config) = demo_copy();
+    let out = specsearch()
+        .arg("run")
+        .arg(&ref_config)
+        .args(["--executor", "serial"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reference = derived(&ref_dir.path().join("search.specsearch/journal.sqlite"));
+
+    // Three shards as three concurrent processes on one workspace (as array tasks would be on
+    // three machines), one of them through the scheduler's environment.
+    let (dir, config) = demo_copy();
+    let children: Vec<_> = (0..3u32)
+        .map(|i| {
+            let mut c = specsearch();
+            c.arg("run").arg(&config).args(["--workers", "1"]);
+            if i == 2 {
+                c.args(["--shard", "auto/3"])
+                    .env("JOB_COMPLETION_INDEX", "2");
+            } else {
+                c.args(["--shard", &format!("{i}/3")]);
+            }
+            c.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let merged = dir.path().join("merged.sqlite");
+
+    // Two of three: incomplete, with the command that fills the gap.
+    let partial = specsearch()
+        .arg("merge")
+        .arg(&merged)
+        .arg(shard_journal(&config, 0, 3))
+        .arg(shard_journal(&config, 2, 3))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&partial.stdout);
+    assert_eq!(partial.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("--shard 1/3") && !stdout.contains("--shard 0/3"),
+        "{stdout}"
+    );
+
+    // All three: complete and identical to the unsharded run; merging again adds nothing.
+    for attempt in 0..2 {
+        let all = specsearch()
+            .arg("merge")
+            .arg(&merged)
+            .args((0..3).map(|i| shard_journal(&config, i, 3)))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&all.stdout);
+        assert!(
+            all.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&all.stderr)
+        );
+        if attempt == 1 {
+            assert!(stdout.contains("outcomes   0 added"), "{stdout}");
+        }
+        assert!(
+            derived(&merged) == reference,
+            "merged shards differ from the unsharded run"
+        );
+    }
+}
+
+#[test]
+fn shards_of_another_search_are_refused() {
+    let (dir_a, config_a) = demo_copy();
+    let (_dir_b, config_b) = demo_copy();
+    let text = std::fs::read_to_string(&config_b).unwrap();
+    std::fs::write(&config_b, text.replace("max_vars = 3", "max_vars = 2")).unwrap();
+    for (config, shard) in [(&config_a, "0/2"), (&config_b, "1/2")] {
+        let out = specsearch()
+            .arg("run")
+            .arg(config)
+            .args(["--shard", shard, "-j", "1"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = specsearch()
+        .arg("merge")
+        .arg(dir_a.path().join("merged.sqlite"))
+        .arg(shard_journal(&config_a, 0, 2))
+        .arg(shard_journal(&config_b, 1, 2))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("different configs"), "{stderr}");
+    assert!(
+        !dir_a.path().join("merged.sqlite").exists(),
+        "merge wrote before refusing"
+    );
+}

@@ -123,8 +123,12 @@ impl Executor for SerialExecutor {
     }
     fn shutdown(self: Box<Self>) -> Vec<WorkerRow> {
         let mut row = self.row;
+        let u = usage(nix::sys::resource::UsageWho::RUSAGE_SELF);
         row.ended_at = Some(now());
         row.exit_status = Some("ok".into());
+        row.user_cpu_seconds = Some(u.user_seconds);
+        row.sys_cpu_seconds = Some(u.sys_seconds);
+        row.max_rss_kb = Some(u.max_rss_kb);
         vec![row]
     }
     fn name(&self) -> &'static str {

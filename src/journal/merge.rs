@@ -138,7 +138,7 @@ pub fn merge(
     }
     let (total, ..) = runs::counts(&conn, run_id).map_err(&e)?;
     let done = runs::done_indices(&conn, run_id).map_err(&e)?;
-    let missing = crate::runtime::coordinator::pending_ranges(&done, first.run.spec_count);
+    let missing = crate::runtime::dispatch::pending_ranges(&done, first.run.spec_count);
     let mut missing_shards: Vec<u32> = Vec::new();
     for &(a, b) in &missing {
         // Walk block by block: a missing range may span several shards.

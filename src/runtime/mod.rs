@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod coordinator;
+pub mod dispatch;
 pub mod executor;
 pub mod faults;
 pub mod lock;

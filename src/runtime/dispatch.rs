@@ -1,0 +1,316 @@
+//! Dispatch: which spec indices still need an outcome, cutting them into batches, keeping every
+//! executor slot busy (at most two batches in flight per worker), moving finished records to
+//! the journal writer, isolating specs that crash workers, and showing progress.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use tracing::{info, warn};
+
+use super::executor::{Batch, Event, Executor};
+use super::signals;
+use crate::journal::writer::JournalWriter;
+use crate::journal::{OutcomeRecord, STATUS_ERROR};
+use crate::plan;
+
+/// Crashes tolerated per session before the run is abandoned as hopeless.
+const MAX_CRASHES: usize = 32;
+
+/// The parts of the half-open, ascending `owned` ranges whose indices are not in `done`
+/// (ascending).
+pub fn pending_within(done: &[u64], owned: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut d = 0usize;
+    for &(start, end) in owned {
+        while d < done.len() && done[d] < start {
+            d += 1;
+        }
+        let mut next = start;
+        while d < done.len() && done[d] < end {
+            if done[d] > next {
+                out.push((next, done[d]));
+            }
+            next = next.max(done[d] + 1);
+            d += 1;
+        }
+        if next < end {
+            out.push((next, end));
+        }
+    }
+    out
+}
+
+/// The half-open ranges of `0..count` not in `done` (sorted ascending).
+pub fn pending_ranges(done: &[u64], count: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    for &d in done {
+        if d >= count {
+            break;
+        }
+        if d > next {
+            out.push((next, d));
+        }
+        next = next.max(d + 1);
+    }
+    if next < count {
+        out.push((next, count));
+    }
+    out
+}
+
+/// Cuts pending ranges into batches of at most `size` specs, lazily.
+pub(super) struct BatchSource {
+    ranges: VecDeque<(u64, u64)>,
+    size: u64,
+    next_id: u64,
+}
+
+impl BatchSource {
+    pub(super) fn new(ranges: Vec<(u64, u64)>, size: u64) -> BatchSource {
+        BatchSource {
+            ranges: ranges.into(),
+            size,
+            next_id: 0,
+        }
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn next(&mut self) -> Option<Batch> {
+        let mut ranges = Vec::new();
+        let mut room = self.size;
+        while room > 0 {
+            let Some((a, b)) = self.ranges.pop_front() else {
+                break;
+            };
+            let take = (b - a).min(room);
+            ranges.push((a, a + take));
+            room -= take;
+            if a + take < b {
+                self.ranges.push_front((a + take, b));
+            }
+        }
+        (!ranges.is_empty()).then(|| Batch {
+            id: self.next_id(),
+            ranges,
+        })
+    }
+}
+
+pub(super) struct Dispatch {
+    pub(super) batches: BatchSource,
+    /// Batches to run again (after a crash), before new ones.
+    pub(super) retry: VecDeque<Batch>,
+    pub(super) crash_counts: HashMap<u64, u8>,
+    pub(super) crashes: usize,
+    pub(super) evaluated: u64,
+    pub(super) passed: u64,
+    pub(super) errors: u64,
+}
+
+pub(super) fn dispatch(
+    d: &mut Dispatch,
+    ex: &mut dyn Executor,
+    writer: &JournalWriter,
+    session_id: i64,
+    plan: &plan::Plan,
+    progress: &Progress,
+) -> Result<()> {
+    let mut held: Option<Batch> = None;
+    loop {
+        if !signals::stop_requested() {
+            // Fill every free slot.
+            while let Some(batch) = held
+                .take()
+                .or_else(|| d.retry.pop_front())
+                .or_else(|| d.batches.next())
+            {
+                if let Some(back) = ex.try_submit(batch).map_err(anyhow::Error::msg)? {
+                    held = Some(back);
+                    break;
+                }
+            }
+        }
+        if ex.in_flight() == 0 {
+            if signals::stop_requested() || (held.is_none() && d.retry.is_empty()) {
+                return Ok(());
+            }
+            continue;
+        }
+        let Some(event) = ex.next_event(Duration::from_millis(200)) else {
+            progress.tick(d);
+            continue;
+        };
+        match event {
+            Event::Done {
+                worker, records, ..
+            } => {
+                d.evaluated += records.len() as u64;
+                d.passed += records.iter().filter(|r| r.status == 0).count() as u64;
+                d.errors += records.iter().filter(|r| r.status == STATUS_ERROR).count() as u64;
+                writer.send(session_id, worker, records)?;
+                progress.tick(d);
+            }
+            Event::Fatal(message) => bail!("a worker cannot evaluate specs: {message}"),
+            Event::Lost {
+                worker,
+                status,
+                batches,
+            } => {
+                d.crashes += 1;
+                warn!(
+                    "worker {worker} died ({status}); re-queueing its {} batch(es)",
+                    batches.len()
+                );
+                if d.crashes > MAX_CRASHES {
+                    bail!(
+                        "{} worker crashes in this session: giving up (last: {status})",
+                        d.crashes
+                    );
+                }
+                // A worker evaluates its batches in order, so only the first was running when
+                // it died: its specs are suspects, re-run one by one so that a second crash
+                // names the spec. The others never started and go back unchanged.
+                let mut lost = batches.into_iter();
+                let mut isolated = Vec::new();
+                if let Some(running) = lost.next() {
+                    let single = running.len() == 1;
+                    for (s, e) in running.ranges {
+                        for index in s..e {
+                            let count = d.crash_counts.entry(index).or_insert(0);
+                            *count += 1;
+                            if single && *count >= 2 {
+                                // This spec alone killed two workers: journal it as an error.
+                                let mut spec = Vec::new();
+                                plan.space.spec_at(index, &mut spec)?;
+                                let record = OutcomeRecord {
+                                    spec_index: index,
+                                    status: STATUS_ERROR,
+                                    failed_test: None,
+                                    features: spec,
+                                    r2: None,
+                                    message: Some(format!("worker crashed: {status}")),
+                                    eval_us: 0,
+                                    passed: None,
+                                    mutations: Vec::new(),
+                                };
+                                d.evaluated += 1;
+                                d.errors += 1;
+                                writer.send(session_id, worker, vec![record])?;
+                            } else {
+                                isolated.push((index, index + 1));
+                            }
+                        }
+                    }
+                }
+                for b in lost.rev() {
+                    d.retry.push_front(b);
+                }
+                for r in isolated {
+                    let id = d.batches.next_id();
+                    d.retry.push_back(Batch {
+                        id,
+                        ranges: vec![r],
+                    });
+                }
+                if !signals::stop_requested() {
+                    ex.replace(worker).map_err(anyhow::Error::msg)?;
+                }
+            }
+        }
+    }
+}
+
+/// A progress bar on a terminal, heartbeat log lines otherwise.
+pub(super) struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+    last_beat: std::cell::Cell<Instant>,
+    total: u64,
+}
+
+impl Progress {
+    pub(super) fn new(wanted: bool, total: u64) -> Progress {
+        let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40.cyan/blue} {pos}/{len} specs · {per_sec} · ETA {eta} · {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            last_beat: std::cell::Cell::new(Instant::now()),
+            total,
+        }
+    }
+
+    fn tick(&self, d: &Dispatch) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(d.evaluated);
+                bar.set_message(format!("{} passed · {} errors", d.passed, d.errors));
+            }
+            None if self.last_beat.get().elapsed() >= Duration::from_secs(10) => {
+                self.last_beat.set(Instant::now());
+                let secs = self.started.elapsed().as_secs_f64();
+                info!(
+                    "{}/{} specs ({:.0}/s), {} passed, {} errors",
+                    d.evaluated,
+                    self.total,
+                    d.evaluated as f64 / secs.max(1e-9),
+                    d.passed,
+                    d.errors
+                );
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_ranges_are_the_complement() {
+        assert_eq!(pending_ranges(&[], 5), vec![(0, 5)]);
+        assert_eq!(pending_ranges(&[0, 1, 2, 3, 4], 5), vec![]);
+        assert_eq!(pending_ranges(&[1, 2, 6], 8), vec![(0, 1), (3, 6), (7, 8)]);
+        assert_eq!(pending_ranges(&[7], 8), vec![(0, 7)]);
+        assert_eq!(
+            pending_within(&[1, 2, 6, 11, 20], &[(0, 4), (6, 9), (10, 13)]),
+            vec![(0, 1), (3, 4), (7, 9), (10, 11), (12, 13)]
+        );
+        assert_eq!(pending_within(&[], &[(5, 7)]), vec![(5, 7)]);
+    }
+
+    #[test]
+    fn batches_cover_ranges_in_order_without_overlap() {
+        let mut src = BatchSource::new(vec![(0, 3), (5, 12)], 4);
+        let mut all = Vec::new();
+        while let Some(b) = src.next() {
+            assert!(b.len() <= 4);
+            for (s, e) in b.ranges {
+                all.extend(s..e);
+            }
+        }
+        assert_eq!(all, vec![0, 1, 2, 5, 6, 7, 8, 9, 10, 11]);
+    }
+}

@@ -390,3 +390,54 @@ fn sigint_stops_resumably_and_a_second_coordinator_is_refused() {
         "resumed run differs"
     );
 }
+
+#[test]
+fn a_run_whose_workers_keep_crashing_stops_resumably() {
+    let (_ref_dir, reference) = serial_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    let crashing: Vec<String> = (100..140).map(|i| i.to_string()).collect();
+    let out = specsearch()
+        .arg("run")
+        .arg(&config)
+        .args(["--workers", "2", "--batch-size", "20"])
+        .env("SPECSEARCH_FAULT_CRASH_SPEC", crashing.join(","))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("worker crashes") && stderr.contains("resumes"),
+        "{stderr}"
+    );
+    let conn = Connection::open(journal_of(&config)).unwrap();
+    let (status, detail): (String, String) = conn
+        .query_row("SELECT status, status_detail FROM runs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(status, "interrupted");
+    assert!(detail.contains("worker crashes"), "{detail}");
+    drop(conn);
+    integrity_ok(&journal_of(&config));
+    // Without the fault, the same command finishes the run as if nothing had happened, except
+    // for the specs already journaled as crashing twice.
+    assert_ok(&run_cli(&config, &["--workers", "2"]));
+    let got = derived(&journal_of(&config));
+    let crashed: Vec<&String> = got
+        .iter()
+        .filter(|l| l.contains("worker crashed"))
+        .collect();
+    assert!(!crashed.is_empty());
+    let outcomes = |v: &[String]| v.iter().filter(|l| l.starts_with("o ")).count();
+    assert_eq!(outcomes(&got), outcomes(&reference));
+    for line in got
+        .iter()
+        .filter(|l| l.starts_with("o ") && !l.contains("worker crashed"))
+    {
+        assert!(
+            reference.contains(line),
+            "{line} differs from the serial run"
+        );
+    }
+}

@@ -315,7 +315,27 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let worker_rows = executor.shutdown();
     progress.finish();
     let stats = writer.finish()?;
-    outcome?;
+    if let Err(err) = outcome {
+        // Everything evaluated so far is committed: leave the run resumable and say why it stopped.
+        for w in &worker_rows {
+            runs::record_worker(&conn, run.run_id, session_id, w)?;
+        }
+        let detail = format!("stopped: {err:#}");
+        runs::set_status(&conn, run.run_id, "interrupted", Some(&detail))?;
+        runs::end_session(
+            &conn,
+            run.run_id,
+            session_id,
+            "failed",
+            d.evaluated,
+            started.elapsed().as_secs_f64(),
+            0.0,
+        )?;
+        return Err(err.context(format!(
+            "run {} stopped; the {} outcomes journaled so far are kept and the same command resumes it",
+            run.name, d.evaluated
+        )));
+    }
 
     let interrupted = signals::stop_requested().then(signals::stop_signal_name);
     let wall = started.elapsed().as_secs_f64();

@@ -1,38 +1,16 @@
 //! `freeze` end to end: the demo bundle, its two transports, concurrent read-only readers,
 //! no-op re-freeze, and bad input rejected before anything is written.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{demo_copy, specsearch};
 use specsearch::config::Config;
 use specsearch::freeze;
 use specsearch::store::bundle::BundleReader;
 use specsearch::workspace::Workspace;
-
-fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo")
-}
-
-/// A private copy of the demo (config + data) to freeze or break.
-fn demo_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
-        std::fs::copy(
-            demo_dir().join("data").join(f),
-            dir.path().join("data").join(f),
-        )
-        .unwrap();
-    }
-    let config = dir.path().join("search.toml");
-    std::fs::copy(demo_dir().join("search.toml"), &config).unwrap();
-    (dir, config)
-}
-
-fn specsearch() -> Command {
-    Command::cargo_bin("specsearch").unwrap()
-}
 
 fn freeze_cli(config: &Path) -> std::process::Output {
     specsearch().arg("freeze").arg(config).output().unwrap()

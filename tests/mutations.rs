@@ -5,36 +5,24 @@
 //! sha256 from the frozen columns read back from the store, the specs that need each composite
 //! from the journal's outcome feature lists, counts from the outcomes table.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{assert_ok, small_search, specsearch, text};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use specsearch::config::Config;
 use specsearch::journal::writer::{FlushPolicy, JournalWriter};
 use specsearch::journal::{runs, schema, MutationRecord, OutcomeRecord, PassedRecord};
 use specsearch::store::bundle::BundleReader;
-use specsearch::synth::{self, SynthSpec};
 
 /// A small synthetic search with an interaction and a regime in its pool (the regime's base
 /// variable is also in the pool, so it joins that entry), and loose enough filters that many
 /// models using composites pass.
 fn composite_search(dir: &Path) -> PathBuf {
-    let config = synth::write(
-        dir,
-        &SynthSpec {
-            variables: 8,
-            months: 240,
-            seed: 7,
-            pool: 6,
-            max_vars: 3,
-            quarterly_share: 0.2,
-            ..SynthSpec::default()
-        },
-    )
-    .unwrap();
+    let config = small_search(dir);
     edit(&config, |t| {
         let t = t.replace(
             "\"mev005\"]",
@@ -52,20 +40,6 @@ fn edit(path: &Path, f: impl FnOnce(String) -> String) {
     std::fs::write(path, new).unwrap();
 }
 
-fn specsearch() -> Command {
-    let mut c = Command::cargo_bin("specsearch").unwrap();
-    for var in [
-        "SPECSEARCH_FAULT_CRASH_SPEC",
-        "SPECSEARCH_FAULT_SPEC_DELAY_US",
-        "SPECSEARCH_FAULT_KILL_BEFORE_REPLAY",
-        "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
-        "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
-
 fn run_cli(config: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut c = specsearch();
     c.arg("run").arg(config).args(args);
@@ -73,19 +47,6 @@ fn run_cli(config: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::
         c.env(k, v);
     }
     c.output().unwrap()
-}
-
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn assert_ok(out: &std::process::Output) -> String {
-    assert!(out.status.success(), "run failed: {}", text(out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn workspace(config: &Path) -> PathBuf {

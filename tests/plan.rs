@@ -2,24 +2,15 @@
 //! the pretest verdicts, the keep rule checked on every variant, and bad search configs rejected
 //! with the key to fix.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
+use common::demo_copy;
 use specsearch::config::Config;
 use specsearch::features::catalogue::Role;
-
-fn demo_copy() -> (tempfile::TempDir, PathBuf) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
-        std::fs::copy(root.join("data").join(f), dir.path().join("data").join(f)).unwrap();
-    }
-    let config = dir.path().join("search.toml");
-    std::fs::copy(root.join("search.toml"), &config).unwrap();
-    (dir, config)
-}
 
 fn plan(config: &Path, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("specsearch")

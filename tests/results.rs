@@ -3,23 +3,17 @@
 //! runs. Every expected value is recomputed here from the journal's tables, independently of
 //! the views and code under test.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{small_search, specsearch};
 use rusqlite::Connection;
 use serde_json::Value;
-use specsearch::synth::{self, SynthSpec};
-
-fn specsearch() -> Command {
-    let mut c = Command::cargo_bin("specsearch").unwrap();
-    c.env_remove("SPECSEARCH_FAULT_CRASH_SPEC")
-        .env_remove("SPECSEARCH_FAULT_SPEC_DELAY_US");
-    c
-}
 
 fn ok(out: Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -29,22 +23,6 @@ fn ok(out: Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
-}
-
-fn small_search(dir: &Path) -> PathBuf {
-    synth::write(
-        dir,
-        &SynthSpec {
-            variables: 8,
-            months: 240,
-            seed: 7,
-            pool: 6,
-            max_vars: 3,
-            quarterly_share: 0.2,
-            ..SynthSpec::default()
-        },
-    )
-    .unwrap()
 }
 
 /// A journal with two runs of one config: run 1 with `max_vars = 2`, run 2 (the config as it

@@ -4,38 +4,14 @@
 //! Every comparison is on the journal's content (outcome for outcome, and the derived ranking),
 //! which is what users query.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{assert_ok, small_search, specsearch};
 use rusqlite::Connection;
-use specsearch::synth::{self, SynthSpec};
-
-/// A small synthetic search (a few thousand specs) in its own directory.
-fn small_search(dir: &Path) -> PathBuf {
-    synth::write(
-        dir,
-        &SynthSpec {
-            variables: 8,
-            months: 240,
-            seed: 7,
-            pool: 6,
-            max_vars: 3,
-            quarterly_share: 0.2,
-            categories: 8,
-            level_target: false,
-        },
-    )
-    .unwrap()
-}
-
-fn specsearch() -> Command {
-    let mut c = Command::cargo_bin("specsearch").unwrap();
-    c.env_remove("SPECSEARCH_FAULT_CRASH_SPEC")
-        .env_remove("SPECSEARCH_FAULT_SPEC_DELAY_US");
-    c
-}
 
 fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
     specsearch()
@@ -44,16 +20,6 @@ fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn assert_ok(out: &std::process::Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "run failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
 }
 
 fn journal_of(config: &Path) -> PathBuf {

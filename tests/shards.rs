@@ -2,27 +2,12 @@
 //! missing shard is reported with its re-run command; shards of another search are refused;
 //! merging twice changes nothing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{demo_copy, specsearch};
 use rusqlite::Connection;
-
-fn demo_copy() -> (tempfile::TempDir, PathBuf) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
-        std::fs::copy(root.join("data").join(f), dir.path().join("data").join(f)).unwrap();
-    }
-    let config = dir.path().join("search.toml");
-    std::fs::copy(root.join("search.toml"), &config).unwrap();
-    (dir, config)
-}
-
-fn specsearch() -> Command {
-    Command::cargo_bin("specsearch").unwrap()
-}
 
 /// Every outcome and the ranking of the journal's latest run, as comparable lines.
 fn derived(journal: &Path) -> Vec<String> {

@@ -2,6 +2,8 @@
 //! whole pipeline — CSV loading, quarterly calendar, growth/difference/lag transforms, quarter
 //! dummies, covariance choice and the fit — checked end to end.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -31,17 +33,7 @@ fn demo_models_match_statsmodels() {
     )
     .unwrap();
     // A private copy of the demo, so the test never writes into the source tree.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
-        std::fs::copy(
-            root.join("examples/demo/data").join(f),
-            dir.path().join("data").join(f),
-        )
-        .unwrap();
-    }
-    let config = dir.path().join("search.toml");
-    std::fs::copy(root.join("examples/demo/search.toml"), &config).unwrap();
+    let (_dir, config) = common::demo_copy();
 
     for (name, want) in golden.as_object().unwrap() {
         let features: Vec<&str> = want["features"]

@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests: the CLI binary without fault injection, a private
+//! copy of the bundled demo, and a small synthetic search.
+// Each test crate uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+use specsearch::synth::{self, SynthSpec};
+
+/// The `specsearch` binary, with every fault-injection variable (src/runtime/faults.rs) unset.
+pub fn specsearch() -> Command {
+    let mut c = Command::cargo_bin("specsearch").unwrap();
+    for var in [
+        "SPECSEARCH_FAULT_CRASH_SPEC",
+        "SPECSEARCH_FAULT_SPEC_DELAY_US",
+        "SPECSEARCH_FAULT_KILL_BEFORE_REPLAY",
+        "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
+        "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// The bundled demo's directory.
+pub fn demo_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo")
+}
+
+/// A private copy of the demo (config + data) to run, freeze or break; never the source tree.
+pub fn demo_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
+        std::fs::copy(
+            demo_dir().join("data").join(f),
+            dir.path().join("data").join(f),
+        )
+        .unwrap();
+    }
+    let config = dir.path().join("search.toml");
+    std::fs::copy(demo_dir().join("search.toml"), &config).unwrap();
+    (dir, config)
+}
+
+/// A small synthetic monthly search (a few thousand specs, some passing) written into `dir`.
+pub fn small_search(dir: &Path) -> PathBuf {
+    synth::write(
+        dir,
+        &SynthSpec {
+            variables: 8,
+            months: 240,
+            seed: 7,
+            pool: 6,
+            max_vars: 3,
+            quarterly_share: 0.2,
+            ..SynthSpec::default()
+        },
+    )
+    .unwrap()
+}
+
+/// stdout and stderr of a finished command, for failure messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Asserts the command succeeded; returns its stdout.
+pub fn assert_ok(out: &Output) -> String {
+    assert!(out.status.success(), "command failed: {}", text(out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

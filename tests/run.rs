@@ -121,6 +121,11 @@ fn count_outcomes(journal: &Path) -> i64 {
 
 /// Starts a slowed-down run in the background and waits until some outcomes are journaled.
 fn start_slow_run(config: &Path, extra_env: &[(&str, &str)]) -> Child {
+    start_slow_run_after(config, extra_env, 200)
+}
+
+/// Like `start_slow_run`, but waits until the journal holds `at_least` outcomes.
+fn start_slow_run_after(config: &Path, extra_env: &[(&str, &str)], at_least: i64) -> Child {
     let mut cmd = specsearch();
     cmd.arg("run")
         .arg(config)
@@ -134,10 +139,10 @@ fn start_slow_run(config: &Path, extra_env: &[(&str, &str)]) -> Child {
     let child = cmd.spawn().unwrap();
     let journal = journal_of(config);
     let deadline = Instant::now() + Duration::from_secs(120);
-    while count_outcomes(&journal) < 200 {
+    while count_outcomes(&journal) < at_least {
         assert!(
             Instant::now() < deadline,
-            "the run journaled nothing in time"
+            "the run journaled too little in time"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -236,28 +241,43 @@ fn sigkill_of_the_coordinator_then_resume_equals_an_uninterrupted_run() {
     let (_ref_dir, reference) = serial_reference();
     let dir = tempfile::tempdir().unwrap();
     let config = small_search(dir.path());
-    let mut child = start_slow_run(&config, &[]);
-    let workers = child_pids(child.id());
-    kill(child.id() as i32, nix::sys::signal::Signal::SIGKILL);
-    child.wait().unwrap();
-    // The workers die with their coordinator (parent-death signal).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while workers.iter().any(|&w| alive(w)) {
+    // Killed three times at growing points of the same run, then resumed to the end.
+    let mut last = 0;
+    for kill_point in [200, 1200, 2400] {
+        let mut child = start_slow_run_after(&config, &[], kill_point);
+        let workers = child_pids(child.id());
+        kill(child.id() as i32, nix::sys::signal::Signal::SIGKILL);
+        child.wait().unwrap();
+        // The workers die with their coordinator (parent-death signal).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while workers.iter().any(|&w| alive(w)) {
+            assert!(
+                Instant::now() < deadline,
+                "workers {workers:?} outlived their coordinator"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        integrity_ok(&journal_of(&config));
+        let partial = count_outcomes(&journal_of(&config));
         assert!(
-            Instant::now() < deadline,
-            "workers {workers:?} outlived their coordinator"
+            partial >= kill_point && partial > last,
+            "{partial} outcomes after the kill at {kill_point}"
         );
-        std::thread::sleep(Duration::from_millis(50));
+        last = partial;
     }
-    let partial = count_outcomes(&journal_of(&config));
     let out = assert_ok(&run_cli(&config, &["--workers", "2"]));
     assert!(out.contains("(resumed)"), "{out}");
-    assert!(partial > 0);
     assert!(
         derived(&journal_of(&config)) == reference,
         "resumed run differs"
     );
     integrity_ok(&journal_of(&config));
+    // Four sessions: three killed, one that finished.
+    let conn = Connection::open(journal_of(&config)).unwrap();
+    let sessions: i64 = conn
+        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sessions, 4);
 }
 
 #[test]

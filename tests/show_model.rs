@@ -100,3 +100,26 @@ fn unknown_feature_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn verdicts_use_the_configs_thresholds() {
+    let (_dir, config) = common::demo_copy();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n[filters]\nmax_vif = 1.2\n")).unwrap();
+    let out = common::specsearch()
+        .args([
+            "show-model",
+            "--features",
+            "realgdp_QQGR,realdpi_QQGR4,tbilrate_QQDF_L1",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = common::assert_ok(&out);
+    // VIFs of 1.27 and 1.24 (see demo_models_match_statsmodels' model) exceed 1.2.
+    assert!(stdout.contains("VIF (max 1.2)"), "{stdout}");
+    assert!(
+        stdout.contains("Failed test: Multicollinearity"),
+        "{stdout}"
+    );
+}

@@ -23,9 +23,14 @@ fn pval(x: Option<f64>) -> String {
 
 /// Renders `outcome` as a multi-line report; `column_names` are the non-constant columns in
 /// coefficient order (frozen ids, then extra columns). Verdicts use the default thresholds of
-/// §5 except where the outcome records the decision itself (status, failed test, covariance).
+/// §5 except where the outcome records the decision itself (status, failed test, covariance);
+/// [`render_text_with`] takes the search's own thresholds.
 pub fn render_text(outcome: &Outcome, column_names: &[&str]) -> String {
-    let th = FilterThresholds::default();
+    render_text_with(outcome, column_names, &FilterThresholds::default())
+}
+
+/// [`render_text`] with the thresholds the outcome was judged by (the config's `[filters]`).
+pub fn render_text_with(outcome: &Outcome, column_names: &[&str], th: &FilterThresholds) -> String {
     let mut s = String::new();
     let o = outcome;
     let _ = writeln!(s, "Status: {}", o.status.code());

@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 
 use super::WorkspaceArgs;
-use crate::assess::render_text;
+use crate::assess::render_text_with;
 use crate::config::Config;
 use crate::runtime::context::{EvalContext, SearchSetup, Transport};
 use crate::workspace::Workspace;
@@ -71,7 +71,10 @@ pub fn run(args: &ShowModelArgs) -> Result<()> {
     } else {
         let names: Vec<&str> = param_names[1..].iter().map(String::as_str).collect();
         println!("target {}", b.catalogue.columns[0].name);
-        print!("{}", render_text(&outcome, &names));
+        print!(
+            "{}",
+            render_text_with(&outcome, &names, &config.file.filters)
+        );
     }
     Ok(())
 }

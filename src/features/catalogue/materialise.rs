@@ -1,0 +1,215 @@
+//! Materialising the catalogue: computing every frozen column (target, variants, dummies,
+//! regime sources) of a resolved search and numbering them.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::{periods, Catalogue, FrozenColumn, Pretest, ResolvedItem, ResolvedSearch, Role};
+use crate::config::Config;
+use crate::features::dummies::{self, DummySet};
+use crate::features::expand_variants;
+use crate::prepare::{PrepareError, Prepared};
+
+/// Materialises the target, every variant of every referenced variable (in order of first
+/// reference: forced, pool, one_of, together) and every dummy column.
+pub fn build(
+    config: &Config,
+    prepared: &Prepared,
+    search: &ResolvedSearch,
+) -> Result<Catalogue, PrepareError> {
+    let periods = periods(config, prepared);
+    let max_lag = config.file.search.max_lag;
+    let freq = prepared.frequency();
+    let mut columns = vec![FrozenColumn {
+        name: prepared.target_name.clone(),
+        role: Role::Target,
+        base: config.file.target.column.clone(),
+        transform: Some(config.file.target.transform),
+        period: config.file.target.period,
+        lag: 0,
+        category: None,
+        var_type: None,
+        sign: 0,
+        dummy_set: None,
+        full_dummy_set: false,
+        values: prepared.target.clone(),
+        pretest: Pretest::default(),
+    }];
+
+    let all_items = search
+        .forced
+        .iter()
+        .chain(&search.pool)
+        .chain(search.one_of.iter().flatten())
+        .chain(search.together.iter().flatten());
+    let mut variables: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut dummy_sets: Vec<DummySet> = Vec::new();
+    let mut regime_columns: Vec<String> = Vec::new();
+    for item in all_items {
+        let bases: Vec<String> = match item {
+            ResolvedItem::Interaction { a, b } => [a.base(), b.base()]
+                .into_iter()
+                .flatten()
+                .map(str::to_string)
+                .collect(),
+            ResolvedItem::Regime {
+                feature, column, ..
+            } => {
+                if !regime_columns.contains(column) {
+                    regime_columns.push(column.clone());
+                }
+                feature.base().map(str::to_string).into_iter().collect()
+            }
+            ResolvedItem::Variable(v) => vec![v.clone()],
+            ResolvedItem::Variant { base, .. } => vec![base.clone()],
+            ResolvedItem::Category(c) => prepared
+                .metadata
+                .by_variable
+                .values()
+                .filter(|m| m.category.as_deref() == Some(c.as_str()))
+                .filter(|m| prepared.panel.column(&m.variable).is_some())
+                .map(|m| m.variable.clone())
+                .collect(),
+            ResolvedItem::Dummies(set) => {
+                if !dummy_sets.contains(set) {
+                    dummy_sets.push(set.clone());
+                }
+                vec![]
+            }
+        };
+        for b in bases {
+            if seen.insert(b.clone()) {
+                variables.push(b);
+            }
+        }
+    }
+
+    for base in &variables {
+        let meta = prepared
+            .metadata
+            .get(base)
+            .expect("resolved variables have metadata");
+        let x = prepared
+            .panel
+            .column(base)
+            .expect("resolved variables are in the panel");
+        for v in expand_variants(base, meta.var_type, &periods, max_lag, freq) {
+            columns.push(FrozenColumn {
+                values: crate::features::apply(x, v.transform, v.period, v.lag),
+                name: v.name,
+                role: Role::Variant,
+                base: base.clone(),
+                transform: Some(v.transform),
+                period: v.period,
+                lag: v.lag,
+                category: meta.category.clone(),
+                var_type: Some(meta.var_type),
+                sign: meta.sign,
+                dummy_set: None,
+                full_dummy_set: false,
+                pretest: Pretest::default(),
+            });
+        }
+    }
+
+    let in_rows = prepared.sample.in_rows();
+    let mut dummy_owner: HashMap<String, (String, bool)> = HashMap::new();
+    let mut dummy_set_columns: Vec<(String, Vec<String>)> = Vec::new();
+    for set in &dummy_sets {
+        let mut names = Vec::new();
+        let source = prepared
+            .panel
+            .column(&set.column)
+            .expect("resolved dummy columns exist");
+        let levels =
+            set.resolve_levels(&source[in_rows.clone()])
+                .map_err(|m| PrepareError::Invalid {
+                    path: config.path.clone(),
+                    key: "search".into(),
+                    message: m,
+                })?;
+        for level in levels {
+            let name = dummies::dummy_name(&set.column, level);
+            names.push(name.clone());
+            if let Some((owner, full)) = dummy_owner.get(&name) {
+                if *full != set.is_full() {
+                    return Err(PrepareError::Invalid {
+                        path: config.path.clone(),
+                        key: "search".into(),
+                        message: format!(
+                            "{} and {} both define column {name}, one as a full set (tested \
+                             jointly) and one as a partial set; use one of them",
+                            owner,
+                            set.item_name()
+                        ),
+                    });
+                }
+                continue;
+            }
+            dummy_owner.insert(name.clone(), (set.item_name(), set.is_full()));
+            columns.push(FrozenColumn {
+                values: dummies::indicator(source, level),
+                name,
+                role: Role::Dummy,
+                base: set.column.clone(),
+                transform: None,
+                period: 0,
+                lag: 0,
+                category: None,
+                var_type: None,
+                sign: 0,
+                dummy_set: Some(set.item_name()),
+                full_dummy_set: set.is_full(),
+                pretest: Pretest::default(),
+            });
+        }
+        dummy_set_columns.push((set.item_name(), names));
+    }
+
+    // The source columns of regimes, as they are in the panel.
+    for column in regime_columns {
+        let values = prepared
+            .panel
+            .column(&column)
+            .expect("resolved regime columns exist");
+        columns.push(FrozenColumn {
+            values: values.to_vec(),
+            name: column.clone(),
+            role: Role::Base,
+            base: column,
+            transform: None,
+            period: 0,
+            lag: 0,
+            category: None,
+            var_type: None,
+            sign: 0,
+            dummy_set: None,
+            full_dummy_set: false,
+            pretest: Pretest::default(),
+        });
+    }
+
+    let mut by_name = HashMap::with_capacity(columns.len());
+    for (i, c) in columns.iter().enumerate() {
+        if by_name.insert(c.name.clone(), i as u32).is_some() {
+            return Err(PrepareError::Invalid {
+                path: config.path.clone(),
+                key: "search".into(),
+                message: format!(
+                    "two columns are both named {:?} (a variant name collides with another \
+                     variable's variant or with the target); rename one variable",
+                    c.name
+                ),
+            });
+        }
+    }
+    let dummy_sets = dummy_set_columns
+        .into_iter()
+        .map(|(item, names)| (item, names.iter().map(|n| by_name[n]).collect()))
+        .collect();
+    Ok(Catalogue {
+        columns,
+        dummy_sets,
+        by_name,
+    })
+}

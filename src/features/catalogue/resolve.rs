@@ -1,0 +1,273 @@
+//! Resolving the search's items (config text) against the data and metadata, with "did you
+//! mean" hints for unknown names.
+
+use super::{periods, ResolvedItem, ResolvedSearch};
+use crate::config::Config;
+use crate::data::Panel;
+use crate::features::items::{parse_item, ItemRef};
+use crate::features::{expand_variants, metadata::Metadata};
+use crate::prepare::{PrepareError, Prepared};
+
+/// Edit distance with adjacent transpositions (optimal string alignment), for "did you mean"
+/// hints: `realgpd` is one step from `realgdp`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let best = known
+        .map(|k| (edit_distance(&name.to_lowercase(), &k.to_lowercase()), k))
+        .filter(|(d, _)| *d <= 3)
+        .min();
+    match best {
+        Some((_, k)) => format!(" (did you mean {k:?}?)"),
+        None => String::new(),
+    }
+}
+
+struct Resolver<'a> {
+    config: &'a Config,
+    panel: &'a Panel,
+    metadata: &'a Metadata,
+    periods: Vec<u32>,
+    sample: crate::prepare::Sample,
+}
+
+impl Resolver<'_> {
+    fn invalid(&self, key: &str, message: String) -> PrepareError {
+        PrepareError::Invalid {
+            path: self.config.path.clone(),
+            key: key.to_string(),
+            message,
+        }
+    }
+
+    fn check_variable(&self, key: &str, name: &str) -> Result<(), PrepareError> {
+        if self.panel.column(name).is_none() {
+            return Err(self.invalid(
+                key,
+                format!(
+                    "{name:?} has metadata in {} but is in no data table",
+                    self.metadata.path.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn resolve(
+        &self,
+        key: &str,
+        text: &str,
+        allow_category: bool,
+    ) -> Result<ResolvedItem, PrepareError> {
+        let item = parse_item(text).map_err(|m| self.invalid(key, m))?;
+        let name = match item {
+            ItemRef::Dummies(set) => {
+                if self.panel.column(&set.column).is_none() {
+                    return Err(self.invalid(
+                        key,
+                        format!("dummies({}): no such column in the data", set.column),
+                    ));
+                }
+                return Ok(ResolvedItem::Dummies(set));
+            }
+            ItemRef::Interaction(a, b) => {
+                let arg = |name: &str| {
+                    self.resolve_name(key, name, false).map_err(|e| match e {
+                        PrepareError::Invalid { message, .. } => {
+                            self.invalid(key, format!("{}: {message}", text.trim()))
+                        }
+                        other => other,
+                    })
+                };
+                return Ok(ResolvedItem::Interaction {
+                    a: Box::new(arg(&a)?),
+                    b: Box::new(arg(&b)?),
+                });
+            }
+            ItemRef::Regime {
+                feature,
+                column,
+                on,
+            } => {
+                let t = text.trim();
+                let feature = self
+                    .resolve_name(key, &feature, false)
+                    .map_err(|e| match e {
+                        PrepareError::Invalid { message, .. } => {
+                            self.invalid(key, format!("{t}: {message}"))
+                        }
+                        other => other,
+                    })?;
+                let Some(values) = self.panel.column(&column) else {
+                    let hint =
+                        did_you_mean(&column, self.panel.columns.iter().map(|c| c.name.as_str()));
+                    return Err(
+                        self.invalid(key, format!("{t}: no column {column:?} in the data{hint}"))
+                    );
+                };
+                let rows = self.sample.in_rows();
+                if let Some(bad) = values[rows.clone()].iter().position(|v| !v.is_finite()) {
+                    return Err(self.invalid(
+                        key,
+                        format!(
+                            "{t}: column {column:?} is missing on in-sample date {}; a regime \
+                             column needs a value on every in-sample date",
+                            self.panel.dates[rows.start + bad]
+                        ),
+                    ));
+                }
+                if !values[rows].contains(&on.0) {
+                    return Err(self.invalid(
+                        key,
+                        format!(
+                            "{t}: column {column:?} never equals {} on an in-sample date, so \
+                             the regime would be zero everywhere",
+                            on.text()
+                        ),
+                    ));
+                }
+                return Ok(ResolvedItem::Regime {
+                    feature: Box::new(feature),
+                    column,
+                    on,
+                });
+            }
+            ItemRef::Name(name) => name,
+        };
+        self.resolve_name(key, &name, allow_category)
+    }
+
+    /// Resolves a plain name: a variable, a variant name or (when allowed) a category.
+    fn resolve_name(
+        &self,
+        key: &str,
+        name: &str,
+        allow_category: bool,
+    ) -> Result<ResolvedItem, PrepareError> {
+        let name = name.to_string();
+        if self.metadata.get(&name).is_some() {
+            self.check_variable(key, &name)?;
+            return Ok(ResolvedItem::Variable(name));
+        }
+        if self.panel.column(&name).is_some() {
+            return Err(self.invalid(
+                key,
+                format!(
+                    "{name:?} has no row in the metadata file {}: add its type (level or rate), \
+                     category, aggregation and sign",
+                    self.metadata.path.display()
+                ),
+            ));
+        }
+        // A variant name: its base is a variable whose variant list contains it.
+        for (base, meta) in &self.metadata.by_variable {
+            if name.len() > base.len() + 1
+                && name.starts_with(base.as_str())
+                && name.as_bytes()[base.len()] == b'_'
+            {
+                let variants = expand_variants(
+                    base,
+                    meta.var_type,
+                    &self.periods,
+                    self.config.file.search.max_lag,
+                    self.panel.frequency,
+                );
+                if variants.iter().any(|v| v.name == name) {
+                    self.check_variable(key, base)?;
+                    return Ok(ResolvedItem::Variant {
+                        base: base.clone(),
+                        name,
+                    });
+                }
+            }
+        }
+        let is_category = self
+            .metadata
+            .by_variable
+            .values()
+            .any(|m| m.category.as_deref() == Some(name.as_str()));
+        if allow_category && is_category {
+            return Ok(ResolvedItem::Category(name));
+        }
+        let hint = did_you_mean(&name, self.metadata.by_variable.keys().map(String::as_str));
+        let what = if allow_category {
+            "variable, variant or category"
+        } else {
+            "variable or variant"
+        };
+        Err(self.invalid(key, format!("unknown {what} {name:?}{hint}")))
+    }
+}
+
+/// Resolves every item of the search against the data and metadata.
+pub fn resolve_search(
+    config: &Config,
+    prepared: &Prepared,
+) -> Result<ResolvedSearch, PrepareError> {
+    let s = &config.file.search;
+    let resolver = Resolver {
+        config,
+        panel: &prepared.panel,
+        metadata: &prepared.metadata,
+        periods: periods(config, prepared),
+        sample: prepared.sample,
+    };
+    let list = |key: &str, items: &[String], allow_category: bool| {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| resolver.resolve(&format!("{key}[{i}]"), t, allow_category))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let together: Vec<Vec<ResolvedItem>> = s
+        .together
+        .iter()
+        .enumerate()
+        .map(|(i, g)| list(&format!("search.together[{i}]"), g, false))
+        .collect::<Result<_, _>>()?;
+    for (i, group) in together.iter().enumerate() {
+        if let Some(j) = group.iter().position(ResolvedItem::is_composite) {
+            return Err(resolver.invalid(
+                &format!("search.together[{i}][{j}]"),
+                format!(
+                    "{:?}: composites (interaction, regime) are not allowed in a together \
+                     group; put them in search.pool, search.forced or search.one_of",
+                    s.together[i][j]
+                ),
+            ));
+        }
+    }
+    Ok(ResolvedSearch {
+        forced: list("search.forced", &s.forced, false)?,
+        pool: list("search.pool", &s.pool, false)?,
+        one_of: s
+            .one_of
+            .iter()
+            .enumerate()
+            .map(|(i, set)| list(&format!("search.one_of[{i}]"), set, true))
+            .collect::<Result<_, _>>()?,
+        together,
+    })
+}

@@ -1,0 +1,128 @@
+//! The definitions of a spec's features: the journal's names, roles and categories, decoded
+//! variant names, and the full catalogue entries of the run's bundle when it is still there.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::FeatureDef;
+use crate::journal::runs::RunRow;
+use crate::results::Journal;
+
+pub(super) fn journal_features(
+    j: &Journal,
+    run: &RunRow,
+    spec_index: u64,
+) -> Result<Vec<FeatureDef>> {
+    let mut stmt = j.conn.prepare(
+        "SELECT f.name, f.role, f.base, f.category FROM outcomes o, json_each(o.features) e \
+         JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = e.value \
+         WHERE o.run_id = ?1 AND o.spec_index = ?2 ORDER BY e.key",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![run.run_id, spec_index as i64], |r| {
+        let (name, role, base): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let mut f = FeatureDef {
+            category: r.get(3)?,
+            ..FeatureDef::default()
+        };
+        if role == "variant" {
+            if let Some((t, p, l)) = parse_variant(&name, &base) {
+                f.transform = Some(t);
+                f.period = Some(p);
+                f.lag = Some(l);
+            }
+        }
+        f.name = name;
+        f.role = role;
+        f.base = base;
+        Ok(f)
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Decodes `BASE_[MM|QQ]TF[period][_L<lag>]` (see `features::variant_name`).
+pub fn parse_variant(name: &str, base: &str) -> Option<(String, i64, i64)> {
+    let rest = name.strip_prefix(base)?.strip_prefix('_')?;
+    let (body, lag) = match rest.rsplit_once("_L") {
+        Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => {
+            (b, l.parse().ok()?)
+        }
+        _ => (rest, 0),
+    };
+    let body = body
+        .strip_prefix("MM")
+        .or_else(|| body.strip_prefix("QQ"))
+        .unwrap_or(body);
+    let transform = body.get(..2)?;
+    if !matches!(transform, "LV" | "DF" | "GR") {
+        return None;
+    }
+    let digits = &body[2..];
+    let period = if digits.is_empty() {
+        1
+    } else if digits.bytes().all(|c| c.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    let period = if transform == "LV" { 0 } else { period };
+    Some((transform.to_string(), period, lag))
+}
+
+/// Fills definitions from the workspace's bundle when it is the one the run used; `false`
+/// when it is missing, another bundle, or cannot be opened (e.g. being rewritten).
+pub(super) fn bundle_definitions(path: &Path, run: &RunRow, features: &mut [FeatureDef]) -> bool {
+    let mut read = || -> duckdb::Result<bool> {
+        let config = duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)?
+            .threads(1)?;
+        let conn = duckdb::Connection::open_with_flags(path, config)?;
+        let hash: String = conn.query_row(
+            "SELECT value FROM manifest WHERE key = 'bundle_sha256'",
+            [],
+            |r| r.get(0),
+        )?;
+        if hash != run.bundle_hash {
+            return Ok(false);
+        }
+        let mut stmt = conn.prepare(
+            "SELECT transform, period, lag, category, expected_sign, full_dummy_set, \
+             adf_pvalue, pp_pvalue, stationary FROM catalogue WHERE name = ?",
+        )?;
+        for f in features.iter_mut() {
+            let mut rows = stmt.query([&f.name])?;
+            if let Some(r) = rows.next()? {
+                f.transform = r.get(0)?;
+                f.period = r.get::<_, Option<i32>>(1)?.map(i64::from);
+                f.lag = r.get::<_, Option<i32>>(2)?.map(i64::from);
+                f.category = r.get::<_, Option<String>>(3)?.or(f.category.take());
+                f.expected_sign = r
+                    .get::<_, Option<i32>>(4)?
+                    .filter(|&s| s != 0)
+                    .map(i64::from);
+                f.full_dummy_set = r.get(5)?;
+                f.adf_pvalue = r.get(6)?;
+                f.pp_pvalue = r.get(7)?;
+                f.stationary = r.get(8)?;
+            }
+        }
+        Ok(true)
+    };
+    path.exists() && read().unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_variant;
+
+    #[test]
+    fn variant_names_decode() {
+        let p = |n: &str, b: &str| parse_variant(n, b);
+        assert_eq!(p("unemp_LV", "unemp"), Some(("LV".into(), 0, 0)));
+        assert_eq!(p("unemp_LV_L2", "unemp"), Some(("LV".into(), 0, 2)));
+        assert_eq!(p("hpi_MMDF6_L1", "hpi"), Some(("DF".into(), 6, 1)));
+        assert_eq!(p("gdp_QQGR", "gdp"), Some(("GR".into(), 1, 0)));
+        assert_eq!(p("a_b_QQGR2_L3", "a_b"), Some(("GR".into(), 2, 3)));
+        assert_eq!(p("x_MUL", "x"), None);
+    }
+}

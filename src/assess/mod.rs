@@ -189,13 +189,19 @@ pub struct GroupF {
 /// out-of-sample metrics are `None` (`nobs_oos` 0). Everything else that was reached (params,
 /// bse, t values, R², DW, BP/White, group F, VIF, ADF/PP, …) is filled as before, and every
 /// value present is bit-identical to the one the full computation gives.
+///
+/// Serialised (the journal's passed-model detail, `show-model --json`), absent statistics and
+/// empty vectors are left out rather than written as `null` / `[]`: readers treat a missing
+/// field as not computed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Outcome {
     /// Passed / filtered / error.
     pub status: Status,
     /// First failed filter (filtered outcomes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_test: Option<FilterTest>,
     /// Error message (errors) or a note on the failure (e.g. which column is dependent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// In-sample observations.
     pub nobs: usize,
@@ -204,70 +210,101 @@ pub struct Outcome {
     /// Numerical rank of `[1, X]`.
     pub rank: usize,
     /// Covariance used for inference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cov_type: Option<CovType>,
     /// R² (centered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r2: Option<f64>,
     /// Adjusted R².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adj_r2: Option<f64>,
     /// Coefficients.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<f64>,
     /// Standard errors (with `cov_type`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bse: Vec<f64>,
     /// t statistics.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tvalues: Vec<f64>,
     /// Two-sided Student-t p-values, df = n − rank. Passed outcomes and reports only: empty
     /// on filtered search outcomes, whose filter 2 decision `p < coef_alpha` is taken from the
     /// t values with an exact cached critical value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pvalues: Vec<f64>,
     /// Durbin–Watson.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dw: Option<f64>,
     /// Breusch–Godfrey LM (1 lag). On filtered search outcomes only when Durbin–Watson was
     /// outside its range (the only case where it decides the covariance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bg_stat: Option<f64>,
     /// Breusch–Godfrey p-value (passed outcomes and reports; the search path decides
     /// `p ≤ bg_alpha` from the statistic with an exact cached critical value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bg_pvalue: Option<f64>,
     /// Breusch–Pagan (Koenker) LM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bp_stat: Option<f64>,
     /// Breusch–Pagan p-value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bp_pvalue: Option<f64>,
     /// White LM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub white_stat: Option<f64>,
     /// White p-value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub white_pvalue: Option<f64>,
     /// Jarque–Bera statistic (passed models and full reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jb_stat: Option<f64>,
     /// Jarque–Bera p-value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jb_pvalue: Option<f64>,
     /// Cramér–von Mises normality statistic (passed models and full reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvm_stat: Option<f64>,
     /// Cramér–von Mises p-value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvm_pvalue: Option<f64>,
     /// Variance inflation factors (non-constant columns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vif: Vec<f64>,
     /// Group F tests, one per full dummy set in the spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub group_f: Vec<GroupF>,
     /// ADF statistic of the in-sample residuals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resid_adf_stat: Option<f64>,
     /// ADF p-value of the residuals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resid_adf_pvalue: Option<f64>,
     /// ADF lag chosen by AIC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resid_adf_lag: Option<u32>,
     /// Phillips–Perron Z-tau of the residuals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resid_pp_stat: Option<f64>,
     /// Phillips–Perron p-value of the residuals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resid_pp_pvalue: Option<f64>,
     /// In-sample mean absolute error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_mae: Option<f64>,
     /// In-sample root mean squared error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_rmse: Option<f64>,
     /// In-sample maximum absolute error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_max_abs_error: Option<f64>,
     /// Out-of-sample mean absolute error (when OOS rows exist; passed outcomes and reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oos_mae: Option<f64>,
     /// Out-of-sample RMSE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oos_rmse: Option<f64>,
     /// Out-of-sample maximum absolute error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oos_max_abs_error: Option<f64>,
 }
 

@@ -201,3 +201,65 @@ fn bad_search_configs_name_the_key() {
         &["2^64"],
     );
 }
+
+#[test]
+fn a_together_group_is_one_pool_of_the_product_of_its_members_variants() {
+    let (_dir, config_path) = demo_copy();
+    let text = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(
+        &config_path,
+        text.replace(
+            "max_lag = 2",
+            "max_lag = 2\ntogether = [[\"m1_QQGR\", \"pop\"]]",
+        ),
+    )
+    .unwrap();
+    let base = |extra: &str| -> u64 {
+        let out = plan(&config_path, &["--sample", "0"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(extra), "{stdout}");
+        let line = stdout.lines().find(|l| l.starts_with("specs ")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let with_group = base("together(m1_QQGR, pop)");
+    // Without the group, the same search has the same pools but one.
+    std::fs::write(&config_path, text.clone()).unwrap();
+    let without = base("specs");
+
+    // Independently: the group is one more single-option pool whose weight is the number of
+    // (m1_QQGR, pop variant) pairs; adding a pool of weight w to pools P with max 3 picks adds
+    // w·(e0 + e1 + e2)(P) specs.
+    let config = Config::load(&config_path).unwrap();
+    let built = specsearch::freeze::build(&config).unwrap();
+    let cat = &built.bundle.catalogue;
+    let kept_pop = cat
+        .columns
+        .iter()
+        .filter(|c| c.role == Role::Variant && c.base == "pop" && c.pretest.kept)
+        .count() as u64;
+    for name in ["m1_QQGR", "m1_QQGR2"] {
+        assert!(
+            cat.columns[cat.id(name).unwrap() as usize].pretest.kept,
+            "{name}"
+        );
+    }
+    let w = kept_pop;
+    // e0 + e1 + e2 of the other pools, recovered from the search without the group:
+    // count(P) = e1 + e2 + e3; a single extra pool of weight 1 would add e0 + e1 + e2.
+    std::fs::write(
+        &config_path,
+        text.replace(
+            "max_lag = 2",
+            "max_lag = 2\ntogether = [[\"m1_QQGR\", \"m1_QQGR2\"]]",
+        ),
+    )
+    .unwrap();
+    let with_unit_group = base("together(m1_QQGR, m1_QQGR2)");
+    let e012 = with_unit_group - without;
+    assert_eq!(with_group, without + w * e012);
+}

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{periods, Catalogue, FrozenColumn, Pretest, ResolvedItem, ResolvedSearch, Role};
+use super::{periods, Catalogue, FrozenColumn, ResolvedItem, ResolvedSearch, Role};
 use crate::config::Config;
 use crate::features::dummies::{self, DummySet};
 use crate::features::expand_variants;
@@ -20,19 +20,14 @@ pub fn build(
     let max_lag = config.file.search.max_lag;
     let freq = prepared.frequency();
     let mut columns = vec![FrozenColumn {
-        name: prepared.target_name.clone(),
-        role: Role::Target,
-        base: config.file.target.column.clone(),
         transform: Some(config.file.target.transform),
         period: config.file.target.period,
-        lag: 0,
-        category: None,
-        var_type: None,
-        sign: 0,
-        dummy_set: None,
-        full_dummy_set: false,
-        values: prepared.target.clone(),
-        pretest: Pretest::default(),
+        ..FrozenColumn::new(
+            prepared.target_name.clone(),
+            Role::Target,
+            config.file.target.column.clone(),
+            prepared.target.clone(),
+        )
     }];
 
     let all_items = search
@@ -94,20 +89,15 @@ pub fn build(
             .column(base)
             .expect("resolved variables are in the panel");
         for v in expand_variants(base, meta.var_type, &periods, max_lag, freq) {
+            let values = crate::features::apply(x, v.transform, v.period, v.lag);
             columns.push(FrozenColumn {
-                values: crate::features::apply(x, v.transform, v.period, v.lag),
-                name: v.name,
-                role: Role::Variant,
-                base: base.clone(),
                 transform: Some(v.transform),
                 period: v.period,
                 lag: v.lag,
                 category: meta.category.clone(),
                 var_type: Some(meta.var_type),
                 sign: meta.sign,
-                dummy_set: None,
-                full_dummy_set: false,
-                pretest: Pretest::default(),
+                ..FrozenColumn::new(v.name, Role::Variant, base.clone(), values)
             });
         }
     }
@@ -147,20 +137,11 @@ pub fn build(
                 continue;
             }
             dummy_owner.insert(name.clone(), (set.item_name(), set.is_full()));
+            let values = dummies::indicator(source, level);
             columns.push(FrozenColumn {
-                values: dummies::indicator(source, level),
-                name,
-                role: Role::Dummy,
-                base: set.column.clone(),
-                transform: None,
-                period: 0,
-                lag: 0,
-                category: None,
-                var_type: None,
-                sign: 0,
                 dummy_set: Some(set.item_name()),
                 full_dummy_set: set.is_full(),
-                pretest: Pretest::default(),
+                ..FrozenColumn::new(name, Role::Dummy, set.column.clone(), values)
             });
         }
         dummy_set_columns.push((set.item_name(), names));
@@ -172,21 +153,12 @@ pub fn build(
             .panel
             .column(&column)
             .expect("resolved regime columns exist");
-        columns.push(FrozenColumn {
-            values: values.to_vec(),
-            name: column.clone(),
-            role: Role::Base,
-            base: column,
-            transform: None,
-            period: 0,
-            lag: 0,
-            category: None,
-            var_type: None,
-            sign: 0,
-            dummy_set: None,
-            full_dummy_set: false,
-            pretest: Pretest::default(),
-        });
+        columns.push(FrozenColumn::new(
+            column.clone(),
+            Role::Base,
+            column,
+            values.to_vec(),
+        ));
     }
 
     let mut by_name = HashMap::with_capacity(columns.len());

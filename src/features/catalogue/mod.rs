@@ -79,6 +79,28 @@ pub struct FrozenColumn {
     pub pretest: Pretest,
 }
 
+impl FrozenColumn {
+    /// A column with no transform, category, sign, dummy set or pretest verdict yet: the
+    /// starting point the materialiser fills in for each role.
+    pub fn new(name: String, role: Role, base: String, values: Vec<f64>) -> FrozenColumn {
+        FrozenColumn {
+            name,
+            role,
+            base,
+            transform: None,
+            period: 0,
+            lag: 0,
+            category: None,
+            var_type: None,
+            sign: 0,
+            dummy_set: None,
+            full_dummy_set: false,
+            values,
+            pretest: Pretest::default(),
+        }
+    }
+}
+
 /// A search item resolved against the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolvedItem {

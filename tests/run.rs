@@ -427,3 +427,22 @@ fn a_run_whose_workers_keep_crashing_stops_resumably() {
         );
     }
 }
+
+#[test]
+fn workers_that_cannot_start_fall_back_to_serial_and_say_so() {
+    let (_ref_dir, reference) = serial_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    let out = run_cli(
+        &config,
+        &["--workers", "2", "--worker-exe", "/nonexistent/specsearch"],
+    );
+    let stdout = assert_ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("falling back to serial"), "{stderr}");
+    assert!(stdout.contains("serial (fallback)"), "{stdout}");
+    assert!(
+        derived(&journal_of(&config)) == reference,
+        "fallback run differs"
+    );
+}

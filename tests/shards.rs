@@ -181,3 +181,73 @@ fn shards_of_another_search_are_refused() {
         "merge wrote before refusing"
     );
 }
+
+#[test]
+fn a_killed_shard_resumes_its_own_part() {
+    let (_dir, config) = demo_copy();
+    let journal = shard_journal(&config, 1, 2);
+    let count = |path: &Path| -> i64 {
+        Connection::open(path)
+            .ok()
+            .and_then(|c| {
+                c.query_row("SELECT count(*) FROM outcomes", [], |r| r.get(0))
+                    .ok()
+            })
+            .unwrap_or(0)
+    };
+    let mut child = specsearch()
+        .arg("run")
+        .arg(&config)
+        .args(["--shard", "1/2", "-j", "2", "--batch-size", "64"])
+        .env("SPECSEARCH_FAULT_SPEC_DELAY_US", "2000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while count(&journal) < 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the shard journaled nothing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    child.wait().unwrap();
+    let partial = count(&journal);
+    let out = specsearch()
+        .arg("run")
+        .arg(&config)
+        .args(["--shard", "1/2", "-j", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("(resumed)"), "{stdout}");
+    // Exactly the indices shard 1 of 2 owns (blocks of 4096, odd block numbers), each once.
+    let conn = Connection::open(&journal).unwrap();
+    let (n, foreign, spec_count): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT count(*), sum((spec_index / 4096) % 2 <> 1), (SELECT spec_count FROM runs) \
+             FROM outcomes",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let owned: i64 = (0..spec_count)
+        .step_by(4096)
+        .enumerate()
+        .filter(|(b, _)| b % 2 == 1)
+        .map(|(_, start)| (spec_count - start).min(4096))
+        .sum();
+    assert!(partial > 0 && partial < n, "{partial} then {n}");
+    assert_eq!((n, foreign), (owned, 0));
+}

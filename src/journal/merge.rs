@@ -137,8 +137,8 @@ pub fn merge(
         copy_shard(&conn, run_id, s)?;
     }
     let (total, ..) = runs::counts(&conn, run_id).map_err(&e)?;
-    let done = runs::done_indices(&conn, run_id).map_err(&e)?;
-    let missing = crate::runtime::dispatch::pending_ranges(&done, first.run.spec_count);
+    let done = runs::done_ranges(&conn, run_id).map_err(&e)?;
+    let missing = crate::runtime::dispatch::subtract(&[(0, first.run.spec_count)], &done);
     let mut missing_shards: Vec<u32> = Vec::new();
     for &(a, b) in &missing {
         // Walk block by block: a missing range may span several shards.

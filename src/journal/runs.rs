@@ -266,12 +266,22 @@ pub fn record_worker(
     Ok(())
 }
 
-/// Spec indices that already have an outcome, ascending.
-pub fn done_indices(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<u64>> {
+/// The spec indices that already have an outcome, as ascending half-open ranges. The indices
+/// stream in primary-key order and only the ranges are kept, so memory is O(ranges), not
+/// O(specs): resuming a run of a hundred million specs does not load a hundred million indices.
+pub fn done_ranges(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<(u64, u64)>> {
     let mut stmt =
         conn.prepare("SELECT spec_index FROM outcomes WHERE run_id = ?1 ORDER BY spec_index")?;
-    let rows = stmt.query_map([run_id], |r| r.get::<_, i64>(0).map(|v| v as u64))?;
-    rows.collect()
+    let mut rows = stmt.query([run_id])?;
+    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    while let Some(row) = rows.next()? {
+        let index = row.get::<_, i64>(0)? as u64;
+        match ranges.last_mut() {
+            Some(last) if last.1 == index => last.1 = index + 1,
+            _ => ranges.push((index, index + 1)),
+        }
+    }
+    Ok(ranges)
 }
 
 /// Outcome counts of a run: (evaluated, passed, filtered, errors).

@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use tracing::{info, warn};
 
 use super::context::{EvalContext, SearchSetup, Transport};
-use super::dispatch::{dispatch, pending_within, BatchSource, Dispatch, Progress};
+use super::dispatch::{dispatch, subtract, BatchSource, Dispatch, Progress};
 use super::executor::{Executor, ProcessExecutor, SerialExecutor, ThreadExecutor};
 use super::shard::Shard;
 use super::{lock, signals};
@@ -215,19 +215,19 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         });
     }
     runs::set_status(&conn, run.run_id, "running", None)?;
-    let done = runs::done_indices(&conn, run.run_id)?;
+    let done = runs::done_ranges(&conn, run.run_id)?;
     let owned = match opts.shard {
         Some(s) => s.ranges(spec_count),
         None => vec![(0, spec_count)],
     };
     let owned_count: u64 = owned.iter().map(|(a, b)| b - a).sum();
-    let pending = pending_within(&done, &owned);
+    let pending = subtract(&owned, &done);
     let pending_count: u64 = pending.iter().map(|(a, b)| b - a).sum();
     if resumed {
         info!(
-            "resuming run {}: {} of {spec_count} specs already journaled, {pending_count} to go",
+            "resuming run {}: {} of {owned_count} specs already journaled, {pending_count} to go",
             run.name,
-            done.len()
+            owned_count - pending_count
         );
     }
 

@@ -14,7 +14,7 @@ mod report;
 pub use evaluator::{
     ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, ExtraColumn, Scratch, TargetData,
 };
-pub use report::{render_text, render_text_with};
+pub use report::{diagnostics, render_text, render_text_with, Diagnostic, NORMALITY_ALPHA};
 
 pub use crate::stats::CovType;
 use serde::{Deserialize, Serialize};

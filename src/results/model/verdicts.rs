@@ -161,54 +161,8 @@ impl ModelReport {
                 pass(signed.iter().all(|&ok| ok))
             },
         );
-        let dw_ok =
-            o.dw.is_some_and(|d| (th.dw_lower..=th.dw_upper).contains(&d));
-        add(
-            "Durbin-Watson",
-            o.dw,
-            None,
-            format!("in [{}, {}]", th.dw_lower, th.dw_upper),
-            if dw_ok { "in range" } else { "out of range" },
-        );
-        let rej = |p: Option<f64>, a: f64| p.is_some_and(|p| p <= a);
-        add(
-            "Breusch-Godfrey(1)",
-            o.bg_stat,
-            o.bg_pvalue,
-            format!("autocorrelation if p ≤ {}", th.bg_alpha),
-            if rej(o.bg_pvalue, th.bg_alpha) {
-                "autocorrelation"
-            } else {
-                "no autocorrelation"
-            },
-        );
-        for (name, s, p) in [
-            ("Breusch-Pagan (Koenker)", o.bp_stat, o.bp_pvalue),
-            ("White", o.white_stat, o.white_pvalue),
-        ] {
-            add(
-                name,
-                s,
-                p,
-                format!("heteroscedastic if p ≤ {}", th.het_alpha),
-                if rej(p, th.het_alpha) {
-                    "heteroscedastic"
-                } else {
-                    "homoscedastic"
-                },
-            );
-        }
-        for (name, s, p) in [
-            ("Jarque-Bera", o.jb_stat, o.jb_pvalue),
-            ("Cramer-von Mises", o.cvm_stat, o.cvm_pvalue),
-        ] {
-            add(
-                name,
-                s,
-                p,
-                "non-normal if p ≤ 0.05".into(),
-                if rej(p, 0.05) { "non-normal" } else { "normal" },
-            );
+        for d in crate::assess::diagnostics(o, th) {
+            add(d.name, d.stat, d.pvalue, d.rule, d.verdict);
         }
         add(
             "Covariance",

@@ -21,11 +21,7 @@ fn demo_freezes_then_refreeze_is_a_noop_and_changed_data_changes_the_hash() {
     let (dir, config) = demo_copy();
     let out = freeze_cli(&config);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert!(stdout.contains("frozen"), "{stdout}");
     // 203 quarters; 1961Q1..2004Q4 in-sample = 176, 2005Q1..2009Q3 out = 19.
     assert!(
@@ -160,11 +156,7 @@ fn several_processes_read_the_bundle_at_once() {
     for child in children {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
         assert!(
             // 1 target + 165 variants + 3 dummies + the Q column a regime of the demo reads.
             stdout.contains(&format!("CHILD-HASH {} 170", report.hash)),

@@ -101,11 +101,7 @@ fn demo_plan_count_matches_an_independent_count_and_pretests_follow_the_keep_rul
 
     let out = plan(&config_path, &["--sample", "200"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert!(
         stdout.contains(&format!("specs      {expected} ")),
         "expected {expected}:\n{stdout}"
@@ -217,11 +213,7 @@ fn a_together_group_is_one_pool_of_the_product_of_its_members_variants() {
     let base = |extra: &str| -> u64 {
         let out = plan(&config_path, &["--sample", "0"]);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
         assert!(stdout.contains(extra), "{stdout}");
         let line = stdout.lines().find(|l| l.starts_with("specs ")).unwrap();
         line.split_whitespace().nth(1).unwrap().parse().unwrap()

@@ -292,11 +292,7 @@ fn every_view_and_example_runs_on_a_real_journal() {
                 )
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            common::assert_ok(&out);
         }
     }
 }

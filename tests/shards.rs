@@ -73,11 +73,7 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
         .args(["--executor", "serial"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let reference = derived(&ref_dir.path().join("search.specsearch/journal.sqlite"));
 
     // Three shards as three concurrent processes on one workspace (as array tasks would be on
@@ -100,11 +96,7 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
         .collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
     }
     let merged = dir.path().join("merged.sqlite");
 
@@ -132,11 +124,7 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&all.stdout);
-        assert!(
-            all.status.success(),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&all.stderr)
-        );
+        common::assert_ok(&all);
         if attempt == 1 {
             assert!(stdout.contains("outcomes   0 added"), "{stdout}");
         }
@@ -160,11 +148,7 @@ fn shards_of_another_search_are_refused() {
             .args(["--shard", shard, "-j", "1"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
     }
     let out = specsearch()
         .arg("merge")
@@ -226,11 +210,7 @@ fn a_killed_shard_resumes_its_own_part() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert!(stdout.contains("(resumed)"), "{stdout}");
     // Exactly the indices shard 1 of 2 owns (blocks of 4096, odd block numbers), each once.
     let conn = Connection::open(&journal).unwrap();

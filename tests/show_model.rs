@@ -48,11 +48,7 @@ fn demo_models_match_statsmodels() {
             .arg(&config)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         let o = &doc["outcome"];
         assert_eq!(o["nobs"].as_u64(), want["nobs"].as_u64(), "{name}: nobs");

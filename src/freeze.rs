@@ -89,6 +89,16 @@ pub fn current_hash(ws: &Workspace) -> Option<String> {
 pub fn freeze(config: &Config, ws: &Workspace) -> Result<FreezeReport, FreezeError> {
     let started = Instant::now();
     let built = build(config)?;
+    write_built(&built, ws, started)
+}
+
+/// Writes a bundle already built in memory (by `run`, which needs it anyway) unless an
+/// identical one is in place; `started` dates the report's elapsed time.
+pub fn write_built(
+    built: &Built,
+    ws: &Workspace,
+    started: Instant,
+) -> Result<FreezeReport, FreezeError> {
     let b = &built.bundle;
     let written = if current_hash(ws).as_deref() == Some(built.hash.as_str()) {
         false

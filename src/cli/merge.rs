@@ -127,7 +127,7 @@ fn replay_merged(
     let conn = schema::open_rw(out)?;
     let store = ws.features_duckdb();
     if !store.exists() {
-        crate::freeze::freeze(config, &ws)?;
+        crate::freeze::write_built(&built, &ws, std::time::Instant::now())?;
     }
     let report = replay::replay(
         &conn,

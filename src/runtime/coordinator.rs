@@ -95,7 +95,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         let stale = crate::freeze::current_hash(&ws).as_deref() != Some(built.hash.as_str());
         if stale {
             info!("freezing features into {}", ws.dir.display());
-            crate::freeze::freeze(config, &ws)?;
+            crate::freeze::write_built(&built, &ws, Instant::now())?;
         }
         stale
     };

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 use specsearch::config::{Config, Executor};
-use specsearch::runtime::{self, RunOptions};
+use specsearch::search::{self, RunOptions};
 use specsearch::synth::{self, SynthSpec};
 
 struct Row {
@@ -34,7 +34,7 @@ fn measure(config: &Config, ws: &Path, executor: Executor, workers: usize) -> Ro
         fresh: true,
         ..RunOptions::default()
     };
-    let s = runtime::run(config, &opts).expect("the benchmark search runs");
+    let s = search::run(config.clone(), &opts).expect("the benchmark search runs");
     let journal = ws.join("journal.sqlite");
     let conn = Connection::open(&journal).unwrap();
     let run_id = s.run.run_id;

@@ -18,7 +18,7 @@ DROP VIEW IF EXISTS outcome_status;
 CREATE VIEW outcome_status AS
 SELECT o.run_id,
        o.spec_index,
-       CASE o.status WHEN 0 THEN 'passed' WHEN 1 THEN 'filtered' ELSE 'error' END AS status,
+       st.name AS status,
        t.name AS failed_test,
        o.r2,
        o.message,
@@ -27,6 +27,7 @@ SELECT o.run_id,
        o.worker,
        o.eval_us
 FROM outcomes o
+JOIN outcome_statuses st ON st.code = o.status
 LEFT JOIN filter_tests t ON t.code = o.failed_test;
 
 -- One row per (outcome, feature): the spec's columns by name, `position` in spec order.
@@ -36,7 +37,7 @@ DROP VIEW IF EXISTS outcome_features;
 CREATE VIEW outcome_features AS
 SELECT o.run_id,
        o.spec_index,
-       CASE o.status WHEN 0 THEN 'passed' WHEN 1 THEN 'filtered' ELSE 'error' END AS status,
+       st.name AS status,
        o.failed_test,
        j.key AS position,
        f.feature_id,
@@ -44,6 +45,7 @@ SELECT o.run_id,
        f.base,
        f.role
 FROM outcomes o
+JOIN outcome_statuses st ON st.code = o.status
 JOIN json_each(o.features) j
 JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value;
 

@@ -1,21 +1,26 @@
 //! specsearch: exhaustive econometric model search.
 //!
-//! The pipeline: `config` → `prepare` (`data`) → `features` (catalogue, pretests) → `freeze`
-//! (`store`) → `plan` (`spec`) → `runtime` (workers running `assess` over `stats`) → `journal`.
+//! Layers, lowest first (a module imports only modules above it in this list):
+//! `specsearch-core` (`spec`, `stats`, `assess`: pure computation) · `config`, `data`,
+//! `workspace` · `features` (transforms, items, composites, metadata) · `journal` (the only SQL
+//! on journal.sqlite) · `store` (the frozen bundle, replay) · `freeze` (prepare, resolve,
+//! materialise, pretest) · `plan` · `runtime` (evaluators, workers, executors, dispatch) ·
+//! `session` (config → data → bundle → plan → setup, once) · `finish` (rank → replay →
+//! validate → status) · `search` (the `run` engine) · `results` (inspection) · `cli`.
 
-pub mod assess;
+pub use specsearch_core::{assess, spec, stats};
 pub mod cli;
 pub mod config;
 pub mod data;
 pub mod features;
+pub mod finish;
 pub mod freeze;
 pub mod journal;
 pub mod plan;
-pub mod prepare;
 pub mod results;
 pub mod runtime;
-pub mod spec;
-pub mod stats;
+pub mod search;
+pub mod session;
 pub mod store;
 pub mod synth;
 pub mod workspace;

@@ -111,16 +111,35 @@ fn duckdb_and_mmap_transports_give_bit_identical_matrices() {
     assert_eq!(via_mmap.column(id)[10], gdp[9] / gdp[8] - 1.0);
 }
 
-/// Child half of `several_processes_read_the_bundle_at_once`: does nothing unless the parent set
-/// the variable; then opens the bundle read-only, holds it open, and prints its hash.
+/// Child half of `several_processes_read_the_bundle_at_once`, which runs it with `--ignored`
+/// (so it never passes vacuously in a normal run): opens the bundle read-only, says so with a
+/// marker file, and keeps it open until every reader (the other children and the parent) has
+/// said the same — so the readers provably overlap — before it reads the matrix and prints its
+/// hash.
 #[test]
+#[ignore = "the child half of several_processes_read_the_bundle_at_once, which runs it"]
 fn child_reader_process() {
-    let Ok(ws) = std::env::var("SPECSEARCH_TEST_CHILD_WORKSPACE") else {
-        return;
+    let (Ok(ws), Ok(marks), Ok(readers)) = (
+        std::env::var("SPECSEARCH_TEST_CHILD_WORKSPACE"),
+        std::env::var("SPECSEARCH_TEST_CHILD_MARKS"),
+        std::env::var("SPECSEARCH_TEST_CHILD_READERS"),
+    ) else {
+        panic!("run by several_processes_read_the_bundle_at_once, with its variables set");
     };
+    let me = std::env::var("SPECSEARCH_TEST_CHILD_ID").unwrap();
     let reader = BundleReader::open(&Path::new(&ws).join("features.duckdb")).unwrap();
+    let marks = Path::new(&marks);
+    std::fs::write(marks.join(format!("open-{me}")), "").unwrap();
+    let readers: usize = readers.parse().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::read_dir(marks).unwrap().count() < readers {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other readers never opened the bundle"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let matrix = reader.matrix().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
     println!(
         "CHILD-HASH {} {}",
         reader.bundle_hash().unwrap(),
@@ -134,25 +153,33 @@ fn several_processes_read_the_bundle_at_once() {
     let config = Config::load(&config_path).unwrap();
     let ws = Workspace::for_config(&config, None);
     let report = freeze::freeze(&config, &ws).unwrap();
+    let marks = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..3)
-        .map(|_| {
+    const CHILDREN: usize = 3;
+    // The parent holds its own read-only handle while the children read, and counts as one of
+    // the readers every child waits for.
+    let parent = BundleReader::open(&ws.features_duckdb()).unwrap();
+    let children: Vec<_> = (0..CHILDREN)
+        .map(|k| {
             Command::new(&exe)
                 .args([
                     "--exact",
                     "child_reader_process",
+                    "--ignored",
                     "--nocapture",
                     "--test-threads=1",
                 ])
                 .env("SPECSEARCH_TEST_CHILD_WORKSPACE", &ws.dir)
+                .env("SPECSEARCH_TEST_CHILD_MARKS", marks.path())
+                .env("SPECSEARCH_TEST_CHILD_READERS", (CHILDREN + 1).to_string())
+                .env("SPECSEARCH_TEST_CHILD_ID", k.to_string())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
-    // The parent holds its own read-only handle while the children read.
-    let parent = BundleReader::open(&ws.features_duckdb()).unwrap();
+    std::fs::write(marks.path().join("open-parent"), "").unwrap();
     for child in children {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -163,6 +190,11 @@ fn several_processes_read_the_bundle_at_once() {
             "{stdout}"
         );
     }
+    assert_eq!(
+        std::fs::read_dir(marks.path()).unwrap().count(),
+        CHILDREN + 1,
+        "every reader had the bundle open at once"
+    );
     assert_eq!(parent.bundle_hash().unwrap(), report.hash);
 }
 

@@ -15,7 +15,9 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use specsearch::config::Config;
 use specsearch::journal::writer::{FlushPolicy, JournalWriter};
-use specsearch::journal::{runs, schema, MutationRecord, OutcomeRecord, PassedRecord};
+use specsearch::journal::{
+    runs, schema, MutationRecord, OutcomeRecord, OutcomeStatus, PassedRecord,
+};
 use specsearch::store::bundle::BundleReader;
 
 /// A small synthetic search with an interaction and a regime in its pool (the regime's base
@@ -435,7 +437,7 @@ fn sigkill_between_workers_finished_and_replay_done_resumes_without_duplicates()
 fn passed_record(index: u64, m: MutationRecord) -> OutcomeRecord {
     OutcomeRecord {
         spec_index: index,
-        status: 0,
+        status: OutcomeStatus::Passed,
         failed_test: None,
         features: vec![1, 2],
         r2: Some(0.5),

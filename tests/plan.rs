@@ -10,7 +10,7 @@ use std::process::Command;
 use assert_cmd::cargo::CommandCargoExt;
 use common::demo_copy;
 use specsearch::config::Config;
-use specsearch::features::catalogue::Role;
+use specsearch::store::catalogue::Role;
 
 fn plan(config: &Path, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("specsearch")

@@ -7,9 +7,8 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use common::{small_search, specsearch};
 use rusqlite::Connection;
@@ -861,29 +860,11 @@ fn export_writes_csv_json_and_parquet() {
 fn commands_work_while_a_run_is_writing() {
     let dir = tempfile::tempdir().unwrap();
     let config = small_search(dir.path());
-    let journal = dir.path().join("search.specsearch/journal.sqlite");
-    let mut child = specsearch()
-        .arg("run")
+    let mut cmd = specsearch();
+    cmd.arg("run")
         .arg(&config)
-        .args(["--workers", "2", "--batch-size", "64"])
-        .env("SPECSEARCH_FAULT_SPEC_DELAY_US", "2000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let count = || -> i64 {
-        Connection::open(&journal)
-            .and_then(|c| c.query_row("SELECT count(*) FROM outcomes", [], |r| r.get(0)))
-            .unwrap_or(0)
-    };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while count() < 200 {
-        assert!(
-            Instant::now() < deadline,
-            "the run journaled nothing in time"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .args(["--workers", "2", "--batch-size", "64"]);
+    let paused = common::PausedRun::start(cmd, 200);
     let run = |args: &[&str]| {
         ok(specsearch()
             .arg(args[0])
@@ -915,18 +896,10 @@ fn commands_work_while_a_run_is_writing() {
         "--json",
     ]));
     assert!(q[0]["n"].as_i64().unwrap() >= evaluated);
-    let still_running = child.try_wait().unwrap().is_none();
     // Stop the run (resumably) and make sure it is gone before the directory is removed.
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .ok();
-    child.wait().unwrap();
-    assert!(
-        still_running,
-        "the run ended before the commands were tried"
-    );
+    paused.signal(nix::sys::signal::Signal::SIGINT);
+    let out = paused.wait();
+    assert_eq!(out.status.code(), Some(130), "{}", common::text(&out));
     let v = json(&run(&["status", "--json"]));
     assert!(
         v[0]["status"] == "interrupted" || v[0]["status"] == "complete",

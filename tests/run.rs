@@ -7,10 +7,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, small_search, specsearch};
+use common::{assert_ok, small_search, specsearch, PausedRun};
 use rusqlite::Connection;
 
 fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
@@ -119,34 +118,13 @@ fn count_outcomes(journal: &Path) -> i64 {
         .unwrap_or(0)
 }
 
-/// Starts a slowed-down run in the background and waits until some outcomes are journaled.
-fn start_slow_run(config: &Path, extra_env: &[(&str, &str)]) -> Child {
-    start_slow_run_after(config, extra_env, 200)
-}
-
-/// Like `start_slow_run`, but waits until the journal holds `at_least` outcomes.
-fn start_slow_run_after(config: &Path, extra_env: &[(&str, &str)], at_least: i64) -> Child {
+/// Starts a run in the background, paused once `at_least` outcomes are committed.
+fn start_paused_run(config: &Path, at_least: u64) -> PausedRun {
     let mut cmd = specsearch();
     cmd.arg("run")
         .arg(config)
-        .args(["--workers", "2", "--batch-size", "64"])
-        .env("SPECSEARCH_FAULT_SPEC_DELAY_US", "2000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().unwrap();
-    let journal = journal_of(config);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while count_outcomes(&journal) < at_least {
-        assert!(
-            Instant::now() < deadline,
-            "the run journaled too little in time"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
+        .args(["--workers", "2", "--batch-size", "64"]);
+    PausedRun::start(cmd, at_least)
 }
 
 fn child_pids(pid: u32) -> Vec<i32> {
@@ -241,13 +219,14 @@ fn sigkill_of_the_coordinator_then_resume_equals_an_uninterrupted_run() {
     let (_ref_dir, reference) = serial_reference();
     let dir = tempfile::tempdir().unwrap();
     let config = small_search(dir.path());
-    // Killed three times at growing points of the same run, then resumed to the end.
+    // Killed three times at growing points of the same run (each session pauses after its
+    // own count of outcomes), then resumed to the end.
     let mut last = 0;
-    for kill_point in [200, 1200, 2400] {
-        let mut child = start_slow_run_after(&config, &[], kill_point);
-        let workers = child_pids(child.id());
-        kill(child.id() as i32, nix::sys::signal::Signal::SIGKILL);
-        child.wait().unwrap();
+    for (session_outcomes, kill_point) in [(200, 200), (1000, 1200), (1200, 2400)] {
+        let run = start_paused_run(&config, session_outcomes);
+        let workers = child_pids(run.child.id());
+        run.signal(nix::sys::signal::Signal::SIGKILL);
+        run.wait();
         // The workers die with their coordinator (parent-death signal).
         let deadline = Instant::now() + Duration::from_secs(10);
         while workers.iter().any(|&w| alive(w)) {
@@ -260,7 +239,7 @@ fn sigkill_of_the_coordinator_then_resume_equals_an_uninterrupted_run() {
         integrity_ok(&journal_of(&config));
         let partial = count_outcomes(&journal_of(&config));
         assert!(
-            partial >= kill_point && partial > last,
+            partial >= kill_point as i64 && partial > last,
             "{partial} outcomes after the kill at {kill_point}"
         );
         last = partial;
@@ -285,11 +264,12 @@ fn sigkill_of_a_worker_requeues_its_specs() {
     let (_ref_dir, reference) = serial_reference();
     let dir = tempfile::tempdir().unwrap();
     let config = small_search(dir.path());
-    let child = start_slow_run(&config, &[]);
-    let workers = child_pids(child.id());
-    assert!(!workers.is_empty(), "no worker processes found");
+    let run = start_paused_run(&config, 200);
+    let workers = child_pids(run.child.id());
+    assert_eq!(workers.len(), 2, "worker processes: {workers:?}");
     kill(workers[0], nix::sys::signal::Signal::SIGKILL);
-    let out = child.wait_with_output().unwrap();
+    run.resume();
+    let out = run.wait();
     let stdout = assert_ok(&out);
     assert!(stdout.contains("crashes"), "{stdout}");
     assert!(
@@ -347,15 +327,15 @@ fn sigint_stops_resumably_and_a_second_coordinator_is_refused() {
     let (_ref_dir, reference) = serial_reference();
     let dir = tempfile::tempdir().unwrap();
     let config = small_search(dir.path());
-    let child = start_slow_run(&config, &[]);
+    let run = start_paused_run(&config, 200);
     // While it runs, a second coordinator on the same workspace is refused.
     let second = run_cli(&config, &[]);
     assert!(!second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(stderr.contains("another specsearch run"), "{stderr}");
 
-    kill(child.id() as i32, nix::sys::signal::Signal::SIGINT);
-    let out = child.wait_with_output().unwrap();
+    run.signal(nix::sys::signal::Signal::SIGINT);
+    let out = run.wait();
     assert_eq!(
         out.status.code(),
         Some(130),

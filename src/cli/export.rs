@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
 
-use super::query::prepare_readonly;
 use crate::config::RankingConfig;
+use crate::journal::queries::{self, prepare_user_statement, Ranking};
 use crate::results::export::{self, FileFormat};
 use crate::results::table::{stream_statement, Sink};
-use crate::results::{self, queries, queries::Ranking, JournalArgs};
+use crate::results::{self, JournalArgs};
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,11 +58,11 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let conn = &j.conn;
     let (rows, what) = if let Some(sql) = &args.sql {
         // Checked once up front; each pass prepares its own statement.
-        let uses_run = prepare_readonly(conn, sql)?
+        let uses_run = prepare_user_statement(conn, sql)?
             .parameter_index(":run")?
             .is_some();
         let produce = |sink: &mut dyn Sink| -> Result<u64> {
-            let mut stmt = prepare_readonly(conn, sql)?;
+            let mut stmt = prepare_user_statement(conn, sql)?;
             if uses_run {
                 stream_statement(
                     &mut stmt,

@@ -4,7 +4,8 @@
 
 use anyhow::Result;
 
-use crate::results::{self, queries, Format, JournalArgs, OutputArgs, Table};
+use crate::journal::queries;
+use crate::results::{self, Format, JournalArgs, OutputArgs, Table};
 
 /// One part of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,8 +69,12 @@ pub fn run(args: &FailuresArgs) -> Result<()> {
             results::print_table(&Table::sections(&refs), format)
         }
         Format::Human => {
-            let (evaluated, passed, filtered, errors) =
-                crate::journal::runs::counts(&j.conn, run.run_id)?;
+            let crate::journal::runs::Counts {
+                evaluated,
+                passed,
+                filtered,
+                errors,
+            } = crate::journal::runs::counts(&j.conn, run.run_id)?;
             println!(
                 "run {}: {evaluated} of {} specs evaluated, {passed} passed, {filtered} \
                  filtered, {errors} errors",

@@ -2,14 +2,14 @@
 //! its results (ranking, replay of composite features, validation), or say which shards still
 //! have to run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use crate::config::Config;
+use super::summary;
+use crate::finish;
 use crate::journal::{merge, runs, schema};
-use crate::store::replay;
-use crate::workspace::Workspace;
+use crate::session::Session;
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
@@ -33,12 +33,7 @@ pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
         .config
         .clone()
         .unwrap_or_else(|| PathBuf::from(&first.run.config_path));
-    let config = Config::load(&config_path).ok();
-    let ranking = config
-        .as_ref()
-        .map(|c| c.file.ranking.clone())
-        .unwrap_or_default();
-    let report = merge::merge(&args.out, &args.shards, &ranking)?;
+    let report = merge::merge(&args.out, &args.shards)?;
     println!(
         "merged     {} shard journal(s) of {} into {} (run {})",
         report.shards.len(),
@@ -47,9 +42,10 @@ pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
         report.run.name
     );
     println!(
-        "outcomes   {} added, {} of {} specs covered",
+        "added      {} outcomes; {} of {} specs covered",
         report.outcomes_added, report.outcomes_total, report.run.spec_count
     );
+    let conn = schema::open_rw(&args.out)?;
     if !report.complete {
         let shown: Vec<String> = report
             .missing
@@ -77,87 +73,29 @@ pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
         }
         return Ok(std::process::ExitCode::from(3));
     }
-    let Some(config) = config else {
-        println!(
-            "status     complete, ranking derived; composite features not replayed: the config \
-             {} cannot be read (pass --config)",
-            config_path.display()
-        );
-        return Ok(std::process::ExitCode::SUCCESS);
+    // Finish as a single machine would: rank, replay the composites, validate. The replay
+    // needs the search's data; without a readable config the run is ranked only.
+    let session = match Session::load(&config_path, args.workspace.as_deref()) {
+        Ok(s) => Some(s),
+        Err(err) => {
+            eprintln!(
+                "note: composite features not replayed: the config {} cannot be used ({err:#}); \
+                 pass --config",
+                config_path.display()
+            );
+            None
+        }
     };
-    match replay_merged(&config, args.workspace.as_deref(), &args.out, &report.run)? {
-        None => {
-            println!("status     complete: ranking derived, composites replayed and validated");
-            Ok(std::process::ExitCode::SUCCESS)
-        }
-        Some(problem) => {
-            eprintln!("{problem}");
-            Ok(std::process::ExitCode::FAILURE)
-        }
+    let ranking = session
+        .as_ref()
+        .map(|s| s.config.file.ranking.clone())
+        .unwrap_or_default();
+    let finish = finish::finish(&conn, &report.run, &ranking, session.as_ref())?;
+    let run = runs::find(&conn, &report.run.run_id.to_string())?.expect("the merged run exists");
+    summary::print_digest(&conn, &run, Some(&finish), ranking.top_n)?;
+    if let Some(problem) = &finish.problem {
+        eprintln!("error: run {} failed: {problem}", run.name);
+        return Ok(std::process::ExitCode::FAILURE);
     }
-}
-
-/// Replays the merged run's composite features into the workspace's store and validates its
-/// passed models, as a single-machine run's finish does; returns the failure report, if any.
-fn replay_merged(
-    config: &Config,
-    workspace: Option<&Path>,
-    out: &Path,
-    run: &runs::RunRow,
-) -> Result<Option<String>> {
-    let built = crate::freeze::build(config)?;
-    anyhow::ensure!(
-        built.hash == run.bundle_hash,
-        "the data of {} changed since the shards ran (bundle {} vs {}); merge with the data \
-         the shards used",
-        config.path.display(),
-        &built.hash[..12],
-        &run.bundle_hash[..12]
-    );
-    let ws = Workspace::for_config(config, workspace);
-    let b = &built.bundle;
-    let key_context = crate::plan::key_context(&b.catalogue, &b.dates, b.sample);
-    let plan = crate::plan::plan(
-        config,
-        &b.catalogue,
-        &built.metadata,
-        &built.search,
-        key_context,
-    )?;
-    let conn = schema::open_rw(out)?;
-    let store = ws.features_duckdb();
-    if !store.exists() {
-        crate::freeze::write_built(&built, &ws, std::time::Instant::now())?;
-    }
-    let report = replay::replay(
-        &conn,
-        run.run_id,
-        &run.name,
-        &store,
-        b,
-        &built.hash,
-        &plan.composites,
-        || {},
-    )
-    .with_context(|| format!("replaying composites into {}", store.display()))?;
-    println!(
-        "mutations  {} replayed into {} ({} inserted, {} already present, {} conflicts)",
-        report.replayed(),
-        store.display(),
-        report.inserted,
-        report.already_present,
-        report.conflicts
-    );
-    let (problems, _) = replay::validate(&conn, run.run_id, &store, b.n_rows())?;
-    if problems.is_empty() {
-        return Ok(None);
-    }
-    let detail = format!(
-        "validation failed: {} passed-model column problem(s) in {}: {}",
-        problems.len(),
-        store.display(),
-        problems.join("; ")
-    );
-    runs::set_status(&conn, run.run_id, "failed", Some(&detail))?;
-    Ok(Some(detail))
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ mod run;
 mod show;
 mod show_model;
 mod status;
+mod summary;
 mod synth;
 mod top;
 

@@ -6,10 +6,9 @@ use std::time::Instant;
 use anyhow::Result;
 
 use super::WorkspaceArgs;
-use crate::config::Config;
-use crate::features::catalogue::Role;
-use crate::runtime::context::{EvalContext, EvalScratch, SearchSetup, Transport};
-use crate::workspace::Workspace;
+use crate::runtime::context::{EvalContext, EvalScratch, Transport};
+use crate::session::Session;
+use crate::store::catalogue::Role;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -27,18 +26,9 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: &PlanArgs) -> Result<()> {
-    let config = Config::load(&args.ws.config)?;
-    let ws = Workspace::for_config(&config, args.ws.workspace.as_deref());
-    let built = crate::freeze::build(&config)?;
+    let session = Session::load(&args.ws.config, args.ws.workspace.as_deref())?;
+    let (config, built, plan) = (&session.config, &session.built, &session.plan);
     let b = &built.bundle;
-    let key_context = crate::plan::key_context(&b.catalogue, &b.dates, b.sample);
-    let plan = crate::plan::plan(
-        &config,
-        &b.catalogue,
-        &built.metadata,
-        &built.search,
-        key_context,
-    )?;
     let space = &plan.space;
     let names = |spec: &[u32]| -> String {
         spec.iter()
@@ -168,8 +158,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
 
     // Estimate the run time from a sample of assessments spread over the space.
     if count > 0 && args.sample > 0 {
-        let setup = SearchSetup::new(&ws, &built, &plan.input, Transport::Duckdb, &config);
-        let ctx = EvalContext::from_matrix(&setup, &b.matrix())?;
+        let ctx = EvalContext::from_matrix(&session.setup(Transport::Duckdb), &b.matrix())?;
         let n = args.sample.min(count);
         let stride = (count / n).max(1);
         let mut scratch = EvalScratch::default();
@@ -181,7 +170,10 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         let cores = std::thread::available_parallelism()
             .map(|c| c.get())
             .unwrap_or(1);
-        let passed = records.iter().filter(|r| r.status == 0).count();
+        let passed = records
+            .iter()
+            .filter(|r| r.status == crate::journal::OutcomeStatus::Passed)
+            .count();
         println!(
             "estimate   {:.1} µs per spec on one core ({passed} of {n} sampled specs passed): \
              ≈ {} on {cores} cores",

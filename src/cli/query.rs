@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
+use crate::journal::queries::prepare_user_statement;
 use crate::results::{self, JournalArgs, OutputArgs, Table};
 
 #[derive(Debug, clap::Args)]
@@ -25,48 +26,6 @@ pub struct QueryArgs {
     pub output: OutputArgs,
 }
 
-/// The first keyword of a statement, for the refusal message.
-fn verb(sql: &str) -> String {
-    let mut s = sql.trim_start();
-    // Skip leading comments.
-    loop {
-        if let Some(rest) = s.strip_prefix("--") {
-            s = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
-        } else if let Some(rest) = s.strip_prefix("/*") {
-            s = rest.split_once("*/").map_or("", |(_, r)| r).trim_start();
-        } else {
-            break;
-        }
-    }
-    s.split(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
-}
-
-/// Prepares `sql` on `conn`, refusing anything that is not a single read-only statement.
-pub fn prepare_readonly<'c>(
-    conn: &'c rusqlite::Connection,
-    sql: &str,
-) -> Result<rusqlite::Statement<'c>> {
-    let stmt = match conn.prepare(sql) {
-        Ok(s) => s,
-        Err(rusqlite::Error::MultipleStatement) => {
-            bail!("give one SQL statement at a time (this text has several)")
-        }
-        Err(e) => bail!("{e}"),
-    };
-    if !stmt.readonly() {
-        bail!(
-            "refused: `query` only reads the journal, and this {} statement would modify it; \
-             the journal is changed only by `specsearch run` (copy the file if you want to \
-             experiment)",
-            verb(sql)
-        );
-    }
-    Ok(stmt)
-}
-
 pub fn run(args: &QueryArgs) -> Result<()> {
     let (config, sql) = match args.args.as_slice() {
         [sql] => (None, sql.clone()),
@@ -82,7 +41,7 @@ pub fn run(args: &QueryArgs) -> Result<()> {
         run: args.run.clone(),
     };
     let j = results::open(&journal)?;
-    let mut stmt = prepare_readonly(&j.conn, &sql)?;
+    let mut stmt = prepare_user_statement(&j.conn, &sql)?;
     let run_param = stmt.parameter_index(":run")?;
     let others = stmt.parameter_count() - usize::from(run_param.is_some());
     if others > 0 {

@@ -7,7 +7,8 @@
 use anyhow::{bail, Result};
 
 use crate::config::RankingConfig;
-use crate::results::{self, model, queries::Ranking, Format, JournalArgs, OutputArgs};
+use crate::journal::queries::{self, Ranking};
+use crate::results::{self, model, Format, JournalArgs, OutputArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
@@ -45,9 +46,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         (None, Some(rank)) => {
             let ranking = match &args.weights {
                 Some(w) => Ranking::Weights(w.clone()),
-                None if crate::results::queries::has_stored_ranking(&j.conn, run.run_id)? => {
-                    Ranking::Stored
-                }
+                None if queries::has_stored_ranking(&j.conn, run.run_id)? => Ranking::Stored,
                 None => Ranking::Weights(j.run_weights(&run)),
             };
             let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;

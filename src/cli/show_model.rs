@@ -5,9 +5,8 @@ use anyhow::{bail, Result};
 
 use super::WorkspaceArgs;
 use crate::assess::render_text_with;
-use crate::config::Config;
-use crate::runtime::context::{EvalContext, SearchSetup, Transport};
-use crate::workspace::Workspace;
+use crate::runtime::context::{EvalContext, Transport};
+use crate::session::Session;
 
 #[derive(Debug, clap::Args)]
 pub struct ShowModelArgs {
@@ -25,18 +24,9 @@ pub struct ShowModelArgs {
 }
 
 pub fn run(args: &ShowModelArgs) -> Result<()> {
-    let config = Config::load(&args.ws.config)?;
-    let ws = Workspace::for_config(&config, args.ws.workspace.as_deref());
-    let built = crate::freeze::build(&config)?;
-    let b = &built.bundle;
-    let key_context = crate::plan::key_context(&b.catalogue, &b.dates, b.sample);
-    let plan = crate::plan::plan(
-        &config,
-        &b.catalogue,
-        &built.metadata,
-        &built.search,
-        key_context,
-    )?;
+    let session = Session::load(&args.ws.config, args.ws.workspace.as_deref())?;
+    let (config, plan) = (&session.config, &session.plan);
+    let b = &session.built.bundle;
     let mut spec: Vec<u32> = Vec::new();
     if let Some(index) = args.spec {
         plan.space.spec_at(index, &mut spec)?;
@@ -54,8 +44,7 @@ pub fn run(args: &ShowModelArgs) -> Result<()> {
             }
         }
     }
-    let setup = SearchSetup::new(&ws, &built, &plan.input, Transport::Duckdb, &config);
-    let ctx = EvalContext::from_matrix(&setup, &b.matrix())?;
+    let ctx = EvalContext::from_matrix(&session.setup(Transport::Duckdb), &b.matrix())?;
     // Composite ids (from --spec) are built like a worker builds them; coefficients come as
     // const, frozen columns, composites.
     let (outcome, param_names) = ctx.assess_report(&spec);

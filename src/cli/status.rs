@@ -5,7 +5,8 @@
 
 use anyhow::Result;
 
-use crate::results::{self, queries, Format, JournalArgs, OutputArgs};
+use crate::journal::queries;
+use crate::results::{self, Format, JournalArgs, OutputArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -83,7 +84,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     );
     println!(
         "  status     {}",
-        get("status").as_str().unwrap_or(&run.status)
+        get("status").as_str().unwrap_or(run.status.as_str())
     );
     let (evaluated, passed, filtered, errors) = (
         int("evaluated"),
@@ -117,7 +118,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             rate
         );
     }
-    if run.status == "running" {
+    if run.status == crate::journal::RunStatus::Running {
         match (alive, get("eta_seconds").as_f64()) {
             (Some(false), _) => println!(
                 "  note       no coordinator holds the workspace: the run was stopped; \

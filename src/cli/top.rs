@@ -7,7 +7,8 @@ use anyhow::{bail, Result};
 
 use crate::config::RankingConfig;
 use crate::journal::derive;
-use crate::results::{self, queries, queries::Ranking, Format, JournalArgs, OutputArgs};
+use crate::journal::queries::{self, Ranking};
+use crate::results::{self, Format, JournalArgs, OutputArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct TopArgs {
@@ -72,7 +73,7 @@ pub fn run(args: &TopArgs) -> Result<()> {
     if format != Format::Human {
         return results::print_table(&table, format);
     }
-    let (_, passed, _, _) = crate::journal::runs::counts(&j.conn, run.run_id)?;
+    let passed = crate::journal::runs::counts(&j.conn, run.run_id)?.passed;
     println!(
         "run {}: {passed} passed specs, {} shown; {how}",
         run.name,

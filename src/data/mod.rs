@@ -22,12 +22,14 @@ mod calendar;
 mod csv_table;
 mod error;
 mod interpolate;
+mod sample;
 
 pub use align::align;
 pub use calendar::{parse_date, snap_to_period_end};
 pub use csv_table::load_table;
 pub use error::DataError;
 pub use interpolate::{monthly_to_quarterly_mean, quarterly_to_monthly};
+pub use sample::Sample;
 
 /// Observation frequency of a table or panel. Serialises as `"M"` / `"Q"`, like its `Display`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -5,12 +5,10 @@
 //! order of variants is part of the spec-index contract: transforms in type-map order, then
 //! periods in list order, then lags.
 
-pub mod catalogue;
 pub mod composite;
 pub mod dummies;
 pub mod items;
 pub mod metadata;
-pub mod pretest;
 
 use std::fmt;
 

@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::runs::{self, RunRow};
-use super::{derive, schema, JournalError};
-use crate::config::RankingConfig;
-use crate::runtime::shard::Shard;
+use super::{schema, JournalError, RunStatus};
+use crate::spec::shard::{self, Shard};
 
 /// One shard journal's run.
 #[derive(Debug, Clone)]
@@ -74,12 +73,9 @@ pub fn read_shard(path: &Path) -> Result<ShardRun, JournalError> {
 }
 
 /// Merges shard journals into `out` (created if needed). Refuses shards of another search,
-/// another bundle or another shard count before writing anything.
-pub fn merge(
-    out: &Path,
-    shard_paths: &[PathBuf],
-    ranking: &RankingConfig,
-) -> Result<MergeReport, JournalError> {
+/// another bundle or another shard count before writing anything. A merged run that still
+/// misses shards is left `interrupted`; a complete one is for `finish` to rank and replay.
+pub fn merge(out: &Path, shard_paths: &[PathBuf]) -> Result<MergeReport, JournalError> {
     if shard_paths.is_empty() {
         return Err(invalid("name at least one shard journal to merge".into()));
     }
@@ -132,13 +128,13 @@ pub fn merge(
         Some(r) => r.run_id,
         None => create_merged_run(&conn, first).map_err(&e)?,
     };
-    let before = runs::counts(&conn, run_id).map_err(&e)?.0;
+    let before = runs::counts(&conn, run_id).map_err(&e)?.evaluated;
     for s in &shards {
         copy_shard(&conn, run_id, s)?;
     }
-    let (total, ..) = runs::counts(&conn, run_id).map_err(&e)?;
+    let total = runs::counts(&conn, run_id).map_err(&e)?.evaluated;
     let done = runs::done_ranges(&conn, run_id).map_err(&e)?;
-    let missing = crate::runtime::dispatch::subtract(&[(0, first.run.spec_count)], &done);
+    let missing = crate::spec::ranges::subtract(&[(0, first.run.spec_count)], &done);
     let mut missing_shards: Vec<u32> = Vec::new();
     for &(a, b) in &missing {
         // Walk block by block: a missing range may span several shards.
@@ -148,18 +144,19 @@ pub fn merge(
             if !missing_shards.contains(&owner) {
                 missing_shards.push(owner);
             }
-            x = (x / crate::runtime::shard::BLOCK + 1) * crate::runtime::shard::BLOCK;
+            x = (x / shard::BLOCK + 1) * shard::BLOCK;
         }
     }
     missing_shards.sort_unstable();
     let complete = missing.is_empty();
-    if complete {
-        derive::check_weights(ranking, has_out_of_sample(&conn, run_id).map_err(&e)?)
-            .map_err(invalid)?;
-        derive::store_ranking(&conn, run_id, ranking).map_err(&e)?;
-        runs::set_status(&conn, run_id, "complete", None).map_err(&e)?;
-    } else {
-        runs::set_status(&conn, run_id, "interrupted", Some("shards missing")).map_err(&e)?;
+    if !complete {
+        runs::set_status(
+            &conn,
+            run_id,
+            RunStatus::Interrupted,
+            Some("shards missing"),
+        )
+        .map_err(&e)?;
     }
     let run = runs::find(&conn, &run_id.to_string())
         .map_err(&e)?
@@ -173,14 +170,6 @@ pub fn merge(
         missing_shards,
         complete,
     })
-}
-
-fn has_out_of_sample(conn: &Connection, run_id: i64) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT has_out_of_sample FROM runs WHERE run_id = ?1",
-        [run_id],
-        |r| r.get(0),
-    )
 }
 
 /// Creates the merged run as a copy of the first shard's run row (without the shard fields).

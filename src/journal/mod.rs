@@ -4,12 +4,24 @@
 //! The coordinator owns the journal (one writer thread, see [`writer`]); readers (`status`,
 //! `query`, …) open it read-only and may do so while a run writes (WAL). Inserts are idempotent
 //! by (run, spec index), so re-committing a batch after a crash changes nothing.
+//!
+//! This module is the only code that speaks SQL to `journal.sqlite` (the schema is in
+//! `migrations/`, the views in `sql/`): `schema` opens and upgrades, `writer` commits outcomes,
+//! `runs` keeps runs, sessions and telemetry, `derive` ranks, `mutations` records replays and
+//! audits them, `queries` reads what the inspection commands show, `merge` unions shards, and
+//! `status` and `rows` are the typed boundary (status enums; dynamically typed result rows).
 
 pub mod derive;
 pub mod merge;
+pub mod mutations;
+pub mod queries;
+pub mod rows;
 pub mod runs;
 pub mod schema;
+pub mod status;
 pub mod writer;
+
+pub use status::{OutcomeStatus, RunStatus, SessionStatus};
 
 use std::path::{Path, PathBuf};
 
@@ -45,16 +57,16 @@ pub fn now() -> String {
         .to_string()
 }
 
-/// Outcome status codes as stored.
-pub const STATUS_PASSED: u8 = 0;
-pub const STATUS_FILTERED: u8 = 1;
-pub const STATUS_ERROR: u8 = 2;
+/// The stored code of a filter (`filter_tests.code`: 1..=7 in the order of SEARCH-SEMANTICS §5).
+pub fn filter_code(test: crate::assess::FilterTest) -> u8 {
+    test as u8 + 1
+}
 
 /// What is journaled for one spec: compact for filtered specs, full detail for passed ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeRecord {
     pub spec_index: u64,
-    pub status: u8,
+    pub status: OutcomeStatus,
     /// Filter code 1..=7 (table `filter_tests`) when filtered.
     pub failed_test: Option<u8>,
     /// The spec's column ids, sorted as the spec is.

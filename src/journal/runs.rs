@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::now;
+use super::{now, RunStatus, SessionStatus};
 
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,11 +19,16 @@ pub struct RunRow {
     pub has_out_of_sample: bool,
     pub created_at: String,
     pub finished_at: Option<String>,
-    pub status: String,
+    pub status: RunStatus,
+    /// Why the run stopped or failed (NULL while running or once complete).
+    pub status_detail: Option<String>,
+    /// `Some((index, count))` for a shard's run (`run --shard`).
+    pub shard: Option<(u32, u32)>,
 }
 
 const RUN_COLUMNS: &str = "run_id, name, config_path, search_hash, bundle_hash, target, \
-    spec_count, target_stationary, has_out_of_sample, created_at, finished_at, status";
+    spec_count, target_stationary, has_out_of_sample, created_at, finished_at, status, \
+    status_detail, shard_index, shard_count";
 
 fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
@@ -39,6 +44,11 @@ fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         created_at: r.get(9)?,
         finished_at: r.get(10)?,
         status: r.get(11)?,
+        status_detail: r.get(12)?,
+        shard: match (r.get::<_, Option<u32>>(13)?, r.get::<_, Option<u32>>(14)?) {
+            (Some(i), Some(n)) => Some((i, n)),
+            _ => None,
+        },
     })
 }
 
@@ -144,6 +154,27 @@ pub fn set_shard(conn: &Connection, run_id: i64, index: u32, count: u32) -> rusq
     Ok(())
 }
 
+/// The most recent run of this search (any bundle), if any.
+pub fn latest_of_search(conn: &Connection, search_hash: &str) -> rusqlite::Result<Option<RunRow>> {
+    conn.query_row(
+        &format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE search_hash = ?1 ORDER BY run_id DESC LIMIT 1"
+        ),
+        [search_hash],
+        run_from_row,
+    )
+    .optional()
+}
+
+/// The config text a run recorded when it was created.
+pub fn config_text(conn: &Connection, run_id: i64) -> rusqlite::Result<String> {
+    conn.query_row(
+        "SELECT config_text FROM runs WHERE run_id = ?1",
+        [run_id],
+        |r| r.get(0),
+    )
+}
+
 /// A run by id or by name.
 pub fn find(conn: &Connection, id_or_name: &str) -> rusqlite::Result<Option<RunRow>> {
     let by_id = id_or_name.parse::<i64>().ok();
@@ -162,13 +193,14 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<RunRow>> {
     rows.collect()
 }
 
+/// Sets a run's status (and why); a finished run gets its end time.
 pub fn set_status(
     conn: &Connection,
     run_id: i64,
-    status: &str,
+    status: RunStatus,
     detail: Option<&str>,
 ) -> rusqlite::Result<()> {
-    let finished = (status == "complete" || status == "failed").then(now);
+    let finished = status.is_finished().then(now);
     conn.execute(
         "UPDATE runs SET status = ?2, status_detail = ?3, finished_at = ?4 WHERE run_id = ?1",
         params![run_id, status, detail, finished],
@@ -191,8 +223,16 @@ pub fn start_session(
     )?;
     conn.execute(
         "INSERT INTO sessions (run_id, session_id, started_at, executor, transport, workers, status) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
-        params![run_id, session_id, now(), executor, transport, workers as i64],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            run_id,
+            session_id,
+            now(),
+            executor,
+            transport,
+            workers as i64,
+            SessionStatus::Running
+        ],
     )?;
     Ok(session_id)
 }
@@ -202,7 +242,7 @@ pub fn end_session(
     conn: &Connection,
     run_id: i64,
     session_id: i64,
-    status: &str,
+    status: SessionStatus,
     specs_done: u64,
     wall_seconds: f64,
     cpu_seconds: f64,
@@ -284,19 +324,28 @@ pub fn done_ranges(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<(u64,
     Ok(ranges)
 }
 
-/// Outcome counts of a run: (evaluated, passed, filtered, errors).
-pub fn counts(conn: &Connection, run_id: i64) -> rusqlite::Result<(u64, u64, u64, u64)> {
+/// Outcome counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub evaluated: u64,
+    pub passed: u64,
+    pub filtered: u64,
+    pub errors: u64,
+}
+
+/// Outcome counts of a run.
+pub fn counts(conn: &Connection, run_id: i64) -> rusqlite::Result<Counts> {
     conn.query_row(
         "SELECT count(*), coalesce(sum(status = 0), 0), coalesce(sum(status = 1), 0), \
          coalesce(sum(status = 2), 0) FROM outcomes WHERE run_id = ?1",
         [run_id],
         |r| {
-            Ok((
-                r.get::<_, i64>(0)? as u64,
-                r.get::<_, i64>(1)? as u64,
-                r.get::<_, i64>(2)? as u64,
-                r.get::<_, i64>(3)? as u64,
-            ))
+            Ok(Counts {
+                evaluated: r.get::<_, i64>(0)? as u64,
+                passed: r.get::<_, i64>(1)? as u64,
+                filtered: r.get::<_, i64>(2)? as u64,
+                errors: r.get::<_, i64>(3)? as u64,
+            })
         },
     )
 }

@@ -27,7 +27,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "shards",
         include_str!("../../migrations/0003_shards.sql"),
     ),
+    (
+        4,
+        "schema_fixes",
+        include_str!("../../migrations/0004_schema_fixes.sql"),
+    ),
 ];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// Views re-created on every open (they hold no data, so replacing them is always safe).
 const VIEWS: &str = include_str!("../../sql/views.sql");
@@ -55,22 +63,80 @@ pub fn open_rw(path: &Path) -> Result<Connection, JournalError> {
     Ok(conn)
 }
 
-/// Opens an existing journal read-only (queries, reports; safe while a run writes).
+/// Opens an existing journal read-only (queries, reports; safe while a run writes). A journal
+/// written by an older specsearch is first upgraded in place (one transaction per migration;
+/// the upgrade is what any `run` would do on it).
 pub fn open_ro(path: &Path) -> Result<Connection, JournalError> {
     if !path.exists() {
         return Err(JournalError::Missing(path.to_path_buf()));
     }
     let e = JournalError::at(path);
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )
-    .map_err(&e)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
+    let open = || -> Result<Connection, JournalError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
         .map_err(&e)?;
-    Ok(conn)
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(&e)?;
+        Ok(conn)
+    };
+    let conn = open()?;
+    let found = version(&conn).map_err(&e)?;
+    if found == 0 || found >= SCHEMA_VERSION {
+        // Not a journal at all, or current (a newer one is refused by the writer's check).
+        return Ok(conn);
+    }
+    drop(conn);
+    match open_rw(path) {
+        Ok(rw) => {
+            drop(rw);
+            tracing::info!(
+                "upgraded {} from schema version {found} to {SCHEMA_VERSION}",
+                path.display()
+            );
+            open()
+        }
+        Err(err) => Err(JournalError::Invalid(format!(
+            "{} has schema version {found}, older than this specsearch's {SCHEMA_VERSION}, and \
+             cannot be upgraded in place ({err}); copy it to a writable directory and read the \
+             copy",
+            path.display()
+        ))),
+    }
+}
+
+/// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`) as TEMP views on a
+/// read-only connection (they shadow the journal's own copies), so a journal written by another
+/// build of specsearch reads exactly like a fresh one; the file is not touched.
+pub fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
+    for views in [VIEWS, MUTATION_VIEWS] {
+        let sql = views
+            .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
+            .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
+        conn.execute_batch(&sql)?;
+    }
+    Ok(())
+}
+
+/// The journal's schema version (0 for a file without the migrations table).
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
+         AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(0);
+    }
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )
 }
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -81,29 +147,52 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              applied_at TEXT NOT NULL
          );",
     )?;
-    let current: i64 = conn.query_row(
-        "SELECT coalesce(max(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
-    let latest = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
-    if current > latest {
+    let current = version(conn)?;
+    if current > SCHEMA_VERSION {
         return Err(rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISUSE),
             Some(format!(
-                "the journal has schema version {current}, this specsearch knows up to {latest}; \
-                 use a newer specsearch"
+                "the journal has schema version {current}, this specsearch knows up to \
+                 {SCHEMA_VERSION}; use a newer specsearch"
             )),
         ));
     }
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![version, name, super::now()],
-        )?;
-        tx.commit()?;
+    if current < SCHEMA_VERSION {
+        // Tables are rebuilt to change their constraints (SQLite's documented procedure):
+        // foreign keys off while they are, checked before each commit; the views, which refer
+        // to them, are dropped first and re-created below.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let views: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'view'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for view in views {
+            conn.execute_batch(&format!("DROP VIEW IF EXISTS \"{view}\""))?;
+        }
+        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            let violations: i64 =
+                tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
+            if violations > 0 {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                    Some(format!(
+                        "upgrading the journal to schema version {version} ({name}) would leave \
+                         {violations} row(s) referring to rows that do not exist; the journal \
+                         is unchanged"
+                    )),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![version, name, super::now()],
+            )?;
+            tx.commit()?;
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
     }
     conn.execute_batch(VIEWS)?;
     conn.execute_batch(MUTATION_VIEWS)?;

@@ -247,7 +247,7 @@ fn insert(
         s.outcome.execute(params![
             run_id,
             r.spec_index as i64,
-            super::STATUS_ERROR,
+            super::OutcomeStatus::Error,
             None::<u8>,
             features.as_str(),
             r.r2.filter(|v| v.is_finite()),

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use super::{PlanError, Planner};
 use crate::config::Config;
-use crate::features::catalogue::{Catalogue, ResolvedItem, ResolvedSearch};
 use crate::features::composite::{self, CompositeDef, CompositeKind};
 use crate::features::metadata::Metadata;
+use crate::freeze::resolve::{ResolvedItem, ResolvedSearch};
+use crate::store::catalogue::Catalogue;
 
 /// One composite column an item asks for, before it has an id.
 pub(super) struct CompositeColumn {

@@ -2,8 +2,9 @@
 //! category, and why an item ended up without any variant.
 
 use super::Planner;
-use crate::features::catalogue::{ResolvedItem, Role};
+use crate::freeze::resolve::ResolvedItem;
 use crate::spec::Element;
+use crate::store::catalogue::Role;
 
 impl Planner<'_> {
     fn kept(&self, id: u32) -> bool {

@@ -33,10 +33,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::features::catalogue::{Catalogue, ResolvedItem, ResolvedSearch, Role};
 use crate::features::composite::CompositeDef;
 use crate::features::metadata::Metadata;
+use crate::freeze::resolve::{ResolvedItem, ResolvedSearch};
 use crate::spec::{ColumnClass, ColumnInfo, Element, PoolEntry, SpaceInput, SpecError, SpecSpace};
+use crate::store::catalogue::{Catalogue, Role};
 
 pub use composites::composites;
 
@@ -75,7 +76,7 @@ impl Plan {
 pub fn key_context(
     catalogue: &Catalogue,
     dates: &[chrono::NaiveDate],
-    sample: crate::prepare::Sample,
+    sample: crate::data::Sample,
 ) -> String {
     format!(
         "target={}\nin_start={}\nin_end={}\nfull_end={}",

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use super::{PlanError, Planner};
-use crate::features::catalogue::{ResolvedItem, ResolvedSearch, Role};
+use crate::freeze::resolve::{ResolvedItem, ResolvedSearch};
+use crate::store::catalogue::Role;
 
 /// Where an item sits in the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -58,14 +58,11 @@ pub fn write(
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     // One read transaction: both Parquet passes see the same snapshot.
-    conn.execute_batch("BEGIN")?;
-    let result = match format {
+    let rows = crate::journal::queries::in_snapshot(conn, || match format {
         FileFormat::Csv => produce(&mut CsvSink::new(tmp.as_file())),
         FileFormat::Json => produce(&mut JsonSink::new(tmp.as_file())),
         FileFormat::Parquet => write_parquet(tmp.path(), produce),
-    };
-    conn.execute_batch("COMMIT").ok();
-    let rows = result?;
+    })?;
     // Temporary files are private (0600); an export is an ordinary file.
     {
         use std::os::unix::fs::PermissionsExt;

@@ -9,7 +9,6 @@
 
 pub mod export;
 pub mod model;
-pub mod queries;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -23,8 +22,6 @@ use crate::journal::schema;
 use crate::workspace::Workspace;
 
 pub use table::{Cell, Table};
-
-const VIEWS: &str = include_str!("../../sql/views.sql");
 
 /// Which journal and which run: `CONFIG` and/or `--workspace DIR`, and `--run`.
 #[derive(Debug, Clone, clap::Args)]
@@ -113,22 +110,13 @@ pub fn open(args: &JournalArgs) -> Result<Journal> {
     };
     let path = workspace.journal();
     let conn = schema::open_ro(&path)?;
-    install_views(&conn).with_context(|| format!("reading {}", path.display()))?;
+    schema::install_temp_views(&conn).with_context(|| format!("reading {}", path.display()))?;
     Ok(Journal {
         path,
         workspace,
         conn,
         config,
     })
-}
-
-/// Installs `sql/views.sql` as TEMP views (they shadow the journal's own copies); the journal
-/// file is not touched.
-pub fn install_views(conn: &Connection) -> rusqlite::Result<()> {
-    let sql = VIEWS
-        .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
-        .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
-    conn.execute_batch(&sql)
 }
 
 impl Journal {
@@ -155,15 +143,8 @@ impl Journal {
             });
         }
         if let Some(config) = &self.config {
-            let hash = config.search_hash();
-            let id: Option<i64> = self.conn.query_row(
-                "SELECT max(run_id) FROM runs WHERE search_hash = ?1",
-                [&hash],
-                |r| r.get(0),
-            )?;
-            if let Some(id) = id {
-                return runs::find(&self.conn, &id.to_string())?
-                    .ok_or_else(|| anyhow!("run {id} vanished"));
+            if let Some(run) = runs::latest_of_search(&self.conn, &config.search_hash())? {
+                return Ok(run);
             }
             if let Some(latest) = runs::latest(&self.conn)? {
                 eprintln!(
@@ -187,14 +168,7 @@ impl Journal {
     /// The config the run was created with (parsed from the journal's copy of its text), for
     /// its ranking weights and filter thresholds.
     pub fn run_config(&self, run: &RunRow) -> Option<Config> {
-        let text: String = self
-            .conn
-            .query_row(
-                "SELECT config_text FROM runs WHERE run_id = ?1",
-                [run.run_id],
-                |r| r.get(0),
-            )
-            .ok()?;
+        let text = runs::config_text(&self.conn, run.run_id).ok()?;
         Config::parse(Path::new(&run.config_path), &text).ok()
     }
 

@@ -20,11 +20,8 @@ use crate::assess::{
     ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, ExtraColumn, FilterThresholds,
     Outcome, Scratch, Status, TargetData,
 };
-use crate::features::catalogue::Role;
 use crate::features::composite::CompositeDef;
-use crate::journal::{
-    MutationRecord, OutcomeRecord, PassedRecord, STATUS_ERROR, STATUS_FILTERED, STATUS_PASSED,
-};
+use crate::journal::{filter_code, MutationRecord, OutcomeRecord, OutcomeStatus, PassedRecord};
 use crate::spec::{SpaceInput, SpecSpace};
 use crate::store::FeatureMatrix;
 use crate::workspace::Workspace;
@@ -56,7 +53,7 @@ pub struct ColumnSetup {
     pub pp_p: Option<f64>,
 }
 
-/// Everything the coordinator tells an evaluator, once.
+/// Everything the coordinator tells an evaluator, once (built by `Session::setup`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchSetup {
     pub workspace: PathBuf,
@@ -73,61 +70,6 @@ pub struct SearchSetup {
     /// Composite columns, ids `columns.len()..` in order.
     pub composites: Vec<CompositeDef>,
     pub space: SpaceInput,
-}
-
-impl SearchSetup {
-    /// The setup of a planned search over a built bundle. The composite table is recomputed
-    /// from the config (a pure function, the same the plan used; see `plan::composites`).
-    pub fn new(
-        ws: &Workspace,
-        built: &crate::freeze::Built,
-        space: &SpaceInput,
-        transport: Transport,
-        config: &crate::config::Config,
-    ) -> SearchSetup {
-        let catalogue = &built.bundle.catalogue;
-        // Full dummy sets are tested jointly: number them by their item.
-        let full_sets: Vec<&str> = catalogue
-            .dummy_sets
-            .iter()
-            .map(|(item, _)| item.as_str())
-            .filter(|item| !item.contains('['))
-            .collect();
-        let columns = catalogue
-            .columns
-            .iter()
-            .map(|c| ColumnSetup {
-                name: c.name.clone(),
-                expected_sign: c.sign,
-                is_dummy: c.role == Role::Dummy,
-                dummy_group: if c.role == Role::Dummy && c.full_dummy_set {
-                    c.dummy_set
-                        .as_deref()
-                        .and_then(|s| full_sets.iter().position(|f| *f == s))
-                        .map(|p| p as u32)
-                } else {
-                    None
-                },
-                adf_p: c.pretest.adf_p,
-                pp_p: c.pretest.pp_p,
-            })
-            .collect();
-        let composites = crate::plan::composites(config, catalogue, &built.metadata, &built.search)
-            .expect("the plan validated the composites");
-        SearchSetup {
-            workspace: ws.dir.clone(),
-            bundle_hash: built.hash.clone(),
-            transport,
-            in_start: built.bundle.sample.in_start,
-            in_end: built.bundle.sample.in_end,
-            full_end: built.bundle.sample.full_end,
-            target_stationary: built.target_pretest.stationary,
-            thresholds: config.file.filters.clone(),
-            columns,
-            composites,
-            space: space.clone(),
-        }
-    }
 }
 
 /// A composite as an evaluator builds it: where its sources are in the private copies.
@@ -374,9 +316,9 @@ impl EvalContext {
     /// composites in spec order).
     pub fn record(&self, index: u64, spec: &[u32], o: &Outcome, eval_us: u32) -> OutcomeRecord {
         let (status, failed_test) = match o.status {
-            Status::Passed => (STATUS_PASSED, None),
-            Status::Filtered => (STATUS_FILTERED, o.failed_test.map(|f| f as u8 + 1)),
-            Status::Error => (STATUS_ERROR, None),
+            Status::Passed => (OutcomeStatus::Passed, None),
+            Status::Filtered => (OutcomeStatus::Filtered, o.failed_test.map(filter_code)),
+            Status::Error => (OutcomeStatus::Error, None),
         };
         let passed = (o.status == Status::Passed).then(|| {
             Box::new(PassedRecord {
@@ -421,7 +363,7 @@ impl EvalContext {
             failed_test,
             features: spec.to_vec(),
             r2: o.r2,
-            message: (status == STATUS_ERROR).then(|| {
+            message: (status == OutcomeStatus::Error).then(|| {
                 o.message
                     .clone()
                     .unwrap_or_else(|| "evaluation failed".to_string())
@@ -495,25 +437,22 @@ impl EvalContext {
 
     /// The outcome as JSON plus `param_names` (coefficient order).
     fn detail_json(&self, spec: &[u32], o: &Outcome) -> String {
-        let mut names: Vec<&str> = Vec::with_capacity(spec.len() + 1);
-        names.push("const");
-        names.extend(
-            spec.iter()
-                .filter(|&&id| id < self.n_frozen)
-                .map(|&id| self.column_name(id)),
-        );
-        names.extend(
-            spec.iter()
-                .filter(|&&id| id >= self.n_frozen)
-                .map(|&id| self.column_name(id)),
-        );
-        let mut json = serde_json::to_string(o).expect("outcomes serialise");
-        debug_assert!(json.ends_with('}'));
-        json.pop();
-        json.push_str(",\"param_names\":");
-        json.push_str(&serde_json::to_string(&names).expect("names serialise"));
-        json.push('}');
-        json
+        #[derive(Serialize)]
+        struct Detail<'a> {
+            #[serde(flatten)]
+            outcome: &'a Outcome,
+            param_names: Vec<&'a str>,
+        }
+        let frozen = spec.iter().filter(|&&id| id < self.n_frozen);
+        let composites = spec.iter().filter(|&&id| id >= self.n_frozen);
+        let param_names = std::iter::once("const")
+            .chain(frozen.chain(composites).map(|&id| self.column_name(id)))
+            .collect();
+        serde_json::to_string(&Detail {
+            outcome: o,
+            param_names,
+        })
+        .expect("outcomes serialise")
     }
 }
 

@@ -12,46 +12,21 @@ use tracing::{info, warn};
 use super::executor::{Batch, Event, Executor};
 use super::signals;
 use crate::journal::writer::JournalWriter;
-use crate::journal::{OutcomeRecord, STATUS_ERROR};
+use crate::journal::{OutcomeRecord, OutcomeStatus};
 use crate::plan;
 
 /// Crashes tolerated per session before the run is abandoned as hopeless.
 const MAX_CRASHES: usize = 32;
 
-/// The parts of the half-open, ascending, disjoint `owned` ranges not covered by the
-/// half-open, ascending, disjoint `done` ranges (ascending).
-pub fn subtract(owned: &[(u64, u64)], done: &[(u64, u64)]) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
-    let mut d = 0usize;
-    for &(start, end) in owned {
-        while d < done.len() && done[d].1 <= start {
-            d += 1;
-        }
-        let mut next = start;
-        let mut k = d;
-        while k < done.len() && done[k].0 < end {
-            if done[k].0 > next {
-                out.push((next, done[k].0));
-            }
-            next = next.max(done[k].1);
-            k += 1;
-        }
-        if next < end {
-            out.push((next, end));
-        }
-    }
-    out
-}
-
 /// Cuts pending ranges into batches of at most `size` specs, lazily.
-pub(super) struct BatchSource {
+pub struct BatchSource {
     ranges: VecDeque<(u64, u64)>,
     size: u64,
     next_id: u64,
 }
 
 impl BatchSource {
-    pub(super) fn new(ranges: Vec<(u64, u64)>, size: u64) -> BatchSource {
+    pub fn new(ranges: Vec<(u64, u64)>, size: u64) -> BatchSource {
         BatchSource {
             ranges: ranges.into(),
             size,
@@ -85,18 +60,18 @@ impl BatchSource {
     }
 }
 
-pub(super) struct Dispatch {
-    pub(super) batches: BatchSource,
+pub struct Dispatch {
+    pub batches: BatchSource,
     /// Batches to run again (after a crash), before new ones.
-    pub(super) retry: VecDeque<Batch>,
-    pub(super) crash_counts: HashMap<u64, u8>,
-    pub(super) crashes: usize,
-    pub(super) evaluated: u64,
-    pub(super) passed: u64,
-    pub(super) errors: u64,
+    pub retry: VecDeque<Batch>,
+    pub crash_counts: HashMap<u64, u8>,
+    pub crashes: usize,
+    pub evaluated: u64,
+    pub passed: u64,
+    pub errors: u64,
 }
 
-pub(super) fn dispatch(
+pub fn dispatch(
     d: &mut Dispatch,
     ex: &mut dyn Executor,
     writer: &JournalWriter,
@@ -105,6 +80,7 @@ pub(super) fn dispatch(
     progress: &Progress,
 ) -> Result<()> {
     let mut held: Option<Batch> = None;
+    let mut pause = super::faults::pause_point();
     loop {
         if !signals::stop_requested() {
             // Fill every free slot.
@@ -134,10 +110,16 @@ pub(super) fn dispatch(
                 worker, records, ..
             } => {
                 d.evaluated += records.len() as u64;
-                d.passed += records.iter().filter(|r| r.status == 0).count() as u64;
-                d.errors += records.iter().filter(|r| r.status == STATUS_ERROR).count() as u64;
+                let count = |s: OutcomeStatus| records.iter().filter(|r| r.status == s).count();
+                d.passed += count(OutcomeStatus::Passed) as u64;
+                d.errors += count(OutcomeStatus::Error) as u64;
                 writer.send(session_id, worker, records)?;
                 progress.tick(d);
+                if let Some(p) = pause.filter(|p| d.evaluated >= p.after) {
+                    writer.flush()?;
+                    p.wait(d.evaluated);
+                    pause = None;
+                }
             }
             Event::Fatal(message) => bail!("a worker cannot evaluate specs: {message}"),
             Event::Lost {
@@ -173,7 +155,7 @@ pub(super) fn dispatch(
                                 plan.space.spec_at(index, &mut spec)?;
                                 let record = OutcomeRecord {
                                     spec_index: index,
-                                    status: STATUS_ERROR,
+                                    status: OutcomeStatus::Error,
                                     failed_test: None,
                                     features: spec,
                                     r2: None,
@@ -210,7 +192,7 @@ pub(super) fn dispatch(
 }
 
 /// A progress bar on a terminal, heartbeat log lines otherwise.
-pub(super) struct Progress {
+pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     started: Instant,
     last_beat: std::cell::Cell<Instant>,
@@ -218,7 +200,7 @@ pub(super) struct Progress {
 }
 
 impl Progress {
-    pub(super) fn new(wanted: bool, total: u64) -> Progress {
+    pub fn new(wanted: bool, total: u64) -> Progress {
         let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
             bar.set_style(
@@ -259,7 +241,7 @@ impl Progress {
         }
     }
 
-    pub(super) fn finish(&self) {
+    pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -269,60 +251,6 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pending_ranges_are_the_complement() {
-        assert_eq!(subtract(&[(0, 5)], &[]), vec![(0, 5)]);
-        assert_eq!(subtract(&[(0, 5)], &[(0, 5)]), vec![]);
-        assert_eq!(
-            subtract(&[(0, 8)], &[(1, 3), (6, 7)]),
-            vec![(0, 1), (3, 6), (7, 8)]
-        );
-        assert_eq!(subtract(&[(0, 8)], &[(7, 8)]), vec![(0, 7)]);
-        // Owned blocks (a shard) against done islands that straddle them.
-        assert_eq!(
-            subtract(
-                &[(0, 4), (6, 9), (10, 13)],
-                &[(1, 3), (6, 7), (11, 12), (20, 21)]
-            ),
-            vec![(0, 1), (3, 4), (7, 9), (10, 11), (12, 13)]
-        );
-        assert_eq!(subtract(&[(5, 7)], &[]), vec![(5, 7)]);
-        assert_eq!(
-            subtract(&[(0, 4), (8, 12)], &[(2, 10)]),
-            vec![(0, 2), (10, 12)]
-        );
-    }
-
-    proptest::proptest! {
-        /// `subtract` agrees with set difference on random ranges.
-        #[test]
-        fn subtract_is_set_difference(
-            owned in proptest::collection::vec(0u64..60, 0..12),
-            done in proptest::collection::vec(0u64..60, 0..40),
-        ) {
-            let to_ranges = |mut xs: Vec<u64>| {
-                xs.sort_unstable();
-                xs.dedup();
-                let mut r: Vec<(u64, u64)> = Vec::new();
-                for x in xs {
-                    match r.last_mut() {
-                        Some(last) if last.1 == x => last.1 = x + 1,
-                        _ => r.push((x, x + 1)),
-                    }
-                }
-                r
-            };
-            let owned_set: std::collections::BTreeSet<u64> = owned.iter().copied().collect();
-            let done_set: std::collections::BTreeSet<u64> = done.iter().copied().collect();
-            let want: Vec<u64> = owned_set.difference(&done_set).copied().collect();
-            let got: Vec<u64> = subtract(&to_ranges(owned), &to_ranges(done))
-                .into_iter()
-                .flat_map(|(a, b)| a..b)
-                .collect();
-            proptest::prop_assert_eq!(got, want);
-        }
-    }
 
     #[test]
     fn batches_cover_ranges_in_order_without_overlap() {

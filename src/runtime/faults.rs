@@ -1,10 +1,15 @@
 //! Fault injection for the runtime's own tests (in the manner of failpoints): environment
-//! variables that make a *worker process* crash at a given spec, or slow every spec down so a
-//! test can interrupt a run midway. Unset (the normal case), each check is one relaxed load.
+//! variables that make a *worker process* crash at a given spec, pause the coordinator at a
+//! known point until the test says go on, or kill it between two steps of the finish. Unset
+//! (the normal case), each check is one relaxed load.
 //!
+//! - `SPECSEARCH_FAULT_PAUSE=N:DIR`: once at least N outcomes are committed, the coordinator
+//!   writes `DIR/paused` (holding the committed count) and stops dispatching until `DIR/resume`
+//!   exists or a stop is requested (SIGINT/SIGTERM). A test waits for `paused`, does what must
+//!   happen "during" the run (kill it, kill a worker, read the journal) and creates `resume`:
+//!   no timing luck.
 //! - `SPECSEARCH_FAULT_CRASH_SPEC=I[,J…]`: a worker process aborts (SIGABRT) on reaching spec I.
 //!   Ignored by the thread and serial executors, where it would take the coordinator down.
-//! - `SPECSEARCH_FAULT_SPEC_DELAY_US=N`: every evaluator sleeps N µs per spec.
 //! - `SPECSEARCH_FAULT_KILL_BEFORE_REPLAY=1`: the *coordinator* sends itself SIGKILL once every
 //!   worker has exited and every outcome is committed, right before it replays the run's
 //!   mutations into `features.duckdb` (the window between "workers finished" and "replay done").
@@ -21,7 +26,6 @@ static IN_WORKER_PROCESS: AtomicBool = AtomicBool::new(false);
 
 struct Faults {
     crash: Vec<u64>,
-    delay_us: u64,
 }
 
 fn faults() -> &'static Option<Faults> {
@@ -31,11 +35,7 @@ fn faults() -> &'static Option<Faults> {
             .ok()
             .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
             .unwrap_or_default();
-        let delay_us = std::env::var("SPECSEARCH_FAULT_SPEC_DELAY_US")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        (!crash.is_empty() || delay_us > 0).then_some(Faults { crash, delay_us })
+        (!crash.is_empty()).then_some(Faults { crash })
     })
 }
 
@@ -71,6 +71,47 @@ pub fn corrupt_mutation(index: u64) -> bool {
         .contains(&index)
 }
 
+/// The coordinator's pause point (`SPECSEARCH_FAULT_PAUSE=N:DIR`).
+pub struct PausePoint {
+    pub after: u64,
+    dir: std::path::PathBuf,
+}
+
+/// The pause point, if the test set one.
+pub fn pause_point() -> Option<&'static PausePoint> {
+    static POINT: OnceLock<Option<PausePoint>> = OnceLock::new();
+    POINT
+        .get_or_init(|| {
+            let v = std::env::var("SPECSEARCH_FAULT_PAUSE").ok()?;
+            let (after, dir) = v.split_once(':')?;
+            Some(PausePoint {
+                after: after.trim().parse().ok()?,
+                dir: dir.into(),
+            })
+        })
+        .as_ref()
+}
+
+impl PausePoint {
+    /// Says that `committed` outcomes are in the journal, then waits for the test's go-ahead
+    /// (or a stop request).
+    pub fn wait(&self, committed: u64) {
+        let paused = self.dir.join("paused");
+        let tmp = self.dir.join("paused.tmp");
+        // Written then renamed: the test never reads a half-written count.
+        if std::fs::write(&tmp, committed.to_string()).is_ok() {
+            std::fs::rename(&tmp, &paused).ok();
+        }
+        tracing::warn!(
+            "SPECSEARCH_FAULT_PAUSE: paused after {committed} outcomes until {} exists",
+            self.dir.join("resume").display()
+        );
+        while !self.dir.join("resume").exists() && !super::signals::stop_requested() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
 /// Marks this process as a worker process (crash faults apply only there).
 pub fn mark_worker_process() {
     IN_WORKER_PROCESS.store(true, Ordering::Relaxed);
@@ -80,9 +121,6 @@ pub fn mark_worker_process() {
 #[inline]
 pub fn before_spec(index: u64) {
     if let Some(f) = faults() {
-        if f.delay_us > 0 {
-            std::thread::sleep(std::time::Duration::from_micros(f.delay_us));
-        }
         if IN_WORKER_PROCESS.load(Ordering::Relaxed) && f.crash.contains(&index) {
             std::process::abort();
         }

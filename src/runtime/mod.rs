@@ -1,16 +1,13 @@
-//! The search runtime (seed steps 2–5 and 7): the coordinator, the worker protocol, the
-//! executors (process, thread, serial), signal handling, the workspace lock and fault
-//! injection for tests.
+//! The evaluation machinery (seed steps 2–5 and 7): what an evaluator needs (`context`), the
+//! worker protocol and process, the executors (process, thread, serial), dispatch of batches
+//! with crash isolation and progress, signal handling, the workspace lock and fault injection
+//! for tests. `search` drives it for `specsearch run`.
 
 pub mod context;
-pub mod coordinator;
 pub mod dispatch;
 pub mod executor;
 pub mod faults;
 pub mod lock;
 pub mod protocol;
-pub mod shard;
 pub mod signals;
 pub mod worker;
-
-pub use coordinator::{run, RunOptions, RunSummary};

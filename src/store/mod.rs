@@ -12,19 +12,27 @@
 //! replays never invalidate a resume.
 
 pub mod bundle;
+pub mod catalogue;
 pub mod mmap;
 pub mod replay;
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use self::catalogue::{Catalogue, FrozenColumn};
 use crate::data::Frequency;
-use crate::features::catalogue::{Catalogue, FrozenColumn};
-use crate::prepare::{Sample, SourceFile};
+use crate::data::Sample;
 
 /// Bumped whenever the bundle's layout or hashing changes.
 /// v2: catalogue role `base` (regime source columns), composite rows replayed after runs.
 pub const BUNDLE_FORMAT: &str = "specsearch-bundle-v2";
+
+/// An input file and the sha256 of its bytes, recorded in the bundle's manifest.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: std::path::PathBuf,
+    pub sha256: String,
+}
 
 /// Everything `freeze` writes.
 #[derive(Debug)]

@@ -23,10 +23,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use duckdb::{params, Connection as Duck};
-use rusqlite::{params as sql_params, Connection};
+use rusqlite::Connection;
 
 use super::{column_sha256, FrozenBundle};
 use crate::features::composite::CompositeDef;
+use crate::journal::mutations::{self, Replay, ReplayAction};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -59,19 +60,6 @@ impl ReplayReport {
         self.inserted + self.already_present + self.conflicts
     }
 }
-
-/// One replay, as journaled.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Replay {
-    pub name: String,
-    pub sha256: String,
-    pub action: &'static str,
-    pub detail: Option<String>,
-}
-
-pub const INSERTED: &str = "inserted";
-pub const ALREADY_PRESENT: &str = "already_present";
-pub const CONFLICT: &str = "conflict";
 
 fn duck_err(path: &Path) -> impl Fn(duckdb::Error) -> ReplayError + '_ {
     move |source| ReplayError::Duckdb {
@@ -168,13 +156,6 @@ fn stored_values(
     ))
 }
 
-/// A mutation of the run not yet replayed.
-struct Pending {
-    name: String,
-    definition: String,
-    sha256: String,
-}
-
 /// Replays the run's pending mutations into `store` (see the module docs). `after_store` runs
 /// once the store changes are committed and before the journal records them (fault injection).
 #[allow(clippy::too_many_arguments)]
@@ -188,22 +169,7 @@ pub fn replay(
     composites: &[CompositeDef],
     after_store: impl FnOnce(),
 ) -> Result<ReplayReport, ReplayError> {
-    let pending: Vec<Pending> = {
-        let mut stmt = journal.prepare(
-            "SELECT name, definition, sha256 FROM mutations m WHERE run_id = ?1 AND NOT EXISTS \
-             (SELECT 1 FROM replays r WHERE r.run_id = m.run_id AND r.name = m.name \
-             AND r.action <> 'conflict') \
-             ORDER BY first_spec_index, name",
-        )?;
-        let rows = stmt.query_map([run_id], |r| {
-            Ok(Pending {
-                name: r.get(0)?,
-                definition: r.get(1)?,
-                sha256: r.get(2)?,
-            })
-        })?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let pending = mutations::pending(journal, run_id)?;
     let mut report = ReplayReport::default();
     if pending.is_empty() {
         return Ok(report);
@@ -237,7 +203,7 @@ pub fn replay(
         })
         .map_err(&e)?;
     for m in &pending {
-        let replay = |action: &'static str, detail: Option<String>| Replay {
+        let replay = |action: ReplayAction, detail: Option<String>| Replay {
             name: m.name.clone(),
             sha256: m.sha256.clone(),
             action,
@@ -245,7 +211,7 @@ pub fn replay(
         };
         let Some(def) = by_name.get(m.name.as_str()) else {
             replays.push(replay(
-                CONFLICT,
+                ReplayAction::Conflict,
                 Some(format!(
                     "{} is not a composite of this run's plan, so it cannot be rebuilt",
                     m.definition
@@ -255,7 +221,7 @@ pub fn replay(
         };
         if def.definition != m.definition {
             replays.push(replay(
-                CONFLICT,
+                ReplayAction::Conflict,
                 Some(format!(
                     "recorded as {}, but the plan defines {} as {}",
                     m.definition, m.name, def.definition
@@ -269,7 +235,7 @@ pub fn replay(
         let hash = column_sha256(&values);
         if hash != m.sha256 {
             replays.push(replay(
-                CONFLICT,
+                ReplayAction::Conflict,
                 Some(format!(
                     "the frozen data gives sha256 {hash}, the run recorded {}",
                     m.sha256
@@ -285,10 +251,10 @@ pub fn replay(
             if col.role == "composite" && present == m.sha256 {
                 let detail = (col.replayed_by.as_deref() == Some(run_name))
                     .then(|| "inserted by an earlier, interrupted finish of this run".to_string());
-                replays.push(replay(ALREADY_PRESENT, detail));
+                replays.push(replay(ReplayAction::AlreadyPresent, detail));
             } else {
                 replays.push(replay(
-                    CONFLICT,
+                    ReplayAction::Conflict,
                     Some(format!(
                         "{} already has a {} column {} (id {}) whose values hash {present}",
                         store.display(),
@@ -338,36 +304,21 @@ pub fn replay(
             },
         );
         next_id += 1;
-        replays.push(replay(INSERTED, None));
+        replays.push(replay(ReplayAction::Inserted, None));
     }
     tx.commit().map_err(&e)?;
     duck.execute_batch("CHECKPOINT").map_err(&e)?;
     duck.close().map_err(|(_, err)| e(err))?;
     after_store();
 
-    let tx = journal.unchecked_transaction()?;
-    {
-        let mut stmt = tx.prepare(
-            "INSERT INTO replays (run_id, name, sha256, action, detail, replayed_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for r in &replays {
-            stmt.execute(sql_params![
-                run_id,
-                r.name,
-                r.sha256,
-                r.action,
-                r.detail,
-                crate::journal::now()
-            ])?;
-            match r.action {
-                INSERTED => report.inserted += 1,
-                ALREADY_PRESENT => report.already_present += 1,
-                _ => report.conflicts += 1,
-            }
+    mutations::record_replays(journal, run_id, &replays)?;
+    for r in &replays {
+        match r.action {
+            ReplayAction::Inserted => report.inserted += 1,
+            ReplayAction::AlreadyPresent => report.already_present += 1,
+            ReplayAction::Conflict => report.conflicts += 1,
         }
     }
-    tx.commit()?;
     Ok(report)
 }
 
@@ -380,20 +331,7 @@ pub fn validate(
     store: &Path,
     rows: usize,
 ) -> Result<(Vec<String>, usize), ReplayError> {
-    // Every distinct column of the run's passed models, with the recorded hash of composites.
-    let used: Vec<(String, String, Option<String>)> = {
-        let mut stmt = journal.prepare(
-            "SELECT DISTINCT f.name, f.role, m.sha256 \
-             FROM passed p \
-             JOIN outcomes o ON o.run_id = p.run_id AND o.spec_index = p.spec_index \
-             JOIN json_each(o.features) j \
-             JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value \
-             LEFT JOIN mutations m ON m.run_id = f.run_id AND m.name = f.name \
-             WHERE p.run_id = ?1 ORDER BY f.role, f.name",
-        )?;
-        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let used = mutations::passed_columns(journal, run_id)?;
     let mut problems = Vec::new();
     let mut checked = 0;
     if used.is_empty() {
@@ -401,12 +339,13 @@ pub fn validate(
     }
     let duck = open_ro(store)?;
     let columns = stored_columns(&duck, store)?;
-    for (name, role, recorded) in &used {
+    for used in &used {
+        let (name, role) = (&used.name, &used.role);
         let Some(col) = columns.get(name) else {
             problems.push(format!("{name} ({role}) is not in the store"));
             continue;
         };
-        if role != "composite" {
+        if !used.is_composite {
             if col.role == "composite" {
                 problems.push(format!(
                     "{name} is a frozen {role} column of the run but a composite in the store"
@@ -415,7 +354,7 @@ pub fn validate(
             continue;
         }
         checked += 1;
-        let Some(recorded) = recorded else {
+        let Some(recorded) = &used.recorded_sha256 else {
             problems.push(format!(
                 "{name}: passed models use it but no worker recorded its construction"
             ));

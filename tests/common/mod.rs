@@ -14,10 +14,10 @@ pub fn specsearch() -> Command {
     let mut c = Command::cargo_bin("specsearch").unwrap();
     for var in [
         "SPECSEARCH_FAULT_CRASH_SPEC",
-        "SPECSEARCH_FAULT_SPEC_DELAY_US",
         "SPECSEARCH_FAULT_KILL_BEFORE_REPLAY",
         "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
         "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
+        "SPECSEARCH_FAULT_PAUSE",
     ] {
         c.env_remove(var);
     }
@@ -75,4 +75,69 @@ pub fn text(out: &Output) -> String {
 pub fn assert_ok(out: &Output) -> String {
     assert!(out.status.success(), "command failed: {}", text(out));
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A run started with the coordinator's pause point (`SPECSEARCH_FAULT_PAUSE`, see
+/// src/runtime/faults.rs): `start` returns once at least `after` outcomes are committed and
+/// the coordinator waits for [`PausedRun::resume`]. What a test does "during" the run happens
+/// while it is provably running, without any sleep being long enough.
+pub struct PausedRun {
+    pub child: std::process::Child,
+    signals: tempfile::TempDir,
+}
+
+impl PausedRun {
+    /// Spawns `cmd` (stdout and stderr piped) paused after `after` committed outcomes.
+    pub fn start(mut cmd: Command, after: u64) -> PausedRun {
+        let signals = tempfile::tempdir().unwrap();
+        cmd.env(
+            "SPECSEARCH_FAULT_PAUSE",
+            format!("{after}:{}", signals.path().display()),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let paused = signals.path().join("paused");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        while !paused.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let out = child.wait_with_output().unwrap();
+                panic!(
+                    "the run ended ({status}) before reaching its pause point after {after} \
+                     outcomes: {}",
+                    text(&out)
+                );
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the run did not reach its pause point"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        PausedRun { child, signals }
+    }
+
+    /// Outcomes this session had committed when it paused.
+    pub fn committed(&self) -> u64 {
+        std::fs::read_to_string(self.signals.path().join("paused"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// Lets the coordinator go on.
+    pub fn resume(&self) {
+        std::fs::write(self.signals.path().join("resume"), "").unwrap();
+    }
+
+    /// Sends `signal` to the coordinator.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), signal).unwrap();
+    }
+
+    /// Waits for the coordinator to exit and returns its output.
+    pub fn wait(self) -> Output {
+        self.child.wait_with_output().unwrap()
+    }
 }

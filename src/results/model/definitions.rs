@@ -14,30 +14,27 @@ pub(super) fn journal_features(
     run: &RunRow,
     spec_index: u64,
 ) -> Result<Vec<FeatureDef>> {
-    let mut stmt = j.conn.prepare(
-        "SELECT f.name, f.role, f.base, f.category FROM outcomes o, json_each(o.features) e \
-         JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = e.value \
-         WHERE o.run_id = ?1 AND o.spec_index = ?2 ORDER BY e.key",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![run.run_id, spec_index as i64], |r| {
-        let (name, role, base): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let mut f = FeatureDef {
-            category: r.get(3)?,
-            ..FeatureDef::default()
-        };
-        if role == "variant" {
-            if let Some((t, p, l)) = parse_variant(&name, &base) {
-                f.transform = Some(t);
-                f.period = Some(p);
-                f.lag = Some(l);
+    let features = crate::journal::queries::spec_features(&j.conn, run.run_id, spec_index)?;
+    Ok(features
+        .into_iter()
+        .map(|f| {
+            let mut def = FeatureDef {
+                category: f.category,
+                ..FeatureDef::default()
+            };
+            if f.role == "variant" {
+                if let Some((t, p, l)) = parse_variant(&f.name, &f.base) {
+                    def.transform = Some(t);
+                    def.period = Some(p);
+                    def.lag = Some(l);
+                }
             }
-        }
-        f.name = name;
-        f.role = role;
-        f.base = base;
-        Ok(f)
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+            def.name = f.name;
+            def.role = f.role;
+            def.base = f.base;
+            def
+        })
+        .collect())
 }
 
 /// Decodes `BASE_[MM|QQ]TF[period][_L<lag>]` (see `features::variant_name`).

@@ -13,10 +13,9 @@ mod verdicts;
 
 use anyhow::{anyhow, bail, Result};
 
-use super::queries::{self, Ranking};
-use super::table::Table;
 use super::Journal;
 use crate::assess::{FilterThresholds, Outcome};
+use crate::journal::queries::{self, Ranking};
 use crate::journal::runs::RunRow;
 
 pub use definitions::parse_variant;
@@ -45,7 +44,7 @@ pub struct ModelReport {
     pub spec_index: u64,
     pub rank: Option<i64>,
     pub score: Option<f64>,
-    pub status: String,
+    pub status: crate::journal::OutcomeStatus,
     pub failed_test: Option<String>,
     pub message: Option<String>,
     pub r2: Option<f64>,
@@ -89,36 +88,24 @@ pub fn load(
     spec_index: u64,
     ranked: Option<(i64, f64)>,
 ) -> Result<ModelReport> {
-    let row = Table::query(
-        &j.conn,
-        "SELECT s.status, s.failed_test, s.message, s.r2, p.spec_key, p.detail, \
-         (SELECT rank FROM ranking r WHERE r.run_id = s.run_id AND r.spec_index = s.spec_index) \
-            AS rank, \
-         (SELECT score FROM ranking r WHERE r.run_id = s.run_id AND r.spec_index = s.spec_index) \
-            AS score \
-         FROM outcome_status s LEFT JOIN passed p USING (run_id, spec_index) \
-         WHERE s.run_id = ?1 AND s.spec_index = ?2",
-        rusqlite::params![run.run_id, spec_index as i64],
-    )?;
-    if row.rows.is_empty() {
+    let Some(row) = queries::spec_row(&j.conn, run.run_id, spec_index)? else {
         bail!(
             "spec {spec_index} has no outcome in run {} ({} of {} specs evaluated so far)",
             run.name,
-            crate::journal::runs::counts(&j.conn, run.run_id)?.0,
+            crate::journal::runs::counts(&j.conn, run.run_id)?.evaluated,
             run.spec_count
         );
-    }
-    let text = |c: &str| row.get(0, c).as_str().map(str::to_string);
-    let outcome = match text("detail") {
+    };
+    let outcome = match &row.detail {
         Some(d) => Some(
-            serde_json::from_str::<Outcome>(&d)
+            serde_json::from_str::<Outcome>(d)
                 .map_err(|e| anyhow!("passed.detail of spec {spec_index} does not parse: {e}"))?,
         ),
         None => None,
     };
     let (rank, score) = match ranked {
         Some((r, s)) => (Some(r), Some(s)),
-        None => (row.get(0, "rank").as_i64(), row.get(0, "score").as_f64()),
+        None => (row.rank, row.score),
     };
     let mut features = journal_features(j, run, spec_index)?;
     let definitions_from = if bundle_definitions(&j.workspace.features_duckdb(), run, &mut features)
@@ -136,11 +123,11 @@ pub fn load(
         spec_index,
         rank,
         score,
-        status: text("status").unwrap_or_default(),
-        failed_test: text("failed_test"),
-        message: text("message"),
-        r2: row.get(0, "r2").as_f64(),
-        spec_key: text("spec_key"),
+        status: row.status,
+        failed_test: row.failed_test,
+        message: row.message,
+        r2: row.r2,
+        spec_key: row.spec_key,
         features,
         definitions_from,
         outcome,

@@ -167,7 +167,7 @@ impl ModelReport {
             )),
             None => s.push('\n'),
         }
-        s.push_str(&format!("status {}", self.status));
+        s.push_str(&format!("status {}", self.status.as_str()));
         if let Some(f) = &self.failed_test {
             s.push_str(&format!(", failed at {f}"));
         }

@@ -135,7 +135,7 @@ impl ModelReport {
                 None,
                 None,
                 format!("X non-stationary, residuals stationary by ADF and PP (p < {ca})"),
-                if self.status == "passed" || both {
+                if self.status == crate::journal::OutcomeStatus::Passed || both {
                     "pass"
                 } else {
                     "FAIL"

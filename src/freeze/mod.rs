@@ -1,12 +1,18 @@
-//! `freeze`: prepare the data, materialise every column a spec can use, and write the bundle
-//! (DuckDB store of record + mmap matrix) unless an identical one is already there.
+//! The freeze step: `prepare` the data (load, align, target, sample), `resolve` the search's
+//! items against it, `materialise` every column a spec can use, `pretest` them, and write the
+//! bundle (DuckDB store of record + mmap matrix) unless an identical one is already there.
+
+pub mod materialise;
+pub mod prepare;
+pub mod pretest;
+pub mod resolve;
 
 use std::time::Instant;
 
+use self::prepare::PrepareError;
+use self::resolve::ResolvedSearch;
 use crate::config::Config;
-use crate::features::catalogue::{self, ResolvedSearch};
-use crate::features::pretest;
-use crate::prepare::{self, PrepareError};
+use crate::store::catalogue;
 use crate::store::{self, bundle, mmap, FrozenBundle};
 use crate::workspace::Workspace;
 
@@ -34,8 +40,8 @@ pub struct Built {
 /// Builds the bundle in memory from the config's inputs; writes nothing.
 pub fn build(config: &Config) -> Result<Built, FreezeError> {
     let prepared = prepare::prepare(config)?;
-    let search = catalogue::resolve_search(config, &prepared)?;
-    let mut catalogue = catalogue::build(config, &prepared, &search)?;
+    let search = resolve::resolve_search(config, &prepared)?;
+    let mut catalogue = materialise::build(config, &prepared, &search)?;
     let target_pretest = pretest::run(&mut catalogue, prepared.sample, &prepared.panel.dates);
     let base_series = prepared
         .panel

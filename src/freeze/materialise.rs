@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{periods, Catalogue, FrozenColumn, ResolvedItem, ResolvedSearch, Role};
+use super::prepare::{PrepareError, Prepared};
+use super::resolve::{periods, ResolvedItem, ResolvedSearch};
 use crate::config::Config;
 use crate::features::dummies::{self, DummySet};
 use crate::features::expand_variants;
-use crate::prepare::{PrepareError, Prepared};
+use crate::store::catalogue::{Catalogue, FrozenColumn, Role};
 
 /// Materialises the target, every variant of every referenced variable (in order of first
 /// reference: forced, pool, one_of, together) and every dummy column.
@@ -161,27 +162,25 @@ pub fn build(
         ));
     }
 
-    let mut by_name = HashMap::with_capacity(columns.len());
-    for (i, c) in columns.iter().enumerate() {
-        if by_name.insert(c.name.clone(), i as u32).is_some() {
-            return Err(PrepareError::Invalid {
-                path: config.path.clone(),
-                key: "search".into(),
-                message: format!(
-                    "two columns are both named {:?} (a variant name collides with another \
-                     variable's variant or with the target); rename one variable",
-                    c.name
-                ),
-            });
-        }
-    }
+    // Dummy sets name their columns; ids are positions in the catalogue.
+    let position: HashMap<&str, u32> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i as u32))
+        .collect();
     let dummy_sets = dummy_set_columns
         .into_iter()
-        .map(|(item, names)| (item, names.iter().map(|n| by_name[n]).collect()))
+        .map(|(item, names)| {
+            let ids = names.iter().map(|n| position[n.as_str()]).collect();
+            (item, ids)
+        })
         .collect();
-    Ok(Catalogue {
-        columns,
-        dummy_sets,
-        by_name,
+    Catalogue::new(columns, dummy_sets).map_err(|name| PrepareError::Invalid {
+        path: config.path.clone(),
+        key: "search".into(),
+        message: format!(
+            "two columns are both named {name:?} (a variant name collides with another \
+             variable's variant or with the target); rename one variable"
+        ),
     })
 }

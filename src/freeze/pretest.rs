@@ -5,9 +5,9 @@
 
 use rayon::prelude::*;
 
-use super::catalogue::{Catalogue, Role};
-use crate::prepare::Sample;
+use crate::data::Sample;
 use crate::stats::unitroot::{stationarity_with, UnitRootWork};
+use crate::store::catalogue::{Catalogue, Role};
 
 /// Significance of the "moderate" stationarity verdict (§6).
 pub const PRETEST_ALPHA: f64 = 0.05;

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Golden fixtures for specsearch's statistics engine (src/stats, src/assess.rs).
+"""Golden fixtures for specsearch's statistics engine (crates/specsearch-core: stats/, assess/).
 
 Regenerate (from the repository root), in a throw-away virtual environment:
 
     python3 -m venv /tmp/golden-venv
     /tmp/golden-venv/bin/pip install statsmodels arch scipy numpy pandas
-    /tmp/golden-venv/bin/python tests/golden/gen_stats.py
+    /tmp/golden-venv/bin/python crates/specsearch-core/tests/golden/gen_stats.py
 
-Writes tests/golden/stats/*.json. Inputs are generated here deterministically (numpy seeds) and
+Writes crates/specsearch-core/tests/golden/stats/*.json. Inputs are generated here deterministically (numpy seeds) and
 stored next to the expected values, so tests/stats_golden.rs needs nothing else. Every expected
 number comes from statsmodels / arch / scipy; the only hand-written logic is (a) the filter
 sequence of SEARCH-SEMANTICS.md §5, which combines library numbers into the expected outcome,

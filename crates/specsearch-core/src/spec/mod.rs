@@ -59,6 +59,8 @@
 mod iter;
 mod key;
 mod pool;
+pub mod ranges;
+pub mod shard;
 mod space;
 
 use serde::{Deserialize, Serialize};

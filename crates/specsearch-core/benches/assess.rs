@@ -5,7 +5,7 @@
 //! Data come from a fixed xorshift generator, so every run measures the same specs.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use specsearch::assess::{
+use specsearch_core::assess::{
     ColumnData, Evaluator, EvaluatorOptions, FilterTest, FilterThresholds, Outcome, Scratch,
     Status, TargetData,
 };
@@ -123,10 +123,10 @@ fn bench(c: &mut Criterion) {
         Some(FilterTest::CoefficientSignificance),
         "{o:?}"
     );
-    assert_eq!(o.cov_type, Some(specsearch::stats::CovType::HAC));
+    assert_eq!(o.cov_type, Some(specsearch_core::stats::CovType::HAC));
     let o = ev.assess(&passing, &mut scratch);
     assert_eq!(o.status, Status::Passed, "{o:?}");
-    assert_eq!(o.cov_type, Some(specsearch::stats::CovType::HAC));
+    assert_eq!(o.cov_type, Some(specsearch_core::stats::CovType::HAC));
     assert!(o.resid_adf_stat.is_some() && o.resid_pp_stat.is_some());
 
     let mut g = c.benchmark_group("assess_ppnr_n213_k11");

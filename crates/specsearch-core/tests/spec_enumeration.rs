@@ -1,4 +1,4 @@
-//! Enumeration contract of `specsearch::spec` (SEARCH-SEMANTICS §4, rules P/C/S in `spec/mod.rs`).
+//! Enumeration contract of `specsearch_core::spec` (SEARCH-SEMANTICS §4, rules P/C/S in `spec/mod.rs`).
 //!
 //! Hand-checked spaces list every spec by hand, derived from the rules, so a change of order is
 //! caught as a journal-compatibility break. Property tests compare the DP counting, unranking
@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
-use specsearch::spec::{
+use specsearch_core::spec::{
     ColumnClass, ColumnInfo, Element, PoolEntry, PoolKind, SpaceInput, SpecError, SpecSpace,
 };
 
@@ -307,7 +307,7 @@ fn forced_only_space_and_budget_equal_to_forced() {
 fn space_is_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<SpecSpace>();
-    assert_send_sync::<specsearch::spec::SpecIter<'static>>();
+    assert_send_sync::<specsearch_core::spec::SpecIter<'static>>();
 }
 
 #[test]

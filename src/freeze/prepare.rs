@@ -9,8 +9,9 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::data::{self, DataError, Frequency, Panel, TableSource};
+use crate::data::{self, DataError, Frequency, Panel, Sample, TableSource};
 use crate::features::{self, metadata, Transform};
+use crate::store::SourceFile;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
@@ -29,36 +30,6 @@ pub enum PrepareError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-/// Row positions of the sample windows in the panel (inclusive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sample {
-    pub in_start: usize,
-    pub in_end: usize,
-    pub full_end: usize,
-}
-
-impl Sample {
-    pub fn in_rows(&self) -> std::ops::Range<usize> {
-        self.in_start..self.in_end + 1
-    }
-    pub fn oos_rows(&self) -> std::ops::Range<usize> {
-        self.in_end + 1..self.full_end + 1
-    }
-    pub fn n_in(&self) -> usize {
-        self.in_end + 1 - self.in_start
-    }
-    pub fn n_oos(&self) -> usize {
-        self.full_end - self.in_end
-    }
-}
-
-/// An input file and the sha256 of its bytes, recorded in the bundle's manifest.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub sha256: String,
 }
 
 /// Everything the freeze needs, checked.

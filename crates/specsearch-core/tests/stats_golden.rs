@@ -1,5 +1,5 @@
 //! Golden tests: every number of the statistics engine and of `assess` against statsmodels,
-//! arch and scipy. Fixtures are produced by `tests/golden/gen_stats.py` (inputs + expected
+//! arch and scipy. Fixtures are produced by `tests/golden/gen_stats.py` (in this crate) (inputs + expected
 //! values in one JSON file, see its header for how to regenerate).
 //!
 //! Tolerance: relative error ≤ 1e-8 with an absolute floor of 1e-10 (values compared are
@@ -23,12 +23,12 @@
 //!   level, losing ~1e-8 relative in the statistic; 1e-7 there.
 
 use serde_json::Value;
-use specsearch::assess::{
+use specsearch_core::assess::{
     ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, ExtraColumn, FilterTest,
     FilterThresholds, Outcome, Scratch, Status, TargetData,
 };
-use specsearch::stats::covariance::{self, CovType};
-use specsearch::stats::{diagnostics, ols, unitroot, StatsError};
+use specsearch_core::stats::covariance::{self, CovType};
+use specsearch_core::stats::{diagnostics, ols, unitroot, StatsError};
 
 const MODELS: &str = include_str!("golden/stats/models.json");
 const UNITROOT: &str = include_str!("golden/stats/unitroot.json");
@@ -102,6 +102,8 @@ impl Checker {
             "{label}: {} comparisons, worst relative error {:.2e}",
             self.count, self.worst
         );
+        // A golden file that lost its cases (or a loop that no longer runs) must not pass.
+        assert!(self.count > 0, "{label}: nothing was compared");
         assert!(
             self.failures.is_empty(),
             "{label}: {} mismatches:\n{}",

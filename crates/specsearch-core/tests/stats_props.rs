@@ -4,12 +4,12 @@
 //! `Evaluator::assess_into` performs no heap allocation once warmed up.
 
 use proptest::prelude::*;
-use specsearch::assess::{
+use specsearch_core::assess::{
     ColumnData, Evaluator, EvaluatorOptions, ExtraColumn, FilterTest, FilterThresholds, Outcome,
     Scratch, Status, TargetData,
 };
-use specsearch::stats::dist::{self, PCut};
-use specsearch::stats::{diagnostics, ols, unitroot};
+use specsearch_core::stats::dist::{self, PCut};
+use specsearch_core::stats::{diagnostics, ols, unitroot};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -166,17 +166,17 @@ proptest! {
         check_outcome_invariants(&rep);
         prop_assert_eq!(rep.status, o.status);
         prop_assert_eq!(rep.failed_test, o.failed_test);
-        let _ = specsearch::assess::render_text(&rep, &names.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+        let _ = specsearch_core::assess::render_text(&rep, &names.iter().map(|s| s.as_str()).collect::<Vec<_>>());
 
         // Standalone functions on the same data.
         let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
         if let Ok(fit) = ols::fit(&y, &refs, None) {
             for ct in [
-                specsearch::stats::CovType::NonRobust,
-                specsearch::stats::CovType::HC1,
-                specsearch::stats::CovType::HAC,
+                specsearch_core::stats::CovType::NonRobust,
+                specsearch_core::stats::CovType::HC1,
+                specsearch_core::stats::CovType::HAC,
             ] {
-                let v = specsearch::stats::covariance::cov(&fit, ct, None);
+                let v = specsearch_core::stats::covariance::cov(&fit, ct, None);
                 let inf = fit.inference(&v);
                 prop_assert!(inf.pvalues.iter().all(|p| p.is_nan() || (0.0..=1.0).contains(p)));
             }
@@ -378,7 +378,7 @@ fn constant_series_is_a_typed_error() {
     let x = vec![2.5; 50];
     assert_eq!(
         unitroot::adf(&x),
-        Err(specsearch::stats::StatsError::ConstantSeries)
+        Err(specsearch_core::stats::StatsError::ConstantSeries)
     );
     assert!(unitroot::pp(&x).is_err());
     assert!(unitroot::is_stationary(&x, 0.05).is_err());
@@ -520,9 +520,9 @@ fn filtered_path_does_not_allocate() {
             "{out:?}"
         );
         let want_cov = if rho > 0.0 {
-            specsearch::stats::CovType::HAC
+            specsearch_core::stats::CovType::HAC
         } else {
-            specsearch::stats::CovType::NonRobust
+            specsearch_core::stats::CovType::NonRobust
         };
         assert_eq!(out.cov_type, Some(want_cov), "{out:?}");
         let before = allocs();

@@ -5,7 +5,7 @@
 //! the start and deep inside the largest level, and unranking (`spec_at`) at random indices.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use specsearch::spec::{ColumnClass, ColumnInfo, Element, PoolEntry, SpaceInput, SpecSpace};
+use specsearch_core::spec::{ColumnClass, ColumnInfo, Element, PoolEntry, SpaceInput, SpecSpace};
 use std::hint::black_box;
 
 fn realistic() -> SpecSpace {

@@ -1,12 +1,114 @@
 //! Resolving the search's items (config text) against the data and metadata, with "did you
 //! mean" hints for unknown names.
 
-use super::{periods, ResolvedItem, ResolvedSearch};
+use super::prepare::{PrepareError, Prepared};
 use crate::config::Config;
 use crate::data::Panel;
+use crate::features::dummies::DummySet;
+use crate::features::items::RegimeLevel;
 use crate::features::items::{parse_item, ItemRef};
 use crate::features::{expand_variants, metadata::Metadata};
-use crate::prepare::{PrepareError, Prepared};
+
+/// A search item resolved against the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolvedItem {
+    /// Every surviving variant of a variable.
+    Variable(String),
+    /// One named variant.
+    Variant {
+        base: String,
+        name: String,
+    },
+    /// Any one variant of any variable of a category (only inside `one_of`).
+    Category(String),
+    Dummies(DummySet),
+    /// `interaction(a, b)`; `a` and `b` are `Variable` or `Variant`.
+    Interaction {
+        a: Box<ResolvedItem>,
+        b: Box<ResolvedItem>,
+    },
+    /// `regime(feature, column, on)`; `feature` is a `Variable` or `Variant`, `column` a panel
+    /// column.
+    Regime {
+        feature: Box<ResolvedItem>,
+        column: String,
+        on: RegimeLevel,
+    },
+}
+
+impl ResolvedItem {
+    /// The name of a `Variable` / `Variant` (a composite's argument as written).
+    pub fn arg_name(&self) -> &str {
+        match self {
+            ResolvedItem::Variable(v) => v,
+            ResolvedItem::Variant { name, .. } => name,
+            ResolvedItem::Category(c) => c,
+            ResolvedItem::Dummies(_)
+            | ResolvedItem::Interaction { .. }
+            | ResolvedItem::Regime { .. } => "",
+        }
+    }
+
+    /// The base variable of a `Variable` / `Variant`, or of a composite (an interaction's first
+    /// argument, a regime's feature).
+    pub fn base(&self) -> Option<&str> {
+        match self {
+            ResolvedItem::Variable(v) => Some(v),
+            ResolvedItem::Variant { base, .. } => Some(base),
+            ResolvedItem::Interaction { a, .. } => a.base(),
+            ResolvedItem::Regime { feature, .. } => feature.base(),
+            ResolvedItem::Category(_) | ResolvedItem::Dummies(_) => None,
+        }
+    }
+
+    /// Whether the item is a composite.
+    pub fn is_composite(&self) -> bool {
+        matches!(
+            self,
+            ResolvedItem::Interaction { .. } | ResolvedItem::Regime { .. }
+        )
+    }
+
+    /// Canonical text of a composite item (its element name): `interaction(a, b)`,
+    /// `regime(feature, column, on)`.
+    pub fn canonical_text(&self) -> String {
+        match self {
+            ResolvedItem::Interaction { a, b } => {
+                crate::features::composite::interaction_definition(a.arg_name(), b.arg_name())
+            }
+            ResolvedItem::Regime {
+                feature,
+                column,
+                on,
+            } => crate::features::composite::regime_definition(
+                feature.arg_name(),
+                column,
+                &on.text(),
+            ),
+            ResolvedItem::Dummies(set) => set.item_name(),
+            other => other.arg_name().to_string(),
+        }
+    }
+}
+
+/// The search's items, resolved, in config order.
+#[derive(Debug, Clone, Default)]
+pub struct ResolvedSearch {
+    pub forced: Vec<ResolvedItem>,
+    pub pool: Vec<ResolvedItem>,
+    pub one_of: Vec<Vec<ResolvedItem>>,
+    pub together: Vec<Vec<ResolvedItem>>,
+}
+
+/// The transform periods in force: configured, or the frequency's default.
+pub fn periods(config: &Config, prepared: &Prepared) -> Vec<u32> {
+    config
+        .file
+        .search
+        .periods
+        .clone()
+        .unwrap_or_else(|| crate::features::default_periods(prepared.frequency()))
+}
 
 /// Edit distance with adjacent transpositions (optimal string alignment), for "did you mean"
 /// hints: `realgpd` is one step from `realgdp`.
@@ -50,7 +152,7 @@ struct Resolver<'a> {
     panel: &'a Panel,
     metadata: &'a Metadata,
     periods: Vec<u32>,
-    sample: crate::prepare::Sample,
+    sample: crate::data::Sample,
 }
 
 impl Resolver<'_> {

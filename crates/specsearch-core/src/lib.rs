@@ -1,0 +1,13 @@
+//! The pure core of specsearch: everything about one search that is computation only.
+//!
+//! - [`spec`]: the deterministic enumeration (spec index ↔ spec), spec keys, index ranges and
+//!   shard arithmetic;
+//! - [`stats`]: OLS, covariances, diagnostics, unit-root tests, distributions;
+//! - [`assess`]: one spec → one outcome (SEARCH-SEMANTICS §5), allocation-free on the hot path.
+//!
+//! No files, no SQLite, no DuckDB, no processes: the main crate feeds it slices and stores
+//! what it returns.
+
+pub mod assess;
+pub mod spec;
+pub mod stats;

@@ -1,0 +1,101 @@
+//! The summary both `run` and `merge` end with: outcome counts, the filters most specs failed
+//! at, mutation records and their replays, the most frequent error, the finish's verdict and
+//! the best models — one format for a run however it was computed.
+
+use anyhow::Result;
+use rusqlite::Connection;
+
+use crate::finish::FinishReport;
+use crate::journal::queries;
+use crate::journal::runs::RunRow;
+use crate::journal::RunStatus;
+use crate::results::table::fmt_real;
+
+fn pct(n: u64, total: u64) -> String {
+    if total == 0 {
+        "0%".into()
+    } else {
+        format!("{:.1}%", 100.0 * n as f64 / total as f64)
+    }
+}
+
+/// Prints the digest of `run` (read back from the journal) and, when this invocation finished
+/// it, what the finish did.
+pub fn print_digest(
+    conn: &Connection,
+    run: &RunRow,
+    finish: Option<&FinishReport>,
+    top_n: usize,
+) -> Result<()> {
+    let d = queries::run_digest(conn, run.run_id, top_n)?;
+    let c = d.counts;
+    println!(
+        "outcomes   {} of {}: {} passed ({}), {} filtered ({}), {} errors",
+        c.evaluated,
+        run.spec_count,
+        c.passed,
+        pct(c.passed, c.evaluated),
+        c.filtered,
+        pct(c.filtered, c.evaluated),
+        c.errors
+    );
+    if !d.failed_at.is_empty() {
+        let parts: Vec<String> = d
+            .failed_at
+            .iter()
+            .map(|(t, n)| format!("{t} {}", pct(*n, c.evaluated)))
+            .collect();
+        println!("failed at  {}", parts.join(" · "));
+    }
+    let m = d.mutations;
+    if m.recorded > 0 {
+        let pending = if m.not_replayed > 0 {
+            format!(", {} not replayed yet", m.not_replayed)
+        } else {
+            String::new()
+        };
+        println!(
+            "mutations  {} composite feature(s) recorded, {} replayed into features.duckdb \
+             ({} inserted, {} already present, {} conflicts){pending}",
+            m.recorded,
+            m.inserted + m.already_present + m.conflicts,
+            m.inserted,
+            m.already_present,
+            m.conflicts
+        );
+    }
+    if let Some((message, n)) = &d.top_error {
+        println!("errors     most frequent ({n}×): {message}");
+    }
+    if let Some(f) = finish {
+        match f.status {
+            RunStatus::Complete => println!(
+                "finish     {} distinct passed model(s) ranked{}",
+                f.ranked,
+                if f.replay.is_some() {
+                    format!(
+                        "; composites replayed, {} column(s) validated against the store",
+                        f.validated
+                    )
+                } else {
+                    "; composites not replayed (no readable config: pass --config)".into()
+                }
+            ),
+            _ => println!("finish     {}", f.status),
+        }
+    }
+    if run.status == RunStatus::Complete && !d.top.is_empty() {
+        println!("top models (rank · score · R² · spec · features)");
+        for t in &d.top {
+            println!(
+                "  {:>3}  {:<6}  {:<6}  #{:<8} {}",
+                t.rank,
+                fmt_real(t.score),
+                fmt_real(t.r2),
+                t.spec_index,
+                t.features
+            );
+        }
+    }
+    Ok(())
+}

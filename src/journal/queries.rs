@@ -1,0 +1,369 @@
+//! The queries behind the inspection commands, each returning a [`Table`] (or streaming into a
+//! [`Sink`]): run progress, ranked passed models (stored or re-ranked with other weights),
+//! failures by test, the features most common among each test's failures, errors by type and
+//! message, and every outcome with its features.
+
+use anyhow::Result;
+use rusqlite::{params, Connection};
+
+use super::rows::{stream_statement, Sink, Table, TableSink};
+use crate::config::RankingConfig;
+
+/// The ranking of SEARCH-SEMANTICS §7 (parameters: run, fit, in-sample, out-of-sample weights).
+const RANKING_SQL: &str = include_str!("../../sql/ranking.sql");
+
+/// `run_progress` rows: every run, or one.
+pub fn run_progress(conn: &Connection, run_id: Option<i64>) -> Result<Table> {
+    Table::query(
+        conn,
+        "SELECT * FROM run_progress WHERE ?1 IS NULL OR run_id = ?1 ORDER BY run_id",
+        [run_id],
+    )
+}
+
+/// Whether the run has a stored ranking (written when it completed).
+pub fn has_stored_ranking(conn: &Connection, run_id: i64) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM ranking WHERE run_id = ?1)",
+        [run_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// How to rank passed models.
+#[derive(Debug, Clone)]
+pub enum Ranking {
+    /// The stored ranking (`passed_models` view).
+    Stored,
+    /// Ranked now with these weights (nothing is stored); adds a `stored_rank` column.
+    Weights(RankingConfig),
+}
+
+/// Columns of [`passed_models`] without `detail` (shown by `top`, exported by default).
+pub const PASSED_COLUMNS: &str = "run_id, rank, spec_index, score, fit_score, is_score, \
+    oos_score, r2, adj_r2, is_mae, is_rmse, is_max_abs, oos_mae, oos_rmse, oos_max_abs, \
+    cov_type, n_variables, n_columns, features, spec_key";
+
+fn reranked_sql(limit_clause: &str) -> String {
+    format!(
+        "SELECT p.run_id, rk.rank, p.spec_index, rk.score, rk.fit_score, rk.is_score, \
+         rk.oos_score, p.r2, p.adj_r2, p.is_mae, p.is_rmse, p.is_max_abs, p.oos_mae, \
+         p.oos_rmse, p.oos_max_abs, p.cov_type, \
+         (SELECT count(DISTINCT f.base) FROM json_each(o.features) j \
+            JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value) AS n_variables, \
+         json_array_length(o.features) AS n_columns, \
+         (SELECT group_concat(name, ', ') FROM (SELECT f.name FROM json_each(o.features) j \
+            JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value \
+            ORDER BY j.key)) AS features, \
+         p.spec_key, s.rank AS stored_rank, p.detail \
+         FROM ({RANKING_SQL}) rk \
+         JOIN passed p ON p.run_id = ?1 AND p.spec_index = rk.spec_index \
+         JOIN outcomes o ON o.run_id = p.run_id AND o.spec_index = p.spec_index \
+         LEFT JOIN ranking s ON s.run_id = p.run_id AND s.spec_index = p.spec_index \
+         {limit_clause}"
+    )
+}
+
+/// Ranked passed models of a run, best first; `limit` of `None` means all. `detail` adds the
+/// JSON detail column.
+pub fn passed_models(
+    conn: &Connection,
+    run_id: i64,
+    ranking: &Ranking,
+    limit: Option<usize>,
+    detail: bool,
+) -> Result<Table> {
+    let mut table = TableSink::default();
+    stream_passed(conn, run_id, ranking, limit, detail, &mut table)?;
+    Ok(table.0)
+}
+
+/// As [`passed_models`], streamed into `sink`; returns the row count.
+pub fn stream_passed(
+    conn: &Connection,
+    run_id: i64,
+    ranking: &Ranking,
+    limit: Option<usize>,
+    detail: bool,
+    sink: &mut dyn Sink,
+) -> Result<u64> {
+    let limit = limit.map_or(-1, |n| n as i64);
+    let detail_col = if detail { ", detail" } else { "" };
+    match ranking {
+        Ranking::Stored => {
+            let sql = format!(
+                "SELECT {PASSED_COLUMNS}{detail_col} FROM passed_models WHERE run_id = ?1 \
+                 ORDER BY rank LIMIT ?2"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            stream_statement(&mut stmt, params![run_id, limit], sink)
+        }
+        Ranking::Weights(w) => {
+            let sql = format!(
+                "SELECT {PASSED_COLUMNS}, stored_rank{detail_col} FROM ({}) ORDER BY rank",
+                reranked_sql("ORDER BY rk.rank LIMIT ?5")
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            stream_statement(
+                &mut stmt,
+                params![run_id, w.fit, w.in_sample, w.out_of_sample, limit],
+                sink,
+            )
+        }
+    }
+}
+
+/// Every outcome of a run with its features expanded (`outcomes_expanded`), in spec order.
+pub fn stream_outcomes(conn: &Connection, run_id: i64, sink: &mut dyn Sink) -> Result<u64> {
+    let mut stmt = conn.prepare(
+        "SELECT run_id, spec_index, status, failed_test, r2, message, feature_names AS features, \
+         n_variables, n_columns, session_id, worker, eval_us \
+         FROM outcomes_expanded WHERE run_id = ?1 ORDER BY spec_index",
+    )?;
+    stream_statement(&mut stmt, [run_id], sink)
+}
+
+/// Failed specs per filter, in filter order.
+pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
+    Table::query(
+        conn,
+        "SELECT code, failed_test, specs, percent_of_outcomes, percent_of_filtered \
+         FROM failures_by_test WHERE run_id = ?1 ORDER BY code",
+        [run_id],
+    )
+}
+
+/// The `top` most common features among each filter's failures.
+pub fn failure_features(conn: &Connection, run_id: i64, top: usize) -> Result<Table> {
+    Table::query(
+        conn,
+        "SELECT failed_test, rank, feature, base, failures, percent_of_test_failures, \
+         specs_with_feature, failure_rate FROM failure_features \
+         WHERE run_id = ?1 AND rank <= ?2 ORDER BY code, rank",
+        params![run_id, top as i64],
+    )
+}
+
+/// Errors by type, then by message.
+pub fn errors_by_type(conn: &Connection, run_id: i64) -> Result<Table> {
+    Table::query(
+        conn,
+        "SELECT error_type, specs, messages, first_spec_index, example FROM errors_by_type \
+         WHERE run_id = ?1 ORDER BY specs DESC, error_type",
+        [run_id],
+    )
+}
+
+pub fn errors_by_message(conn: &Connection, run_id: i64) -> Result<Table> {
+    Table::query(
+        conn,
+        "SELECT error_type, message, specs, first_spec_index FROM errors_by_message \
+         WHERE run_id = ?1 ORDER BY specs DESC, message",
+        [run_id],
+    )
+}
+
+/// Sessions of a run (one per invocation of `run`).
+pub fn sessions(conn: &Connection, run_id: i64) -> Result<Table> {
+    Table::query(
+        conn,
+        "SELECT s.session_id AS session, s.started_at, s.ended_at, s.status, s.executor, \
+         s.transport, s.workers, \
+         (SELECT count(*) FROM outcomes o WHERE o.run_id = s.run_id \
+            AND o.session_id = s.session_id) AS specs, \
+         s.wall_seconds, s.cpu_seconds \
+         FROM sessions s WHERE s.run_id = ?1 ORDER BY s.session_id",
+        [run_id],
+    )
+}
+
+/// A passed model as the run summary lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopModel {
+    pub rank: u64,
+    pub spec_index: u64,
+    pub score: f64,
+    pub r2: f64,
+    /// Feature names, spec order.
+    pub features: String,
+}
+
+/// What the end of `run` and `merge` prints about a run: outcome counts, the filters most
+/// specs failed at, the most frequent error, mutation records and replays, the best models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDigest {
+    pub counts: super::runs::Counts,
+    /// The four filters most specs failed at: (name, specs).
+    pub failed_at: Vec<(String, u64)>,
+    /// The most frequent error message and how many specs had it.
+    pub top_error: Option<(String, u64)>,
+    pub mutations: super::mutations::MutationTotals,
+    /// The stored ranking's first models (empty until the run is ranked).
+    pub top: Vec<TopModel>,
+}
+
+/// The digest of a run, with up to `top_n` ranked models.
+pub fn run_digest(conn: &Connection, run_id: i64, top_n: usize) -> Result<RunDigest> {
+    let counts = super::runs::counts(conn, run_id)?;
+    let failed_at = conn
+        .prepare(
+            "SELECT failed_test, specs FROM failures_by_test WHERE run_id = ?1 \
+             ORDER BY specs DESC LIMIT 4",
+        )?
+        .query_map([run_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let top_error = if counts.errors > 0 {
+        Some(conn.query_row(
+            "SELECT message, specs FROM errors_by_message WHERE run_id = ?1 LIMIT 1",
+            [run_id],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+        )?)
+    } else {
+        None
+    };
+    let top = conn
+        .prepare(
+            "SELECT r.rank, r.spec_index, r.score, p.r2, \
+             (SELECT group_concat(feature, ', ') FROM (SELECT feature FROM outcome_features f \
+              WHERE f.run_id = r.run_id AND f.spec_index = r.spec_index ORDER BY position)) \
+             FROM ranking r JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index \
+             WHERE r.run_id = ?1 ORDER BY r.rank LIMIT ?2",
+        )?
+        .query_map(params![run_id, top_n as i64], |r| {
+            Ok(TopModel {
+                rank: r.get::<_, i64>(0)? as u64,
+                spec_index: r.get::<_, i64>(1)? as u64,
+                score: r.get(2)?,
+                r2: r.get(3)?,
+                features: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(RunDigest {
+        counts,
+        failed_at,
+        top_error,
+        mutations: super::mutations::totals(conn, run_id)?,
+        top,
+    })
+}
+
+/// What the journal keeps about one spec of a run (`show`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecRow {
+    pub status: super::OutcomeStatus,
+    pub failed_test: Option<String>,
+    pub message: Option<String>,
+    pub r2: Option<f64>,
+    pub spec_key: Option<String>,
+    /// The passed model's detail (JSON text), when it passed.
+    pub detail: Option<String>,
+    pub rank: Option<i64>,
+    pub score: Option<f64>,
+}
+
+/// The outcome of spec `spec_index` of a run, if it has one.
+pub fn spec_row(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Option<SpecRow>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT o.status, t.name, o.message, o.r2, p.spec_key, p.detail, r.rank, r.score \
+             FROM outcomes o LEFT JOIN filter_tests t ON t.code = o.failed_test \
+             LEFT JOIN passed p ON p.run_id = o.run_id AND p.spec_index = o.spec_index \
+             LEFT JOIN ranking r ON r.run_id = o.run_id AND r.spec_index = o.spec_index \
+             WHERE o.run_id = ?1 AND o.spec_index = ?2",
+            params![run_id, spec_index as i64],
+            |r| {
+                Ok(SpecRow {
+                    status: r.get(0)?,
+                    failed_test: r.get(1)?,
+                    message: r.get(2)?,
+                    r2: r.get(3)?,
+                    spec_key: r.get(4)?,
+                    detail: r.get(5)?,
+                    rank: r.get(6)?,
+                    score: r.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// A feature of a spec as the run recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecFeature {
+    pub name: String,
+    pub role: String,
+    pub base: String,
+    pub category: Option<String>,
+}
+
+/// The features of spec `spec_index` of a run, in spec order.
+pub fn spec_features(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Vec<SpecFeature>> {
+    let mut stmt = conn.prepare(
+        "SELECT f.name, f.role, f.base, f.category FROM outcomes o, json_each(o.features) e \
+         JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = e.value \
+         WHERE o.run_id = ?1 AND o.spec_index = ?2 ORDER BY e.key",
+    )?;
+    let rows = stmt.query_map(params![run_id, spec_index as i64], |r| {
+        Ok(SpecFeature {
+            name: r.get(0)?,
+            role: r.get(1)?,
+            base: r.get(2)?,
+            category: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Runs `read` inside one read transaction, so every statement it runs sees the same snapshot
+/// of the journal (even while a run writes).
+pub fn in_snapshot<T>(conn: &Connection, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    conn.execute_batch("BEGIN")?;
+    let result = read();
+    conn.execute_batch("COMMIT").ok();
+    result
+}
+
+/// The first keyword of a statement, for the refusal message.
+fn verb(sql: &str) -> String {
+    let mut s = sql.trim_start();
+    // Skip leading comments.
+    loop {
+        if let Some(rest) = s.strip_prefix("--") {
+            s = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(rest) = s.strip_prefix("/*") {
+            s = rest.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    s.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+/// Prepares a user's SQL (`query`, `export --sql`), refusing anything that is not a single
+/// read-only statement.
+pub fn prepare_user_statement<'c>(
+    conn: &'c Connection,
+    sql: &str,
+) -> Result<rusqlite::Statement<'c>> {
+    let stmt = match conn.prepare(sql) {
+        Ok(s) => s,
+        Err(rusqlite::Error::MultipleStatement) => {
+            anyhow::bail!("give one SQL statement at a time (this text has several)")
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    if !stmt.readonly() {
+        anyhow::bail!(
+            "refused: `query` only reads the journal, and this {} statement would modify it; \
+             the journal is changed only by `specsearch run` (copy the file if you want to \
+             experiment)",
+            verb(sql)
+        );
+    }
+    Ok(stmt)
+}

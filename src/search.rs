@@ -1,0 +1,438 @@
+//! The engine behind `specsearch run`, in named phases:
+//!
+//! 1. [`Session::open`]: prepare, build and plan (reads the inputs, writes nothing, so a bad
+//!    input is refused before the workspace exists);
+//! 2. lock the workspace and freeze the bundle if it is stale;
+//! 3. [`find_or_create_run`]: the run of this config and data, resumed, or a new one;
+//! 4. [`evaluate`]: dispatch every pending spec index to an executor and journal each outcome;
+//! 5. [`finish::finish`]: rank, replay, validate, set the status (not for a shard: `merge`
+//!    finishes the union of every shard).
+//!
+//! A run whose specs all have an outcome (e.g. killed between the workers' exit and the replay)
+//! goes straight from 3 to 5 when run again.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+use tracing::{info, warn};
+
+use crate::config::{self, Config};
+use crate::finish::{self, FinishReport};
+use crate::journal::runs::{self, NewRun, RunRow, WorkerRow};
+use crate::journal::writer::{FlushPolicy, JournalWriter};
+use crate::journal::{schema, RunStatus, SessionStatus};
+use crate::runtime::context::{EvalContext, SearchSetup, Transport};
+use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch, Progress};
+use crate::runtime::executor::{Executor, ProcessExecutor, SerialExecutor, ThreadExecutor};
+use crate::runtime::protocol::usage;
+use crate::runtime::{lock, signals};
+use crate::session::Session;
+use crate::spec::ranges;
+use crate::spec::shard::Shard;
+
+/// Overrides of the config's `[run]` section from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub workspace: Option<PathBuf>,
+    pub executor: Option<config::Executor>,
+    pub transport: Option<config::Transport>,
+    pub workers: Option<usize>,
+    pub batch_size: Option<usize>,
+    /// Start a new run even if one of the same config and data exists.
+    pub fresh: bool,
+    /// The binary to run workers from (default: this executable).
+    pub worker_exe: Option<PathBuf>,
+    /// Show a progress bar (only on a terminal).
+    pub progress: bool,
+    /// Evaluate only this shard's part of the spec index space, into its own journal.
+    pub shard: Option<Shard>,
+}
+
+/// The runtime knobs of this invocation: the config's `[run]` with the command line's
+/// overrides, resolved once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub executor: config::Executor,
+    pub transport: Transport,
+    pub workers: usize,
+    pub batch_size: u64,
+}
+
+impl Settings {
+    pub fn resolve(session: &Session, opts: &RunOptions) -> Settings {
+        let run = &session.config.file.run;
+        Settings {
+            executor: opts.executor.unwrap_or(run.executor),
+            transport: session.resolve_transport(opts.transport.unwrap_or(run.transport)),
+            workers: match opts.workers.unwrap_or(run.workers) {
+                0 => std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1),
+                n => n,
+            },
+            batch_size: opts.batch_size.unwrap_or(run.batch_size).max(1) as u64,
+        }
+    }
+}
+
+/// How a `run` invocation ended, for the summary.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub run: RunRow,
+    pub shard: Option<Shard>,
+    pub journal: PathBuf,
+    /// The run was already complete: nothing was evaluated.
+    pub already_complete: bool,
+    pub resumed: bool,
+    pub interrupted: Option<&'static str>,
+    pub executor: String,
+    pub transport: String,
+    pub workers: usize,
+    pub evaluated_now: u64,
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    pub journal_rows_per_second: f64,
+    pub crashes: usize,
+    pub fell_back_to_serial: Option<String>,
+    pub froze_bundle: bool,
+    /// What this invocation's finish did (None when the run did not reach it).
+    pub finish: Option<FinishReport>,
+}
+
+/// Runs (or resumes) the search of a config.
+pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
+    let session = Session::open(config, opts.workspace.as_deref())?;
+    let ws = &session.workspace;
+    ws.create()?;
+    // One coordinator per journal: shards of one search may share a workspace.
+    let lock_name = match opts.shard {
+        Some(s) => format!("run-shard-{}-of-{}.lock", s.index, s.count),
+        None => "run.lock".to_string(),
+    };
+    let _lock = lock::acquire(&ws.dir, &lock_name)?;
+    signals::install();
+    let froze_bundle = session.freeze()?.written;
+    if froze_bundle {
+        info!("froze features into {}", ws.dir.display());
+    }
+    for (key, item, why) in &session.plan.dropped {
+        warn!("{key} {item:?} is left out: {why}");
+    }
+
+    let journal_path = match opts.shard {
+        Some(s) => ws.shard_journal(s.index, s.count),
+        None => ws.journal(),
+    };
+    let conn = schema::open_rw(&journal_path)?;
+    let (run, resumed) = find_or_create_run(&conn, &session, opts)?;
+    let mut summary = RunSummary {
+        run: run.clone(),
+        shard: opts.shard,
+        journal: journal_path.clone(),
+        already_complete: run.status == RunStatus::Complete,
+        resumed,
+        interrupted: None,
+        executor: String::new(),
+        transport: String::new(),
+        workers: 0,
+        evaluated_now: 0,
+        wall_seconds: 0.0,
+        cpu_seconds: 0.0,
+        journal_rows_per_second: 0.0,
+        crashes: 0,
+        fell_back_to_serial: None,
+        froze_bundle,
+        finish: None,
+    };
+    if summary.already_complete {
+        return Ok(summary);
+    }
+    runs::set_status(&conn, run.run_id, RunStatus::Running, None)?;
+    let owned = match opts.shard {
+        Some(s) => s.ranges(run.spec_count),
+        None => vec![(0, run.spec_count)],
+    };
+    let pending = ranges::subtract(&owned, &runs::done_ranges(&conn, run.run_id)?);
+    let (owned_count, pending_count) = (ranges::count(&owned), ranges::count(&pending));
+    if resumed {
+        info!(
+            "resuming run {}: {} of {owned_count} specs already journaled, {pending_count} to go",
+            run.name,
+            owned_count - pending_count
+        );
+    }
+
+    let settings = Settings::resolve(&session, opts);
+    let session_id = runs::start_session(
+        &conn,
+        run.run_id,
+        executor_code(settings.executor),
+        settings.transport.as_str(),
+        settings.workers,
+    )?;
+    let e = evaluate(
+        &session,
+        &run,
+        &settings,
+        opts,
+        session_id,
+        pending,
+        &journal_path,
+    )?;
+    for w in &e.workers {
+        runs::record_worker(&conn, run.run_id, session_id, w)?;
+    }
+    summary.executor = executor_name(settings.executor, e.fell_back_to_serial.is_some());
+    summary.transport = settings.transport.as_str().to_string();
+    summary.workers = if e.fell_back_to_serial.is_some() {
+        1
+    } else {
+        settings.workers
+    };
+    summary.evaluated_now = e.evaluated;
+    summary.crashes = e.crashes;
+    summary.fell_back_to_serial = e.fell_back_to_serial.clone();
+    summary.journal_rows_per_second = e.journal_rows_per_second;
+    summary.cpu_seconds = e.cpu_seconds;
+    let end_session = |status: SessionStatus, wall: f64| {
+        runs::end_session(
+            &conn,
+            run.run_id,
+            session_id,
+            status,
+            e.evaluated,
+            wall,
+            e.cpu_seconds,
+        )
+    };
+    if let Some(err) = e.error {
+        // Everything evaluated so far is committed: leave the run resumable and say why.
+        let detail = format!("stopped: {err:#}");
+        runs::set_status(&conn, run.run_id, RunStatus::Interrupted, Some(&detail))?;
+        end_session(SessionStatus::Failed, e.wall_seconds)?;
+        return Err(err.context(format!(
+            "run {} stopped; the {} outcomes journaled so far are kept and the same command \
+             resumes it",
+            run.name, e.evaluated
+        )));
+    }
+    summary.interrupted = signals::stop_requested().then(signals::stop_signal_name);
+    summary.wall_seconds = e.wall_seconds;
+    let complete =
+        summary.interrupted.is_none() && runs::counts(&conn, run.run_id)?.evaluated == owned_count;
+    let status = if !complete {
+        runs::set_status(&conn, run.run_id, RunStatus::Interrupted, None)?;
+        RunStatus::Interrupted
+    } else if opts.shard.is_some() {
+        // A shard's ranking and replay are derived by `merge`, over every shard's outcomes.
+        runs::set_status(&conn, run.run_id, RunStatus::Complete, None)?;
+        RunStatus::Complete
+    } else {
+        let ranking = &session.config.file.ranking;
+        match finish::finish(&conn, &run, ranking, Some(&session)) {
+            Ok(report) => {
+                let status = report.status;
+                summary.finish = Some(report);
+                status
+            }
+            Err(err) => {
+                end_session(SessionStatus::Interrupted, e.wall_seconds)?;
+                return Err(err);
+            }
+        }
+    };
+    end_session(status.into(), e.wall_seconds)?;
+    summary.run = runs::find(&conn, &run.run_id.to_string())?.expect("the run exists");
+    Ok(summary)
+}
+
+/// The run of this config and data to resume, or a new one: `(run, resumed)`.
+pub fn find_or_create_run(
+    conn: &Connection,
+    session: &Session,
+    opts: &RunOptions,
+) -> Result<(RunRow, bool)> {
+    let config = &session.config;
+    let spec_count = session.plan.space.count();
+    let search_hash = config.search_hash();
+    if !opts.fresh {
+        if let Some(r) = runs::latest_for(conn, &search_hash, session.bundle_hash())? {
+            anyhow::ensure!(
+                r.spec_count == spec_count,
+                "run {} has {} specs but the plan now has {spec_count}; start over with --fresh",
+                r.name,
+                r.spec_count
+            );
+            return Ok((r, true));
+        }
+        if let Some(prev) = runs::latest(conn)? {
+            if prev.config_path == config.path.display().to_string() {
+                let what = if prev.search_hash != search_hash {
+                    "the search config changed"
+                } else {
+                    "the data changed"
+                };
+                info!("{what} since run {}: starting a new run", prev.name);
+            }
+        }
+    }
+    let b = &session.built.bundle;
+    let text = std::fs::read_to_string(&config.path)
+        .with_context(|| format!("cannot read {}", config.path.display()))?;
+    let run_id = runs::create_run(
+        conn,
+        &NewRun {
+            name_stem: &session.run_name_stem(),
+            config_path: &config.path.display().to_string(),
+            config_text: &text,
+            search_hash: &search_hash,
+            bundle_hash: session.bundle_hash(),
+            target: &b.catalogue.columns[0].name,
+            frequency: &b.frequency.to_string(),
+            spec_count,
+            target_stationary: session.built.target_pretest.stationary,
+            has_out_of_sample: b.sample.n_oos() > 0,
+            features: &session.run_features(),
+        },
+    )?;
+    if let Some(s) = opts.shard {
+        runs::set_shard(conn, run_id, s.index, s.count)?;
+    }
+    let row = runs::find(conn, &run_id.to_string())?.expect("the run just created");
+    Ok((row, false))
+}
+
+/// What the evaluation phase did.
+pub struct Evaluation {
+    pub evaluated: u64,
+    pub crashes: usize,
+    pub workers: Vec<WorkerRow>,
+    pub fell_back_to_serial: Option<String>,
+    pub wall_seconds: f64,
+    /// CPU seconds of the coordinator and every worker process.
+    pub cpu_seconds: f64,
+    pub journal_rows_per_second: f64,
+    /// Why dispatch stopped early (the outcomes journaled until then are committed).
+    pub error: Option<anyhow::Error>,
+}
+
+/// Evaluates the `pending` spec index ranges on the chosen executor and journals every
+/// outcome; returns once every outcome is committed and every worker has exited.
+pub fn evaluate(
+    session: &Session,
+    run: &RunRow,
+    settings: &Settings,
+    opts: &RunOptions,
+    session_id: i64,
+    pending: Vec<(u64, u64)>,
+    journal: &std::path::Path,
+) -> Result<Evaluation> {
+    let pending_count = ranges::count(&pending);
+    let started = Instant::now();
+    let cpu_before = usage(nix::sys::resource::UsageWho::RUSAGE_SELF);
+    let setup = Arc::new(session.setup(settings.transport));
+    let (mut executor, fell_back_to_serial) =
+        start_executor(settings, opts, &setup, pending_count)?;
+    let writer = JournalWriter::spawn(journal, run.run_id, FlushPolicy::default())?;
+    let progress = Progress::new(opts.progress, pending_count);
+    let mut d = Dispatch {
+        batches: BatchSource::new(pending, settings.batch_size),
+        retry: VecDeque::new(),
+        crash_counts: HashMap::new(),
+        crashes: 0,
+        evaluated: 0,
+        passed: 0,
+        errors: 0,
+    };
+    let outcome = dispatch(
+        &mut d,
+        executor.as_mut(),
+        &writer,
+        session_id,
+        &session.plan,
+        &progress,
+    );
+    let worker_rows = executor.shutdown();
+    progress.finish();
+    let stats = writer.finish()?;
+    let cpu_after = usage(nix::sys::resource::UsageWho::RUSAGE_SELF);
+    let coordinator_cpu = (cpu_after.user_seconds + cpu_after.sys_seconds)
+        - (cpu_before.user_seconds + cpu_before.sys_seconds);
+    // Threads and serial work are part of the coordinator's own usage.
+    let worker_cpu: f64 =
+        if settings.executor == config::Executor::Process && fell_back_to_serial.is_none() {
+            worker_rows
+                .iter()
+                .map(|w| w.user_cpu_seconds.unwrap_or(0.0) + w.sys_cpu_seconds.unwrap_or(0.0))
+                .sum()
+        } else {
+            0.0
+        };
+    Ok(Evaluation {
+        evaluated: d.evaluated,
+        crashes: d.crashes,
+        workers: worker_rows,
+        fell_back_to_serial,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        cpu_seconds: coordinator_cpu + worker_cpu,
+        journal_rows_per_second: if stats.busy.as_secs_f64() > 0.0 {
+            stats.rows as f64 / stats.busy.as_secs_f64()
+        } else {
+            0.0
+        },
+        error: outcome.err(),
+    })
+}
+
+/// Starts the executor the settings ask for; worker processes that cannot start fall back to
+/// serial (and say why).
+fn start_executor(
+    settings: &Settings,
+    opts: &RunOptions,
+    setup: &Arc<SearchSetup>,
+    pending: u64,
+) -> Result<(Box<dyn Executor>, Option<String>)> {
+    let in_process = || -> Result<Arc<EvalContext>> { Ok(Arc::new(EvalContext::open(setup)?)) };
+    Ok(match settings.executor {
+        config::Executor::Process if pending > 0 => {
+            let exe = match &opts.worker_exe {
+                Some(p) => p.clone(),
+                None => std::env::current_exe().context("cannot locate the specsearch binary")?,
+            };
+            match ProcessExecutor::new(exe, setup.clone(), settings.workers) {
+                Ok(ex) => (Box::new(ex), None),
+                Err(why) => {
+                    warn!("worker processes could not start ({why}); falling back to serial");
+                    (Box::new(SerialExecutor::new(in_process()?)), Some(why))
+                }
+            }
+        }
+        config::Executor::Thread if pending > 0 => (
+            Box::new(
+                ThreadExecutor::new(in_process()?, settings.workers).map_err(anyhow::Error::msg)?,
+            ),
+            None,
+        ),
+        _ => (Box::new(SerialExecutor::new(in_process()?)), None),
+    })
+}
+
+fn executor_code(kind: config::Executor) -> &'static str {
+    match kind {
+        config::Executor::Process => "process",
+        config::Executor::Thread => "thread",
+        config::Executor::Serial => "serial",
+    }
+}
+
+fn executor_name(kind: config::Executor, fell_back: bool) -> String {
+    if fell_back {
+        "serial (fallback)".into()
+    } else {
+        executor_code(kind).into()
+    }
+}

@@ -226,6 +226,18 @@ pub struct RunConfig {
     pub transport: Transport,
     /// Spec indices per batch sent to a worker.
     pub batch_size: usize,
+    /// Shortest time (seconds) a worker is given for one batch before the watchdog stops it.
+    /// The deadline of a batch is the longer of this and 20× its expected time (from the
+    /// measured cost per spec).
+    pub batch_timeout: f64,
+    /// Seconds a graceful stop (Ctrl-C, SIGTERM) waits for in-flight batches before the
+    /// remaining workers are killed.
+    pub drain_timeout: f64,
+    /// A run estimated to take longer than this (hours, on this machine) is refused unless
+    /// `run --yes`.
+    pub max_hours: f64,
+    /// A search with more specs than this is refused unless `run --yes` (0 = no limit).
+    pub max_specs: u64,
 }
 
 impl Default for RunConfig {
@@ -235,6 +247,10 @@ impl Default for RunConfig {
             executor: Executor::Process,
             transport: Transport::Auto,
             batch_size: 2048,
+            batch_timeout: 60.0,
+            drain_timeout: 30.0,
+            max_hours: 168.0,
+            max_specs: 0,
         }
     }
 }
@@ -331,6 +347,7 @@ impl Config {
                 ));
             }
         }
+        self.validate_filters()?;
         let r = &f.ranking;
         for (key, w) in [
             ("ranking.fit", r.fit),
@@ -346,6 +363,100 @@ impl Config {
         }
         if f.run.batch_size == 0 {
             return Err(self.invalid("run.batch_size", "must be at least 1"));
+        }
+        for (key, v) in [
+            ("run.batch_timeout", f.run.batch_timeout),
+            ("run.drain_timeout", f.run.drain_timeout),
+            ("run.max_hours", f.run.max_hours),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(self.invalid(key, "must be a positive number of seconds or hours"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every threshold of `[filters]` in its range: a threshold outside it would silently pass
+    /// no model (or every model).
+    fn validate_filters(&self) -> Result<(), ConfigError> {
+        let t = &self.file.filters;
+        let show = |v: f64| {
+            if v.is_nan() {
+                "nan".to_string()
+            } else {
+                v.to_string()
+            }
+        };
+        for (key, v) in [
+            ("filters.coef_alpha", t.coef_alpha),
+            ("filters.group_f_alpha", t.group_f_alpha),
+            (
+                "filters.resid_stationarity_alpha",
+                t.resid_stationarity_alpha,
+            ),
+            ("filters.cointegration_alpha", t.cointegration_alpha),
+            ("filters.bg_alpha", t.bg_alpha),
+            ("filters.het_alpha", t.het_alpha),
+        ] {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(self.invalid(
+                    key,
+                    format!(
+                        "is {}: a significance level must be a probability strictly between \
+                         0 and 1 (e.g. 0.05)",
+                        show(v)
+                    ),
+                ));
+            }
+        }
+        if !(t.min_r2 >= 0.0 && t.min_r2 < 1.0) {
+            return Err(self.invalid(
+                "filters.min_r2",
+                format!(
+                    "is {}: an R² threshold must be at least 0 and below 1 (default 0.3)",
+                    show(t.min_r2)
+                ),
+            ));
+        }
+        if !(t.max_vif > 1.0 && t.max_vif.is_finite()) {
+            return Err(self.invalid(
+                "filters.max_vif",
+                format!(
+                    "is {}: a VIF is at least 1, so the limit must be a finite number above 1 \
+                     (default 10)",
+                    show(t.max_vif)
+                ),
+            ));
+        }
+        for (key, v) in [
+            ("filters.dw_lower", t.dw_lower),
+            ("filters.dw_upper", t.dw_upper),
+        ] {
+            if !(0.0..=4.0).contains(&v) {
+                return Err(self.invalid(
+                    key,
+                    format!(
+                        "is {}: the Durbin–Watson statistic lies between 0 and 4",
+                        show(v)
+                    ),
+                ));
+            }
+        }
+        if t.dw_lower >= t.dw_upper {
+            return Err(self.invalid(
+                "filters.dw_lower",
+                format!(
+                    "is {} but filters.dw_upper is {}: the range of acceptable Durbin–Watson \
+                     values needs dw_lower < dw_upper (defaults 1.5 and 2.5)",
+                    t.dw_lower, t.dw_upper
+                ),
+            ));
+        }
+        if t.cointegration_min_obs == 0 {
+            return Err(self.invalid(
+                "filters.cointegration_min_obs",
+                "must be at least 1 (default 10)",
+            ));
         }
         Ok(())
     }

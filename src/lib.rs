@@ -2,21 +2,24 @@
 //!
 //! Layers, lowest first (a module imports only modules above it in this list):
 //! `specsearch-core` (`spec`, `stats`, `assess`: pure computation) · `config`, `data`,
-//! `workspace` · `features` (transforms, items, composites, metadata) · `journal` (the only SQL
+//! `workspace`, `resources` · `features` (transforms, items, composites, metadata) · `journal` (the only SQL
 //! on journal.sqlite) · `store` (the frozen bundle, replay) · `freeze` (prepare, resolve,
 //! materialise, pretest) · `plan` · `runtime` (evaluators, workers, executors, dispatch) ·
-//! `session` (config → data → bundle → plan → setup, once) · `finish` (rank → replay →
+//! `session` (config → data → bundle → plan → setup, once) · `estimate` (what a search will
+//! cost) · `finish` (rank → replay →
 //! validate → status) · `search` (the `run` engine) · `results` (inspection) · `cli`.
 
 pub use specsearch_core::{assess, spec, stats};
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod estimate;
 pub mod features;
 pub mod finish;
 pub mod freeze;
 pub mod journal;
 pub mod plan;
+pub mod resources;
 pub mod results;
 pub mod runtime;
 pub mod search;

@@ -21,13 +21,15 @@ use rusqlite::Connection;
 use tracing::{info, warn};
 
 use crate::config::{self, Config};
+use crate::estimate::{Estimate, Limits};
 use crate::finish::{self, FinishReport};
 use crate::journal::runs::{self, NewRun, RunRow, WorkerRow};
 use crate::journal::writer::{FlushPolicy, JournalWriter};
 use crate::journal::{schema, RunStatus, SessionStatus};
 use crate::runtime::context::{EvalContext, SearchSetup, Transport};
 use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch, Progress};
-use crate::runtime::executor::{Executor, ProcessExecutor, SerialExecutor, ThreadExecutor};
+use crate::runtime::executor::{Executor, SerialExecutor, ThreadExecutor};
+use crate::runtime::process::ProcessExecutor;
 use crate::runtime::protocol::usage;
 use crate::runtime::{lock, signals};
 use crate::session::Session;
@@ -50,6 +52,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Evaluate only this shard's part of the spec index space, into its own journal.
     pub shard: Option<Shard>,
+    /// Start even when the resource guards object (`run --yes`).
+    pub assume_yes: bool,
 }
 
 /// The runtime knobs of this invocation: the config's `[run]` with the command line's
@@ -60,6 +64,10 @@ pub struct Settings {
     pub transport: Transport,
     pub workers: usize,
     pub batch_size: u64,
+    /// Least time a worker gets for a batch before the watchdog stops it.
+    pub batch_timeout: std::time::Duration,
+    /// How long a graceful stop waits for in-flight batches.
+    pub drain_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -75,6 +83,8 @@ impl Settings {
                 n => n,
             },
             batch_size: opts.batch_size.unwrap_or(run.batch_size).max(1) as u64,
+            batch_timeout: std::time::Duration::from_secs_f64(run.batch_timeout),
+            drain_timeout: std::time::Duration::from_secs_f64(run.drain_timeout),
         }
     }
 }
@@ -106,6 +116,8 @@ pub struct RunSummary {
 /// Runs (or resumes) the search of a config.
 pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     let session = Session::open(config, opts.workspace.as_deref())?;
+    let settings = Settings::resolve(&session, opts);
+    guard(&session, &settings, opts)?;
     let ws = &session.workspace;
     ws.create()?;
     // One coordinator per journal: shards of one search may share a workspace.
@@ -118,6 +130,12 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     let froze_bundle = session.freeze()?.written;
     if froze_bundle {
         info!("froze features into {}", ws.dir.display());
+    }
+    // Just written from the data, or verified now: a changed value never reaches a worker.
+    if !froze_bundle {
+        if let Some(repair) = session.verify_store(settings.transport)? {
+            warn!("{repair}");
+        }
     }
     for (key, item, why) in &session.plan.dropped {
         warn!("{key} {item:?} is left out: {why}");
@@ -151,6 +169,13 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     if summary.already_complete {
         return Ok(summary);
     }
+    let stale = runs::close_stale_sessions(&conn, run.run_id)?;
+    if stale > 0 {
+        info!(
+            "closed {stale} session(s) of run {} left open by a killed coordinator",
+            run.name
+        );
+    }
     runs::set_status(&conn, run.run_id, RunStatus::Running, None)?;
     let owned = match opts.shard {
         Some(s) => s.ranges(run.spec_count),
@@ -166,7 +191,6 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         );
     }
 
-    let settings = Settings::resolve(&session, opts);
     let session_id = runs::start_session(
         &conn,
         run.run_id,
@@ -174,7 +198,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         settings.transport.as_str(),
         settings.workers,
     )?;
-    let e = evaluate(
+    let e = match evaluate(
         &session,
         &run,
         &settings,
@@ -182,7 +206,25 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         session_id,
         pending,
         &journal_path,
-    )?;
+    ) {
+        Ok(e) => e,
+        Err(err) => {
+            // Nothing was evaluated (the executor or the writer did not start): close the
+            // session and leave the run resumable.
+            let detail = format!("stopped: {err:#}");
+            runs::set_status(&conn, run.run_id, RunStatus::Interrupted, Some(&detail))?;
+            runs::end_session(
+                &conn,
+                run.run_id,
+                session_id,
+                SessionStatus::Failed,
+                0,
+                0.0,
+                0.0,
+            )?;
+            return Err(err);
+        }
+    };
     for w in &e.workers {
         runs::record_worker(&conn, run.run_id, session_id, w)?;
     }
@@ -233,7 +275,14 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         RunStatus::Complete
     } else {
         let ranking = &session.config.file.ranking;
-        match finish::finish(&conn, &run, ranking, Some(&session)) {
+        let finished = finish::finish(&conn, &run, ranking, Some(&session)).with_context(|| {
+            format!(
+                "finishing run {} (journal {})",
+                run.name,
+                journal_path.display()
+            )
+        });
+        match finished {
             Ok(report) => {
                 let status = report.status;
                 summary.finish = Some(report);
@@ -248,6 +297,71 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     end_session(status.into(), e.wall_seconds)?;
     summary.run = runs::find(&conn, &run.run_id.to_string())?.expect("the run exists");
     Ok(summary)
+}
+
+/// Refuses, before anything is written, a run that would exceed the machine (disk, memory)
+/// or the configured limits (`run.max_hours`, `run.max_specs`), with the figures and what to
+/// do; `--yes` turns the refusal into warnings.
+fn guard(session: &Session, settings: &Settings, opts: &RunOptions) -> Result<()> {
+    let run = &session.config.file.run;
+    let specs = session.plan.space.count();
+    let owned = match opts.shard {
+        Some(s) => ranges::count(&s.ranges(specs)),
+        None => specs,
+    };
+    let pending = owned.saturating_sub(journaled(session, opts));
+    if pending == 0 {
+        return Ok(());
+    }
+    let estimate = Estimate::measure(session, settings.workers, 400)?;
+    let fresh_store =
+        crate::freeze::current_hash(&session.workspace).as_deref() != Some(session.bundle_hash());
+    let objections = estimate.objections(
+        pending,
+        &session.workspace.dir,
+        fresh_store,
+        &Limits {
+            max_hours: run.max_hours,
+            max_specs: run.max_specs,
+        },
+    );
+    if objections.is_empty() {
+        return Ok(());
+    }
+    if opts.assume_yes {
+        for o in &objections {
+            warn!("starting anyway (--yes): {o}");
+        }
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refusing to start the search of {}:\n  - {}\nNothing was written. Narrow the search \
+         (see `specsearch plan {}`), raise run.max_hours / run.max_specs in the config, or \
+         pass --yes to start anyway.",
+        session.config.path.display(),
+        objections.join("\n  - "),
+        session.config.path.display()
+    )
+}
+
+/// Outcomes the journal already holds for this run (0 when there is no journal or run yet),
+/// read without creating anything.
+fn journaled(session: &Session, opts: &RunOptions) -> u64 {
+    let ws = &session.workspace;
+    let path = match opts.shard {
+        Some(s) => ws.shard_journal(s.index, s.count),
+        None => ws.journal(),
+    };
+    if opts.fresh || !path.exists() {
+        return 0;
+    }
+    let Ok(conn) = schema::open_ro(&path) else {
+        return 0;
+    };
+    match runs::latest_for(&conn, &session.config.search_hash(), session.bundle_hash()) {
+        Ok(Some(run)) => runs::counts(&conn, run.run_id).map_or(0, |c| c.evaluated),
+        _ => 0,
+    }
 }
 
 /// The run of this config and data to resume, or a new one: `(run, resumed)`.
@@ -269,14 +383,21 @@ pub fn find_or_create_run(
             );
             return Ok((r, true));
         }
-        if let Some(prev) = runs::latest(conn)? {
+        // Say why a new run starts: the same search on other data, or another search.
+        if let Some(prev) = runs::latest_of_search(conn, &search_hash)? {
+            info!(
+                "the data changed since run {} of this search (frozen bundle {} → {}): starting \
+                 a new run",
+                prev.name,
+                &prev.bundle_hash[..12],
+                &session.bundle_hash()[..12]
+            );
+        } else if let Some(prev) = runs::latest(conn)? {
             if prev.config_path == config.path.display().to_string() {
-                let what = if prev.search_hash != search_hash {
-                    "the search config changed"
-                } else {
-                    "the data changed"
-                };
-                info!("{what} since run {}: starting a new run", prev.name);
+                info!(
+                    "the search config changed since run {}: starting a new run",
+                    prev.name
+                );
             }
         }
     }
@@ -347,6 +468,7 @@ pub fn evaluate(
         evaluated: 0,
         passed: 0,
         errors: 0,
+        abandoned: false,
     };
     let outcome = dispatch(
         &mut d,
@@ -355,8 +477,13 @@ pub fn evaluate(
         session_id,
         &session.plan,
         &progress,
+        settings.drain_timeout,
     );
-    let worker_rows = executor.shutdown();
+    let worker_rows = if d.abandoned || outcome.is_err() {
+        executor.kill()
+    } else {
+        executor.shutdown()
+    };
     progress.finish();
     let stats = writer.finish()?;
     let cpu_after = usage(nix::sys::resource::UsageWho::RUSAGE_SELF);
@@ -403,7 +530,8 @@ fn start_executor(
                 Some(p) => p.clone(),
                 None => std::env::current_exe().context("cannot locate the specsearch binary")?,
             };
-            match ProcessExecutor::new(exe, setup.clone(), settings.workers) {
+            match ProcessExecutor::new(exe, setup.clone(), settings.workers, settings.batch_timeout)
+            {
                 Ok(ex) => (Box::new(ex), None),
                 Err(why) => {
                     warn!("worker processes could not start ({why}); falling back to serial");

@@ -76,6 +76,16 @@ impl Session {
         )?)
     }
 
+    /// Verifies the values of the store evaluators will read through `transport` against the
+    /// bundle built from the inputs, rewriting it when it is damaged or stale; returns what it
+    /// repaired. Run before every session, so a changed value never reaches an evaluator.
+    pub fn verify_store(&self, transport: Transport) -> Result<Option<String>> {
+        Ok(match transport {
+            Transport::Mmap => freeze::verify_f64(&self.built, &self.workspace)?,
+            Transport::Duckdb => freeze::verify_duckdb(&self.built, &self.workspace)?,
+        })
+    }
+
     /// The transport that `auto` resolves to for this bundle.
     pub fn resolve_transport(&self, wanted: crate::config::Transport) -> Transport {
         let b = &self.built.bundle;
@@ -127,6 +137,7 @@ impl Session {
             in_end: b.sample.in_end,
             full_end: b.sample.full_end,
             target_stationary: self.built.target_pretest.stationary,
+            values_checksum: b.values_checksum(),
             thresholds: self.config.file.filters.clone(),
             columns,
             composites: self.plan.composites.clone(),

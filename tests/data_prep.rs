@@ -603,8 +603,8 @@ fn irregular_frequency_names_the_gap() {
     assert_has(
         &msg,
         &[
-            "2001-03-31 (line 2) is followed by 2001-09-30 (line 3)",
-            "6 months",
+            "line 3: the date `2001-09-30` (the quarter ending 2001-09-30) comes 6 months after \
+             line 2 (`2001-03-31`",
             "quarterly",
             "missing quarters",
         ],
@@ -616,11 +616,39 @@ fn irregular_frequency_names_the_gap() {
     assert_has(
         &msg,
         &[
-            "2001-02-28 (line 3) is followed by 2001-04-30 (line 4)",
+            "line 4: the date `2001-04-30` (the month ending 2001-04-30) comes 2 months after \
+             line 3 (`2001-02-28`",
             "monthly",
             "missing months",
         ],
     );
+}
+
+#[test]
+fn an_irregular_date_is_named_as_written_on_its_line() {
+    // Line 4 says the 15th of December: the message quotes it, not only its month end.
+    let msg = load_err(
+        "irregular.csv",
+        "date,x\n1968-08-31,1\n1968-09-30,2\n1968-12-15,3\n1969-01-31,4\n",
+    );
+    assert_has(
+        &msg,
+        &[
+            "line 4: the date `1968-12-15` (the month ending 1968-12-31)",
+            "3 months after line 3 (`1968-09-30`",
+            "correct the date on line 4",
+        ],
+    );
+}
+
+#[test]
+fn a_repeated_date_in_a_quarterly_table_is_a_repeated_quarter() {
+    let msg = load_err(
+        "dup_q.csv",
+        "date,x\n2001-03-31,1\n2001-06-30,2\n2001-06-30,3\n2001-09-30,4\n2001-12-31,5\n",
+    );
+    assert_has(&msg, &["quarterly period ending 2001-06-30", "lines 3"]);
+    assert!(!msg.contains("monthly"), "{msg}");
 }
 
 #[test]

@@ -106,7 +106,7 @@ fn demo_plan_count_matches_an_independent_count_and_pretests_follow_the_keep_rul
         stdout.contains(&format!("specs      {expected} ")),
         "expected {expected}:\n{stdout}"
     );
-    assert!(stdout.contains("excluded non-stationary"), "{stdout}");
+    assert!(stdout.contains(" non-stationary (realgdp_LV"), "{stdout}");
     assert!(stdout.contains("estimate"), "{stdout}");
 
     // --at and --list agree, and the first spec is the first variant of the first category.

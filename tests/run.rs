@@ -6,10 +6,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, small_search, specsearch, PausedRun};
+use common::{assert_ok, derived, journal_of, small_search, specsearch, PausedRun};
 use rusqlite::Connection;
 
 fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
@@ -19,69 +19,6 @@ fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn journal_of(config: &Path) -> PathBuf {
-    let stem = config.file_stem().unwrap().to_string_lossy().into_owned();
-    config
-        .parent()
-        .unwrap()
-        .join(format!("{stem}.specsearch/journal.sqlite"))
-}
-
-/// The user-visible content of a run: every outcome and the ranking, as text lines.
-fn derived(journal: &Path) -> Vec<String> {
-    let conn = Connection::open(journal).unwrap();
-    let run_id: i64 = conn
-        .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
-        .unwrap();
-    let mut out = Vec::new();
-    let mut stmt = conn
-        .prepare(
-            "SELECT spec_index, status, failed_test, features, quote(r2), message FROM outcomes \
-             WHERE run_id = ?1 ORDER BY spec_index",
-        )
-        .unwrap();
-    let rows = stmt
-        .query_map([run_id], |r| {
-            Ok(format!(
-                "o {} {} {:?} {} {} {:?}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?
-            ))
-        })
-        .unwrap();
-    out.extend(rows.map(|r| r.unwrap()));
-    let mut stmt = conn
-        .prepare(
-            "SELECT rank, spec_index, quote(score), p.spec_key, p.detail FROM ranking r \
-             JOIN passed p USING (run_id, spec_index) WHERE run_id = ?1 ORDER BY rank",
-        )
-        .unwrap();
-    let rows = stmt
-        .query_map([run_id], |r| {
-            Ok(format!(
-                "r {} {} {} {} {}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?
-            ))
-        })
-        .unwrap();
-    out.extend(rows.map(|r| r.unwrap()));
-    let status: String = conn
-        .query_row("SELECT status FROM runs WHERE run_id = ?1", [run_id], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    out.push(format!("status {status}"));
-    out
 }
 
 fn integrity_ok(journal: &Path) {

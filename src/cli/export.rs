@@ -9,6 +9,7 @@ use anyhow::{anyhow, Result};
 
 use crate::config::RankingConfig;
 use crate::journal::queries::{self, prepare_user_statement, Ranking};
+use crate::journal::RunStatus;
 use crate::results::export::{self, FileFormat};
 use crate::results::table::{stream_statement, Sink};
 use crate::results::{self, JournalArgs};
@@ -56,6 +57,21 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let j = results::open(&args.journal)?;
     let run = j.select_run(args.journal.run.as_deref())?;
     let conn = &j.conn;
+    // An export of a run that is not complete holds only what was journaled so far: say so,
+    // on the terminal and in the file.
+    let note = (run.status != RunStatus::Complete).then(|| {
+        let evaluated = crate::journal::runs::counts(conn, run.run_id)
+            .map(|c| c.evaluated)
+            .unwrap_or(0);
+        format!(
+            "partial: run {} is {}, with {evaluated} of {} specs evaluated when this was \
+             exported; ranks are provisional",
+            run.name, run.status, run.spec_count
+        )
+    });
+    if let Some(n) = &note {
+        eprintln!("note: {n}");
+    }
     let (rows, what) = if let Some(sql) = &args.sql {
         // Checked once up front; each pass prepares its own statement.
         let uses_run = prepare_user_statement(conn, sql)?
@@ -73,7 +89,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                 stream_statement(&mut stmt, [], sink)
             }
         };
-        (export::write(conn, &args.output, format, &produce)?, "rows")
+        (
+            export::write(conn, &args.output, format, &produce, note.as_deref())?,
+            "rows",
+        )
     } else {
         match args.what {
             What::Passed => {
@@ -90,7 +109,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     queries::stream_passed(conn, run.run_id, &ranking, None, true, sink)
                 };
                 (
-                    export::write(conn, &args.output, format, &produce)?,
+                    export::write(conn, &args.output, format, &produce, note.as_deref())?,
                     "passed models",
                 )
             }
@@ -98,7 +117,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                 let produce =
                     |sink: &mut dyn Sink| queries::stream_outcomes(conn, run.run_id, sink);
                 (
-                    export::write(conn, &args.output, format, &produce)?,
+                    export::write(conn, &args.output, format, &produce, note.as_deref())?,
                     "outcomes",
                 )
             }

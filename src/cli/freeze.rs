@@ -10,8 +10,13 @@ pub fn run(args: &WorkspaceArgs) -> Result<()> {
     let config = Config::load(&args.config)?;
     let ws = Workspace::for_config(&config, args.workspace.as_deref());
     let r = crate::freeze::freeze(&config, &ws)?;
+    for repair in &r.repairs {
+        tracing::warn!("{repair}");
+    }
     let verb = if r.written {
         "frozen"
+    } else if !r.repairs.is_empty() {
+        "repaired (the header was current but the values were not; see above)"
     } else {
         "unchanged (bundle already up to date, nothing written)"
     };

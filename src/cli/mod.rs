@@ -104,12 +104,72 @@ fn init_logging(verbose: u8, quiet: bool) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Colour only for a person at a terminal (and never with NO_COLOR, https://no-color.org).
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()
         .init();
+}
+
+/// Reports piped into `head` end quietly when the reader goes away, as other Unix tools do
+/// (SIGPIPE's default action), instead of panicking in `println!`.
+pub(crate) fn quiet_on_closed_stdout() {
+    // SAFETY: setting a signal disposition to its default has no preconditions.
+    unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+        .ok();
+    }
+}
+
+/// An error for people: its chain of causes, each said once (a message that already quotes
+/// its cause is not followed by it again), and what to do for the failures of the machine
+/// rather than of the input: a full disk, a damaged journal.
+fn describe(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    let mut out = parts.join(": ");
+    let code = err
+        .chain()
+        .find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+            Some(rusqlite::Error::SqliteFailure(e, _)) => Some(e.code),
+            _ => None,
+        });
+    let io_full = err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.raw_os_error() == Some(nix::libc::ENOSPC))
+    });
+    use rusqlite::ErrorCode;
+    if code == Some(ErrorCode::DiskFull) || io_full || out.contains("No space left") {
+        out.push_str(
+            "\nThe disk is full. Everything committed before this is kept and consistent: free \
+             some space (`df -h` shows where) and run the same command again to resume.",
+        );
+    } else if matches!(
+        code,
+        Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase)
+    ) {
+        out.push_str(
+            "\nThe SQLite file named above is damaged. Keep it for the record and \
+             recover what it holds into a new file with \
+             `sqlite3 journal.sqlite .recover | sqlite3 recovered.sqlite`; or move it aside and \
+             run again, which starts the search over in a new journal.",
+        );
+    }
+    out
 }
 
 /// Runs the command line; the binary's `main` is only this.
@@ -117,17 +177,10 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     if !matches!(cli.command, Command::Run(_) | Command::Worker) {
-        // Reports piped into `head` should end quietly, as other Unix tools do. The coordinator
-        // and workers keep SIGPIPE ignored: they handle a closed pipe as an error (a dead
-        // worker), never as a reason to die.
-        // SAFETY: setting a signal disposition to its default has no preconditions.
-        unsafe {
-            nix::sys::signal::signal(
-                nix::sys::signal::Signal::SIGPIPE,
-                nix::sys::signal::SigHandler::SigDfl,
-            )
-            .ok();
-        }
+        // The coordinator and workers keep SIGPIPE ignored while they work: they handle a
+        // closed pipe as an error (a dead worker), never as a reason to die. `run` restores
+        // the default once the journal is complete, before it prints its summary.
+        quiet_on_closed_stdout();
     }
     let ok = |r: anyhow::Result<()>| r.map(|()| std::process::ExitCode::SUCCESS);
     let result = match cli.command {
@@ -149,8 +202,45 @@ pub fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", describe(&err));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn a_full_disk_is_explained_with_the_file_and_what_to_do() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        );
+        let err = anyhow::Error::new(full)
+            .context("finishing run demo#1 (journal /w/demo.specsearch/journal.sqlite)");
+        let text = describe(&err);
+        assert!(
+            text.starts_with(
+                "finishing run demo#1 (journal /w/demo.specsearch/journal.sqlite): database or \
+                 disk is full"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("The disk is full") && text.contains("resume"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_cause_the_message_already_quotes_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let err = anyhow::Error::new(io).context("cannot read x.csv: No such file or directory");
+        assert_eq!(
+            describe(&err),
+            "cannot read x.csv: No such file or directory"
+        );
     }
 }

@@ -89,13 +89,15 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         "variants   {} materialised, {kept} kept by the pretests",
         variants.len()
     );
-    let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    // Exclusions by kind (the reason up to its first ':' or '('), each with one full reason.
+    let mut reasons: BTreeMap<&str, (Vec<&str>, &str)> = BTreeMap::new();
     for c in variants.iter().filter(|c| !c.pretest.kept) {
         let reason = c.pretest.exclusion.as_deref().unwrap_or("excluded");
-        let class = reason.split([' ', ':']).next().unwrap_or(reason);
-        reasons.entry(class).or_default().push(&c.name);
+        let class = reason.split([':', '(']).next().unwrap_or(reason).trim();
+        let entry = reasons.entry(class).or_insert((Vec::new(), reason));
+        entry.0.push(&c.name);
     }
-    for (class, cols) in &reasons {
+    for (class, (cols, example)) in &reasons {
         let sample: Vec<&str> = cols.iter().take(4).copied().collect();
         let more = if cols.len() > 4 {
             format!(", … {} more", cols.len() - 4)
@@ -103,10 +105,13 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             String::new()
         };
         println!(
-            "  excluded {class:<15} {:>5}  ({}{more})",
+            "  excluded {:>5} {class} ({}{more})",
             cols.len(),
             sample.join(", ")
         );
+        if example.len() > class.len() {
+            println!("           e.g. {}: {example}", cols[0]);
+        }
     }
     for (key, item, why) in &plan.dropped {
         println!("  left out  {key} {item:?}: {why}");

@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// shards with `specsearch merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Start even if the search exceeds run.max_hours / run.max_specs or looks too large for
+    /// the free disk or memory (the figures are printed as warnings).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
@@ -60,8 +64,11 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         worker_exe: args.worker_exe.clone(),
         progress: true,
         shard,
+        assume_yes: args.yes,
     };
     let summary = search::run(config, &opts)?;
+    // Everything is journaled: a reader that closes stdout (`| head -1`) may end us quietly.
+    super::quiet_on_closed_stdout();
     let conn = schema::open_ro(&summary.journal)?;
     print_header(&summary);
     summary::print_digest(&conn, &summary.run, summary.finish.as_ref(), top_n)?;

@@ -119,6 +119,14 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         );
     }
     if run.status == crate::journal::RunStatus::Running {
+        let stalled = queries::stalled_workers(&j.conn, run.run_id)?;
+        if alive != Some(false) && !stalled.is_empty() {
+            println!(
+                "  stalled    worker(s) {:?} gave no answer in time and are being stopped; \
+                 their specs are re-run one by one (see Events)",
+                stalled
+            );
+        }
         match (alive, get("eta_seconds").as_f64()) {
             (Some(false), _) => println!(
                 "  note       no coordinator holds the workspace: the run was stopped; \
@@ -137,6 +145,11 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     if !sessions.rows.is_empty() {
         println!("\nSessions");
         print!("{}", sessions.render());
+    }
+    let events = queries::events(&j.conn, run.run_id, 8)?;
+    if !events.rows.is_empty() {
+        println!("\nEvents (latest)");
+        print!("{}", events.render());
     }
     let fails = queries::failures_by_test(&j.conn, run.run_id)?;
     if !fails.rows.is_empty() {

@@ -170,15 +170,20 @@ pub(crate) fn infer_frequency(sorted: &[NaiveDate]) -> Result<Frequency, Calenda
         .windows(2)
         .map(|w| month_index(w[1]) - month_index(w[0]))
         .collect();
+    let n1 = steps.iter().filter(|&&s| s == 1).count();
+    let n3 = steps.iter().filter(|&&s| s == 3).count();
     if let Some(i) = steps.iter().position(|&s| s == 0) {
+        // The same month twice: name the table's frequency as its other steps show it.
         return Err(CalendarIssue::SamePeriod {
             a: i,
             b: i + 1,
-            frequency: Frequency::Monthly,
+            frequency: if n3 > n1 {
+                Frequency::Quarterly
+            } else {
+                Frequency::Monthly
+            },
         });
     }
-    let n1 = steps.iter().filter(|&&s| s == 1).count();
-    let n3 = steps.iter().filter(|&&s| s == 3).count();
     if n3 > n1 {
         let same_quarter = sorted
             .windows(2)
@@ -194,6 +199,16 @@ pub(crate) fn infer_frequency(sorted: &[NaiveDate]) -> Result<Frequency, Calenda
     let first_m = steps.iter().position(|&s| s == 1);
     let first_q = steps.iter().position(|&s| s == 3);
     if let (Some(m), Some(q)) = (first_m, first_q) {
+        if n3 == 1 && n1 >= 2 {
+            // A monthly table with one three-month step: two months are missing there (or the
+            // date is mistyped), not a second frequency.
+            return Err(CalendarIssue::Gap {
+                prev: q,
+                next: q + 1,
+                months: 3,
+                frequency: Frequency::Monthly,
+            });
+        }
         return Err(CalendarIssue::Mixed { m, q });
     }
     match steps.iter().position(|&s| s != 1 && s != 3) {
@@ -373,6 +388,21 @@ mod tests {
             Err(CalendarIssue::SamePeriod {
                 a: 0,
                 b: 1,
+                frequency: Frequency::Quarterly
+            })
+        );
+        // An exact duplicate in a quarterly table is a duplicate quarter, not month.
+        let twice = [
+            d(2001, 3, 31),
+            d(2001, 6, 30),
+            d(2001, 6, 30),
+            d(2001, 9, 30),
+        ];
+        assert_eq!(
+            infer_frequency(&twice),
+            Err(CalendarIssue::SamePeriod {
+                a: 1,
+                b: 2,
                 frequency: Frequency::Quarterly
             })
         );

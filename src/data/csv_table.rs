@@ -326,6 +326,7 @@ fn calendar_error(path: &Path, rows: &[Row], issue: CalendarIssue) -> DataError 
             prev_line: rows[prev].line,
             next: calendar::snap_to_period_end(rows[next].date, frequency),
             next_line: rows[next].line,
+            texts: Box::new([rows[prev].date_text.clone(), rows[next].date_text.clone()]),
             months,
             frequency_word: frequency.word(),
             unit: frequency.unit(),

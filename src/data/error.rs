@@ -155,9 +155,13 @@ pub enum DataError {
 
     /// A gap in an otherwise regular calendar.
     #[error(
-        "`{path}`: {prev} (line {prev_line}) is followed by {next} (line {next_line}), a gap of \
-         {months} months; {frequency_word} data must have one row for every {unit} with no gaps, \
-         so add the missing {unit}s (their values may be left empty)"
+        "`{path}` line {next_line}: the date `{next_text}` (the {unit} ending {next}) comes \
+         {months} months after line {prev_line} (`{prev_text}`, the {unit} ending {prev}); \
+         {frequency_word} data must have one row for every {unit} with no gaps: correct the date \
+         on line {next_line}, or add the missing {unit}s between them (their values may be left \
+         empty)",
+        prev_text = .texts[0],
+        next_text = .texts[1]
     )]
     IrregularFrequency {
         path: PathBuf,
@@ -165,6 +169,8 @@ pub enum DataError {
         prev_line: u64,
         next: chrono::NaiveDate,
         next_line: u64,
+        /// The two dates as written on their lines (boxed: errors stay small).
+        texts: Box<[String; 2]>,
         months: i32,
         frequency_word: &'static str,
         unit: &'static str,

@@ -55,6 +55,19 @@ pub enum MetadataError {
     Read { path: PathBuf, message: String },
     #[error("{path}: the header has no `{column}` column (expected variable,type,category,aggregation,sign)")]
     MissingColumn { path: PathBuf, column: &'static str },
+    #[error(
+        "{path}, line 1: unknown column `{column}`{hint}; the accepted columns are {accepted} \
+         (a misspelt column would silently drop what it holds, so it is refused)"
+    )]
+    UnknownColumn {
+        path: PathBuf,
+        column: String,
+        /// ` (did you mean `category`?)` or empty.
+        hint: String,
+        accepted: String,
+    },
+    #[error("{path}, line 1: column `{column}` appears twice; keep one")]
+    DuplicateColumn { path: PathBuf, column: String },
     #[error("{path}, line {line}, column `{column}`: {message}")]
     Value {
         path: PathBuf,
@@ -83,6 +96,40 @@ impl Metadata {
     }
 }
 
+/// The columns a metadata file may have.
+pub const COLUMNS: [&str; 5] = ["variable", "type", "category", "aggregation", "sign"];
+
+/// Refuses unknown and repeated header columns (case-insensitive), with a hint for a near miss.
+fn check_header(path: &Path, headers: &csv::StringRecord) -> Result<(), MetadataError> {
+    let mut seen: Vec<String> = Vec::new();
+    for h in headers.iter() {
+        let name = h.trim().to_ascii_lowercase();
+        if !COLUMNS.contains(&name.as_str()) {
+            let hint = COLUMNS
+                .iter()
+                .map(|c| (strsim::osa_distance(&name, c), c))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return Err(MetadataError::UnknownColumn {
+                path: path.to_path_buf(),
+                column: h.trim().to_string(),
+                hint,
+                accepted: COLUMNS.join(", "),
+            });
+        }
+        if seen.contains(&name) {
+            return Err(MetadataError::DuplicateColumn {
+                path: path.to_path_buf(),
+                column: h.trim().to_string(),
+            });
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
 /// Reads and validates a metadata CSV.
 pub fn load_metadata(path: &Path) -> Result<Metadata, MetadataError> {
     let read_err = |e: &dyn std::fmt::Display| MetadataError::Read {
@@ -94,6 +141,7 @@ pub fn load_metadata(path: &Path) -> Result<Metadata, MetadataError> {
         .from_path(path)
         .map_err(|e| read_err(&e))?;
     let headers = reader.headers().map_err(|e| read_err(&e))?.clone();
+    check_header(path, &headers)?;
     let find = |name: &'static str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let col_variable = find("variable").ok_or(MetadataError::MissingColumn {
         path: path.to_path_buf(),
@@ -147,7 +195,8 @@ pub fn load_metadata(path: &Path) -> Result<Metadata, MetadataError> {
         let sign = match field(col_sign).to_ascii_lowercase().as_str() {
             "" | "0" | "none" => 0,
             "1" | "+1" | "+" | "positive" => 1,
-            "-1" | "-" | "negative" => -1,
+            // U+2212 (the minus sign of typeset text) as well as the ASCII hyphen.
+            "-1" | "-" | "negative" | "\u{2212}1" | "\u{2212}" => -1,
             other => {
                 return Err(value_err(
                     "sign",

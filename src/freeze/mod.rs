@@ -73,6 +73,8 @@ pub struct FreezeReport {
     pub hash: String,
     /// False when an identical bundle was already in place.
     pub written: bool,
+    /// Stores found damaged or stale despite a current header, and rewritten.
+    pub repairs: Vec<String>,
     pub frequency: String,
     pub rows: usize,
     pub in_sample_rows: usize,
@@ -95,7 +97,13 @@ pub fn current_hash(ws: &Workspace) -> Option<String> {
 pub fn freeze(config: &Config, ws: &Workspace) -> Result<FreezeReport, FreezeError> {
     let started = Instant::now();
     let built = build(config)?;
-    write_built(&built, ws, started)
+    let mut report = write_built(&built, ws, started)?;
+    if !report.written {
+        // An unchanged header is not enough: check every value of both stores.
+        report.repairs.extend(verify_f64(&built, ws)?);
+        report.repairs.extend(verify_duckdb(&built, ws)?);
+    }
+    Ok(report)
 }
 
 /// Writes a bundle already built in memory (by `run`, which needs it anyway) unless an
@@ -109,6 +117,7 @@ pub fn write_built(
     let written = if current_hash(ws).as_deref() == Some(built.hash.as_str()) {
         false
     } else {
+        check_disk(built, ws)?;
         ws.create()?;
         // The mmap file first: the DuckDB manifest is the commit point that makes the pair
         // current, and `current_hash` requires both to carry the same hash.
@@ -130,6 +139,7 @@ pub fn write_built(
     Ok(FreezeReport {
         hash: built.hash.clone(),
         written,
+        repairs: Vec::new(),
         frequency: b.frequency.to_string(),
         rows: b.n_rows(),
         in_sample_rows: b.sample.n_in(),
@@ -139,6 +149,82 @@ pub fn write_built(
         dummies: role_count(catalogue::Role::Dummy),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Checks the values of the workspace's `features.f64` against the bundle built from the
+/// inputs (header, size, content checksum) and re-exports it when they differ; returns what
+/// was wrong when it had to. A changed value can never reach an evaluator.
+pub fn verify_f64(built: &Built, ws: &Workspace) -> Result<Option<String>, FreezeError> {
+    let path = ws.features_f64();
+    let expected = built.bundle.values_checksum();
+    let problem = match mmap::open(&path) {
+        Err(err) => err.to_string(),
+        Ok((header, _)) if header.bundle_sha256 != built.hash => format!(
+            "it belongs to bundle {}, the data make {}",
+            &header.bundle_sha256[..header.bundle_sha256.len().min(12)],
+            &built.hash[..12]
+        ),
+        Ok((_, matrix)) => {
+            let found = matrix.checksum();
+            if found == expected {
+                return Ok(None);
+            }
+            format!(
+                "its values differ from the frozen data (checksum {found}, expected {expected})"
+            )
+        }
+    };
+    mmap::write(&path, &built.bundle, &built.hash)?;
+    Ok(Some(format!(
+        "{} was damaged or stale ({problem}); re-exported it from the frozen bundle",
+        path.display()
+    )))
+}
+
+/// Checks the values of the workspace's `features.duckdb` the same way and rewrites the store
+/// when they differ (composites replayed into it before are replayed again by the next finish).
+pub fn verify_duckdb(built: &Built, ws: &Workspace) -> Result<Option<String>, FreezeError> {
+    let path = ws.features_duckdb();
+    let expected = built.bundle.values_checksum();
+    let found = bundle::BundleReader::open(&path)
+        .and_then(|r| Ok((r.bundle_hash()?, r.matrix()?.checksum())));
+    let problem = match found {
+        Ok((hash, sum)) if hash == built.hash && sum == expected => return Ok(None),
+        Ok((hash, _)) if hash != built.hash => format!(
+            "it holds bundle {}, the data make {}",
+            &hash[..hash.len().min(12)],
+            &built.hash[..12]
+        ),
+        Ok((_, sum)) => {
+            format!("its values differ from the frozen data (checksum {sum}, expected {expected})")
+        }
+        Err(err) => err.to_string(),
+    };
+    bundle::write(&path, &built.bundle, &built.hash)?;
+    Ok(Some(format!(
+        "{} was damaged or stale ({problem}); rewrote it from the frozen data",
+        path.display()
+    )))
+}
+
+/// Refuses to write a bundle that would not fit: features.f64 plus about as much again for
+/// features.duckdb, against the free space where the workspace lives.
+fn check_disk(built: &Built, ws: &Workspace) -> Result<(), FreezeError> {
+    let b = &built.bundle;
+    let need = (b.n_rows() * b.catalogue.len() * 8) as u64 * 3;
+    match crate::resources::free_disk(&ws.dir) {
+        Some(free) if need > free => Err(FreezeError::Io(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            format!(
+                "the frozen bundle needs about {} in {} and only {} is free: free some space \
+                 or choose another --workspace",
+                crate::resources::bytes(need),
+                ws.dir.display(),
+                crate::resources::bytes(free)
+            ),
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Reads the frozen matrix through the chosen transport (used by workers and tests).

@@ -28,6 +28,43 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
+/// Why a variant with a missing or infinite value on in-sample row `bad` is invalid: not enough
+/// history for its lag and period (its first value comes after the sample starts, and it has
+/// values from there on), or a gap or infinity in the data itself.
+fn invalid_reason(
+    values: &[f64],
+    lag: u32,
+    period: u32,
+    rows: std::ops::Range<usize>,
+    bad: usize,
+    dates: &[chrono::NaiveDate],
+) -> String {
+    let x = &values[rows.clone()];
+    if x[bad].is_infinite() {
+        return format!(
+            "invalid: infinite on in-sample date {} (a growth rate over a zero value?)",
+            dates[rows.start + bad]
+        );
+    }
+    let first = values.iter().position(|v| v.is_finite());
+    if let Some(first) = first.filter(|&f| f > rows.start) {
+        if x[first - rows.start..].iter().all(|v| v.is_finite()) {
+            let need = lag + period;
+            return format!(
+                "invalid: no value before {} but the sample starts {}: lag {lag} and period \
+                 {period} need {need} earlier row(s) of data; move sample.in_start later or \
+                 lower search.max_lag / search.periods",
+                dates[first], dates[rows.start]
+            );
+        }
+    }
+    format!(
+        "invalid: missing on in-sample date {} (the data has a gap there: fill it, or set \
+         ffill = true on its table)",
+        dates[rows.start + bad]
+    )
+}
+
 /// Runs every pretest and fills the catalogue's verdicts; returns the target's verdict.
 pub fn run(
     catalogue: &mut Catalogue,
@@ -74,19 +111,43 @@ pub fn run(
             if let Some(bad) = x.iter().position(|v| !v.is_finite()) {
                 p.valid = Some(false);
                 p.kept = false;
-                let what = if x[bad].is_nan() {
-                    "missing"
-                } else {
-                    "infinite"
-                };
-                p.exclusion = Some(format!(
-                    "invalid: {what} on in-sample date {}",
-                    dates[rows.start + bad]
+                p.exclusion = Some(invalid_reason(
+                    &c.values,
+                    c.lag,
+                    c.period,
+                    rows.clone(),
+                    bad,
+                    dates,
                 ));
                 return;
             }
             p.valid = Some(true);
+            let (lo, hi) = x
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(v), b.max(v))
+                });
+            if lo == hi {
+                p.kept = false;
+                p.exclusion = Some(format!(
+                    "constant ({lo}) on every in-sample date: it would only duplicate the intercept"
+                ));
+                return;
+            }
             let s = stationarity_with(x, work);
+            if s.adf_p().is_nan() && s.pp_p().is_nan() {
+                p.kept = false;
+                p.exclusion = Some(format!(
+                    "the unit-root tests cannot be computed on it (in-sample values from {lo:e} to \
+                     {hi:e}{}): nothing to judge its stationarity by",
+                    if lo.abs().max(hi.abs()) > 1e100 {
+                        ", too large for the arithmetic"
+                    } else {
+                        ""
+                    }
+                ));
+                return;
+            }
             p.adf_p = Some(s.adf_p()).filter(|v| v.is_finite());
             p.pp_p = Some(s.pp_p()).filter(|v| v.is_finite());
             let stationary = s.any_stationary(PRETEST_ALPHA);

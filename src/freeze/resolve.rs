@@ -100,6 +100,51 @@ pub struct ResolvedSearch {
     pub together: Vec<Vec<ResolvedItem>>,
 }
 
+/// Refuses lags and periods that no variant could use: a lag or period longer than the history
+/// before `sample.in_start` leaves every variant of it without a value on the first in-sample
+/// date (and a typo such as `max_lag = 100000` would otherwise materialise gigabytes).
+fn check_history(config: &Config, prepared: &Prepared) -> Result<(), PrepareError> {
+    let history = prepared.sample.in_start;
+    let dates = prepared.dates();
+    let describe = || {
+        format!(
+            "the data has {history} row(s) before sample.in_start ({}), {} rows in all from {}",
+            dates[history],
+            dates.len(),
+            dates[0]
+        )
+    };
+    let invalid = |key: &str, message: String| PrepareError::Invalid {
+        path: config.path.clone(),
+        key: key.to_string(),
+        message,
+    };
+    let max_lag = config.file.search.max_lag as usize;
+    if max_lag > history {
+        return Err(invalid(
+            "search.max_lag",
+            format!(
+                "is {max_lag}, but a lag of k periods needs k rows of history before the \
+                 sample and {}; use at most {history}",
+                describe()
+            ),
+        ));
+    }
+    // Default periods are the frequency's convention; only configured ones are the user's.
+    let configured = config.file.search.periods.as_deref().unwrap_or(&[]);
+    if let Some(&p) = configured.iter().find(|&&p| p as usize > history) {
+        return Err(invalid(
+            "search.periods",
+            format!(
+                "includes {p}, but a difference or growth rate over {p} periods needs {p} rows \
+                 of history before the sample and {}; use periods of at most {history}",
+                describe()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The transform periods in force: configured, or the frequency's default.
 pub fn periods(config: &Config, prepared: &Prepared) -> Vec<u32> {
     config
@@ -110,35 +155,16 @@ pub fn periods(config: &Config, prepared: &Prepared) -> Vec<u32> {
         .unwrap_or_else(|| crate::features::default_periods(prepared.frequency()))
 }
 
-/// Edit distance with adjacent transpositions (optimal string alignment), for "did you mean"
-/// hints: `realgpd` is one step from `realgdp`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
-}
-
+/// "did you mean" for an unknown name: the nearest known name within three edits (optimal
+/// string alignment, so `realgpd` is one step from `realgdp`).
 fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
     let best = known
-        .map(|k| (edit_distance(&name.to_lowercase(), &k.to_lowercase()), k))
+        .map(|k| {
+            (
+                strsim::osa_distance(&name.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
         .filter(|(d, _)| *d <= 3)
         .min();
     match best {
@@ -329,6 +355,7 @@ pub fn resolve_search(
     prepared: &Prepared,
 ) -> Result<ResolvedSearch, PrepareError> {
     let s = &config.file.search;
+    check_history(config, prepared)?;
     let resolver = Resolver {
         config,
         panel: &prepared.panel,

@@ -79,6 +79,20 @@ pub fn merge(out: &Path, shard_paths: &[PathBuf]) -> Result<MergeReport, Journal
     if shard_paths.is_empty() {
         return Err(invalid("name at least one shard journal to merge".into()));
     }
+    // Merging a journal into itself would rewrite the shard it reads (and flip its run).
+    let same_file = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b))
+    {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(s) = shard_paths.iter().find(|s| same_file(out, s)) {
+        return Err(invalid(format!(
+            "the merged journal {} is also one of the shards to merge ({}); write the merge to \
+             another file, e.g. the workspace's journal.sqlite",
+            out.display(),
+            s.display()
+        )));
+    }
     let shards: Vec<ShardRun> = shard_paths
         .iter()
         .map(|p| read_shard(p))

@@ -325,23 +325,71 @@ pub fn in_snapshot<T>(conn: &Connection, read: impl FnOnce() -> Result<T>) -> Re
     result
 }
 
-/// The first keyword of a statement, for the refusal message.
-fn verb(sql: &str) -> String {
+/// The statement without its leading comments and blanks.
+fn strip_leading_comments(sql: &str) -> &str {
     let mut s = sql.trim_start();
-    // Skip leading comments.
     loop {
         if let Some(rest) = s.strip_prefix("--") {
             s = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
         } else if let Some(rest) = s.strip_prefix("/*") {
             s = rest.split_once("*/").map_or("", |(_, r)| r).trim_start();
         } else {
-            break;
+            return s;
         }
     }
-    s.split(|c: char| !c.is_alphanumeric() && c != '_')
+}
+
+/// The first keyword of a statement, for the refusal message.
+fn verb(sql: &str) -> String {
+    strip_leading_comments(sql)
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
         .next()
         .unwrap_or("")
         .to_ascii_uppercase()
+}
+
+/// Pragmas that only report (SQLite marks some of them as possibly writing because the same
+/// pragma with `= value` sets something); the connection is read-only in any case.
+const INSPECTION_PRAGMAS: &[&str] = &[
+    "application_id",
+    "auto_vacuum",
+    "collation_list",
+    "compile_options",
+    "database_list",
+    "encoding",
+    "foreign_key_check",
+    "foreign_key_list",
+    "foreign_keys",
+    "freelist_count",
+    "function_list",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "journal_mode",
+    "page_count",
+    "page_size",
+    "pragma_list",
+    "quick_check",
+    "schema_version",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+    "user_version",
+];
+
+/// `PRAGMA name` or `PRAGMA name(argument)` of an inspection pragma (never `= value`).
+fn is_inspection_pragma(sql: &str) -> bool {
+    if verb(sql) != "PRAGMA" || sql.contains('=') {
+        return false;
+    }
+    let rest = strip_leading_comments(sql)["PRAGMA".len()..].trim_start();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .collect();
+    let name = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    INSPECTION_PRAGMAS.contains(&name.as_str())
 }
 
 /// Prepares a user's SQL (`query`, `export --sql`), refusing anything that is not a single
@@ -357,7 +405,7 @@ pub fn prepare_user_statement<'c>(
         }
         Err(e) => anyhow::bail!("{e}"),
     };
-    if !stmt.readonly() {
+    if !stmt.readonly() && !is_inspection_pragma(sql) {
         anyhow::bail!(
             "refused: `query` only reads the journal, and this {} statement would modify it; \
              the journal is changed only by `specsearch run` (copy the file if you want to \
@@ -366,4 +414,30 @@ pub fn prepare_user_statement<'c>(
         );
     }
     Ok(stmt)
+}
+
+/// The latest `limit` events of a run's sessions (newest last): stalled and lost workers,
+/// stop requests, abandoned drains.
+pub fn events(conn: &Connection, run_id: i64, limit: usize) -> Result<Table> {
+    Table::query(
+        conn,
+        "SELECT * FROM (SELECT session_id AS session, at, worker, kind, detail FROM events \
+         WHERE run_id = ?1 ORDER BY event_id DESC LIMIT ?2) ORDER BY at",
+        params![run_id, limit as i64],
+    )
+}
+
+/// Workers of the run's latest session the watchdog is stopping (stalled and not yet lost).
+pub fn stalled_workers(conn: &Connection, run_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.worker FROM events s \
+         WHERE s.run_id = ?1 AND s.kind = 'worker_stalled' \
+         AND s.session_id = (SELECT max(session_id) FROM sessions WHERE run_id = ?1) \
+         AND NOT EXISTS (SELECT 1 FROM events l WHERE l.run_id = s.run_id \
+             AND l.session_id = s.session_id AND l.worker = s.worker \
+             AND l.kind = 'worker_lost' AND l.event_id > s.event_id) \
+         ORDER BY s.worker",
+    )?;
+    let rows = stmt.query_map([run_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -237,6 +237,23 @@ pub fn start_session(
     Ok(session_id)
 }
 
+/// Closes the sessions of a run still marked `running`: their coordinator is gone (the caller
+/// holds the workspace lock), killed before it could close them. Returns how many.
+pub fn close_stale_sessions(conn: &Connection, run_id: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE sessions SET status = ?2, ended_at = coalesce(ended_at, ?3), \
+         specs_done = (SELECT count(*) FROM outcomes o WHERE o.run_id = sessions.run_id \
+                       AND o.session_id = sessions.session_id) \
+         WHERE run_id = ?1 AND status = ?4",
+        params![
+            run_id,
+            SessionStatus::Interrupted,
+            now(),
+            SessionStatus::Running
+        ],
+    )
+}
+
 /// Closes a session with its totals.
 pub fn end_session(
     conn: &Connection,

@@ -43,6 +43,18 @@ enum Msg {
         records: Vec<OutcomeRecord>,
     },
     Flush(mpsc::Sender<()>),
+    Event(SessionEvent),
+}
+
+/// Something that happened to a session (the `events` table), committed at once so that
+/// readers (`status`) see it while the run goes on.
+#[derive(Debug, Clone)]
+pub struct SessionEvent {
+    pub session_id: i64,
+    pub worker: Option<u32>,
+    /// `worker_stalled`, `worker_lost`, `stop_requested` or `drain_timeout`.
+    pub kind: &'static str,
+    pub detail: String,
 }
 
 /// What the writer did, for the run summary and the benchmark.
@@ -91,6 +103,13 @@ impl JournalWriter {
                 worker,
                 records,
             })
+            .map_err(|_| JournalError::Invalid("the journal writer stopped".into()))
+    }
+
+    /// Journals a session event (committed with everything sent before it).
+    pub fn event(&self, event: SessionEvent) -> Result<(), JournalError> {
+        self.tx
+            .send(Msg::Event(event))
             .map_err(|_| JournalError::Invalid("the journal writer stopped".into()))
     }
 
@@ -208,6 +227,22 @@ fn write_loop(
                     commit(&mut in_tx, &mut stats, &mut pending_rows)?;
                 }
             }
+            Ok(Msg::Event(ev)) => {
+                commit(&mut in_tx, &mut stats, &mut pending_rows)?;
+                conn.execute(
+                    "INSERT INTO events (run_id, session_id, at, worker, kind, detail) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        run_id,
+                        ev.session_id,
+                        super::now(),
+                        ev.worker,
+                        ev.kind,
+                        ev.detail
+                    ],
+                )
+                .map_err(&e)?;
+            }
             Ok(Msg::Flush(ack)) => {
                 commit(&mut in_tx, &mut stats, &mut pending_rows)?;
                 ack.send(()).ok();
@@ -215,6 +250,7 @@ fn write_loop(
             Err(RecvTimeoutError::Timeout) => commit(&mut in_tx, &mut stats, &mut pending_rows)?,
             Err(RecvTimeoutError::Disconnected) => {
                 commit(&mut in_tx, &mut stats, &mut pending_rows)?;
+                schema::checkpoint(&conn).map_err(&e)?;
                 return Ok(stats);
             }
         }

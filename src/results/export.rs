@@ -42,12 +42,16 @@ impl FileFormat {
 }
 
 /// Writes the rows `produce` feeds to its sink into `output`; `produce` may be called twice
-/// (Parquet) and must give the same rows each time. Returns the row count.
+/// (Parquet) and must give the same rows each time. Returns the row count. A `note` (e.g. that
+/// the run is still running, so the file is partial) goes into the file where the format has a
+/// place for it: a leading `# …` comment line in CSV (`pandas.read_csv(comment="#")` skips it),
+/// the key `specsearch_note` of the Parquet file's key-value metadata.
 pub fn write(
     conn: &rusqlite::Connection,
     output: &Path,
     format: FileFormat,
     produce: &dyn Fn(&mut dyn Sink) -> Result<u64>,
+    note: Option<&str>,
 ) -> Result<u64> {
     let dir = output
         .parent()
@@ -59,9 +63,15 @@ pub fn write(
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     // One read transaction: both Parquet passes see the same snapshot.
     let rows = crate::journal::queries::in_snapshot(conn, || match format {
-        FileFormat::Csv => produce(&mut CsvSink::new(tmp.as_file())),
+        FileFormat::Csv => {
+            if let Some(note) = note {
+                use std::io::Write;
+                writeln!(tmp.as_file(), "# {}", note.replace('\n', " "))?;
+            }
+            produce(&mut CsvSink::new(tmp.as_file()))
+        }
         FileFormat::Json => produce(&mut JsonSink::new(tmp.as_file())),
-        FileFormat::Parquet => write_parquet(tmp.path(), produce),
+        FileFormat::Parquet => write_parquet(tmp.path(), produce, note),
     })?;
     // Temporary files are private (0600); an export is an ordinary file.
     {
@@ -179,7 +189,11 @@ fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn write_parquet(path: &Path, produce: &dyn Fn(&mut dyn Sink) -> Result<u64>) -> Result<u64> {
+fn write_parquet(
+    path: &Path,
+    produce: &dyn Fn(&mut dyn Sink) -> Result<u64>,
+    note: Option<&str>,
+) -> Result<u64> {
     let mut types = TypeSink {
         columns: Vec::new(),
         types: Vec::new(),
@@ -201,8 +215,16 @@ fn write_parquet(path: &Path, produce: &dyn Fn(&mut dyn Sink) -> Result<u64>) ->
         produce(&mut sink)?
     };
     let target = path.to_string_lossy().replace('\'', "''");
+    let metadata = note
+        .map(|n| {
+            format!(
+                ", KV_METADATA {{specsearch_note: '{}'}}",
+                n.replace('\'', "''")
+            )
+        })
+        .unwrap_or_default();
     db.execute_batch(&format!(
-        "COPY export TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD)"
+        "COPY export TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD{metadata})"
     ))
     .context("writing Parquet with DuckDB")?;
     Ok(rows)

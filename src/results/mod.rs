@@ -122,6 +122,11 @@ pub fn open(args: &JournalArgs) -> Result<Journal> {
 impl Journal {
     /// The run named by `--run`, else the latest run of the config, else the latest run.
     pub fn select_run(&self, run: Option<&str>) -> Result<RunRow> {
+        self.find_run(run)
+            .with_context(|| format!("reading {}", self.path.display()))
+    }
+
+    fn find_run(&self, run: Option<&str>) -> Result<RunRow> {
         if let Some(r) = run {
             return runs::find(&self.conn, r)?.ok_or_else(|| {
                 let known: Vec<String> = runs::all(&self.conn)

@@ -64,6 +64,8 @@ pub struct SearchSetup {
     pub in_end: usize,
     pub full_end: usize,
     pub target_stationary: bool,
+    /// Checksum of the frozen matrix's values; an evaluator refuses a matrix that differs.
+    pub values_checksum: String,
     pub thresholds: FilterThresholds,
     /// Indexed by column id; column 0 is the target. Frozen columns only.
     pub columns: Vec<ColumnSetup>,
@@ -104,6 +106,15 @@ impl EvalContext {
             dir: setup.workspace.clone(),
         };
         let matrix = crate::freeze::open_matrix(&ws, setup.transport == Transport::Mmap)?;
+        let found = matrix.checksum();
+        anyhow::ensure!(
+            found == setup.values_checksum,
+            "the frozen values read through the {} transport differ from the data the run \
+             was planned on (checksum {found}, expected {}): the store changed during the run; \
+             run the same command again (it verifies and repairs the store first)",
+            setup.transport.as_str(),
+            setup.values_checksum
+        );
         let mut ctx = EvalContext::from_matrix(setup, &matrix)?;
         ctx.load_seconds = started.elapsed().as_secs_f64();
         Ok(ctx)

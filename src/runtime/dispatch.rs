@@ -11,7 +11,7 @@ use tracing::{info, warn};
 
 use super::executor::{Batch, Event, Executor};
 use super::signals;
-use crate::journal::writer::JournalWriter;
+use crate::journal::writer::{JournalWriter, SessionEvent};
 use crate::journal::{OutcomeRecord, OutcomeStatus};
 use crate::plan;
 
@@ -69,6 +69,9 @@ pub struct Dispatch {
     pub evaluated: u64,
     pub passed: u64,
     pub errors: u64,
+    /// Stopped with batches still in flight (a drain that ran out of time, a second Ctrl-C):
+    /// the executor must be killed, not shut down.
+    pub abandoned: bool,
 }
 
 pub fn dispatch(
@@ -78,10 +81,56 @@ pub fn dispatch(
     session_id: i64,
     plan: &plan::Plan,
     progress: &Progress,
+    drain_timeout: Duration,
 ) -> Result<()> {
     let mut held: Option<Batch> = None;
     let mut pause = super::faults::pause_point();
+    let mut stop_seen: Option<Instant> = None;
+    let event = |worker: Option<u32>, kind: &'static str, detail: String| {
+        writer.event(SessionEvent {
+            session_id,
+            worker,
+            kind,
+            detail,
+        })
+    };
     loop {
+        if signals::stop_requested() {
+            let since = match stop_seen {
+                Some(t) => t,
+                None => {
+                    let now = Instant::now();
+                    stop_seen = Some(now);
+                    let detail = format!(
+                        "{} received: draining {} batch(es) in flight (at most {} s)",
+                        signals::stop_signal_name(),
+                        ex.in_flight(),
+                        drain_timeout.as_secs()
+                    );
+                    if ex.in_flight() > 0 {
+                        info!("{detail}; Ctrl-C again to stop at once");
+                    }
+                    event(None, "stop_requested", detail)?;
+                    now
+                }
+            };
+            let out_of_time = since.elapsed() >= drain_timeout;
+            if ex.in_flight() > 0 && (out_of_time || signals::stop_now()) {
+                let detail = format!(
+                    "{} batch(es) abandoned {}",
+                    ex.in_flight(),
+                    if signals::stop_now() {
+                        "on a second signal".to_string()
+                    } else {
+                        format!("after waiting {} s", drain_timeout.as_secs())
+                    }
+                );
+                warn!("{detail}: their specs stay pending, the next run evaluates them");
+                event(None, "drain_timeout", detail)?;
+                d.abandoned = true;
+                return Ok(());
+            }
+        }
         if !signals::stop_requested() {
             // Fill every free slot.
             while let Some(batch) = held
@@ -101,11 +150,11 @@ pub fn dispatch(
             }
             continue;
         }
-        let Some(event) = ex.next_event(Duration::from_millis(200)) else {
-            progress.tick(d);
+        let Some(next) = ex.next_event(Duration::from_millis(200)) else {
+            progress.tick(d, ex.stalled());
             continue;
         };
-        match event {
+        match next {
             Event::Done {
                 worker, records, ..
             } => {
@@ -114,7 +163,7 @@ pub fn dispatch(
                 d.passed += count(OutcomeStatus::Passed) as u64;
                 d.errors += count(OutcomeStatus::Error) as u64;
                 writer.send(session_id, worker, records)?;
-                progress.tick(d);
+                progress.tick(d, ex.stalled());
                 if let Some(p) = pause.filter(|p| d.evaluated >= p.after) {
                     writer.flush()?;
                     p.wait(d.evaluated);
@@ -122,9 +171,28 @@ pub fn dispatch(
                 }
             }
             Event::Fatal(message) => bail!("a worker cannot evaluate specs: {message}"),
+            Event::Stalled {
+                worker,
+                pid,
+                waited,
+                deadline,
+            } => {
+                event(
+                    Some(worker),
+                    "worker_stalled",
+                    format!(
+                        "worker {worker} (pid {pid}) gave no answer for {:.0} s (deadline {:.0} s): \
+                         stopping it",
+                        waited.as_secs_f64(),
+                        deadline.as_secs_f64()
+                    ),
+                )?;
+                progress.tick(d, ex.stalled());
+            }
             Event::Lost {
                 worker,
                 status,
+                timed_out,
                 batches,
             } => {
                 d.crashes += 1;
@@ -132,6 +200,15 @@ pub fn dispatch(
                     "worker {worker} died ({status}); re-queueing its {} batch(es)",
                     batches.len()
                 );
+                event(
+                    Some(worker),
+                    "worker_lost",
+                    format!("{status}; {} batch(es) re-queued", batches.len()),
+                )?;
+                let cause = match timed_out {
+                    Some(secs) => format!("worker timed out after {secs} s"),
+                    None => format!("worker crashed: {status}"),
+                };
                 if d.crashes > MAX_CRASHES {
                     bail!(
                         "{} worker crashes in this session: giving up (last: {status})",
@@ -159,7 +236,7 @@ pub fn dispatch(
                                     failed_test: None,
                                     features: spec,
                                     r2: None,
-                                    message: Some(format!("worker crashed: {status}")),
+                                    message: Some(cause.clone()),
                                     eval_us: 0,
                                     passed: None,
                                     mutations: Vec::new(),
@@ -219,17 +296,25 @@ impl Progress {
         }
     }
 
-    fn tick(&self, d: &Dispatch) {
+    fn tick(&self, d: &Dispatch, stalled: usize) {
+        let stalled_note = if stalled > 0 {
+            format!(" · {stalled} worker(s) stalled, being stopped")
+        } else {
+            String::new()
+        };
         match &self.bar {
             Some(bar) => {
                 bar.set_position(d.evaluated);
-                bar.set_message(format!("{} passed · {} errors", d.passed, d.errors));
+                bar.set_message(format!(
+                    "{} passed · {} errors{stalled_note}",
+                    d.passed, d.errors
+                ));
             }
             None if self.last_beat.get().elapsed() >= Duration::from_secs(10) => {
                 self.last_beat.set(Instant::now());
                 let secs = self.started.elapsed().as_secs_f64();
                 info!(
-                    "{}/{} specs ({:.0}/s), {} passed, {} errors",
+                    "{}/{} specs ({:.0}/s), {} passed, {} errors{stalled_note}",
                     d.evaluated,
                     self.total,
                     d.evaluated as f64 / secs.max(1e-9),

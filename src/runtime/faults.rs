@@ -8,6 +8,10 @@
 //!   exists or a stop is requested (SIGINT/SIGTERM). A test waits for `paused`, does what must
 //!   happen "during" the run (kill it, kill a worker, read the journal) and creates `resume`:
 //!   no timing luck.
+//! - `SPECSEARCH_FAULT_HANG_SPEC=I[,J…]`: a worker process stops answering (sleeps forever) on
+//!   reaching spec I, as a deadlocked or endlessly looping evaluation would (the watchdog's
+//!   test). Ignored outside worker processes. With `SPECSEARCH_FAULT_HANG_MARK_DIR=DIR` it first
+//!   creates `DIR/hung-I`, so a test knows the hang has begun.
 //! - `SPECSEARCH_FAULT_CRASH_SPEC=I[,J…]`: a worker process aborts (SIGABRT) on reaching spec I.
 //!   Ignored by the thread and serial executors, where it would take the coordinator down.
 //! - `SPECSEARCH_FAULT_KILL_BEFORE_REPLAY=1`: the *coordinator* sends itself SIGKILL once every
@@ -26,16 +30,22 @@ static IN_WORKER_PROCESS: AtomicBool = AtomicBool::new(false);
 
 struct Faults {
     crash: Vec<u64>,
+    hang: Vec<u64>,
+}
+
+fn spec_list(var: &str) -> Vec<u64> {
+    std::env::var(var)
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_default()
 }
 
 fn faults() -> &'static Option<Faults> {
     static FAULTS: OnceLock<Option<Faults>> = OnceLock::new();
     FAULTS.get_or_init(|| {
-        let crash: Vec<u64> = std::env::var("SPECSEARCH_FAULT_CRASH_SPEC")
-            .ok()
-            .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-            .unwrap_or_default();
-        (!crash.is_empty()).then_some(Faults { crash })
+        let crash = spec_list("SPECSEARCH_FAULT_CRASH_SPEC");
+        let hang = spec_list("SPECSEARCH_FAULT_HANG_SPEC");
+        (!crash.is_empty() || !hang.is_empty()).then_some(Faults { crash, hang })
     })
 }
 
@@ -62,12 +72,7 @@ pub fn after_store_replay() {
 pub fn corrupt_mutation(index: u64) -> bool {
     static SPECS: OnceLock<Vec<u64>> = OnceLock::new();
     SPECS
-        .get_or_init(|| {
-            std::env::var("SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC")
-                .ok()
-                .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-                .unwrap_or_default()
-        })
+        .get_or_init(|| spec_list("SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC"))
         .contains(&index)
 }
 
@@ -121,8 +126,19 @@ pub fn mark_worker_process() {
 #[inline]
 pub fn before_spec(index: u64) {
     if let Some(f) = faults() {
-        if IN_WORKER_PROCESS.load(Ordering::Relaxed) && f.crash.contains(&index) {
-            std::process::abort();
+        if IN_WORKER_PROCESS.load(Ordering::Relaxed) {
+            if f.crash.contains(&index) {
+                std::process::abort();
+            }
+            if f.hang.contains(&index) {
+                if let Some(dir) = std::env::var_os("SPECSEARCH_FAULT_HANG_MARK_DIR") {
+                    let mark = std::path::Path::new(&dir).join(format!("hung-{index}"));
+                    std::fs::write(mark, "").ok();
+                }
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                }
+            }
         }
     }
 }

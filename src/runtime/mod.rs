@@ -8,6 +8,8 @@ pub mod dispatch;
 pub mod executor;
 pub mod faults;
 pub mod lock;
+pub mod process;
 pub mod protocol;
 pub mod signals;
+pub mod watchdog;
 pub mod worker;

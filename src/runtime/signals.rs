@@ -1,6 +1,8 @@
 //! SIGINT/SIGTERM handling for the coordinator: the first signal asks for a graceful stop (stop
-//! dispatching, drain in-flight work, commit, exit resumable); a second one exits at once
-//! (the journal stays consistent: SQLite commits are atomic and the run resumes from them).
+//! dispatching, drain in-flight work within `run.drain_timeout`, commit, exit resumable); a
+//! second one asks to stop now (abandon in-flight batches, kill the workers, commit what is
+//! done, close the session: still resumable); a third exits at once (the journal stays
+//! consistent: SQLite commits are atomic, and the next `run` closes the session it left open).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -11,8 +13,8 @@ static LAST_SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn on_signal(sig: nix::libc::c_int) {
     LAST_SIGNAL.store(sig as usize, Ordering::SeqCst);
-    if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
-        // Second signal: leave now. `_exit` is async-signal-safe.
+    if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 2 {
+        // Third signal: leave now.
         // SAFETY: `_exit` is async-signal-safe and takes no pointers.
         unsafe { nix::libc::_exit(130) };
     }
@@ -36,6 +38,11 @@ pub fn install() {
 /// Whether a stop was requested.
 pub fn stop_requested() -> bool {
     SIGNALS.load(Ordering::SeqCst) > 0
+}
+
+/// Whether the stop must not wait for in-flight work (a second signal).
+pub fn stop_now() -> bool {
+    SIGNALS.load(Ordering::SeqCst) > 1
 }
 
 /// Name of the signal that asked for the stop.

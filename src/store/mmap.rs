@@ -2,7 +2,8 @@
 //! every worker maps, so large bundles are in memory once, whatever the worker count.
 //!
 //! Layout: an 8-byte magic `SPECF64\0`, a u32 format version, a u32 header length, a JSON header
-//! (`layout`, `dtype`, `rows`, `cols`, `data_offset`, `bundle_sha256`, `names`), zero padding to
+//! (`layout`, `dtype`, `rows`, `cols`, `data_offset`, `bundle_sha256`, `values_xxh3`, `names`),
+//! zero padding to
 //! `data_offset` (a multiple of 4096, so the data is page- and f64-aligned), then the values.
 
 use std::io::Write;
@@ -25,6 +26,10 @@ pub struct Header {
     pub cols: usize,
     pub data_offset: usize,
     pub bundle_sha256: String,
+    /// Content checksum of the values ([`super::FeatureMatrix::checksum`]); empty in files
+    /// written before it existed (they are re-exported on first use).
+    #[serde(default)]
+    pub values_xxh3: String,
     /// Catalogue names in column order (column i = catalogue id i).
     pub names: Vec<String>,
 }
@@ -59,6 +64,7 @@ pub fn write(path: &Path, bundle: &FrozenBundle, hash: &str) -> Result<(), MmapE
         cols,
         data_offset: 0,
         bundle_sha256: hash.to_string(),
+        values_xxh3: bundle.values_checksum(),
         names: bundle
             .catalogue
             .columns

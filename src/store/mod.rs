@@ -182,6 +182,42 @@ impl FrozenBundle {
     }
 }
 
+/// The checksum of [`FeatureMatrix::checksum`] over columns given one at a time.
+pub fn values_checksum<'a>(columns: impl IntoIterator<Item = &'a [f64]>) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf: Vec<u8> = Vec::new();
+    for column in columns {
+        if column
+            .iter()
+            .all(|v| !v.is_nan() || v.to_bits() == MISSING.to_bits())
+        {
+            // Already canonical: hash the memory as it is (the fast path: no copy).
+            // SAFETY: any initialised f64 slice may be viewed as bytes; LE checked below.
+            let bytes = unsafe {
+                std::slice::from_raw_parts(column.as_ptr() as *const u8, column.len() * 8)
+            };
+            if cfg!(target_endian = "little") {
+                h.update(bytes);
+                continue;
+            }
+        }
+        buf.clear();
+        for &v in column {
+            buf.extend_from_slice(&canonical_bits(v).to_le_bytes());
+        }
+        h.update(&buf);
+    }
+    format!("{:032x}", h.digest128())
+}
+
+impl FrozenBundle {
+    /// The checksum of the frozen matrix this bundle writes ([`FeatureMatrix::checksum`]),
+    /// computed from the catalogue without building the matrix.
+    pub fn values_checksum(&self) -> String {
+        values_checksum(self.catalogue.columns.iter().map(|c| c.values.as_slice()))
+    }
+}
+
 /// A dense column-major matrix of every catalogue column over every date, owned or mapped.
 pub struct FeatureMatrix {
     rows: usize,
@@ -235,6 +271,13 @@ impl FeatureMatrix {
     pub fn column(&self, id: u32) -> &[f64] {
         let start = id as usize * self.rows;
         &self.as_slice()[start..start + self.rows]
+    }
+
+    /// Content checksum of the values (xxh3-128 over their little-endian bits, column after
+    /// column, every NaN canonical), in hex: what every session verifies before evaluating,
+    /// so that a changed value in a store can never go unnoticed.
+    pub fn checksum(&self) -> String {
+        values_checksum(self.as_slice().chunks(self.rows.max(1)))
     }
 
     pub fn is_mapped(&self) -> bool {

@@ -14,6 +14,8 @@ pub fn specsearch() -> Command {
     let mut c = Command::cargo_bin("specsearch").unwrap();
     for var in [
         "SPECSEARCH_FAULT_CRASH_SPEC",
+        "SPECSEARCH_FAULT_HANG_SPEC",
+        "SPECSEARCH_FAULT_HANG_MARK_DIR",
         "SPECSEARCH_FAULT_KILL_BEFORE_REPLAY",
         "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
         "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
@@ -60,6 +62,69 @@ pub fn small_search(dir: &Path) -> PathBuf {
         },
     )
     .unwrap()
+}
+
+pub fn journal_of(config: &Path) -> PathBuf {
+    let stem = config.file_stem().unwrap().to_string_lossy().into_owned();
+    config
+        .parent()
+        .unwrap()
+        .join(format!("{stem}.specsearch/journal.sqlite"))
+}
+
+/// The user-visible content of the latest run: every outcome and the ranking, as text lines.
+pub fn derived(journal: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(journal).unwrap();
+    let run_id: i64 = conn
+        .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    let mut out = Vec::new();
+    let mut stmt = conn
+        .prepare(
+            "SELECT spec_index, status, failed_test, features, quote(r2), message FROM outcomes \
+             WHERE run_id = ?1 ORDER BY spec_index",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([run_id], |r| {
+            Ok(format!(
+                "o {} {} {:?} {} {} {:?}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?
+            ))
+        })
+        .unwrap();
+    out.extend(rows.map(|r| r.unwrap()));
+    let mut stmt = conn
+        .prepare(
+            "SELECT rank, spec_index, quote(score), p.spec_key, p.detail FROM ranking r \
+             JOIN passed p USING (run_id, spec_index) WHERE run_id = ?1 ORDER BY rank",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([run_id], |r| {
+            Ok(format!(
+                "r {} {} {} {} {}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?
+            ))
+        })
+        .unwrap();
+    out.extend(rows.map(|r| r.unwrap()));
+    let status: String = conn
+        .query_row("SELECT status FROM runs WHERE run_id = ?1", [run_id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    out.push(format!("status {status}"));
+    out
 }
 
 /// stdout and stderr of a finished command, for failure messages.

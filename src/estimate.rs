@@ -1,0 +1,228 @@
+//! What a search will cost before it is run: the spec count, the sizes of what it writes
+//! (features.f64, features.duckdb, the journal) and its wall time, from a timed sample of real
+//! evaluations journaled through the real writer into a scratch journal. `plan` prints it;
+//! `run` refuses a search whose figures exceed the machine or the configured limits (unless
+//! `--yes`), before anything is written.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::journal::runs::{self, NewRun};
+use crate::journal::writer::{FlushPolicy, JournalWriter};
+use crate::journal::{schema, OutcomeRecord, OutcomeStatus};
+use crate::resources;
+use crate::runtime::context::{EvalContext, EvalScratch, Transport};
+use crate::session::Session;
+
+/// Journal bytes of a filtered or error outcome (row and its share of the index), measured on
+/// the demo (see BENCHMARKS.md).
+const BYTES_PER_OUTCOME: f64 = 80.0;
+/// Journal bytes of a passed model (outcome row plus its JSON detail).
+const BYTES_PER_PASSED: f64 = 1600.0;
+/// features.duckdb bytes per frozen value (long format, compressed) and its fixed part.
+const STORE_BYTES_PER_VALUE: f64 = 16.0;
+const STORE_FIXED_BYTES: f64 = 4e6;
+/// Coordinator CPU per outcome besides the journal: frame decoding, dispatch (µs).
+const DISPATCH_US: f64 = 1.5;
+
+/// The figures of one search on this machine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub specs: u64,
+    pub matrix_bytes: u64,
+    pub store_bytes: u64,
+    pub journal_bytes: u64,
+    /// Sampled specs, and how many of them passed.
+    pub sampled: u64,
+    pub sampled_passed: u64,
+    /// Mean evaluation time per spec on one core (µs).
+    pub eval_us: f64,
+    /// Mean journal writer time per outcome (µs).
+    pub journal_us: f64,
+    pub workers: usize,
+    pub cores: usize,
+    /// Projected wall time of evaluating every spec.
+    pub seconds: f64,
+}
+
+impl Estimate {
+    /// Measures the session's search: `sample` specs spread over the space (in short
+    /// contiguous runs, as workers see them), evaluated and journaled, then projected to every
+    /// spec on `workers` workers.
+    pub fn measure(session: &Session, workers: usize, sample: u64) -> Result<Estimate> {
+        let b = &session.built.bundle;
+        let specs = session.plan.space.count();
+        let matrix_bytes = (b.n_rows() * b.catalogue.len() * 8) as u64;
+        let store_bytes = (b.n_rows() as f64 * b.catalogue.len() as f64 * STORE_BYTES_PER_VALUE
+            + STORE_FIXED_BYTES) as u64;
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let mut e = Estimate {
+            specs,
+            matrix_bytes,
+            store_bytes,
+            journal_bytes: 0,
+            sampled: 0,
+            sampled_passed: 0,
+            eval_us: 0.0,
+            journal_us: 0.0,
+            workers: workers.max(1),
+            cores,
+            seconds: 0.0,
+        };
+        if specs == 0 || sample == 0 {
+            return Ok(e);
+        }
+        let ctx = EvalContext::from_matrix(&session.setup(Transport::Duckdb), &b.matrix())?;
+        let n = sample.min(specs);
+        const RUN: u64 = 16;
+        let runs = n.div_ceil(RUN);
+        let stride = (specs / runs).max(1);
+        let ranges: Vec<(u64, u64)> = (0..runs)
+            .map(|k| (k * stride, (k * stride + RUN).min(specs)))
+            .collect();
+        let mut scratch = EvalScratch::default();
+        let mut records: Vec<OutcomeRecord> = Vec::new();
+        // One untimed pass warms caches and the evaluator's cached cut-offs.
+        ctx.evaluate(&ranges[..1], &mut scratch, &mut Vec::new())?;
+        let started = Instant::now();
+        ctx.evaluate(&ranges, &mut scratch, &mut records)?;
+        let sampled = records.len() as u64;
+        e.eval_us = started.elapsed().as_secs_f64() * 1e6 / sampled as f64;
+        e.sampled = sampled;
+        e.sampled_passed = records
+            .iter()
+            .filter(|r| r.status == OutcomeStatus::Passed)
+            .count() as u64;
+        e.journal_us = journal_cost(session, records)?;
+        let pass_share = e.sampled_passed as f64 / sampled as f64;
+        e.journal_bytes = (specs as f64
+            * (BYTES_PER_OUTCOME * (1.0 - pass_share) + BYTES_PER_PASSED * pass_share))
+            as u64;
+        e.seconds = e.project(specs);
+        Ok(e)
+    }
+
+    /// Wall seconds for `specs` specs: the workers' evaluation and the coordinator's journal
+    /// and dispatch share the cores; whichever is the bottleneck sets the pace.
+    pub fn project(&self, specs: u64) -> f64 {
+        let coordinator = self.journal_us + DISPATCH_US;
+        let workers = self.workers.min(self.cores).max(1) as f64;
+        let per_spec = ((self.eval_us + coordinator) / self.cores as f64)
+            .max(self.eval_us / workers)
+            .max(coordinator);
+        specs as f64 * per_spec * 1e-6
+    }
+}
+
+/// Journal writer time per outcome (µs): the sampled records written through the real writer
+/// into a scratch journal.
+fn journal_cost(session: &Session, records: Vec<OutcomeRecord>) -> Result<f64> {
+    let rows = records.len().max(1) as f64;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("estimate.sqlite");
+    let conn = schema::open_rw(&path)?;
+    let b = &session.built.bundle;
+    let run_id = runs::create_run(
+        &conn,
+        &NewRun {
+            name_stem: "estimate",
+            config_path: "",
+            config_text: "",
+            search_hash: session.bundle_hash(),
+            bundle_hash: session.bundle_hash(),
+            target: &b.catalogue.columns[0].name,
+            frequency: &b.frequency.to_string(),
+            spec_count: session.plan.space.count(),
+            target_stationary: session.built.target_pretest.stationary,
+            has_out_of_sample: b.sample.n_oos() > 0,
+            features: &session.run_features(),
+        },
+    )?;
+    let session_id = runs::start_session(&conn, run_id, "serial", "duckdb", 1)?;
+    let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default())?;
+    let started = Instant::now();
+    for chunk in records.chunks(2048) {
+        writer.send(session_id, 0, chunk.to_vec())?;
+    }
+    writer.flush()?;
+    let seconds = started.elapsed().as_secs_f64();
+    writer.finish()?;
+    Ok(seconds * 1e6 / rows)
+}
+
+/// Limits a run must stay within, unless the user says `--yes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Longest estimated run accepted (hours; `run.max_hours`).
+    pub max_hours: f64,
+    /// Most specs accepted (`run.max_specs`; 0 = no limit).
+    pub max_specs: u64,
+}
+
+impl Estimate {
+    /// Why a run of `pending` specs should not start here (empty: nothing to object to).
+    /// `workspace` is where the stores go; `fresh_store` whether the bundle is still to write.
+    pub fn objections(
+        &self,
+        pending: u64,
+        workspace: &std::path::Path,
+        fresh_store: bool,
+        limits: &Limits,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        if limits.max_specs > 0 && self.specs > limits.max_specs {
+            out.push(format!(
+                "the search has {} specs, more than run.max_specs = {}",
+                self.specs, limits.max_specs
+            ));
+        }
+        let seconds = self.project(pending);
+        if seconds > limits.max_hours * 3600.0 {
+            out.push(format!(
+                "evaluating {pending} specs would take about {} on {} worker(s) ({:.1} µs per \
+                 spec measured on a sample of {}), longer than run.max_hours = {}",
+                resources::duration(seconds),
+                self.workers,
+                self.eval_us,
+                self.sampled,
+                limits.max_hours
+            ));
+        }
+        let store = if fresh_store {
+            self.matrix_bytes + self.store_bytes
+        } else {
+            0
+        };
+        let journal =
+            (self.journal_bytes as f64 * pending as f64 / self.specs.max(1) as f64) as u64;
+        if let Some(free) = resources::free_disk(workspace) {
+            if store + journal > free / 2 {
+                out.push(format!(
+                    "it would write about {} (features {} + journal {}) to {}, which has {} \
+                     free: more than half of it",
+                    resources::bytes(store + journal),
+                    resources::bytes(store),
+                    resources::bytes(journal),
+                    workspace.display(),
+                    resources::bytes(free)
+                ));
+            }
+        }
+        if let Some(available) = resources::available_memory() {
+            // Each worker holds the frozen columns (and their Gram) unless they share an mmap.
+            let per_worker = self.matrix_bytes * 2;
+            if per_worker * self.workers as u64 > available {
+                out.push(format!(
+                    "{} worker(s) would need about {} of memory each, and {} is available",
+                    self.workers,
+                    resources::bytes(per_worker),
+                    resources::bytes(available)
+                ));
+            }
+        }
+        out
+    }
+}

@@ -503,7 +503,7 @@ fn show_reports_a_model_from_the_journal() {
         assert_eq!(c["coef"], *p);
         assert_eq!(c["p_value"], *pv);
     }
-    assert_eq!(coefs[0]["term"], "Intercept");
+    assert_eq!(coefs[0]["term"], "const");
     // Feature definitions agree with the names, from the bundle.
     let feats = v["features"].as_array().unwrap();
     assert_eq!(feats.len(), params.len() - 1);
@@ -540,7 +540,7 @@ fn show_reports_a_model_from_the_journal() {
     let text = cmd(f, "show", &["2"]);
     for s in [
         "Coefficients",
-        "Intercept",
+        "const",
         "Tests",
         "Fit",
         "features.duckdb",

@@ -8,6 +8,7 @@ mod merge;
 mod plan;
 mod query;
 mod run;
+mod series;
 mod show;
 mod show_model;
 mod status;
@@ -51,7 +52,8 @@ enum Command {
     /// Running the same config again continues an interrupted run, or reports that it is
     /// complete; a changed config or changed data starts a new run. Ctrl-C stops resumably.
     Run(run::RunArgs),
-    /// Fit one spec on the config's data and print every statistic (or `--json`).
+    /// Fit one spec on the config's data now and print its full report: the same report as
+    /// `show` (or `--json`, `--csv`).
     ShowModel(show_model::ShowModelArgs),
     /// Write a deterministic synthetic monthly panel (CSV + metadata + search.toml) for tests
     /// and benchmarks.
@@ -62,8 +64,13 @@ enum Command {
     Status(status::StatusArgs),
     /// The ranked passed models of a run; `--weights` re-ranks without re-running.
     Top(top::TopArgs),
-    /// Full report of one model from the journal: coefficients, tests, fit, feature definitions.
+    /// Full report of one model from the journal: coefficients with confidence intervals,
+    /// F, log-likelihood, AIC, BIC, residual moments, condition number, tests, fit, sample
+    /// dates, feature definitions (`--cov` adds the covariance matrix).
     Show(show::ShowArgs),
+    /// A passed model's series over the full sample: actual, fitted (in-sample) / predicted
+    /// (out-of-sample), residual, and each feature's value and contribution, per date.
+    Series(series::SeriesArgs),
     /// Why specs failed: counts per filter, the features most common among each filter's
     /// failures, errors by type and message.
     Failures(failures::FailuresArgs),
@@ -141,6 +148,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Status(args) => ok(status::run(&args)),
         Command::Top(args) => ok(top::run(&args)),
         Command::Show(args) => ok(show::run(&args)),
+        Command::Series(args) => ok(series::run(&args)),
         Command::Failures(args) => ok(failures::run(&args)),
         Command::Query(args) => ok(query::run(&args)),
         Command::Export(args) => ok(export::run(&args)),

@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod model;
+pub mod series;
 pub mod table;
 
 use std::path::{Path, PathBuf};

@@ -346,6 +346,75 @@ impl BundleReader {
             })
     }
 
+    /// The calendar: every date with where it sits relative to the sample (`before`, `in`,
+    /// `out`, `after`), in row order.
+    pub fn dates(&self) -> Result<Vec<(chrono::NaiveDate, String)>, BundleError> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT CAST(date AS VARCHAR), sample FROM dates ORDER BY row_id")
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(&e)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (date, sample) = row.map_err(&e)?;
+            let date = date.parse().map_err(|_| BundleError::Corrupt {
+                path: self.path.clone(),
+                message: format!("dates has an unreadable date {date:?}"),
+            })?;
+            out.push((date, sample));
+        }
+        Ok(out)
+    }
+
+    /// The values of the catalogue columns named `names` over every date (missing as NaN), in
+    /// the order asked; `None` for a name the catalogue does not have (e.g. a composite not
+    /// replayed yet). Reads only those columns, whatever the size of the bundle.
+    pub fn named_columns(&self, names: &[&str]) -> Result<Vec<Option<Vec<f64>>>, BundleError> {
+        let e = db_err(&self.path);
+        let rows = self
+            .conn
+            .query_row("SELECT count(*) FROM dates", [], |r| r.get::<_, i64>(0))
+            .map_err(&e)? as usize;
+        let mut id_of = self
+            .conn
+            .prepare("SELECT id FROM catalogue WHERE name = ?")
+            .map_err(&e)?;
+        let mut values = self
+            .conn
+            .prepare("SELECT row_id, value FROM feature_values WHERE id = ?")
+            .map_err(&e)?;
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let id: Option<i32> = {
+                let mut r = id_of.query([name]).map_err(&e)?;
+                match r.next().map_err(&e)? {
+                    Some(row) => Some(row.get(0).map_err(&e)?),
+                    None => None,
+                }
+            };
+            let Some(id) = id else {
+                out.push(None);
+                continue;
+            };
+            let mut column = vec![MISSING; rows];
+            let mut r = values.query([id]).map_err(&e)?;
+            while let Some(row) = r.next().map_err(&e)? {
+                let row_id = row.get::<_, i32>(0).map_err(&e)? as usize;
+                let v: Option<f64> = row.get(1).map_err(&e)?;
+                let slot = column.get_mut(row_id).ok_or_else(|| BundleError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!("column {name} has a value for row {row_id} beyond the calendar"),
+                })?;
+                *slot = v.unwrap_or(MISSING);
+            }
+            out.push(Some(column));
+        }
+        Ok(out)
+    }
+
     /// Every frozen catalogue column over every date, read into private memory (replayed
     /// composites are not part of it).
     pub fn matrix(&self) -> Result<FeatureMatrix, BundleError> {

@@ -13,6 +13,14 @@ use anyhow::{Context, Result};
 
 use super::table::{Cell, CsvSink, JsonSink, Sink};
 
+/// What a `detail` column holds, recorded in Parquet files (key/value metadata) and in the
+/// README; JSON exports embed the object itself.
+pub const DETAIL_DOC: &str = "JSON object (as text) with every statistic of the passed model: \
+    status, nobs, nobs_oos, rank, cov_type, r2, adj_r2, params, bse, tvalues, pvalues \
+    (intercept first, in the order of param_names), vif, group_f, dw, bg_*, bp_*, white_*, jb_*, \
+    cvm_*, resid_adf_*, resid_pp_*, is_/oos_ mae, rmse, max_abs_error; absent keys were not \
+    computed. See `specsearch show`.";
+
 /// Output file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FileFormat {
@@ -201,8 +209,20 @@ fn write_parquet(path: &Path, produce: &dyn Fn(&mut dyn Sink) -> Result<u64>) ->
         produce(&mut sink)?
     };
     let target = path.to_string_lossy().replace('\'', "''");
+    // The file says what its JSON-text columns are (Parquet key/value metadata).
+    let documented: Vec<String> = types
+        .columns
+        .iter()
+        .filter(|c| super::table::JSON_COLUMNS.contains(&c.as_str()))
+        .map(|c| format!("{}: '{}'", c, DETAIL_DOC.replace('\'', "''")))
+        .collect();
+    let metadata = if documented.is_empty() {
+        String::new()
+    } else {
+        format!(", KV_METADATA {{{}}}", documented.join(", "))
+    };
     db.execute_batch(&format!(
-        "COPY export TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD)"
+        "COPY export TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD{metadata})"
     ))
     .context("writing Parquet with DuckDB")?;
     Ok(rows)

@@ -7,6 +7,7 @@ mod freeze;
 mod merge;
 mod plan;
 mod query;
+mod report;
 mod run;
 mod series;
 mod show;
@@ -78,6 +79,13 @@ enum Command {
     ///
     /// Statements that would write are refused. `:run` is bound to the selected run's id.
     Query(query::QueryArgs),
+    /// Write one self-contained HTML report of a run: the run, its ranking, and each
+    /// selected model's full report with plots (fitted vs actual, residuals, ACF, histogram).
+    ///
+    /// No script and no network: inline CSS and SVG, readable offline and printable at A4.
+    /// On a run still running the page says it is partial; on a run where nothing passed it
+    /// says so and shows where specs failed.
+    Report(report::ReportCmdArgs),
     /// Write passed models, every outcome, or a query's result to CSV, JSON or Parquet.
     Export(export::ExportArgs),
     /// List the composite features a run's workers built for passed models (mutations): their
@@ -152,6 +160,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Failures(args) => ok(failures::run(&args)),
         Command::Query(args) => ok(query::run(&args)),
         Command::Export(args) => ok(export::run(&args)),
+        Command::Report(args) => ok(report::run(&args)),
         Command::Worker => ok(crate::runtime::worker::run()),
     };
     match result {

@@ -8,8 +8,6 @@
 //! (`show-model`); the coefficients are the journaled ones, so the series are the model the
 //! search passed, not a refit.
 
-use std::path::Path;
-
 use anyhow::{anyhow, bail, Result};
 use chrono::NaiveDate;
 
@@ -41,26 +39,15 @@ pub struct SampleDates {
 }
 
 impl ModelData {
-    /// Reads the target and the columns `regressors` (coefficient order) from the bundle at
-    /// `path`, which must be the one with `bundle_hash`. A composite the store does not hold
-    /// yet (replayed when the run finishes) is an error saying so.
+    /// Reads the target and the columns `regressors` (coefficient order) from `reader`, the
+    /// run's bundle. A composite the store does not hold yet (replayed when the run finishes)
+    /// is an error saying so.
     pub fn from_store(
-        path: &Path,
-        bundle_hash: &str,
+        reader: &BundleReader,
         target: &str,
         regressors: &[String],
     ) -> Result<ModelData> {
-        let reader = BundleReader::open(path)?;
-        let hash = reader.bundle_hash()?;
-        if hash != bundle_hash {
-            bail!(
-                "{} holds other data (bundle {}) than the run used ({}); the series need the \
-                 run's bundle (re-run `specsearch freeze` on the run's config and data)",
-                path.display(),
-                short(&hash),
-                short(bundle_hash)
-            );
-        }
+        let path = reader.path();
         let dates = reader.dates()?;
         let mut names: Vec<&str> = vec![target];
         names.extend(regressors.iter().map(String::as_str));
@@ -204,10 +191,6 @@ impl ModelData {
             features,
         })
     }
-}
-
-fn short(hash: &str) -> &str {
-    &hash[..hash.len().min(12)]
 }
 
 /// One feature's values and contributions over the full sample.

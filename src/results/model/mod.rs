@@ -171,8 +171,8 @@ pub fn load(
         None => (row.rank, row.score),
     };
     let mut features = journal_features(j, run, spec_index)?;
-    let definitions_from = if bundle_definitions(&j.workspace.features_duckdb(), run, &mut features)
-    {
+    let bundle = j.run_bundle(run);
+    let definitions_from = if bundle_definitions(bundle.as_ref().ok().copied(), &mut features) {
         "features.duckdb"
     } else {
         "journal"
@@ -210,12 +210,9 @@ pub fn load(
         report.param_names = report.default_param_names();
     }
     if report.outcome.is_some() {
-        let data = ModelData::from_store(
-            &j.workspace.features_duckdb(),
-            &run.bundle_hash,
-            &run.target,
-            &report.param_names[1..],
-        );
+        let data = bundle.map_err(|e| anyhow!(e)).and_then(|b| {
+            ModelData::from_store(b, &run.target, &report.param_names[1..])
+        });
         match data {
             Ok(d) => report.attach_data(d),
             Err(e) => report.data_note = Some(format!("{e:#}")),

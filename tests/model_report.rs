@@ -178,7 +178,10 @@ fn show_and_show_model_print_the_same_report() {
             let name = t["test"].as_str().unwrap();
             if name.starts_with("3 ") && !name.contains("set") || name.starts_with("6 ") {
                 assert!(
-                    t["verdict"].as_str().unwrap().starts_with("not applicable ("),
+                    t["verdict"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("not applicable ("),
                     "{t}"
                 );
             }
@@ -189,11 +192,17 @@ fn show_and_show_model_print_the_same_report() {
             .iter()
             .find(|t| t["test"] == "White")
             .unwrap();
-        assert!(white["statistic"].is_number(), "White from the data: {white}");
+        assert!(
+            white["statistic"].is_number(),
+            "White from the data: {white}"
+        );
         let m = json(&cli(&["show-model", "--spec", &spec, "--json"]));
         // Same tests and verdicts; the same numbers (White is computed by the report from the
         // data for `show` and by the report assessment for `show-model`: equal to rounding).
-        let (a, b) = (j["tests"].as_array().unwrap(), m["tests"].as_array().unwrap());
+        let (a, b) = (
+            j["tests"].as_array().unwrap(),
+            m["tests"].as_array().unwrap(),
+        );
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(b) {
             for k in ["test", "rule", "verdict"] {
@@ -230,7 +239,10 @@ fn alpha_sets_the_confidence_level() {
         let w95 = a["ci_upper"].as_f64().unwrap() - a["ci_lower"].as_f64().unwrap();
         let w90 = b["ci_upper"].as_f64().unwrap() - b["ci_lower"].as_f64().unwrap();
         // t(0.975, 172) / t(0.95, 172) = 1.97385 / 1.65376.
-        assert!((w95 / w90 - 1.973_55 / 1.653_74).abs() < 1e-3, "{w95} {w90}");
+        assert!(
+            (w95 / w90 - 1.973_55 / 1.653_74).abs() < 1e-3,
+            "{w95} {w90}"
+        );
     }
     let out = common::specsearch()
         .arg("show")

@@ -38,7 +38,10 @@ fn assert_self_contained(html: &str) {
         assert!(!html.contains(bad), "the page contains {bad}");
     }
     for attr in ["src=", "href=\"http", "href='http"] {
-        assert!(!html.contains(attr), "the page refers to something outside: {attr}");
+        assert!(
+            !html.contains(attr),
+            "the page refers to something outside: {attr}"
+        );
     }
 }
 
@@ -97,7 +100,11 @@ fn a_run_where_nothing_passed_says_so() {
     assert!(html.contains("No ranked model"));
     assert!(html.contains("no model has passed"));
     assert!(html.contains("Failures by test"));
-    assert_eq!(html.matches("<figure class=\"plot\"").count(), 1, "only the failures chart");
+    assert_eq!(
+        html.matches("<figure class=\"plot\"").count(),
+        1,
+        "only the failures chart"
+    );
 }
 
 #[test]

@@ -16,10 +16,14 @@ fn chromium() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("SPECSEARCH_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 /// Headless Chromium with the flags this machine needs and a fresh profile.
@@ -73,7 +77,11 @@ fn screenshot(bin: &Path, page: &Path, width: u32, height: u32) -> (usize, usize
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(&png_path).unwrap(),
     ));
@@ -158,8 +166,11 @@ fn elements(svg: &str) -> Vec<Element> {
         .collect()
 }
 
-/// The plots of a DOM: (id, [(series, colour)], svg text).
-fn plots(dom: &str) -> Vec<(String, Vec<(String, String)>, String)> {
+/// A plot's series: (name, colour).
+type Series = Vec<(String, String)>;
+
+/// The plots of a DOM: (id, series, svg text).
+fn plots(dom: &str) -> Vec<(String, Series, String)> {
     let mut out = Vec::new();
     for part in dom.split("<figure").skip(1) {
         let head = part.split('>').next().unwrap_or("");
@@ -197,8 +208,7 @@ fn missing_series(series: &[(String, String)], svg: &str) -> Vec<String> {
     series
         .iter()
         .filter(|(_, colour)| {
-            !els
-                .iter()
+            !els.iter()
                 .any(|e| e.has_geometry() && e.colours().contains(colour))
         })
         .map(|(n, _)| n.clone())
@@ -231,7 +241,11 @@ fn the_demo_report_renders_in_chromium() {
     );
     let blank = dir.path().join("blank.html");
     std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").unwrap();
-    assert_eq!(screenshot(&bin, &blank, 400, 300).0, 0, "a blank page has no ink");
+    assert_eq!(
+        screenshot(&bin, &blank, 400, 300).0,
+        0,
+        "a blank page has no ink"
+    );
     let svg = r##"<svg><polyline stroke="#1f6fb4" points="1,1 2,2"/><rect fill="#222222" width="0" height="3"/></svg>"##;
     let series = vec![
         ("fitted".to_string(), "#1f6fb4".to_string()),
@@ -260,9 +274,16 @@ fn the_demo_report_renders_in_chromium() {
     );
     let (dom, console) = load(&bin, &page);
     assert!(console.is_empty(), "console messages: {console:?}");
-    assert!(dom.contains("3. Models") && dom.contains("Rank 3"), "the DOM is the report");
+    assert!(
+        dom.contains("3. Models") && dom.contains("Rank 3"),
+        "the DOM is the report"
+    );
     let found = plots(&dom);
-    assert_eq!(found.len(), 3 * 4 + 1, "four plots per model and the failures chart");
+    assert_eq!(
+        found.len(),
+        3 * 4 + 1,
+        "four plots per model and the failures chart"
+    );
     for (id, series, svg) in &found {
         assert!(!series.is_empty(), "{id} lists its series");
         assert!(svg.contains("<text"), "{id} has axis labels");

@@ -791,7 +791,10 @@ fn export_writes_csv_json_and_parquet() {
             |r| r.get(0),
         )
         .unwrap();
-    assert!(doc.contains("JSON object") && doc.contains("params"), "{doc}");
+    assert!(
+        doc.contains("JSON object") && doc.contains("params"),
+        "{doc}"
+    );
     // In JSON outputs `detail` is an object, never a string holding JSON: export, query, show.
     let jpassed = dir.path().join("passed.json");
     ok(specsearch()

@@ -121,5 +121,8 @@ fn verdicts_use_the_configs_thresholds() {
         .lines()
         .find(|l| l.starts_with("7 Sign Check"))
         .unwrap();
-    assert!(sign.contains("not reached (failed at Multicollinearity)"), "{sign}");
+    assert!(
+        sign.contains("not reached (failed at Multicollinearity)"),
+        "{sign}"
+    );
 }

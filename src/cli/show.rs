@@ -74,7 +74,13 @@ pub fn run(args: &ShowArgs) -> Result<()> {
                 None => Ranking::Weights(j.run_weights(&run)),
             };
             let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;
-            model::load(&j, &run, index, Some((rank as i64, score)), args.report.options())?
+            model::load(
+                &j,
+                &run,
+                index,
+                Some((rank as i64, score)),
+                args.report.options(),
+            )?
         }
         (None, None) => bail!("give a RANK or --spec INDEX"),
     };

@@ -179,7 +179,12 @@ impl ModelData {
                     .fold(params[0], |acc, f| acc + f.contribution[t])
             })
             .collect();
-        let residual = self.actual.iter().zip(&fitted).map(|(a, f)| a - f).collect();
+        let residual = self
+            .actual
+            .iter()
+            .zip(&fitted)
+            .map(|(a, f)| a - f)
+            .collect();
         Ok(ModelSeries {
             target: self.target.clone(),
             dates: self.dates.clone(),
@@ -242,7 +247,13 @@ impl ModelSeries {
             columns,
             rows: Vec::with_capacity(self.dates.len()),
         };
-        let real = |v: f64| if v.is_nan() { Cell::Null } else { Cell::Real(v) };
+        let real = |v: f64| {
+            if v.is_nan() {
+                Cell::Null
+            } else {
+                Cell::Real(v)
+            }
+        };
         for i in 0..self.dates.len() {
             let mut row = vec![
                 Cell::Text(self.dates[i].to_string()),

@@ -309,7 +309,11 @@ mod tests {
             Cell::Text(r#"{"params":[1.5,2]}"#.into()),
             Cell::Text(r#"{"not":"embedded"}"#.into()),
         ]);
-        t.push(vec![Cell::Int(2), Cell::Text("not json".into()), Cell::Null]);
+        t.push(vec![
+            Cell::Int(2),
+            Cell::Text("not json".into()),
+            Cell::Null,
+        ]);
         let mut json = Vec::new();
         t.write_json(&mut json).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
@@ -319,7 +323,9 @@ mod tests {
         assert_eq!(v, t.to_json());
         let mut csv = Vec::new();
         t.write_csv(&mut csv).unwrap();
-        assert!(String::from_utf8(csv).unwrap().contains(r#""{""params"":[1.5,2]}""#));
+        assert!(String::from_utf8(csv)
+            .unwrap()
+            .contains(r#""{""params"":[1.5,2]}""#));
     }
 
     #[test]

@@ -370,7 +370,10 @@ impl BundleReader {
 
     /// The definitions and pretest verdicts of the catalogue columns named `names`, in the
     /// order asked (`None` for a name the catalogue does not have); one query for all.
-    pub fn definitions(&self, names: &[&str]) -> Result<Vec<Option<ColumnDefinition>>, BundleError> {
+    pub fn definitions(
+        &self,
+        names: &[&str],
+    ) -> Result<Vec<Option<ColumnDefinition>>, BundleError> {
         let e = db_err(&self.path);
         if names.is_empty() {
             return Ok(Vec::new());
@@ -456,7 +459,9 @@ impl BundleReader {
         let mut r = stmt.query(duckdb::params_from_iter(names)).map_err(&e)?;
         while let Some(row) = r.next().map_err(&e)? {
             let name: String = row.get(0).map_err(&e)?;
-            let column = found.entry(name.clone()).or_insert_with(|| vec![MISSING; rows]);
+            let column = found
+                .entry(name.clone())
+                .or_insert_with(|| vec![MISSING; rows]);
             let Some(row_id) = row.get::<_, Option<i32>>(1).map_err(&e)? else {
                 continue;
             };
@@ -465,7 +470,9 @@ impl BundleReader {
                 .get_mut(row_id as usize)
                 .ok_or_else(|| BundleError::Corrupt {
                     path: self.path.clone(),
-                    message: format!("column {name} has a value for row {row_id} beyond the calendar"),
+                    message: format!(
+                        "column {name} has a value for row {row_id} beyond the calendar"
+                    ),
                 })?;
             *slot = v.unwrap_or(MISSING);
         }

@@ -67,7 +67,10 @@ pub fn parse_variant(name: &str, base: &str) -> Option<(String, i64, i64)> {
 
 /// Fills definitions from the run's bundle (the journal's, when it is the one the run used);
 /// `false` when there is none.
-pub(super) fn bundle_definitions(bundle: Option<&BundleReader>, features: &mut [FeatureDef]) -> bool {
+pub(super) fn bundle_definitions(
+    bundle: Option<&BundleReader>,
+    features: &mut [FeatureDef],
+) -> bool {
     let Some(bundle) = bundle else { return false };
     let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
     let Ok(defs) = bundle.definitions(&names) else {

@@ -26,9 +26,9 @@ use crate::journal::OutcomeStatus;
 use crate::stats::summary::FitSummary;
 
 pub use definitions::parse_variant;
+use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
 pub use tables::confidence_percent;
-use definitions::{bundle_definitions, journal_features};
 
 /// The one name of the intercept in every table, JSON document and page (the journal's
 /// `param_names` and statsmodels' `add_constant` spell it the same way).
@@ -210,17 +210,16 @@ pub fn load(
         report.param_names = report.default_param_names();
     }
     if report.outcome.is_some() {
-        let data = bundle.map_err(|e| anyhow!(e)).and_then(|b| {
-            ModelData::from_store(b, &run.target, &report.param_names[1..])
-        });
+        let data = bundle
+            .map_err(|e| anyhow!(e))
+            .and_then(|b| ModelData::from_store(b, &run.target, &report.param_names[1..]));
         match data {
             Ok(d) => report.attach_data(d),
             Err(e) => report.data_note = Some(format!("{e:#}")),
         }
     } else {
-        report.data_note = Some(
-            "the journal keeps full statistics for passed models only".to_string(),
-        );
+        report.data_note =
+            Some("the journal keeps full statistics for passed models only".to_string());
     }
     Ok(report)
 }
@@ -279,7 +278,9 @@ impl ModelReport {
         let (Some(data), Some(o)) = (&self.data, &self.outcome) else {
             bail!(
                 "no series for this model: {}",
-                self.data_note.as_deref().unwrap_or("its data are not available")
+                self.data_note
+                    .as_deref()
+                    .unwrap_or("its data are not available")
             );
         };
         data.series(&o.params)

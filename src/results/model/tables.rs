@@ -34,11 +34,9 @@ impl ModelReport {
                 self.spec_index.unwrap_or(0),
                 fmt_real(sc)
             ),
-            (Origin::Journal(run), _, _) => format!(
-                "Spec {} of run {}",
-                self.spec_index.unwrap_or(0),
-                run.name
-            ),
+            (Origin::Journal(run), _, _) => {
+                format!("Spec {} of run {}", self.spec_index.unwrap_or(0), run.name)
+            }
             (Origin::Refit { config_path }, _, _) => match self.spec_index {
                 Some(i) => format!("Spec {i} of {config_path}, fitted now"),
                 None => format!("Model of {config_path}, fitted now"),
@@ -51,10 +49,7 @@ impl ModelReport {
         let mut t = Table::new(&["field", "value"]);
         let mut add = |k: &str, v: Cell| t.push(vec![k.into(), v]);
         match &self.origin {
-            Origin::Journal(run) => add(
-                "run",
-                format!("{} (id {})", run.name, run.run_id).into(),
-            ),
+            Origin::Journal(run) => add("run", format!("{} (id {})", run.name, run.run_id).into()),
             Origin::Refit { config_path } => {
                 add("run", Cell::Null);
                 add("config", config_path.as_str().into());
@@ -117,11 +112,7 @@ impl ModelReport {
         let mut add = |k: &str, v: Cell, note: String| t.push(vec![k.into(), v, note.into()]);
         add("Df Residuals", int(s.df_resid), "n − parameters".into());
         add("Df Model", int(s.df_model), "slopes".into());
-        add(
-            "R-squared",
-            o.r2.into(),
-            String::new(),
-        );
+        add("R-squared", o.r2.into(), String::new());
         add("Adj. R-squared", o.adj_r2.into(), String::new());
         let cov = s.cov_type.as_str();
         add(
@@ -137,7 +128,11 @@ impl ModelReport {
         add("Log-Likelihood", s.llf.into(), "Gaussian".into());
         add("AIC", s.aic.into(), "−2·llf + 2·parameters".into());
         add("BIC", s.bic.into(), "−2·llf + ln(n)·parameters".into());
-        add("Residual variance", s.scale.into(), "SSR / Df Residuals".into());
+        add(
+            "Residual variance",
+            s.scale.into(),
+            "SSR / Df Residuals".into(),
+        );
         add("Omnibus", s.omnibus.into(), "D'Agostino–Pearson K²".into());
         add("Prob (Omnibus)", s.omnibus_pvalue.into(), "χ²(2)".into());
         add("Skew", s.resid_skew.into(), "of the residuals".into());

@@ -15,7 +15,9 @@ impl ModelReport {
     /// The verdict of filter `f` when the spec failed at an earlier filter.
     fn not_reached(&self, f: FilterTest) -> Option<String> {
         match self.failed_test {
-            Some(failed) if f > failed => Some(format!("not reached (failed at {})", failed.name())),
+            Some(failed) if f > failed => {
+                Some(format!("not reached (failed at {})", failed.name()))
+            }
             _ => None,
         }
     }
@@ -55,10 +57,7 @@ impl ModelReport {
             o.r2,
             None,
             format!("R² ≥ {}", th.min_r2),
-            self.judged(
-                FilterTest::InSampleR2,
-                o.r2.is_some_and(|r| r >= th.min_r2),
-            ),
+            self.judged(FilterTest::InSampleR2, o.r2.is_some_and(|r| r >= th.min_r2)),
         );
         let tested: Vec<f64> = (1..o.params.len())
             .filter(|&i| {
@@ -98,9 +97,8 @@ impl ModelReport {
                 None,
                 None,
                 "per full dummy set: joint p < threshold".into(),
-                self.not_reached(FilterTest::GroupFTest).unwrap_or_else(|| {
-                    "not applicable (the model has no full dummy set)".into()
-                }),
+                self.not_reached(FilterTest::GroupFTest)
+                    .unwrap_or_else(|| "not applicable (the model has no full dummy set)".into()),
             );
         }
         for g in &o.group_f {

@@ -18,11 +18,11 @@ use anyhow::Result;
 
 use super::model::{self, ModelReport, ReportOptions};
 use super::table::{Cell, Table};
-use crate::assess::FilterTest;
-use crate::journal::OutcomeStatus;
 use super::Journal;
+use crate::assess::FilterTest;
 use crate::journal::queries::{self, Ranking};
 use crate::journal::runs::{self, Counts, RunRow};
+use crate::journal::OutcomeStatus;
 
 pub use plots::Plot;
 
@@ -90,9 +90,8 @@ impl RunReport {
         // run writes.
         queries::in_snapshot(conn, || {
             let mix = queries::outcome_mix(conn, run.run_id)?;
-            let count = |s: OutcomeStatus| -> u64 {
-                mix.iter().filter(|m| m.0 == s).map(|m| m.2).sum()
-            };
+            let count =
+                |s: OutcomeStatus| -> u64 { mix.iter().filter(|m| m.0 == s).map(|m| m.2).sum() };
             let counts = Counts {
                 evaluated: mix.iter().map(|m| m.2).sum(),
                 passed: count(OutcomeStatus::Passed),

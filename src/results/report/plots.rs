@@ -298,7 +298,14 @@ pub fn acf(x: &[f64], max_lag: usize) -> Vec<f64> {
     let d: Vec<f64> = x.iter().map(|v| v - mean).collect();
     let c0: f64 = d.iter().map(|v| v * v).sum();
     (1..=max_lag.min(n.saturating_sub(1)))
-        .map(|k| d[k..].iter().zip(&d[..n - k]).map(|(a, b)| a * b).sum::<f64>() / c0)
+        .map(|k| {
+            d[k..]
+                .iter()
+                .zip(&d[..n - k])
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                / c0
+        })
         .collect()
 }
 
@@ -308,12 +315,7 @@ pub fn residual_acf(resid: &[f64]) -> Result<Plot> {
     let max_lag = 20.min(n.saturating_sub(2)).max(1);
     let r = acf(resid, max_lag);
     let band = 1.96 / (n as f64).sqrt();
-    let lim = r
-        .iter()
-        .fold(band, |m, v| m.max(v.abs()))
-        .min(1.0)
-        .max(0.1)
-        * 1.1;
+    let lim = r.iter().fold(band, |m, v| m.max(v.abs())).clamp(0.1, 1.0) * 1.1;
     let svg = svg_of(HALF, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(8)
@@ -342,7 +344,10 @@ pub fn residual_acf(resid: &[f64]) -> Result<Plot> {
             .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], BAR.filled()));
         let end = max_lag as f64 + 1.0;
         chart
-            .draw_series(LineSeries::new(vec![(0.0, band), (end, band)], BAND.stroke_width(1)))
+            .draw_series(LineSeries::new(
+                vec![(0.0, band), (end, band)],
+                BAND.stroke_width(1),
+            ))
             .map_err(err)?
             .label("±1.96/√n")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BAND.stroke_width(1)));
@@ -386,7 +391,9 @@ pub fn residual_histogram(resid: &[f64]) -> Result<Plot> {
     let sd = (resid.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
     let (lo, hi) = resid
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     let (lo, hi) = (lo.min(mean - 3.0 * sd), hi.max(mean + 3.0 * sd));
     // Sturges' rule, at least 8 bins.
     let bins = ((n.log2().ceil() as usize) + 1).max(8);
@@ -400,11 +407,7 @@ pub fn residual_histogram(resid: &[f64]) -> Result<Plot> {
     let normal = |x: f64| {
         (-(x - mean).powi(2) / (2.0 * sd * sd)).exp() / (sd * (2.0 * std::f64::consts::PI).sqrt())
     };
-    let top = density
-        .iter()
-        .copied()
-        .fold(normal(mean), f64::max)
-        * 1.15;
+    let top = density.iter().copied().fold(normal(mean), f64::max) * 1.15;
     let curve: Vec<(f64, f64)> = (0..=120)
         .map(|i| {
             let x = lo + (hi - lo) * i as f64 / 120.0;
@@ -538,7 +541,9 @@ mod tests {
 
     #[test]
     fn acf_of_an_alternating_series_is_minus_one_then_one() {
-        let x: Vec<f64> = (0..200).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let x: Vec<f64> = (0..200)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         let r = acf(&x, 2);
         assert!((r[0] + 199.0 / 200.0).abs() < 1e-12, "{r:?}");
         assert!((r[1] - 198.0 / 200.0).abs() < 1e-12, "{r:?}");

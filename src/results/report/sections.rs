@@ -16,7 +16,10 @@ fn verdict_class(text: &str) -> &'static str {
     } else if text.starts_with("pass")
         || text.starts_with("significant")
         || text.contains("sign ok")
-        || matches!(text, "stationary" | "in range" | "homoscedastic" | "normal" | "no autocorrelation")
+        || matches!(
+            text,
+            "stationary" | "in range" | "homoscedastic" | "normal" | "no autocorrelation"
+        )
     {
         "ok"
     } else if text.starts_with("not ") {
@@ -80,7 +83,9 @@ fn status_banner(r: &RunReport) -> Markup {
     };
     let state = match (r.run.status, r.coordinator_alive) {
         (RunStatus::Running, Some(true)) => "still running",
-        (RunStatus::Running, _) => "running when last seen (its coordinator is gone; `specsearch run` resumes it)",
+        (RunStatus::Running, _) => {
+            "running when last seen (its coordinator is gone; `specsearch run` resumes it)"
+        }
         (RunStatus::Interrupted, _) => "interrupted (`specsearch run` resumes it)",
         (RunStatus::Failed, _) => "failed",
         (RunStatus::Complete, _) => "complete",

@@ -172,7 +172,8 @@ pub fn omnibus_k2(x: &[f64]) -> Option<f64> {
     let xk = (b2k - e) / var.sqrt();
     let sqrtbeta1 = 6.0 * (nf * nf - 5.0 * nf + 2.0) / ((nf + 7.0) * (nf + 9.0))
         * (6.0 * (nf + 3.0) * (nf + 5.0) / (nf * (nf - 2.0) * (nf - 3.0))).sqrt();
-    let a = 6.0 + 8.0 / sqrtbeta1 * (2.0 / sqrtbeta1 + (1.0 + 4.0 / (sqrtbeta1 * sqrtbeta1)).sqrt());
+    let a =
+        6.0 + 8.0 / sqrtbeta1 * (2.0 / sqrtbeta1 + (1.0 + 4.0 / (sqrtbeta1 * sqrtbeta1)).sqrt());
     let term1 = 1.0 - 2.0 / (9.0 * a);
     let denom = 1.0 + xk * (2.0 / (a - 4.0)).sqrt();
     let term2 = denom.signum() * ((1.0 - 2.0 / a) / denom.abs()).cbrt();

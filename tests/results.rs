@@ -503,7 +503,7 @@ fn show_reports_a_model_from_the_journal() {
         assert_eq!(c["coef"], *p);
         assert_eq!(c["p_value"], *pv);
     }
-    assert_eq!(coefs[0]["term"], "Intercept");
+    assert_eq!(coefs[0]["term"], "const");
     // Feature definitions agree with the names, from the bundle.
     let feats = v["features"].as_array().unwrap();
     assert_eq!(feats.len(), params.len() - 1);
@@ -540,7 +540,7 @@ fn show_reports_a_model_from_the_journal() {
     let text = cmd(f, "show", &["2"]);
     for s in [
         "Coefficients",
-        "Intercept",
+        "const",
         "Tests",
         "Fit",
         "features.duckdb",
@@ -780,6 +780,49 @@ fn export_writes_csv_json_and_parquet() {
         assert_eq!((r, s, sc), (er, es, esc));
         assert!(json(detail)["params"].is_array());
     }
+    // The Parquet file documents its JSON-text column.
+    let doc: String = duck
+        .query_row(
+            &format!(
+                "SELECT decode(value) FROM parquet_kv_metadata('{}') WHERE decode(key) = 'detail'",
+                pq.display()
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        doc.contains("JSON object") && doc.contains("params"),
+        "{doc}"
+    );
+    // In JSON outputs `detail` is an object, never a string holding JSON: export, query, show.
+    let jpassed = dir.path().join("passed.json");
+    ok(specsearch()
+        .arg("export")
+        .arg(&f.config)
+        .arg("-o")
+        .arg(&jpassed)
+        .output()
+        .unwrap());
+    let v = json(&std::fs::read_to_string(&jpassed).unwrap());
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), ranked.len());
+    for r in rows {
+        assert!(r["detail"].is_object(), "{}", r["detail"]);
+        assert!(r["detail"]["params"].is_array());
+    }
+    let q = json(&cmd(
+        f,
+        "query",
+        &[
+            "--json",
+            "SELECT rank, detail FROM passed_models WHERE run_id = :run ORDER BY rank LIMIT 3",
+        ],
+    ));
+    for r in q.as_array().unwrap() {
+        assert!(r["detail"].is_object(), "{}", r["detail"]);
+    }
+    assert!(json(&cmd(f, "show", &["1", "--json"]))["detail"].is_object());
     // Outcomes to Parquet: counts per status.
     let pq = dir.path().join("outcomes.pq");
     ok(specsearch()

@@ -50,7 +50,8 @@ fn demo_models_match_statsmodels() {
             .unwrap();
         common::assert_ok(&out);
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let o = &doc["outcome"];
+        let o = &doc["detail"];
+        assert!(o.is_object(), "{name}: detail is a JSON object");
         assert_eq!(o["nobs"].as_u64(), want["nobs"].as_u64(), "{name}: nobs");
         assert_eq!(o["cov_type"], want["cov_type"], "{name}: covariance");
         for key in ["params", "bse", "pvalues"] {
@@ -113,9 +114,15 @@ fn verdicts_use_the_configs_thresholds() {
         .unwrap();
     let stdout = common::assert_ok(&out);
     // VIFs of 1.27 and 1.24 (see demo_models_match_statsmodels' model) exceed 1.2.
-    assert!(stdout.contains("VIF (max 1.2)"), "{stdout}");
+    assert!(stdout.contains("every VIF ≤ 1.2"), "{stdout}");
+    assert!(stdout.contains("failed at Multicollinearity"), "{stdout}");
+    // The filters after the failure were never reached: not "passed".
+    let sign = stdout
+        .lines()
+        .find(|l| l.starts_with("7 Sign Check"))
+        .unwrap();
     assert!(
-        stdout.contains("Failed test: Multicollinearity"),
-        "{stdout}"
+        sign.contains("not reached (failed at Multicollinearity)"),
+        "{sign}"
     );
 }

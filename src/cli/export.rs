@@ -17,7 +17,9 @@ use crate::results::{self, JournalArgs};
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum What {
-    /// Ranked passed models (deduplicated), with their JSON detail.
+    /// Ranked passed models (deduplicated), with `detail`: every statistic of the model, a
+    /// JSON object in JSON files, that object as text in CSV and Parquet (whose key/value
+    /// metadata says so).
     Passed,
     /// Every outcome of the run, features expanded.
     Outcomes,

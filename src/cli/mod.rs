@@ -7,7 +7,9 @@ mod freeze;
 mod merge;
 mod plan;
 mod query;
+mod report;
 mod run;
+mod series;
 mod show;
 mod show_model;
 mod status;
@@ -51,7 +53,8 @@ enum Command {
     /// Running the same config again continues an interrupted run, or reports that it is
     /// complete; a changed config or changed data starts a new run. Ctrl-C stops resumably.
     Run(run::RunArgs),
-    /// Fit one spec on the config's data and print every statistic (or `--json`).
+    /// Fit one spec on the config's data now and print its full report: the same report as
+    /// `show` (or `--json`, `--csv`).
     ShowModel(show_model::ShowModelArgs),
     /// Write a deterministic synthetic monthly panel (CSV + metadata + search.toml) for tests
     /// and benchmarks.
@@ -62,8 +65,13 @@ enum Command {
     Status(status::StatusArgs),
     /// The ranked passed models of a run; `--weights` re-ranks without re-running.
     Top(top::TopArgs),
-    /// Full report of one model from the journal: coefficients, tests, fit, feature definitions.
+    /// Full report of one model from the journal: coefficients with confidence intervals,
+    /// F, log-likelihood, AIC, BIC, residual moments, condition number, tests, fit, sample
+    /// dates, feature definitions (`--cov` adds the covariance matrix).
     Show(show::ShowArgs),
+    /// A passed model's series over the full sample: actual, fitted (in-sample) / predicted
+    /// (out-of-sample), residual, and each feature's value and contribution, per date.
+    Series(series::SeriesArgs),
     /// Why specs failed: counts per filter, the features most common among each filter's
     /// failures, errors by type and message.
     Failures(failures::FailuresArgs),
@@ -71,6 +79,13 @@ enum Command {
     ///
     /// Statements that would write are refused. `:run` is bound to the selected run's id.
     Query(query::QueryArgs),
+    /// Write one self-contained HTML report of a run: the run, its ranking, and each
+    /// selected model's full report with plots (fitted vs actual, residuals, ACF, histogram).
+    ///
+    /// No script and no network: inline CSS and SVG, readable offline and printable at A4.
+    /// On a run still running the page says it is partial; on a run where nothing passed it
+    /// says so and shows where specs failed.
+    Report(report::ReportCmdArgs),
     /// Write passed models, every outcome, or a query's result to CSV, JSON or Parquet.
     Export(export::ExportArgs),
     /// List the composite features a run's workers built for passed models (mutations): their
@@ -194,9 +209,11 @@ pub fn main() -> std::process::ExitCode {
         Command::Status(args) => ok(status::run(&args)),
         Command::Top(args) => ok(top::run(&args)),
         Command::Show(args) => ok(show::run(&args)),
+        Command::Series(args) => ok(series::run(&args)),
         Command::Failures(args) => ok(failures::run(&args)),
         Command::Query(args) => ok(query::run(&args)),
         Command::Export(args) => ok(export::run(&args)),
+        Command::Report(args) => ok(report::run(&args)),
         Command::Worker => ok(crate::runtime::worker::run()),
     };
     match result {

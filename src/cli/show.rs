@@ -1,8 +1,11 @@
 //! `specsearch show [CONFIG] RANK` (or `--spec INDEX`): the full report of one model from the
-//! journal — coefficients, standard errors, t and p-values, covariance type, every filter and
-//! diagnostic with its statistic, p-value and verdict (judged with the run's own thresholds),
-//! in- and out-of-sample fit, and the definitions of its features. Nothing is re-fitted
-//! (`show-model` does that for any spec).
+//! journal — coefficients, standard errors, t and p-values, confidence intervals, covariance
+//! type, the summary statistics of statsmodels (F, log-likelihood, AIC, BIC, residual moments,
+//! condition number; recomputed from the frozen bundle, which must reproduce the journaled
+//! coefficients), every filter and diagnostic with its statistic, p-value and verdict (judged
+//! with the run's own thresholds), in- and out-of-sample fit, sample dates and the definitions
+//! of its features. The coefficients are the journal's (`show-model` fits any spec anew and
+//! prints the same report).
 
 use anyhow::{bail, Result};
 
@@ -24,7 +27,28 @@ pub struct ShowArgs {
     #[arg(long, value_name = "FIT,IS,OOS", value_parser = results::parse_weights)]
     pub weights: Option<RankingConfig>,
     #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Options of a model report (`show`, `show-model`).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ReportArgs {
+    /// Significance level of the coefficients' confidence intervals (0.05 gives 95%
+    /// intervals).
+    #[arg(long, value_name = "ALPHA", default_value_t = model::DEFAULT_ALPHA,
+          value_parser = model::parse_alpha)]
+    pub alpha: f64,
+    /// Also print the coefficients' covariance matrix (with the model's covariance type).
+    #[arg(long)]
+    pub cov: bool,
+}
+
+impl ReportArgs {
+    pub fn options(&self) -> model::ReportOptions {
+        model::ReportOptions { alpha: self.alpha }
+    }
 }
 
 pub fn run(args: &ShowArgs) -> Result<()> {
@@ -42,7 +66,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     let j = results::open(&journal)?;
     let run = j.select_run(journal.run.as_deref())?;
     let report = match (args.spec, rank) {
-        (Some(index), _) => model::load(&j, &run, index, None)?,
+        (Some(index), _) => model::load(&j, &run, index, None, args.report.options())?,
         (None, Some(rank)) => {
             let ranking = match &args.weights {
                 Some(w) => Ranking::Weights(w.clone()),
@@ -50,14 +74,25 @@ pub fn run(args: &ShowArgs) -> Result<()> {
                 None => Ranking::Weights(j.run_weights(&run)),
             };
             let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;
-            model::load(&j, &run, index, Some((rank as i64, score)))?
+            model::load(
+                &j,
+                &run,
+                index,
+                Some((rank as i64, score)),
+                args.report.options(),
+            )?
         }
         (None, None) => bail!("give a RANK or --spec INDEX"),
     };
     match args.output.format() {
-        Format::Human => print!("{}", report.render()),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
-        Format::Csv => report.csv_table().write_csv(std::io::stdout().lock())?,
+        Format::Human => print!("{}", report.render(args.report.cov)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json(args.report.cov))?
+        ),
+        Format::Csv => report
+            .csv_table(args.report.cov)
+            .write_csv(std::io::stdout().lock())?,
     }
     Ok(())
 }

@@ -1,10 +1,13 @@
-//! `specsearch show-model CONFIG --features A,B,…`: fit one spec on the config's data and print
-//! every statistic, so any model can be checked by hand.
+//! `specsearch show-model CONFIG --features A,B,…` (or `--spec INDEX`): fit one spec on the
+//! config's data now and print its full report — the same report `show` prints for a model
+//! from the journal (coefficients, intervals, summary statistics, tests, fit, features), so any
+//! model can be checked by hand.
 
 use anyhow::{bail, Result};
 
+use super::show::ReportArgs;
 use super::WorkspaceArgs;
-use crate::assess::render_text_with;
+use crate::results::model;
 use crate::runtime::context::{EvalContext, Transport};
 use crate::session::Session;
 
@@ -18,14 +21,19 @@ pub struct ShowModelArgs {
     /// Or: the spec at this index of the planned space.
     #[arg(long, conflicts_with = "features")]
     pub spec: Option<u64>,
-    /// Print every number as JSON.
-    #[arg(long)]
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Print the report as one JSON document (`detail` holds every statistic of the fit).
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// Print the report as one CSV table with a `section` column.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 pub fn run(args: &ShowModelArgs) -> Result<()> {
     let session = Session::load(&args.ws.config, args.ws.workspace.as_deref())?;
-    let (config, plan) = (&session.config, &session.plan);
+    let plan = &session.plan;
     let b = &session.built.bundle;
     let mut spec: Vec<u32> = Vec::new();
     if let Some(index) = args.spec {
@@ -47,23 +55,18 @@ pub fn run(args: &ShowModelArgs) -> Result<()> {
     let ctx = EvalContext::from_matrix(&session.setup(Transport::Duckdb), &b.matrix())?;
     // Composite ids (from --spec) are built like a worker builds them; coefficients come as
     // const, frozen columns, composites.
-    let (outcome, param_names) = ctx.assess_report(&spec);
+    let report = model::from_session(&session, &ctx, &spec, args.spec, args.report.options())?;
     if args.json {
-        let names: Vec<&str> = spec.iter().map(|&id| plan.column_name(id)).collect();
-        let doc = serde_json::json!({
-            "target": b.catalogue.columns[0].name,
-            "features": names,
-            "param_names": param_names,
-            "outcome": outcome,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-    } else {
-        let names: Vec<&str> = param_names[1..].iter().map(String::as_str).collect();
-        println!("target {}", b.catalogue.columns[0].name);
-        print!(
+        println!(
             "{}",
-            render_text_with(&outcome, &names, &config.file.filters)
+            serde_json::to_string_pretty(&report.to_json(args.report.cov))?
         );
+    } else if args.csv {
+        report
+            .csv_table(args.report.cov)
+            .write_csv(std::io::stdout().lock())?;
+    } else {
+        print!("{}", report.render(args.report.cov));
     }
     Ok(())
 }

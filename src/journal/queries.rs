@@ -133,6 +133,27 @@ pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
     )
 }
 
+/// Outcome counts of a run by status and failed filter in one scan of its outcomes:
+/// `(status, failed_test code 1..=7 or None, specs)`, filters in order. What `report` shows as
+/// the outcome mix and failures by test (the `failures_by_test` view gives the same numbers).
+pub fn outcome_mix(
+    conn: &Connection,
+    run_id: i64,
+) -> Result<Vec<(super::OutcomeStatus, Option<u8>, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT status, failed_test, count(*) FROM outcomes WHERE run_id = ?1 \
+         GROUP BY status, failed_test ORDER BY status, failed_test",
+    )?;
+    let rows = stmt.query_map([run_id], |r| {
+        Ok((
+            r.get::<_, super::OutcomeStatus>(0)?,
+            r.get::<_, Option<u8>>(1)?,
+            r.get::<_, i64>(2)? as u64,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The `top` most common features among each filter's failures.
 pub fn failure_features(conn: &Connection, run_id: i64, top: usize) -> Result<Table> {
     Table::query(

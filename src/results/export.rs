@@ -13,6 +13,14 @@ use anyhow::{Context, Result};
 
 use super::table::{Cell, CsvSink, JsonSink, Sink};
 
+/// What a `detail` column holds, recorded in Parquet files (key/value metadata) and in the
+/// README; JSON exports embed the object itself.
+pub const DETAIL_DOC: &str = "JSON object (as text) with every statistic of the passed model: \
+    status, nobs, nobs_oos, rank, cov_type, r2, adj_r2, params, bse, tvalues, pvalues \
+    (intercept first, in the order of param_names), vif, group_f, dw, bg_*, bp_*, white_*, jb_*, \
+    cvm_*, resid_adf_*, resid_pp_*, is_/oos_ mae, rmse, max_abs_error; absent keys were not \
+    computed. See `specsearch show`.";
+
 /// Output file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FileFormat {
@@ -215,14 +223,22 @@ fn write_parquet(
         produce(&mut sink)?
     };
     let target = path.to_string_lossy().replace('\'', "''");
-    let metadata = note
-        .map(|n| {
-            format!(
-                ", KV_METADATA {{specsearch_note: '{}'}}",
-                n.replace('\'', "''")
-            )
-        })
-        .unwrap_or_default();
+    // The file says what its JSON-text columns are, and whether it is partial (Parquet
+    // key/value metadata).
+    let mut entries: Vec<String> = types
+        .columns
+        .iter()
+        .filter(|c| super::table::JSON_COLUMNS.contains(&c.as_str()))
+        .map(|c| format!("{}: '{}'", c, DETAIL_DOC.replace('\'', "''")))
+        .collect();
+    if let Some(n) = note {
+        entries.push(format!("specsearch_note: '{}'", n.replace('\'', "''")));
+    }
+    let metadata = if entries.is_empty() {
+        String::new()
+    } else {
+        format!(", KV_METADATA {{{}}}", entries.join(", "))
+    };
     db.execute_batch(&format!(
         "COPY export TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD{metadata})"
     ))

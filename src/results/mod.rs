@@ -9,6 +9,8 @@
 
 pub mod export;
 pub mod model;
+pub mod report;
+pub mod series;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use rusqlite::Connection;
 use crate::config::{Config, RankingConfig};
 use crate::journal::runs::{self, RunRow};
 use crate::journal::schema;
+use crate::store::bundle::BundleReader;
 use crate::workspace::Workspace;
 
 pub use table::{Cell, Table};
@@ -94,6 +97,8 @@ pub struct Journal {
     pub conn: Connection,
     /// The config given on the command line, if any.
     pub config: Option<Config>,
+    /// The workspace's frozen bundle, opened on first need (by run bundle hash).
+    bundle: std::cell::OnceCell<Result<(BundleReader, String), String>>,
 }
 
 /// Opens the journal named by `args` read-only, with the views of this specsearch installed.
@@ -116,6 +121,7 @@ pub fn open(args: &JournalArgs) -> Result<Journal> {
         workspace,
         conn,
         config,
+        bundle: std::cell::OnceCell::new(),
     })
 }
 
@@ -182,6 +188,29 @@ impl Journal {
         self.run_config(run)
             .map(|c| c.file.ranking)
             .unwrap_or_default()
+    }
+
+    /// The workspace's `features.duckdb` when it is the bundle `run` used (opened once per
+    /// journal and shared by every report); otherwise why not.
+    pub fn run_bundle(&self, run: &RunRow) -> Result<&BundleReader, String> {
+        let opened = self.bundle.get_or_init(|| {
+            let path = self.workspace.features_duckdb();
+            let reader = BundleReader::open(&path).map_err(|e| e.to_string())?;
+            let hash = reader.bundle_hash().map_err(|e| e.to_string())?;
+            Ok((reader, hash))
+        });
+        match opened {
+            Ok((reader, hash)) if *hash == run.bundle_hash => Ok(reader),
+            Ok((_, hash)) => Err(format!(
+                "{} holds other data (bundle {}) than run {} used ({}); re-run `specsearch \
+                 freeze` on the run's config and data",
+                self.workspace.features_duckdb().display(),
+                &hash[..hash.len().min(12)],
+                run.name,
+                &run.bundle_hash[..run.bundle_hash.len().min(12)]
+            )),
+            Err(e) => Err(e.clone()),
+        }
     }
 
     /// Whether a coordinator holds the workspace lock now (`None`: cannot tell, e.g. not Linux

@@ -7,6 +7,25 @@ use anyhow::Result;
 
 pub use crate::journal::rows::{stream_statement, Cell, Sink, Table, TableSink};
 
+/// Columns whose text is a JSON document (a passed model's `detail`): JSON outputs embed the
+/// document itself, never a string holding JSON; CSV and Parquet keep the text.
+pub const JSON_COLUMNS: &[&str] = &["detail"];
+
+/// The JSON value of `cell` in column `column`: a JSON column's text that parses as an object
+/// or array is embedded as that value.
+pub fn json_in_column(column: &str, cell: &Cell) -> serde_json::Value {
+    if let Cell::Text(text) = cell {
+        if JSON_COLUMNS.contains(&column) {
+            if let Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) =
+                serde_json::from_str::<serde_json::Value>(text)
+            {
+                return v;
+            }
+        }
+    }
+    cell.json()
+}
+
 impl Cell {
     /// Exact text for CSV: integers as is, reals in shortest round-trip form, NULL empty.
     pub fn csv_text(&self) -> String {
@@ -175,8 +194,8 @@ impl Table {
                     serde_json::Value::Object(
                         self.columns
                             .iter()
-                            .cloned()
-                            .zip(r.iter().map(Cell::json))
+                            .zip(r)
+                            .map(|(c, v)| (c.clone(), json_in_column(c, v)))
                             .collect(),
                     )
                 })
@@ -216,6 +235,7 @@ impl<W: Write> Sink for CsvSink<W> {
 /// A JSON array of objects, one per line, written as rows arrive.
 pub struct JsonSink<W: Write> {
     w: std::io::BufWriter<W>,
+    columns: Vec<String>,
     keys: Vec<String>,
     rows: u64,
 }
@@ -224,6 +244,7 @@ impl<W: Write> JsonSink<W> {
     pub fn new(w: W) -> Self {
         JsonSink {
             w: std::io::BufWriter::new(w),
+            columns: Vec::new(),
             keys: Vec::new(),
             rows: 0,
         }
@@ -232,6 +253,7 @@ impl<W: Write> JsonSink<W> {
 
 impl<W: Write> Sink for JsonSink<W> {
     fn begin(&mut self, columns: &[String]) -> Result<()> {
+        self.columns = columns.to_vec();
         self.keys = columns
             .iter()
             .map(|c| serde_json::to_string(c).expect("strings serialise"))
@@ -242,13 +264,13 @@ impl<W: Write> Sink for JsonSink<W> {
     fn row(&mut self, row: &[Cell]) -> Result<()> {
         self.w
             .write_all(if self.rows == 0 { b"\n{" } else { b",\n{" })?;
-        for (i, (k, v)) in self.keys.iter().zip(row).enumerate() {
+        for (i, ((k, c), v)) in self.keys.iter().zip(&self.columns).zip(row).enumerate() {
             if i > 0 {
                 self.w.write_all(b",")?;
             }
             self.w.write_all(k.as_bytes())?;
             self.w.write_all(b":")?;
-            serde_json::to_writer(&mut self.w, &v.json())?;
+            serde_json::to_writer(&mut self.w, &json_in_column(c, v))?;
         }
         self.w.write_all(b"}")?;
         self.rows += 1;
@@ -277,6 +299,33 @@ mod tests {
         assert_eq!(fmt_real(193578.3), "193578");
         assert_eq!(fmt_real(0.0), "0");
         assert_eq!(fmt_real(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn a_detail_column_is_a_json_object_in_json_and_text_in_csv() {
+        let mut t = Table::new(&["rank", "detail", "note"]);
+        t.push(vec![
+            Cell::Int(1),
+            Cell::Text(r#"{"params":[1.5,2]}"#.into()),
+            Cell::Text(r#"{"not":"embedded"}"#.into()),
+        ]);
+        t.push(vec![
+            Cell::Int(2),
+            Cell::Text("not json".into()),
+            Cell::Null,
+        ]);
+        let mut json = Vec::new();
+        t.write_json(&mut json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v[0]["detail"]["params"][0], 1.5);
+        assert!(v[0]["note"].is_string(), "only detail columns are embedded");
+        assert_eq!(v[1]["detail"], "not json");
+        assert_eq!(v, t.to_json());
+        let mut csv = Vec::new();
+        t.write_csv(&mut csv).unwrap();
+        assert!(String::from_utf8(csv)
+            .unwrap()
+            .contains(r#""{""params"":[1.5,2]}""#));
     }
 
     #[test]

@@ -239,10 +239,26 @@ fn manifest_entries(b: &FrozenBundle, hash: &str) -> Vec<(String, String)> {
     m
 }
 
+/// A catalogue column's definition and pretest verdicts, as `show` lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDefinition {
+    pub transform: Option<String>,
+    pub period: Option<i64>,
+    pub lag: Option<i64>,
+    pub category: Option<String>,
+    pub expected_sign: Option<i64>,
+    pub full_dummy_set: Option<bool>,
+    pub adf_pvalue: Option<f64>,
+    pub pp_pvalue: Option<f64>,
+    pub stationary: Option<bool>,
+}
+
 /// A read-only handle on `features.duckdb`.
 pub struct BundleReader {
     path: PathBuf,
     conn: Connection,
+    /// The calendar, read once.
+    dates: std::cell::OnceCell<Vec<(chrono::NaiveDate, String)>>,
 }
 
 /// Catalogue metadata as read back (values are read separately as a matrix).
@@ -282,7 +298,13 @@ impl BundleReader {
         Ok(BundleReader {
             path: path.to_path_buf(),
             conn,
+            dates: std::cell::OnceCell::new(),
         })
+    }
+
+    /// The file this reader reads.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub fn manifest(&self) -> Result<BTreeMap<String, String>, BundleError> {
@@ -344,6 +366,117 @@ impl BundleReader {
                 path: self.path.clone(),
                 message: "the manifest has no column count; re-run `specsearch freeze`".into(),
             })
+    }
+
+    /// The definitions and pretest verdicts of the catalogue columns named `names`, in the
+    /// order asked (`None` for a name the catalogue does not have); one query for all.
+    pub fn definitions(
+        &self,
+        names: &[&str],
+    ) -> Result<Vec<Option<ColumnDefinition>>, BundleError> {
+        let e = db_err(&self.path);
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; names.len()].join(", ");
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT name, transform, period, lag, category, expected_sign, full_dummy_set, \
+                 adf_pvalue, pp_pvalue, stationary FROM catalogue WHERE name IN ({marks})"
+            ))
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map(duckdb::params_from_iter(names), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    ColumnDefinition {
+                        transform: r.get(1)?,
+                        period: r.get::<_, Option<i32>>(2)?.map(i64::from),
+                        lag: r.get::<_, Option<i32>>(3)?.map(i64::from),
+                        category: r.get(4)?,
+                        expected_sign: r.get::<_, Option<i32>>(5)?.map(i64::from),
+                        full_dummy_set: r.get(6)?,
+                        adf_pvalue: r.get(7)?,
+                        pp_pvalue: r.get(8)?,
+                        stationary: r.get(9)?,
+                    },
+                ))
+            })
+            .map_err(&e)?;
+        let mut found: std::collections::HashMap<String, ColumnDefinition> = Default::default();
+        for row in rows {
+            let (name, def) = row.map_err(&e)?;
+            found.insert(name, def);
+        }
+        Ok(names.iter().map(|n| found.get(*n).cloned()).collect())
+    }
+
+    /// The calendar: every date with where it sits relative to the sample (`before`, `in`,
+    /// `out`, `after`), in row order.
+    pub fn dates(&self) -> Result<Vec<(chrono::NaiveDate, String)>, BundleError> {
+        if let Some(d) = self.dates.get() {
+            return Ok(d.clone());
+        }
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT CAST(date AS VARCHAR), sample FROM dates ORDER BY row_id")
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(&e)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (date, sample) = row.map_err(&e)?;
+            let date = date.parse().map_err(|_| BundleError::Corrupt {
+                path: self.path.clone(),
+                message: format!("dates has an unreadable date {date:?}"),
+            })?;
+            out.push((date, sample));
+        }
+        Ok(self.dates.get_or_init(|| out).clone())
+    }
+
+    /// The values of the catalogue columns named `names` over every date (missing as NaN), in
+    /// the order asked; `None` for a name the catalogue does not have (e.g. a composite not
+    /// replayed yet). One query reads only those columns, whatever the size of the bundle.
+    pub fn named_columns(&self, names: &[&str]) -> Result<Vec<Option<Vec<f64>>>, BundleError> {
+        let e = db_err(&self.path);
+        let rows = self.dates()?.len();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; names.len()].join(", ");
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT c.name, v.row_id, v.value FROM catalogue c \
+                 LEFT JOIN feature_values v ON v.id = c.id WHERE c.name IN ({marks})"
+            ))
+            .map_err(&e)?;
+        let mut found: std::collections::HashMap<String, Vec<f64>> = Default::default();
+        let mut r = stmt.query(duckdb::params_from_iter(names)).map_err(&e)?;
+        while let Some(row) = r.next().map_err(&e)? {
+            let name: String = row.get(0).map_err(&e)?;
+            let column = found
+                .entry(name.clone())
+                .or_insert_with(|| vec![MISSING; rows]);
+            let Some(row_id) = row.get::<_, Option<i32>>(1).map_err(&e)? else {
+                continue;
+            };
+            let v: Option<f64> = row.get(2).map_err(&e)?;
+            let slot = column
+                .get_mut(row_id as usize)
+                .ok_or_else(|| BundleError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!(
+                        "column {name} has a value for row {row_id} beyond the calendar"
+                    ),
+                })?;
+            *slot = v.unwrap_or(MISSING);
+        }
+        Ok(names.iter().map(|n| found.get(*n).cloned()).collect())
     }
 
     /// Every frozen catalogue column over every date, read into private memory (replayed

@@ -166,7 +166,8 @@ proptest! {
         check_outcome_invariants(&rep);
         prop_assert_eq!(rep.status, o.status);
         prop_assert_eq!(rep.failed_test, o.failed_test);
-        let _ = specsearch_core::assess::render_text(&rep, &names.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+        let _ = &names;
+        let _ = specsearch_core::assess::diagnostics(&rep, &specsearch_core::assess::FilterThresholds::default());
 
         // Standalone functions on the same data.
         let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();

@@ -1,13 +1,12 @@
 //! The definitions of a spec's features: the journal's names, roles and categories, decoded
 //! variant names, and the full catalogue entries of the run's bundle when it is still there.
 
-use std::path::Path;
-
 use anyhow::Result;
 
 use super::FeatureDef;
 use crate::journal::runs::RunRow;
 use crate::results::Journal;
+use crate::store::bundle::BundleReader;
 
 pub(super) fn journal_features(
     j: &Journal,
@@ -66,46 +65,31 @@ pub fn parse_variant(name: &str, base: &str) -> Option<(String, i64, i64)> {
     Some((transform.to_string(), period, lag))
 }
 
-/// Fills definitions from the workspace's bundle when it is the one the run used; `false`
-/// when it is missing, another bundle, or cannot be opened (e.g. being rewritten).
-pub(super) fn bundle_definitions(path: &Path, run: &RunRow, features: &mut [FeatureDef]) -> bool {
-    let mut read = || -> duckdb::Result<bool> {
-        let config = duckdb::Config::default()
-            .access_mode(duckdb::AccessMode::ReadOnly)?
-            .threads(1)?;
-        let conn = duckdb::Connection::open_with_flags(path, config)?;
-        let hash: String = conn.query_row(
-            "SELECT value FROM manifest WHERE key = 'bundle_sha256'",
-            [],
-            |r| r.get(0),
-        )?;
-        if hash != run.bundle_hash {
-            return Ok(false);
-        }
-        let mut stmt = conn.prepare(
-            "SELECT transform, period, lag, category, expected_sign, full_dummy_set, \
-             adf_pvalue, pp_pvalue, stationary FROM catalogue WHERE name = ?",
-        )?;
-        for f in features.iter_mut() {
-            let mut rows = stmt.query([&f.name])?;
-            if let Some(r) = rows.next()? {
-                f.transform = r.get(0)?;
-                f.period = r.get::<_, Option<i32>>(1)?.map(i64::from);
-                f.lag = r.get::<_, Option<i32>>(2)?.map(i64::from);
-                f.category = r.get::<_, Option<String>>(3)?.or(f.category.take());
-                f.expected_sign = r
-                    .get::<_, Option<i32>>(4)?
-                    .filter(|&s| s != 0)
-                    .map(i64::from);
-                f.full_dummy_set = r.get(5)?;
-                f.adf_pvalue = r.get(6)?;
-                f.pp_pvalue = r.get(7)?;
-                f.stationary = r.get(8)?;
-            }
-        }
-        Ok(true)
+/// Fills definitions from the run's bundle (the journal's, when it is the one the run used);
+/// `false` when there is none.
+pub(super) fn bundle_definitions(
+    bundle: Option<&BundleReader>,
+    features: &mut [FeatureDef],
+) -> bool {
+    let Some(bundle) = bundle else { return false };
+    let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+    let Ok(defs) = bundle.definitions(&names) else {
+        return false;
     };
-    path.exists() && read().unwrap_or(false)
+    for (f, d) in features.iter_mut().zip(defs) {
+        if let Some(d) = d {
+            f.transform = d.transform;
+            f.period = d.period;
+            f.lag = d.lag;
+            f.category = d.category.or(f.category.take());
+            f.expected_sign = d.expected_sign.filter(|&s| s != 0);
+            f.full_dummy_set = d.full_dummy_set;
+            f.adf_pvalue = d.adf_pvalue;
+            f.pp_pvalue = d.pp_pvalue;
+            f.stationary = d.stationary;
+        }
+    }
+    true
 }
 
 #[cfg(test)]

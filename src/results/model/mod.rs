@@ -1,25 +1,41 @@
-//! One model's full report for `specsearch show`: what the journal keeps about a spec (status,
-//! failed test, features; for passed models the whole [`Outcome`] as JSON in `passed.detail`),
-//! its features' definitions (from `features.duckdb` when it is the bundle the run used, else
-//! decoded from the variant names in the journal), and the filters re-judged with the run's own
-//! thresholds (parsed from the config text the run recorded).
+//! One model's full report, the one `show`, `show-model` and `report` print: what the journal
+//! keeps about a spec (status, failed test, features; for passed models the whole [`Outcome`]
+//! as JSON in `passed.detail`) or a fit made now (`show-model`), its features' definitions
+//! (from `features.duckdb` when it is the bundle the run used, else decoded from the variant
+//! names in the journal), the filters re-judged with the run's own thresholds (parsed from the
+//! config text the run recorded), and — when the frozen data are at hand — the summary
+//! statistics a statsmodels user expects (F, log-likelihood, AIC, BIC, confidence intervals,
+//! residual moments, condition number, covariance) and the model's series.
 //!
 //! This module loads the report; `definitions` reads the features' definitions, `tables` lays
-//! the report out (tables, text, JSON, CSV) and `verdicts` re-judges the tests.
+//! the report out (tables, text, JSON, CSV) and `verdicts` judges the tests.
 
 mod definitions;
+mod refit;
 mod tables;
 mod verdicts;
 
 use anyhow::{anyhow, bail, Result};
 
+use super::series::{ModelData, ModelSeries};
 use super::Journal;
-use crate::assess::{FilterThresholds, Outcome};
+use crate::assess::{FilterTest, FilterThresholds, Outcome};
 use crate::journal::queries::{self, Ranking};
 use crate::journal::runs::RunRow;
+use crate::journal::OutcomeStatus;
+use crate::stats::summary::FitSummary;
 
 pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
+pub use refit::from_session;
+pub use tables::confidence_percent;
+
+/// The one name of the intercept in every table, JSON document and page (the journal's
+/// `param_names` and statsmodels' `add_constant` spell it the same way).
+pub const INTERCEPT: &str = "const";
+
+/// Default significance level of the coefficients' confidence intervals.
+pub const DEFAULT_ALPHA: f64 = 0.05;
 
 /// What a feature is.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,22 +54,67 @@ pub struct FeatureDef {
     pub stationary: Option<bool>,
 }
 
+/// Where a report's numbers come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A run's journal (`show`, `report`).
+    Journal(RunRow),
+    /// A fit made now on the config's data (`show-model`); the config's path.
+    Refit { config_path: String },
+}
+
 /// Everything `show` prints about one spec.
 pub struct ModelReport {
-    pub run: RunRow,
-    pub spec_index: u64,
+    pub origin: Origin,
+    pub target: String,
+    pub target_stationary: bool,
+    pub spec_index: Option<u64>,
     pub rank: Option<i64>,
     pub score: Option<f64>,
-    pub status: crate::journal::OutcomeStatus,
-    pub failed_test: Option<String>,
+    pub status: OutcomeStatus,
+    pub failed_test: Option<FilterTest>,
     pub message: Option<String>,
     pub r2: Option<f64>,
     pub spec_key: Option<String>,
     pub features: Vec<FeatureDef>,
-    /// Where the definitions came from: "features.duckdb" or "journal".
+    /// Where the definitions came from: "features.duckdb", "journal" or "config".
     pub definitions_from: &'static str,
     pub outcome: Option<Outcome>,
+    /// Coefficient names: the intercept, frozen columns in spec order, then composites.
+    pub param_names: Vec<String>,
     pub thresholds: FilterThresholds,
+    /// Significance level of the confidence intervals.
+    pub alpha: f64,
+    /// The model's data over the full sample (passed or refitted models whose bundle is here).
+    pub data: Option<ModelData>,
+    /// Summary statistics recomputed from `data` with the model's covariance.
+    pub summary: Option<FitSummary>,
+    /// Why `data` / `summary` are missing, when they are.
+    pub data_note: Option<String>,
+}
+
+/// Options of a report.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOptions {
+    pub alpha: f64,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            alpha: DEFAULT_ALPHA,
+        }
+    }
+}
+
+/// Parses `--alpha` (a significance level strictly between 0 and 1).
+pub fn parse_alpha(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(a) if a > 0.0 && a < 1.0 => Ok(a),
+        _ => Err(format!(
+            "{s:?}: give a significance level strictly between 0 and 1, e.g. 0.05 for 95% intervals"
+        )),
+    }
 }
 
 /// The spec index and score at `rank` (1-based) of a run's ranking.
@@ -87,6 +148,7 @@ pub fn load(
     run: &RunRow,
     spec_index: u64,
     ranked: Option<(i64, f64)>,
+    options: ReportOptions,
 ) -> Result<ModelReport> {
     let Some(row) = queries::spec_row(&j.conn, run.run_id, spec_index)? else {
         bail!(
@@ -96,20 +158,21 @@ pub fn load(
             run.spec_count
         );
     };
-    let outcome = match &row.detail {
-        Some(d) => Some(
-            serde_json::from_str::<Outcome>(d)
-                .map_err(|e| anyhow!("passed.detail of spec {spec_index} does not parse: {e}"))?,
-        ),
-        None => None,
+    let (outcome, param_names) = match &row.detail {
+        Some(d) => {
+            let (o, names) = parse_detail(d)
+                .map_err(|e| anyhow!("passed.detail of spec {spec_index} does not parse: {e}"))?;
+            (Some(o), names)
+        }
+        None => (None, Vec::new()),
     };
     let (rank, score) = match ranked {
         Some((r, s)) => (Some(r), Some(s)),
         None => (row.rank, row.score),
     };
     let mut features = journal_features(j, run, spec_index)?;
-    let definitions_from = if bundle_definitions(&j.workspace.features_duckdb(), run, &mut features)
-    {
+    let bundle = j.run_bundle(run);
+    let definitions_from = if bundle_definitions(bundle.as_ref().ok().copied(), &mut features) {
         "features.duckdb"
     } else {
         "journal"
@@ -118,21 +181,130 @@ pub fn load(
         .run_config(run)
         .map(|c| c.file.filters)
         .unwrap_or_default();
-    Ok(ModelReport {
-        run: run.clone(),
-        spec_index,
+    let mut report = ModelReport {
+        origin: Origin::Journal(run.clone()),
+        target: run.target.clone(),
+        target_stationary: run.target_stationary,
+        spec_index: Some(spec_index),
         rank,
         score,
         status: row.status,
-        failed_test: row.failed_test,
+        failed_test: row
+            .failed_test
+            .as_deref()
+            .and_then(|n| FilterTest::ALL.into_iter().find(|f| f.name() == n)),
         message: row.message,
         r2: row.r2,
         spec_key: row.spec_key,
         features,
         definitions_from,
         outcome,
+        param_names,
         thresholds,
-    })
+        alpha: options.alpha,
+        data: None,
+        summary: None,
+        data_note: None,
+    };
+    if report.param_names.is_empty() && report.outcome.is_some() {
+        report.param_names = report.default_param_names();
+    }
+    if report.outcome.is_some() {
+        let data = bundle
+            .map_err(|e| anyhow!(e))
+            .and_then(|b| ModelData::from_store(b, &run.target, &report.param_names[1..]));
+        match data {
+            Ok(d) => report.attach_data(d),
+            Err(e) => report.data_note = Some(format!("{e:#}")),
+        }
+    } else {
+        report.data_note =
+            Some("the journal keeps full statistics for passed models only".to_string());
+    }
+    Ok(report)
+}
+
+/// The outcome and the coefficient names of a passed model's detail JSON.
+pub fn parse_detail(detail: &str) -> Result<(Outcome, Vec<String>), serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct Names {
+        #[serde(default)]
+        param_names: Vec<String>,
+    }
+    let outcome: Outcome = serde_json::from_str(detail)?;
+    let names: Names = serde_json::from_str(detail)?;
+    Ok((outcome, names.param_names))
+}
+
+impl ModelReport {
+    /// Attaches the model's data: recomputes the summary statistics with the model's covariance
+    /// (checking that the data reproduce its coefficients) and completes diagnostics the search
+    /// did not need (White's test when Breusch–Pagan already accepted).
+    pub fn attach_data(&mut self, data: ModelData) {
+        let Some(o) = &mut self.outcome else { return };
+        let cov_type = o.cov_type.unwrap_or(crate::stats::CovType::NonRobust);
+        match data.summary(&o.params, cov_type, self.alpha) {
+            Ok(s) => {
+                if o.white_stat.is_none() {
+                    let series = data.series(&o.params).ok();
+                    if let Some(series) = series {
+                        let resid = series.residuals(true);
+                        let cols: Vec<Vec<f64>> = data
+                            .columns
+                            .iter()
+                            .map(|(_, v)| {
+                                v.iter()
+                                    .zip(&data.in_sample)
+                                    .filter(|(_, &i)| i)
+                                    .map(|(x, _)| *x)
+                                    .collect()
+                            })
+                            .collect();
+                        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+                        let w = crate::stats::diagnostics::white(&resid, &refs);
+                        o.white_stat = Some(w.stat);
+                        o.white_pvalue = Some(w.pvalue);
+                    }
+                }
+                self.summary = Some(s);
+            }
+            Err(e) => self.data_note = Some(format!("{e:#}")),
+        }
+        self.data = Some(data);
+    }
+
+    /// The model's series with its (journaled or refitted) coefficients.
+    pub fn series(&self) -> Result<ModelSeries> {
+        let (Some(data), Some(o)) = (&self.data, &self.outcome) else {
+            bail!(
+                "no series for this model: {}",
+                self.data_note
+                    .as_deref()
+                    .unwrap_or("its data are not available")
+            );
+        };
+        data.series(&o.params)
+    }
+
+    /// The run, when the report comes from a journal.
+    pub fn run(&self) -> Option<&RunRow> {
+        match &self.origin {
+            Origin::Journal(run) => Some(run),
+            Origin::Refit { .. } => None,
+        }
+    }
+
+    fn default_param_names(&self) -> Vec<String> {
+        std::iter::once(INTERCEPT.to_string())
+            .chain(
+                self.features
+                    .iter()
+                    .filter(|f| f.role != "composite")
+                    .chain(self.features.iter().filter(|f| f.role == "composite"))
+                    .map(|f| f.name.clone()),
+            )
+            .collect()
+    }
 }
 
 // Which feature a coefficient is, shared by the coefficients table and the verdicts.

@@ -1,7 +1,8 @@
-//! The report laid out: overview, features, coefficients and fit tables, and the whole report
-//! as text for people, one JSON document, or one CSV table.
+//! The report laid out: overview, model statistics, features, coefficients, residual
+//! statistics, the covariance matrix and fit tables, and the whole report as text for people,
+//! one JSON document, or one CSV table.
 
-use super::ModelReport;
+use super::{ModelReport, Origin, INTERCEPT};
 use crate::results::table::{fmt_real, Cell, Table};
 
 fn opt_i(v: Option<i64>) -> Cell {
@@ -14,33 +15,137 @@ fn opt_b(v: Option<bool>) -> Cell {
     })
 }
 
+fn int(v: usize) -> Cell {
+    Cell::Int(v as i64)
+}
+
+/// `95` for alpha 0.05, `90` for 0.1, `97.5` for 0.025.
+pub fn confidence_percent(alpha: f64) -> String {
+    fmt_real(100.0 * (1.0 - alpha))
+}
+
 impl ModelReport {
+    /// A title line: which model of which run (or of which config, refitted).
+    pub fn title(&self) -> String {
+        match (&self.origin, self.rank, self.score) {
+            (Origin::Journal(run), Some(r), Some(sc)) => format!(
+                "Model rank {r} of run {} (spec {}, score {})",
+                run.name,
+                self.spec_index.unwrap_or(0),
+                fmt_real(sc)
+            ),
+            (Origin::Journal(run), _, _) => {
+                format!("Spec {} of run {}", self.spec_index.unwrap_or(0), run.name)
+            }
+            (Origin::Refit { config_path }, _, _) => match self.spec_index {
+                Some(i) => format!("Spec {i} of {config_path}, fitted now"),
+                None => format!("Model of {config_path}, fitted now"),
+            },
+        }
+    }
+
     /// Key facts of the model, one (field, value) per row.
     pub fn overview(&self) -> Table {
         let mut t = Table::new(&["field", "value"]);
         let mut add = |k: &str, v: Cell| t.push(vec![k.into(), v]);
+        match &self.origin {
+            Origin::Journal(run) => add("run", format!("{} (id {})", run.name, run.run_id).into()),
+            Origin::Refit { config_path } => {
+                add("run", Cell::Null);
+                add("config", config_path.as_str().into());
+            }
+        }
+        add("target", self.target.as_str().into());
         add(
-            "run",
-            format!("{} (id {})", self.run.name, self.run.run_id).into(),
+            "spec_index",
+            self.spec_index.map_or(Cell::Null, |i| Cell::Int(i as i64)),
         );
-        add("target", self.run.target.as_str().into());
-        add("spec_index", Cell::Int(self.spec_index as i64));
         add("rank", opt_i(self.rank));
         add("score", self.score.into());
         add("status", self.status.as_str().into());
-        add("failed_test", self.failed_test.clone().into());
+        add(
+            "failed_test",
+            self.failed_test.map(|f| f.name().to_string()).into(),
+        );
         add("message", self.message.clone().into());
         if let Some(o) = &self.outcome {
             add(
                 "covariance",
                 o.cov_type.map(|c| c.as_str().to_string()).into(),
             );
-            add("nobs", Cell::Int(o.nobs as i64));
-            add("nobs_oos", Cell::Int(o.nobs_oos as i64));
+            add(
+                "hac_lags",
+                self.summary
+                    .as_ref()
+                    .and_then(|s| s.hac_lags)
+                    .map_or(Cell::Null, int),
+            );
+            add("nobs", int(o.nobs));
+            add("nobs_oos", int(o.nobs_oos));
         } else {
             add("r2", self.r2.into());
         }
+        if let Some(d) = self.data.as_ref().and_then(|d| d.sample_dates()) {
+            add("in_sample_first", d.in_first.to_string().into());
+            add("in_sample_last", d.in_last.to_string().into());
+            add(
+                "out_of_sample_first",
+                d.oos.map(|(a, _)| a.to_string()).into(),
+            );
+            add(
+                "out_of_sample_last",
+                d.oos.map(|(_, b)| b.to_string()).into(),
+            );
+        }
         add("spec_key", self.spec_key.clone().into());
+        t
+    }
+
+    /// The statistics of statsmodels' summary header and footer that are not tests of a filter:
+    /// degrees of freedom, F, log-likelihood, information criteria, residual moments and the
+    /// condition number. Empty without the model's data.
+    pub fn model_statistics(&self) -> Table {
+        let mut t = Table::new(&["statistic", "value", "note"]);
+        let (Some(s), Some(o)) = (&self.summary, &self.outcome) else {
+            return t;
+        };
+        let mut add = |k: &str, v: Cell, note: String| t.push(vec![k.into(), v, note.into()]);
+        add("Df Residuals", int(s.df_resid), "n − parameters".into());
+        add("Df Model", int(s.df_model), "slopes".into());
+        add("R-squared", o.r2.into(), String::new());
+        add("Adj. R-squared", o.adj_r2.into(), String::new());
+        let cov = s.cov_type.as_str();
+        add(
+            "F-statistic",
+            s.f_stat.into(),
+            format!("every slope = 0, with the {cov} covariance"),
+        );
+        add(
+            "Prob (F-statistic)",
+            s.f_pvalue.into(),
+            format!("F({}, {})", s.df_model, s.df_resid),
+        );
+        add("Log-Likelihood", s.llf.into(), "Gaussian".into());
+        add("AIC", s.aic.into(), "−2·llf + 2·parameters".into());
+        add("BIC", s.bic.into(), "−2·llf + ln(n)·parameters".into());
+        add(
+            "Residual variance",
+            s.scale.into(),
+            "SSR / Df Residuals".into(),
+        );
+        add("Omnibus", s.omnibus.into(), "D'Agostino–Pearson K²".into());
+        add("Prob (Omnibus)", s.omnibus_pvalue.into(), "χ²(2)".into());
+        add("Skew", s.resid_skew.into(), "of the residuals".into());
+        add(
+            "Kurtosis",
+            s.resid_kurtosis.into(),
+            "of the residuals (normal: 3)".into(),
+        );
+        add(
+            "Cond. No.",
+            s.condition_number.into(),
+            "largest / smallest singular value of [1, X]".into(),
+        );
         t
     }
 
@@ -77,7 +182,8 @@ impl ModelReport {
         t
     }
 
-    /// Coefficients with standard errors, t, p-values, VIFs and per-coefficient verdicts.
+    /// Coefficients with standard errors, t, p-values, confidence intervals, VIFs and
+    /// per-coefficient verdicts.
     pub fn coefficients(&self) -> Table {
         let mut t = Table::new(&[
             "term",
@@ -85,6 +191,8 @@ impl ModelReport {
             "std_err",
             "t",
             "p_value",
+            "ci_lower",
+            "ci_upper",
             "vif",
             "expected_sign",
             "verdict",
@@ -111,16 +219,43 @@ impl ModelReport {
                     "wrong sign".into()
                 });
             }
+            let ci = self.summary.as_ref().and_then(|s| s.conf_int.get(i));
+            let name = match self.param_names.get(i) {
+                Some(n) => n.as_str(),
+                None if i == 0 => INTERCEPT,
+                None => f.map_or("?", |f| f.name.as_str()),
+            };
             t.push(vec![
-                f.map_or("Intercept", |f| f.name.as_str()).into(),
+                name.into(),
                 b.into(),
                 o.bse.get(i).copied().into(),
                 o.tvalues.get(i).copied().into(),
                 p.into(),
+                ci.map(|c| c[0]).into(),
+                ci.map(|c| c[1]).into(),
                 i.checked_sub(1).and_then(|k| o.vif.get(k)).copied().into(),
                 opt_i(f.and_then(|f| f.expected_sign)),
                 verdict.join(", ").into(),
             ]);
+        }
+        t
+    }
+
+    /// The coefficient covariance matrix (the model's covariance type), one row per term.
+    pub fn covariance_table(&self) -> Table {
+        let names: Vec<&str> = self.param_names.iter().map(String::as_str).collect();
+        let mut columns = vec!["term"];
+        columns.extend(&names);
+        let mut t = Table::new(&columns);
+        let Some(s) = &self.summary else { return t };
+        let p = s.params.len();
+        if names.len() != p {
+            return t;
+        }
+        for (i, name) in names.iter().enumerate() {
+            let mut row = vec![Cell::from(*name)];
+            row.extend((0..p).map(|j| Cell::Real(s.cov[i * p + j])));
+            t.push(row);
         }
         t
     }
@@ -143,33 +278,40 @@ impl ModelReport {
         t
     }
 
-    /// The report for people.
-    pub fn render(&self) -> String {
-        let mut s = String::new();
-        let title = match (self.rank, self.score) {
-            (Some(r), Some(sc)) => format!(
-                "Model rank {r} of run {} (spec {}, score {})",
-                self.run.name,
-                self.spec_index,
-                fmt_real(sc)
-            ),
-            _ => format!("Spec {} of run {}", self.spec_index, self.run.name),
-        };
-        s.push_str(&title);
-        s.push('\n');
-        s.push_str(&format!("target {}", self.run.target));
-        match &self.outcome {
-            Some(o) => s.push_str(&format!(
-                ", {} in-sample / {} out-of-sample observations, covariance {}\n",
+    /// One line under the title: target, observations, covariance, sample dates.
+    pub fn subtitle(&self) -> String {
+        let mut s = format!("target {}", self.target);
+        if let Some(o) = &self.outcome {
+            s.push_str(&format!(
+                ", {} in-sample / {} out-of-sample observations, covariance {}",
                 o.nobs,
                 o.nobs_oos,
                 o.cov_type.map_or("-", |c| c.as_str())
-            )),
-            None => s.push('\n'),
+            ));
+            if let Some(l) = self.summary.as_ref().and_then(|s| s.hac_lags) {
+                s.push_str(&format!(" ({l} lags)"));
+            }
         }
+        if let Some(d) = self.data.as_ref().and_then(|d| d.sample_dates()) {
+            s.push_str(&format!("\nin-sample {} – {}", d.in_first, d.in_last));
+            match d.oos {
+                Some((a, b)) => s.push_str(&format!(", out-of-sample {a} – {b}")),
+                None => s.push_str(", no out-of-sample window"),
+            }
+        }
+        s
+    }
+
+    /// The report for people; `with_cov` adds the covariance matrix.
+    pub fn render(&self, with_cov: bool) -> String {
+        let mut s = String::new();
+        s.push_str(&self.title());
+        s.push('\n');
+        s.push_str(&self.subtitle());
+        s.push('\n');
         s.push_str(&format!("status {}", self.status.as_str()));
         if let Some(f) = &self.failed_test {
-            s.push_str(&format!(", failed at {f}"));
+            s.push_str(&format!(", failed at {}", f.name()));
         }
         if let Some(r2) = self.r2 {
             s.push_str(&format!(", R² {}", fmt_real(r2)));
@@ -190,21 +332,48 @@ impl ModelReport {
             &self.features_table(),
         );
         if self.outcome.is_none() {
-            s.push_str(&format!(
-                "\nThe journal keeps full statistics for passed models only; recompute this \
-                 spec's with `specsearch show-model {} --spec {}`.\n",
-                self.run.config_path, self.spec_index
-            ));
+            if let (Origin::Journal(run), Some(i)) = (&self.origin, self.spec_index) {
+                s.push_str(&format!(
+                    "\nThe journal keeps full statistics for passed models only; recompute this \
+                     spec's with `specsearch show-model {} --spec {i}`.\n",
+                    run.config_path
+                ));
+            }
             return s;
         }
-        section(&mut s, "Coefficients", &self.coefficients());
+        section(
+            &mut s,
+            &format!(
+                "Coefficients ({}% confidence intervals)",
+                confidence_percent(self.alpha)
+            ),
+            &self.coefficients(),
+        );
+        if self.summary.is_some() {
+            section(&mut s, "Model", &self.model_statistics());
+        } else if let Some(note) = &self.data_note {
+            s.push_str(&format!(
+                "\nModel statistics (F, log-likelihood, AIC, BIC, intervals, residual moments, \
+                 condition number) are not available: {note}\n"
+            ));
+        }
         section(&mut s, "Tests", &self.tests());
         section(&mut s, "Fit", &self.fit());
+        if with_cov && self.summary.is_some() {
+            section(
+                &mut s,
+                &format!(
+                    "Covariance of the coefficients ({})",
+                    self.summary.as_ref().map_or("", |x| x.cov_type.as_str())
+                ),
+                &self.covariance_table(),
+            );
+        }
         s
     }
 
-    /// One JSON document with every part, and the stored outcome as `detail`.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// One JSON document with every part, and the model's statistics as the object `detail`.
+    pub fn to_json(&self, with_cov: bool) -> serde_json::Value {
         let overview: serde_json::Map<String, serde_json::Value> = self
             .overview()
             .rows
@@ -212,23 +381,48 @@ impl ModelReport {
             .map(|r| (r[0].csv_text(), r[1].json()))
             .collect();
         let mut doc = serde_json::Value::Object(overview);
-        doc["run_id"] = self.run.run_id.into();
+        if let Some(run) = self.run() {
+            doc["run_id"] = run.run_id.into();
+        }
+        doc["alpha"] = self.alpha.into();
         doc["features"] = self.features_table().to_json();
         doc["coefficients"] = self.coefficients().to_json();
+        doc["model"] = self.model_statistics().to_json();
         doc["tests"] = self.tests().to_json();
         doc["fit"] = self.fit().to_json();
-        doc["detail"] = serde_json::to_value(&self.outcome).unwrap_or_default();
+        if with_cov && self.summary.is_some() {
+            doc["covariance_matrix"] = self.covariance_table().to_json();
+        }
+        doc["data_note"] = self.data_note.clone().into();
+        let mut detail = serde_json::to_value(&self.outcome).unwrap_or_default();
+        if let Some(d) = detail.as_object_mut() {
+            d.insert("param_names".into(), self.param_names.clone().into());
+            if let Some(s) = &self.summary {
+                d.insert(
+                    "summary".into(),
+                    serde_json::to_value(s).unwrap_or_default(),
+                );
+            }
+        }
+        doc["detail"] = detail;
         doc
     }
 
     /// Every part as one CSV table with a `section` column.
-    pub fn csv_table(&self) -> Table {
-        Table::sections(&[
-            ("model", &self.overview()),
-            ("feature", &self.features_table()),
-            ("coefficient", &self.coefficients()),
-            ("test", &self.tests()),
-            ("fit", &self.fit()),
-        ])
+    pub fn csv_table(&self, with_cov: bool) -> Table {
+        let cov = self.covariance_table();
+        let mut parts = vec![
+            ("model", self.overview()),
+            ("statistic", self.model_statistics()),
+            ("feature", self.features_table()),
+            ("coefficient", self.coefficients()),
+            ("test", self.tests()),
+            ("fit", self.fit()),
+        ];
+        if with_cov && self.summary.is_some() {
+            parts.push(("covariance", cov));
+        }
+        let refs: Vec<(&str, &Table)> = parts.iter().map(|(n, t)| (*n, t)).collect();
+        Table::sections(&refs)
     }
 }

@@ -6,7 +6,7 @@
 //! out-of-sample data and precomputes everything that does not depend on the spec; a per-worker
 //! [`Scratch`] holds every buffer, so the filtered path of [`Evaluator::assess_into`] does not
 //! allocate. Filtered outcomes of the search path omit statistics no decision needed (see
-//! [`Outcome`]). [`render_text`] formats an outcome for `show-model`.
+//! [`Outcome`]). [`diagnostics`] judges an outcome's reported diagnostics for the reports.
 
 mod evaluator;
 mod report;
@@ -14,7 +14,7 @@ mod report;
 pub use evaluator::{
     ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, ExtraColumn, Scratch, TargetData,
 };
-pub use report::{diagnostics, render_text, render_text_with, Diagnostic, NORMALITY_ALPHA};
+pub use report::{diagnostics, Diagnostic, NORMALITY_ALPHA};
 
 pub use crate::stats::CovType;
 use serde::{Deserialize, Serialize};

@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod dist;
 pub mod linalg;
 pub mod ols;
+pub mod summary;
 pub mod unitroot;
 
 pub use covariance::CovType;

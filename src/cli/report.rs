@@ -1,0 +1,73 @@
+//! `specsearch report [CONFIG] [--run RUN] [--top N] [--spec N…] -o report.html`: one
+//! self-contained HTML document about a run (the run, its ranking, and each selected model's
+//! full report with plots), readable offline and printable at A4. Works on a run still running
+//! (the page says it is partial), on a run where nothing passed, and on a run without
+//! scenarios.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use super::show::ReportArgs;
+use crate::results::report::{ReportRequest, RunReport};
+use crate::results::{self, JournalArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct ReportCmdArgs {
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// A section (report and plots) for each of the best N ranked models.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Or: a section for each of these spec indices (repeat or comma-separate).
+    #[arg(long, value_name = "INDEX", value_delimiter = ',', num_args = 1..)]
+    pub spec: Vec<u64>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// The HTML file to write (replaced if it exists).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+pub fn run(args: &ReportCmdArgs) -> Result<()> {
+    let j = results::open(&args.journal)?;
+    let run = j.select_run(args.journal.run.as_deref())?;
+    let request = ReportRequest {
+        top: args.top,
+        specs: args.spec.clone(),
+        options: args.report.options(),
+    };
+    let report = RunReport::load(&j, &run, &request)?;
+    let html = report.html();
+    // Written next to its destination and renamed, so a failed write leaves no partial page.
+    let dir = args
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".specsearch-report.")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::fs::write(tmp.path(), &html)
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
+    }
+    tmp.persist(&args.output)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    eprintln!(
+        "wrote {} ({} KB): run {}, {} model section(s){}",
+        args.output.display(),
+        html.len().div_ceil(1024),
+        run.name,
+        report.models.len(),
+        if report.is_partial() {
+            " (partial: the run has not finished)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! `specsearch report`: one self-contained HTML document about a run, for the model developer
+//! to hand to validation — the run (config, data hashes, spec count, outcome mix, failures by
+//! test, timing), the ranking, and for each selected model its full report (the one `show`
+//! prints) with plots of its fit and residuals. Inline CSS and SVG only: no script, no network,
+//! printable at A4.
+//!
+//! This module gathers what the page shows ([`RunReport::load`]); `page` lays out the
+//! document, `sections` its parts, `plots` draws the pictures. Scenario forecasts plug in as
+//! one more section per model ([`sections::scenarios`]), fed by [`ScenarioData`].
+
+mod page;
+mod plots;
+mod sections;
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use super::model::{self, ModelReport, ReportOptions};
+use super::table::{Cell, Table};
+use super::Journal;
+use crate::assess::FilterTest;
+use crate::journal::queries::{self, Ranking};
+use crate::journal::runs::{self, Counts, RunRow};
+use crate::journal::OutcomeStatus;
+
+pub use plots::Plot;
+
+/// What to put in the report.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    /// Model sections for the best `top` ranked models …
+    pub top: usize,
+    /// … or for exactly these spec indices (when not empty).
+    pub specs: Vec<u64>,
+    pub options: ReportOptions,
+}
+
+/// One model's section: its report and its pictures.
+pub struct ModelSection {
+    pub report: ModelReport,
+    pub plots: Vec<Plot>,
+    /// Why there are no plots, when there are none.
+    pub plot_note: Option<String>,
+    /// Scenario forecasts of the model (none until the run has scenarios).
+    pub scenarios: ScenarioData,
+}
+
+/// A model's scenario forecasts, as the scenario section draws them. Empty today: runs have no
+/// scenarios yet (issue 12 fills this from the journal's scenario tables; the section says "no
+/// scenarios in this run" while it is empty).
+#[derive(Debug, Clone, Default)]
+pub struct ScenarioData {
+    /// Why there are no scenarios (shown in the section).
+    pub note: Option<String>,
+}
+
+/// Everything the page shows.
+pub struct RunReport {
+    pub run: RunRow,
+    pub config_text: Option<String>,
+    pub counts: Counts,
+    /// Whether a coordinator holds the workspace lock now (a running run is partial).
+    pub coordinator_alive: Option<bool>,
+    /// The bundle's manifest (sources and their sha256), when the bundle is the run's.
+    pub manifest: Option<BTreeMap<String, String>>,
+    /// Why `manifest` is missing.
+    pub manifest_note: Option<String>,
+    /// (filter, specs that failed at it), in filter order.
+    pub failures: Vec<(String, u64)>,
+    pub failures_table: Table,
+    pub errors: Table,
+    pub sessions: Table,
+    /// The ranked models shown in the ranking table (best first).
+    pub ranking: Table,
+    /// Passed models in total (deduplicated).
+    pub ranked_total: usize,
+    /// The ranking was computed now with the run's weights (the run is not finished).
+    pub provisional_ranking: bool,
+    pub models: Vec<ModelSection>,
+    pub generated_at: String,
+}
+
+impl RunReport {
+    /// Reads the run and the selected models from the journal (and their data from the
+    /// workspace's bundle).
+    pub fn load(j: &Journal, run: &RunRow, request: &ReportRequest) -> Result<RunReport> {
+        let conn = &j.conn;
+        // One read transaction: every part of the page sees the same journal, even while a
+        // run writes.
+        queries::in_snapshot(conn, || {
+            let mix = queries::outcome_mix(conn, run.run_id)?;
+            let count =
+                |s: OutcomeStatus| -> u64 { mix.iter().filter(|m| m.0 == s).map(|m| m.2).sum() };
+            let counts = Counts {
+                evaluated: mix.iter().map(|m| m.2).sum(),
+                passed: count(OutcomeStatus::Passed),
+                filtered: count(OutcomeStatus::Filtered),
+                errors: count(OutcomeStatus::Error),
+            };
+            let stored = queries::has_stored_ranking(conn, run.run_id)?;
+            let ranking_kind = if stored {
+                Ranking::Stored
+            } else {
+                Ranking::Weights(j.run_weights(run))
+            };
+            let all = queries::passed_models(conn, run.run_id, &ranking_kind, None, false)?;
+            let ranked_total = all.rows.len();
+            let show = request.top.max(request.specs.len()).max(20);
+            let mut ranking = all.select(&[
+                "rank",
+                "spec_index",
+                "score",
+                "r2",
+                "adj_r2",
+                "is_rmse",
+                "oos_rmse",
+                "cov_type",
+                "features",
+            ]);
+            ranking.rows.truncate(show);
+            let failures: Vec<(String, u64)> = mix
+                .iter()
+                .filter(|m| m.0 == OutcomeStatus::Filtered)
+                .filter_map(|m| {
+                    let test = FilterTest::ALL.get(m.1? as usize - 1)?;
+                    Some((test.name().to_string(), m.2))
+                })
+                .collect();
+            let mut failures_table = Table::new(&[
+                "failed_test",
+                "specs",
+                "percent_of_outcomes",
+                "percent_of_filtered",
+            ]);
+            let percent = |n: u64, of: u64| {
+                if of > 0 {
+                    Cell::Real(100.0 * n as f64 / of as f64)
+                } else {
+                    Cell::Null
+                }
+            };
+            for (name, n) in &failures {
+                failures_table.push(vec![
+                    name.as_str().into(),
+                    Cell::Int(*n as i64),
+                    percent(*n, counts.evaluated),
+                    percent(*n, counts.filtered),
+                ]);
+            }
+            let chosen: Vec<(u64, Option<(i64, f64)>)> = if request.specs.is_empty() {
+                (0..request.top.min(ranked_total))
+                    .map(|i| {
+                        let spec = all.get(i, "spec_index").as_i64().unwrap_or(0) as u64;
+                        let rank = all.get(i, "rank").as_i64().unwrap_or(i as i64 + 1);
+                        let score = all.get(i, "score").as_f64().unwrap_or(f64::NAN);
+                        (spec, Some((rank, score)))
+                    })
+                    .collect()
+            } else {
+                request.specs.iter().map(|&s| (s, None)).collect()
+            };
+            let mut models = Vec::with_capacity(chosen.len());
+            for (spec, ranked) in chosen {
+                let report = model::load(j, run, spec, ranked, request.options)?;
+                models.push(model_section(report));
+            }
+            let (manifest, manifest_note) = match bundle_manifest(j, run) {
+                Ok(m) => (Some(m), None),
+                Err(e) => (None, Some(format!("{e:#}"))),
+            };
+            Ok(RunReport {
+                run: run.clone(),
+                config_text: runs::config_text(conn, run.run_id).ok(),
+                counts,
+                coordinator_alive: j.coordinator_alive(),
+                manifest,
+                manifest_note,
+                failures,
+                failures_table,
+                errors: queries::errors_by_message(conn, run.run_id)?,
+                sessions: queries::sessions(conn, run.run_id)?,
+                ranking,
+                ranked_total,
+                provisional_ranking: !stored,
+                models,
+                generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            })
+        })
+    }
+
+    /// Whether the page describes a run that may still change (not every spec evaluated and
+    /// ranked).
+    pub fn is_partial(&self) -> bool {
+        !self.run.status.is_finished()
+    }
+
+    /// The whole page.
+    pub fn html(&self) -> String {
+        page::render(self)
+    }
+}
+
+/// The manifest of the workspace's bundle when it is the run's.
+fn bundle_manifest(j: &Journal, run: &RunRow) -> Result<BTreeMap<String, String>> {
+    let bundle = j.run_bundle(run).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(bundle.manifest()?)
+}
+
+/// A model's section: its plots when its series can be computed.
+fn model_section(report: ModelReport) -> ModelSection {
+    let drawn = report.series().and_then(|s| {
+        let resid = s.residuals(true);
+        Ok(vec![
+            plots::fitted_vs_actual(&s)?,
+            plots::residuals_over_time(&s)?,
+            plots::residual_acf(&resid)?,
+            plots::residual_histogram(&resid)?,
+        ])
+    });
+    let (plots, plot_note) = match drawn {
+        Ok(p) => (p, None),
+        Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+    };
+    ModelSection {
+        report,
+        plots,
+        plot_note,
+        scenarios: ScenarioData {
+            note: Some("no scenarios in this run".into()),
+        },
+    }
+}

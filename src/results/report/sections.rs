@@ -1,0 +1,299 @@
+//! The parts of the report page: the run, the ranking, one section per model (its `show`
+//! report as tables, its plots, its scenarios), each a `maud` fragment (escaped at compile
+//! time).
+
+use maud::{html, Markup, PreEscaped};
+
+use super::{ModelSection, Plot, RunReport, ScenarioData};
+use crate::journal::RunStatus;
+use crate::results::model::confidence_percent;
+use crate::results::table::{fmt_real, Cell, Table};
+
+/// The CSS class of a verdict cell, so passes, failures and "not applicable" read at a glance.
+fn verdict_class(text: &str) -> &'static str {
+    if text == "FAIL" || text.starts_with("wrong") {
+        "fail"
+    } else if text.starts_with("pass")
+        || text.starts_with("significant")
+        || text.contains("sign ok")
+        || matches!(
+            text,
+            "stationary" | "in range" | "homoscedastic" | "normal" | "no autocorrelation"
+        )
+    {
+        "ok"
+    } else if text.starts_with("not ") {
+        "na"
+    } else {
+        ""
+    }
+}
+
+fn cell(c: &Cell) -> Markup {
+    match c {
+        Cell::Real(_) | Cell::Int(_) => html! { td.num { (c.human()) } },
+        Cell::Null => html! { td {} },
+        Cell::Text(t) => {
+            let class = verdict_class(t);
+            if class.is_empty() {
+                html! { td { (t) } }
+            } else {
+                html! { td class=(class) { (t) } }
+            }
+        }
+        Cell::Blob(_) => html! { td { (c.human()) } },
+    }
+}
+
+/// A result table as HTML; `drop` leaves columns out (by name).
+pub fn table(t: &Table, drop: &[&str]) -> Markup {
+    let keep: Vec<usize> = (0..t.columns.len())
+        .filter(|&i| !drop.contains(&t.columns[i].as_str()))
+        .collect();
+    html! {
+        table {
+            thead { tr { @for &i in &keep { th { (t.columns[i].replace('_', " ")) } } } }
+            tbody {
+                @for r in &t.rows {
+                    tr { @for &i in &keep { (cell(&r[i])) } }
+                }
+            }
+        }
+    }
+}
+
+/// A plot as a figure: the SVG inline, its series listed in `data-series` (name=colour pairs)
+/// for readers and the browser test.
+pub fn figure(p: &Plot, id: &str) -> Markup {
+    let series: Vec<String> = p.series.iter().map(|(n, c)| format!("{n}={c}")).collect();
+    html! {
+        figure.plot id=(id) data-kind=(p.kind) data-series=(series.join(";")) {
+            (PreEscaped(&p.svg))
+            figcaption { strong { (p.title) ". " } (p.caption) }
+        }
+    }
+}
+
+fn status_banner(r: &RunReport) -> Markup {
+    let c = &r.counts;
+    let pct = if r.run.spec_count > 0 {
+        100.0 * c.evaluated as f64 / r.run.spec_count as f64
+    } else {
+        100.0
+    };
+    let state = match (r.run.status, r.coordinator_alive) {
+        (RunStatus::Running, Some(true)) => "still running",
+        (RunStatus::Running, _) => {
+            "running when last seen (its coordinator is gone; `specsearch run` resumes it)"
+        }
+        (RunStatus::Interrupted, _) => "interrupted (`specsearch run` resumes it)",
+        (RunStatus::Failed, _) => "failed",
+        (RunStatus::Complete, _) => "complete",
+    };
+    html! {
+        @if r.is_partial() {
+            div.banner.partial {
+                strong { "Partial report. " }
+                "The run is " (state) ": " (c.evaluated) " of " (r.run.spec_count)
+                " specs evaluated (" (fmt_real(pct)) "%). Counts, failures and the ranking "
+                "below are those of the specs evaluated so far"
+                @if r.provisional_ranking { ", ranked now with the run's weights" }
+                "; they change as the run goes on."
+            }
+        }
+        @if r.run.status == RunStatus::Failed {
+            div.banner.fail {
+                strong { "The run failed. " }
+                (r.run.status_detail.clone().unwrap_or_default())
+            }
+        }
+        @if c.passed == 0 {
+            div.banner.empty {
+                strong { "No model passed. " }
+                "None of the " (c.evaluated) " specs evaluated passed every filter, so there is "
+                "no ranking and no model section; the failures below say where specs stopped."
+            }
+        }
+    }
+}
+
+/// The run: what was searched, on which data, with what outcome and how long it took.
+pub fn run_section(r: &RunReport) -> Markup {
+    let run = &r.run;
+    let c = &r.counts;
+    let share = |n: u64| {
+        if c.evaluated > 0 {
+            format!("{}%", fmt_real(100.0 * n as f64 / c.evaluated as f64))
+        } else {
+            "-".into()
+        }
+    };
+    let sources: Vec<(String, String)> = r
+        .manifest
+        .iter()
+        .flat_map(|m| m.iter())
+        .filter(|(k, _)| k.starts_with("source."))
+        .map(|(_, v)| match v.rsplit_once(" sha256:") {
+            Some((path, hash)) => (path.to_string(), hash.to_string()),
+            None => (v.clone(), String::new()),
+        })
+        .collect();
+    let failures_plot = (!r.failures.is_empty())
+        .then(|| super::plots::failures_by_test(&r.failures))
+        .transpose();
+    html! {
+        section #run {
+            h2 { "1. The run" }
+            (status_banner(r))
+            table.facts {
+                tbody {
+                    tr { th { "run" } td { (run.name) " (id " (run.run_id) ")" } }
+                    tr { th { "status" } td { (run.status.as_str()) } }
+                    tr { th { "config" } td { code { (run.config_path) } } }
+                    tr { th { "target" } td { code { (run.target) }
+                         " (" (if run.target_stationary { "stationary" } else { "non-stationary" })
+                         " by the pretests)" } }
+                    tr { th { "specs" } td { (run.spec_count) " planned, " (c.evaluated) " evaluated" } }
+                    tr { th { "outcomes" } td {
+                        (c.passed) " passed (" (share(c.passed)) "), "
+                        (c.filtered) " filtered (" (share(c.filtered)) "), "
+                        (c.errors) " errors (" (share(c.errors)) ")" } }
+                    tr { th { "distinct passed models" } td { (r.ranked_total) } }
+                    tr { th { "created" } td { (run.created_at) } }
+                    tr { th { "finished" } td { (run.finished_at.clone().unwrap_or_else(|| "-".into())) } }
+                    tr { th { "config hash" } td { code { (run.search_hash) } } }
+                    tr { th { "bundle hash" } td { code { (run.bundle_hash) } } }
+                    @if let Some((i, n)) = run.shard {
+                        tr { th { "shard" } td { (i) " of " (n) } }
+                    }
+                }
+            }
+            h3 { "Data" }
+            @if sources.is_empty() {
+                p.note { "Input files: not available ("
+                    (r.manifest_note.clone().unwrap_or_else(|| "the manifest lists none".into())) ")." }
+            } @else {
+                table {
+                    thead { tr { th { "input file" } th { "sha256" } } }
+                    tbody { @for (p, h) in &sources { tr { td { code { (p) } } td { code.hash { (h) } } } } }
+                }
+            }
+            h3 { "Failures by test" }
+            @match failures_plot {
+                Ok(Some(p)) => { (figure(&p, "plot-failures")) (table(&r.failures_table, &[])) }
+                Ok(None) => { p.note { "No spec was filtered." } }
+                Err(e) => { p.note { "The chart could not be drawn: " (format!("{e:#}")) } }
+            }
+            @if !r.errors.rows.is_empty() {
+                h3 { "Errors" }
+                (table(&r.errors, &[]))
+            }
+            h3 { "Timing" }
+            @if r.sessions.rows.is_empty() {
+                p.note { "No session recorded." }
+            } @else {
+                (table(&r.sessions, &[]))
+            }
+            @if let Some(text) = &r.config_text {
+                details {
+                    summary { "The config as the run recorded it" }
+                    pre.config { (text) }
+                }
+            }
+        }
+    }
+}
+
+/// The ranking table.
+pub fn ranking_section(r: &RunReport) -> Markup {
+    html! {
+        section #ranking {
+            h2 { "2. Ranking" }
+            @if r.ranking.rows.is_empty() {
+                p.note { "No ranked model: no spec has passed (yet)." }
+            } @else {
+                p {
+                    "The " (r.ranking.rows.len()) " best of " (r.ranked_total)
+                    " distinct passed models"
+                    @if r.provisional_ranking { " (ranked now with the run's weights: the run has not finished)" }
+                    ". Score: the composite of fit, in-sample and out-of-sample error scores, "
+                    "min–max normalised over the passed set."
+                }
+                (table(&r.ranking, &[]))
+            }
+        }
+    }
+}
+
+/// The scenario forecasts of a model: the fan (history plus each scenario's level path) and
+/// the statistics table once the run has scenarios; today a note saying there are none.
+pub fn scenarios(id: &str, data: &ScenarioData) -> Markup {
+    html! {
+        div.scenarios id=(format!("{id}-scenarios")) {
+            h4 { "Scenario forecasts" }
+            p.note { (data.note.clone().unwrap_or_else(|| "no scenarios in this run".into())) "." }
+        }
+    }
+}
+
+/// One model: its report (the tables of `show`), its plots, its scenarios.
+pub fn model_section(m: &ModelSection, number: usize) -> Markup {
+    let rep = &m.report;
+    let id = format!("model-{}", rep.spec_index.unwrap_or(0));
+    let features: Vec<&str> = rep.features.iter().map(|f| f.name.as_str()).collect();
+    let heading = match rep.rank {
+        Some(r) => format!("Rank {r}: spec {}", rep.spec_index.unwrap_or(0)),
+        None => format!("Spec {}", rep.spec_index.unwrap_or(0)),
+    };
+    html! {
+        section.model id=(id) {
+            h3 { "3." (number) " " (heading) }
+            p.features { (features.join(" + ")) }
+            p.subtitle { (rep.subtitle()) }
+            p { "status " strong { (rep.status.as_str()) }
+                @if let Some(f) = rep.failed_test { ", failed at " (f.name()) }
+                @if let Some(s) = rep.score { ", score " (fmt_real(s)) } }
+            @if let Some(msg) = &rep.message { p.note { (msg) } }
+            @if rep.outcome.is_none() {
+                p.note { "The journal keeps full statistics for passed models only." }
+                (table(&rep.features_table(), &[]))
+            } @else {
+                div.plots {
+                    @for p in &m.plots {
+                        (figure(p, &format!("{id}-{}", p.kind)))
+                    }
+                }
+                @if let Some(note) = &m.plot_note {
+                    p.note { "No plots: " (note) }
+                }
+                h4 { "Coefficients (" (confidence_percent(rep.alpha)) "% confidence intervals)" }
+                (table(&rep.coefficients(), &[]))
+                div.cols {
+                    div {
+                        h4 { "Model" }
+                        @if rep.summary.is_some() {
+                            (table(&rep.model_statistics(), &[]))
+                        } @else {
+                            p.note { "Not available: " (rep.data_note.clone().unwrap_or_default()) }
+                        }
+                    }
+                    div {
+                        h4 { "Fit" }
+                        (table(&rep.fit(), &[]))
+                    }
+                }
+                h4 { "Tests" }
+                (table(&rep.tests(), &[]))
+                h4 { "Features (definitions from " (rep.definitions_from) ")" }
+                (table(&rep.features_table(), &[]))
+                @if rep.summary.is_some() {
+                    details {
+                        summary { "Covariance of the coefficients" }
+                        (table(&rep.covariance_table(), &[]))
+                    }
+                }
+                (scenarios(&id, &m.scenarios))
+            }
+        }
+    }
+}

@@ -43,7 +43,8 @@ fn sample(count: u64) -> Vec<u64> {
 fn line(index: u64, o: &Outcome) -> String {
     let status = o.status.code();
     let failed = o.failed_test.map_or("-", |f| f.code());
-    let r2 = o.r2.map_or("-".to_string(), |r| format!("{:016x}", r.to_bits()));
+    let r2 =
+        o.r2.map_or("-".to_string(), |r| format!("{:016x}", r.to_bits()));
     let detail = if o.status == Status::Passed {
         // serde_json writes every f64 in its shortest round-trip form: the hash covers every
         // statistic bit for bit.
@@ -103,6 +104,17 @@ fn kernel_reproduces_the_reference_outcomes() {
     let want = fixture_lines();
     assert_eq!(got.len(), want.len(), "sample size");
     compare("assess", &got, &want);
+    // The journal path (what workers run).
+    let mut out = Outcome::default();
+    let journal: Vec<String> = indices
+        .iter()
+        .map(|&index| {
+            search.space.spec_at(index, &mut spec).unwrap();
+            ev.decide_into(&spec, &[], &mut scratch, &mut out);
+            line(index, &out)
+        })
+        .collect();
+    compare("decide_into", &journal, &want);
 }
 
 fn compare(what: &str, got: &[String], want: &[String]) {
@@ -120,4 +132,3 @@ fn compare(what: &str, got: &[String], want: &[String]) {
         mismatches.join("\n")
     );
 }
-

@@ -40,7 +40,7 @@ pub enum Noise {
     Ar1,
     /// iid: mostly the non-robust covariance.
     Iid,
-    /// iid with a variance that grows with a driver: Breusch–Pagan and White pick HC1.
+    /// iid with a seasonal variance: Breusch–Pagan and White pick HC1.
     Heteroscedastic,
 }
 
@@ -84,7 +84,9 @@ impl Ppnr {
             .iter()
             .map(|&m| Column {
                 name: format!("M:{m}"),
-                values: (0..total).map(|t| f64::from(u8::from(month(t) == m))).collect(),
+                values: (0..total)
+                    .map(|t| f64::from(u8::from(month(t) == m)))
+                    .collect(),
                 sign: 0,
                 is_dummy: true,
             })
@@ -107,11 +109,17 @@ impl Ppnr {
             .collect();
         // Target: seasonal months, the 3-month change of driver 1, last month's change of
         // driver 4, the level of driver 3, and the residual process.
-        let seasonal = [0.0, 0.9, -0.7, 0.8, -0.6, 0.0, 0.0, 0.0, 0.0, 0.7, -0.9, 1.0];
+        let seasonal = [
+            0.0, 0.9, -0.7, 0.8, -0.6, 0.0, 0.0, 0.0, 0.0, 0.7, -0.9, 1.0,
+        ];
         let mut e = 0.0;
         let target: Vec<f64> = (0..total)
             .map(|t| {
-                let d1 = if t >= 3 { drivers[1][t] - drivers[1][t - 3] } else { 0.0 };
+                let d1 = if t >= 3 {
+                    drivers[1][t] - drivers[1][t - 3]
+                } else {
+                    0.0
+                };
                 let d4 = if t >= 2 {
                     drivers[4][t - 1] - drivers[4][t - 2]
                 } else {
@@ -121,7 +129,16 @@ impl Ppnr {
                 e = match noise {
                     Noise::Ar1 => 0.5 * e + shock,
                     Noise::Iid => shock,
-                    Noise::Heteroscedastic => shock * (0.3 + (drivers[3][t] - 4.0).abs()),
+                    // Three months with a much larger variance: Breusch–Pagan and White
+                    // see it through the forced dummies in every spec.
+                    Noise::Heteroscedastic => {
+                        shock
+                            * if (2..=4).contains(&month(t)) {
+                                1.8
+                            } else {
+                                0.8
+                            }
+                    }
                 };
                 0.3 + seasonal[month(t) - 1] + 0.6 * d1 - 0.8 * d4 + 0.15 * drivers[3][t] + e
             })
@@ -228,6 +245,12 @@ impl Ppnr {
 
     /// The evaluator of this search with `thresholds`.
     pub fn evaluator(&self, thresholds: FilterThresholds) -> Evaluator {
+        self.evaluator_with(thresholds, false)
+    }
+
+    /// The evaluator, with the month dummies declared a full set tested jointly (exempt from
+    /// filter 2) when `full_set`.
+    pub fn evaluator_with(&self, thresholds: FilterThresholds, full_set: bool) -> Evaluator {
         let data: Vec<ColumnData<'_>> = self
             .columns
             .iter()
@@ -237,7 +260,7 @@ impl Ppnr {
                 out_of_sample: Ppnr::out_of_sample(&c.values),
                 expected_sign: c.sign,
                 is_dummy: c.is_dummy,
-                dummy_group: None,
+                dummy_group: (full_set && c.is_dummy).then_some(0),
                 unit_root: None,
             })
             .collect();

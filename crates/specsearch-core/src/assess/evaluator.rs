@@ -11,6 +11,7 @@
 //! are bit-identical whichever is chosen.
 
 mod pipeline;
+mod residuals;
 mod significance;
 
 pub use significance::SignificanceStats;
@@ -292,7 +293,7 @@ impl Evaluator {
         for (j, c) in columns.iter().enumerate() {
             let col = &mut xc[j * n..(j + 1) * n];
             xbar[j] = center_into(c.in_sample, col);
-            col_max[j] = pipeline::abs_max(col);
+            col_max[j] = residuals::abs_max(col);
             if c.is_dummy && c.in_sample.iter().all(|&v| v == 0.0 || v == 1.0) {
                 let start = on_rows.len() as u32;
                 on_rows.extend((0..n as u32).filter(|&t| c.in_sample[t as usize] == 1.0));

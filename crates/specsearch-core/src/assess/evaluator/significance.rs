@@ -2,7 +2,7 @@
 //!
 //! Almost every spec of a real search fails here, and the full robust covariance costs most of
 //! its evaluation (the `O(n·p²)` HAC meat and the `O(p³)` sandwich). The filter only needs one
-//! insignificant coefficient to fail the spec, so [`Evaluator::certainly_insignificant`]
+//! insignificant coefficient to fail the spec, so [`Evaluator::journal_significance`]
 //! evaluates coefficients one by one, each as the quadratic form of
 //! [`crate::stats::coefficient`] (`O(n·k)`), and stops at the first whose `|t|` is certainly
 //! below the cached critical value:
@@ -16,7 +16,11 @@
 //!   within [`crate::stats::coefficient::rounding_bound`] of the form (see there), with a
 //!   margin for the square root and the division. The row of `A` is computed with the same
 //!   operations as the full inverse ([`inverse_entry`]), so both evaluations start from the
-//!   same bits.
+//!   same bits;
+//! - the covariance choice (Breusch–Godfrey, Breusch–Pagan, White) is made only when the
+//!   verdict depends on it: the first coefficient is judged under all three covariances from
+//!   one influence series, and a spec where it is certainly insignificant under each fails
+//!   whatever the choice would be (the outcome then has no `cov_type`).
 //!
 //! A spec with no coefficient certainly insignificant (it passes filter 2, or a coefficient is
 //! within rounding of the cut) is decided by the full covariance as before, so the decision is

@@ -111,6 +111,32 @@ pub struct RunSummary {
     pub froze_bundle: bool,
     /// What this invocation's finish did (None when the run did not reach it).
     pub finish: Option<FinishReport>,
+    /// Where the time went (benchmarks and the run summary).
+    pub timings: RunTimings,
+}
+
+/// Wall and CPU time of one `run` invocation by phase, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunTimings {
+    /// Load, align, materialise and pretest (the bundle in memory).
+    pub build_s: f64,
+    /// Plan the spec space.
+    pub plan_s: f64,
+    /// Write the bundle (0 when it was current).
+    pub freeze_s: f64,
+    /// Evaluate every pending spec and commit its outcome.
+    pub search_s: f64,
+    /// Rank, replay, validate, set the status.
+    pub finish_s: f64,
+    /// CPU of the coordinator process during the search (dispatch, the journal writer and,
+    /// for the serial and thread executors, the evaluation itself).
+    pub coordinator_cpu_s: f64,
+    /// CPU of the journal writer thread (part of the coordinator's).
+    pub writer_cpu_s: f64,
+    /// CPU of the worker processes (process executor).
+    pub worker_cpu_s: f64,
+    /// Wall time the writer spent inside SQLite.
+    pub writer_busy_s: f64,
 }
 
 /// Runs (or resumes) the search of a config.
@@ -127,7 +153,14 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     };
     let _lock = lock::acquire(&ws.dir, &lock_name)?;
     signals::install();
+    let mut timings = RunTimings {
+        build_s: session.timings.build_s,
+        plan_s: session.timings.plan_s,
+        ..RunTimings::default()
+    };
+    let started = Instant::now();
     let froze_bundle = session.freeze()?.written;
+    timings.freeze_s = started.elapsed().as_secs_f64();
     if froze_bundle {
         info!("froze features into {}", ws.dir.display());
     }
@@ -165,6 +198,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         fell_back_to_serial: None,
         froze_bundle,
         finish: None,
+        timings,
     };
     if summary.already_complete {
         return Ok(summary);
@@ -240,6 +274,11 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     summary.fell_back_to_serial = e.fell_back_to_serial.clone();
     summary.journal_rows_per_second = e.journal_rows_per_second;
     summary.cpu_seconds = e.cpu_seconds;
+    summary.timings.search_s = e.wall_seconds;
+    summary.timings.coordinator_cpu_s = e.coordinator_cpu_seconds;
+    summary.timings.writer_cpu_s = e.writer_cpu_seconds;
+    summary.timings.worker_cpu_s = e.worker_cpu_seconds;
+    summary.timings.writer_busy_s = e.writer_busy_seconds;
     let end_session = |status: SessionStatus, wall: f64| {
         runs::end_session(
             &conn,
@@ -275,6 +314,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         RunStatus::Complete
     } else {
         let ranking = &session.config.file.ranking;
+        let started = Instant::now();
         let finished = finish::finish(&conn, &run, ranking, Some(&session)).with_context(|| {
             format!(
                 "finishing run {} (journal {})",
@@ -282,6 +322,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
                 journal_path.display()
             )
         });
+        summary.timings.finish_s = started.elapsed().as_secs_f64();
         match finished {
             Ok(report) => {
                 let status = report.status;
@@ -436,6 +477,14 @@ pub struct Evaluation {
     pub wall_seconds: f64,
     /// CPU seconds of the coordinator and every worker process.
     pub cpu_seconds: f64,
+    /// Of which the coordinator's (dispatch, journal writer; evaluation too in-process).
+    pub coordinator_cpu_seconds: f64,
+    /// Of which the journal writer thread's.
+    pub writer_cpu_seconds: f64,
+    /// Of which the worker processes'.
+    pub worker_cpu_seconds: f64,
+    /// Wall time the journal writer spent inside SQLite.
+    pub writer_busy_seconds: f64,
     pub journal_rows_per_second: f64,
     /// Why dispatch stopped early (the outcomes journaled until then are committed).
     pub error: Option<anyhow::Error>,
@@ -506,6 +555,10 @@ pub fn evaluate(
         fell_back_to_serial,
         wall_seconds: started.elapsed().as_secs_f64(),
         cpu_seconds: coordinator_cpu + worker_cpu,
+        coordinator_cpu_seconds: coordinator_cpu,
+        writer_cpu_seconds: stats.cpu.as_secs_f64(),
+        worker_cpu_seconds: worker_cpu,
+        writer_busy_seconds: stats.busy.as_secs_f64(),
         journal_rows_per_second: if stats.busy.as_secs_f64() > 0.0 {
             stats.rows as f64 / stats.busy.as_secs_f64()
         } else {

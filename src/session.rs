@@ -30,13 +30,27 @@ pub struct Session {
     pub workspace: Workspace,
     pub built: Built,
     pub plan: Plan,
+    /// How long opening took, by step.
+    pub timings: OpenTimings,
+}
+
+/// Wall time of the steps of [`Session::open`], in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OpenTimings {
+    /// Load and align the data, materialise and pretest every variant (the bundle in memory).
+    pub build_s: f64,
+    /// Plan the spec space.
+    pub plan_s: f64,
 }
 
 impl Session {
     /// Prepares, builds and plans the config's search (no files are written).
     pub fn open(config: Config, workspace: Option<&Path>) -> Result<Session> {
         let workspace = Workspace::for_config(&config, workspace);
+        let started = Instant::now();
         let built = freeze::build(&config)?;
+        let build_s = started.elapsed().as_secs_f64();
+        let started = Instant::now();
         let b = &built.bundle;
         let key_context = plan::key_context(&b.catalogue, &b.dates, b.sample);
         let plan = plan::plan(
@@ -46,11 +60,16 @@ impl Session {
             &built.search,
             key_context,
         )?;
+        let timings = OpenTimings {
+            build_s,
+            plan_s: started.elapsed().as_secs_f64(),
+        };
         Ok(Session {
             config,
             workspace,
             built,
             plan,
+            timings,
         })
     }
 

@@ -64,6 +64,8 @@ pub struct WriterStats {
     pub commits: u64,
     /// Time spent inside SQLite.
     pub busy: Duration,
+    /// CPU time of the writer thread (user + system), all of it journal work.
+    pub cpu: Duration,
 }
 
 /// Handle on the writer thread.
@@ -251,10 +253,24 @@ fn write_loop(
             Err(RecvTimeoutError::Disconnected) => {
                 commit(&mut in_tx, &mut stats, &mut pending_rows)?;
                 schema::checkpoint(&conn).map_err(&e)?;
+                stats.cpu = thread_cpu();
                 return Ok(stats);
             }
         }
     }
+}
+
+/// CPU time the calling thread has used.
+fn thread_cpu() -> Duration {
+    use nix::sys::resource::{getrusage, UsageWho};
+    getrusage(UsageWho::RUSAGE_THREAD)
+        .map(|u| {
+            let t = |v: nix::sys::time::TimeVal| {
+                Duration::from_secs(v.tv_sec() as u64) + Duration::from_micros(v.tv_usec() as u64)
+            };
+            t(u.user_time()) + t(u.system_time())
+        })
+        .unwrap_or_default()
 }
 
 fn insert(

@@ -246,7 +246,9 @@ impl EvalContext {
             .get_or_init(|| crate::store::column_sha256(&self.composite_values(id)))
     }
 
-    /// Evaluates every spec index of `ranges` (half-open), appending one record per spec.
+    /// Evaluates every spec index of `ranges` (half-open), appending one record per spec,
+    /// through the journal path of the kernel (`Evaluator::decide_into`: the decisions of
+    /// computing everything, only the statistics the journal keeps).
     pub fn evaluate(
         &self,
         ranges: &[(u64, u64)],
@@ -271,7 +273,7 @@ impl EvalContext {
                 crate::runtime::faults::before_spec(index);
                 let t = Instant::now();
                 if spec.iter().all(|&id| id < self.n_frozen) {
-                    self.evaluator.assess_into(spec, &[], assess, outcome);
+                    self.evaluator.decide_into(spec, &[], assess, outcome);
                 } else {
                     // Frozen ids keep their spec order; composites are built into the scratch
                     // buffers and passed as extra columns (coefficients: intercept, frozen,
@@ -311,7 +313,7 @@ impl EvalContext {
                             expected_sign: c.def.expected_sign,
                         });
                     }
-                    self.evaluator.assess_into(frozen, &extra, assess, outcome);
+                    self.evaluator.decide_into(frozen, &extra, assess, outcome);
                     *extra_store = recycle(extra);
                 }
                 let eval_us = t.elapsed().as_micros().min(u32::MAX as u128) as u32;

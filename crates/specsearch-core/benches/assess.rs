@@ -3,8 +3,16 @@
 //! `failing`: one driver is irrelevant → filtered at Coefficient Significance.
 //! `passing`: every filter passes (residual ADF + PP run).
 //! Data come from a fixed xorshift generator, so every run measures the same specs.
+//!
+//! `assess_ppnr_shape`: the search of `tests/ppnr` (the `ppnr` benchmark's shape), 20,000
+//! consecutive specs from the middle of its index space as a worker gets them, through the
+//! reference search path (`assess_into`) and the journal path workers run (`decide_into`);
+//! time per spec. 99% fail at Coefficient Significance under HAC.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+#[path = "../tests/ppnr/mod.rs"]
+mod ppnr;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use specsearch_core::assess::{
     ColumnData, Evaluator, EvaluatorOptions, FilterTest, FilterThresholds, Outcome, Scratch,
     Status, TargetData,
@@ -140,8 +148,45 @@ fn bench(c: &mut Criterion) {
     g.bench_function("failing_assess_into", |b| {
         b.iter(|| ev.assess_into(black_box(&failing), &[], &mut scratch, &mut out))
     });
+    g.bench_function("failing_decide_into", |b| {
+        b.iter(|| ev.decide_into(black_box(&failing), &[], &mut scratch, &mut out))
+    });
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn bench_shape(c: &mut Criterion) {
+    let search = ppnr::Ppnr::new(1, ppnr::Noise::Ar1);
+    let ev = search.evaluator(FilterThresholds::default());
+    let start = search.space.count() / 2;
+    let specs: Vec<Vec<u32>> = {
+        let mut it = search.space.iter_range(start, start + 20_000);
+        let mut spec = Vec::new();
+        let mut all = Vec::new();
+        while it.next_into(&mut spec).is_some() {
+            all.push(spec.clone());
+        }
+        all
+    };
+    let mut g = c.benchmark_group("assess_ppnr_shape");
+    g.throughput(Throughput::Elements(specs.len() as u64));
+    g.sample_size(10);
+    let mut out = Outcome::default();
+    for (name, journal) in [("assess_into", false), ("decide_into", true)] {
+        let mut scratch = Scratch::default();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for spec in &specs {
+                    if journal {
+                        ev.decide_into(black_box(spec), &[], &mut scratch, &mut out);
+                    } else {
+                        ev.assess_into(black_box(spec), &[], &mut scratch, &mut out);
+                    }
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_shape);
 criterion_main!(benches);

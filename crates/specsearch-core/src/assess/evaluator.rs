@@ -11,6 +11,10 @@
 //! are bit-identical whichever is chosen.
 
 mod pipeline;
+mod residuals;
+mod significance;
+
+pub use significance::SignificanceStats;
 
 use super::{FilterTest, FilterThresholds, Outcome, Status};
 use crate::stats::dist::PCut;
@@ -18,7 +22,11 @@ use crate::stats::linalg::{center_into, dot, gram_lower};
 use crate::stats::ols::LsWork;
 use crate::stats::unitroot::{stationarity_with, UnitRootWork};
 use crate::stats::StatsError;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+
+/// Identities of evaluators, so a scratch knows whose factorisation it holds.
+static NEXT_EVALUATOR: AtomicU64 = AtomicU64::new(1);
 
 /// The target series.
 #[derive(Debug, Clone, Copy)]
@@ -107,6 +115,8 @@ struct ColumnMeta {
 /// critical values, which are filled on first use through `OnceLock`s; share it freely.
 #[derive(Debug, Clone)]
 pub struct Evaluator {
+    /// Unique per construction (a clone has the same data, hence the same id).
+    id: u64,
     n: usize,
     n_oos: usize,
     target_name: String,
@@ -120,6 +130,13 @@ pub struct Evaluator {
     xc: Vec<f64>,
     xbar: Vec<f64>,
     raw_ss: Vec<f64>,
+    /// `max_t |xc_t|` per column (the scale in the rounding bound of the fast filter 2);
+    /// `1 + x̄` for 0/1 indicators.
+    col_max: Vec<f64>,
+    /// Per column, the range of `on_rows` listing its in-sample rows equal to 1 when it is a
+    /// 0/1 dummy (the fast filter 2 adds instead of multiplying there).
+    indicator: Vec<Option<(u32, u32)>>,
+    on_rows: Vec<u32>,
     /// Raw out-of-sample columns, `n_oos × ncols`.
     x_oos: Vec<f64>,
     /// `Xcᵀ yc` per column.
@@ -142,6 +159,7 @@ pub struct Scratch {
     ext_xc: Vec<f64>,
     ext_raw: Vec<f64>,
     xbar: Vec<f64>,
+    col_max: Vec<f64>,
     ls: LsWork,
     resid: Vec<f64>,
     pred: Vec<f64>,
@@ -156,7 +174,73 @@ pub struct Scratch {
     aux: Vec<f64>,
     aux_ls: LsWork,
     ur: UnitRootWork,
+    sig: significance::SignificanceWork,
+    prefix: Prefix,
     outcome: Outcome,
+}
+
+/// What the last factorisation in a scratch was of. Consecutive specs of the enumeration share
+/// their leading columns (the forced ones, usually more); the rows of the Gram, of its factor
+/// and of the forward solution (and of the fast filter 2's `L⁻¹`) that depend only on those
+/// columns are kept instead of recomputed. Each kept row is exactly what recomputing it gives,
+/// since it is the same expression of the same inputs.
+#[derive(Debug, Clone, Default)]
+struct Prefix {
+    /// `Evaluator::id` of the factorisation (0: none).
+    evaluator: u64,
+    /// Its number of slopes (the row stride of the kept matrices).
+    k: usize,
+    /// Its leading frozen column ids.
+    ids: Vec<usize>,
+    /// Rows of `ls.g`, `ls.l`, `ls.d`, `ls.kept`, `ls.w` that are valid for `ids`.
+    factored: usize,
+    /// Rows of the fast filter 2's `L⁻¹` that are valid for `ids`.
+    inverted: usize,
+}
+
+impl Prefix {
+    /// How many leading columns of `refs` (with `k` slopes, evaluator `ev`) match `ids`.
+    fn shared(&self, ev: u64, k: usize, refs: &[ColRef]) -> usize {
+        if self.evaluator != ev || self.k != k {
+            return 0;
+        }
+        refs.iter()
+            .zip(&self.ids)
+            .take_while(|(r, &id)| matches!(r, ColRef::Frozen(x) if *x == id))
+            .count()
+    }
+
+    /// Records a completed factorisation of `refs` that kept `shared` leading rows.
+    fn factored(&mut self, ev: u64, k: usize, refs: &[ColRef], shared: usize) {
+        self.evaluator = ev;
+        self.k = k;
+        self.ids.clear();
+        self.ids.extend(refs.iter().map_while(|r| match *r {
+            ColRef::Frozen(id) => Some(id),
+            ColRef::Extra(_) => None,
+        }));
+        self.factored = self.ids.len();
+        self.inverted = self.inverted.min(shared);
+    }
+}
+
+impl Scratch {
+    /// What the fast filter-2 decision of [`Evaluator::decide_into`] did with this scratch.
+    pub fn significance_stats(&self) -> SignificanceStats {
+        self.sig.stats
+    }
+}
+
+/// How much of an outcome a pipeline run fills (see the completeness rule on [`Outcome`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// What the journal keeps: filter 2 decided one coefficient at a time
+    /// ([`Evaluator::decide_into`]).
+    Journal,
+    /// Everything the decisions up to the first failure computed ([`Evaluator::assess`]).
+    Reached,
+    /// Every statistic, past the first failure too ([`Evaluator::assess_report`]).
+    Report,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -199,6 +283,9 @@ impl Evaluator {
         let mut xc = vec![0.0; n * ncols];
         let mut xbar = vec![0.0; ncols];
         let mut raw_ss = vec![0.0; ncols];
+        let mut col_max = vec![0.0; ncols];
+        let mut indicator = vec![None; ncols];
+        let mut on_rows = Vec::new();
         let mut x_oos = Vec::with_capacity(n_oos * ncols);
         let mut xy = vec![0.0; ncols];
         let mut meta = Vec::with_capacity(ncols);
@@ -206,6 +293,13 @@ impl Evaluator {
         for (j, c) in columns.iter().enumerate() {
             let col = &mut xc[j * n..(j + 1) * n];
             xbar[j] = center_into(c.in_sample, col);
+            col_max[j] = residuals::abs_max(col);
+            if c.is_dummy && c.in_sample.iter().all(|&v| v == 0.0 || v == 1.0) {
+                let start = on_rows.len() as u32;
+                on_rows.extend((0..n as u32).filter(|&t| c.in_sample[t as usize] == 1.0));
+                indicator[j] = Some((start, on_rows.len() as u32));
+                col_max[j] = 1.0 + xbar[j].abs();
+            }
             raw_ss[j] = dot(c.in_sample, c.in_sample);
             xy[j] = dot(col, &yc);
             x_oos.extend_from_slice(c.out_of_sample);
@@ -242,6 +336,7 @@ impl Evaluator {
             g
         });
         Ok(Evaluator {
+            id: NEXT_EVALUATOR.fetch_add(1, Ordering::Relaxed),
             n,
             n_oos,
             target_name: target.name.to_string(),
@@ -254,6 +349,9 @@ impl Evaluator {
             xc,
             xbar,
             raw_ss,
+            col_max,
+            indicator,
+            on_rows,
             x_oos,
             xy,
             gram,
@@ -262,6 +360,11 @@ impl Evaluator {
             t_cuts: (0..=n).map(|_| OnceLock::new()).collect(),
             bg_cut: OnceLock::new(),
         })
+    }
+
+    /// The in-sample rows where frozen column `id` is 1, when it is a 0/1 dummy.
+    fn indicator_rows(&self, id: usize) -> Option<&[u32]> {
+        self.indicator[id].map(|(a, b)| &self.on_rows[a as usize..b as usize])
     }
 
     /// Number of frozen columns.
@@ -287,7 +390,7 @@ impl Evaluator {
     /// Assesses a spec of frozen column ids; returns a fresh outcome.
     pub fn assess(&self, spec: &[u32], scratch: &mut Scratch) -> Outcome {
         let mut out = std::mem::take(&mut scratch.outcome);
-        self.run(spec, &[], scratch, &mut out, false);
+        self.run(spec, &[], scratch, &mut out, Detail::Reached);
         let result = out.clone();
         scratch.outcome = out;
         result
@@ -302,7 +405,7 @@ impl Evaluator {
         scratch: &mut Scratch,
     ) -> Outcome {
         let mut out = Outcome::default();
-        self.run(spec, extra, scratch, &mut out, false);
+        self.run(spec, extra, scratch, &mut out, Detail::Reached);
         out
     }
 
@@ -315,7 +418,24 @@ impl Evaluator {
         scratch: &mut Scratch,
         out: &mut Outcome,
     ) {
-        self.run(spec, extra, scratch, out, false);
+        self.run(spec, extra, scratch, out, Detail::Reached);
+    }
+
+    /// The search path's entry point: the outcome the journal keeps, written into `out`
+    /// (allocation-free once `scratch` and `out` have warmed up). Status, failed test and every
+    /// statistic of a passed spec are those of [`Evaluator::assess_into`], bit for bit; filter 2
+    /// is decided one coefficient at a time (see the `significance` module), so a spec filtered
+    /// there carries no standard errors or t values unless its decision needed the full
+    /// covariance (completeness rule on [`Outcome`]). `scratch` remembers which coefficient
+    /// failed last and tries it first.
+    pub fn decide_into(
+        &self,
+        spec: &[u32],
+        extra: &[ExtraColumn<'_>],
+        scratch: &mut Scratch,
+        out: &mut Outcome,
+    ) {
+        self.run(spec, extra, scratch, out, Detail::Journal);
     }
 
     /// Full report for `show-model`: evaluates every filter and computes every statistic even
@@ -328,7 +448,7 @@ impl Evaluator {
         scratch: &mut Scratch,
     ) -> Outcome {
         let mut out = Outcome::default();
-        self.run(spec, extra, scratch, &mut out, true);
+        self.run(spec, extra, scratch, &mut out, Detail::Report);
         out
     }
 

@@ -6,13 +6,17 @@
 //! out-of-sample data and precomputes everything that does not depend on the spec; a per-worker
 //! [`Scratch`] holds every buffer, so the filtered path of [`Evaluator::assess_into`] does not
 //! allocate. Filtered outcomes of the search path omit statistics no decision needed (see
-//! [`Outcome`]). [`diagnostics`] judges an outcome's reported diagnostics for the reports.
+//! [`Outcome`]); the journal path [`Evaluator::decide_into`] decides Coefficient Significance
+//! one coefficient at a time, without the robust covariance matrix, and takes exactly the
+//! decisions of computing everything. [`diagnostics`] judges an outcome's reported diagnostics
+//! for the reports.
 
 mod evaluator;
 mod report;
 
 pub use evaluator::{
-    ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, ExtraColumn, Scratch, TargetData,
+    ColumnData, ColumnUnitRoot, Evaluator, EvaluatorOptions, ExtraColumn, Scratch,
+    SignificanceStats, TargetData,
 };
 pub use report::{diagnostics, Diagnostic, NORMALITY_ALPHA};
 
@@ -189,6 +193,14 @@ pub struct GroupF {
 /// out-of-sample metrics are `None` (`nobs_oos` 0). Everything else that was reached (params,
 /// bse, t values, R², DW, BP/White, group F, VIF, ADF/PP, …) is filled as before, and every
 /// value present is bit-identical to the one the full computation gives.
+///
+/// The journal path ([`Evaluator::decide_into`], what workers run) keeps even less of a
+/// filtered outcome: status, failed test, R² and adjusted R², params and rank always; the
+/// in-sample error metrics, Durbin–Watson, the covariance choice's tests and `cov_type` only
+/// when the filter-2 decision needed the covariance choice (a spec whose coefficient is
+/// insignificant under every covariance the choice could pick has none); `bse` and `tvalues`
+/// only when it needed the full covariance matrix. Its passed outcomes equal
+/// [`Evaluator::assess`]'s in every statistic.
 ///
 /// Serialised (the journal's passed-model detail, `show-model --json`), absent statistics and
 /// empty vectors are left out rather than written as `null` / `[]`: readers treat a missing

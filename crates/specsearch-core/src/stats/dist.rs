@@ -187,6 +187,21 @@ impl PCut {
         }
     }
 
+    /// The decision shared by every statistic in `[s_lo, s_hi]` when the whole interval lies
+    /// on one side of the band (`Some(false)`: `p ≥ α` for all of them, `Some(true)`: `p < α`
+    /// for all, finite statistics only), `None` otherwise. For a statistic known only to
+    /// within a rounding-error bound.
+    #[inline]
+    pub fn quick_range(&self, s_lo: f64, s_hi: f64) -> Option<bool> {
+        if s_hi < self.lo {
+            Some(false)
+        } else if s_lo > self.hi && s_hi.is_finite() {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
     /// Exactly `p(s) < α`; `p` must be the function the cut was built from.
     #[inline]
     pub fn lt(&self, s: f64, p: impl FnOnce(f64) -> f64) -> bool {

@@ -240,7 +240,25 @@ pub fn chol_scaled(
     d: &mut [f64],
     kept: &mut [bool],
 ) -> usize {
-    for j in 0..k {
+    chol_scaled_from(g, raw_ss, k, l, d, kept, 0)
+}
+
+/// [`chol_scaled`] for a Gram whose first `start` rows and columns are those of the previous
+/// factorisation in `l`, `d`, `kept` (same `k`): only rows `start..k` are computed. Every entry
+/// is the same expression of the same inputs as in a factorisation from scratch (row by row,
+/// each entry `l_ij = (g_ij/(d_i d_j) − l_i[..j]·l_j[..j]) / l_jj`, then the pivot
+/// `1 − ‖l_i[..i]‖²`), so the result is bit-identical to [`chol_scaled`]'s.
+pub fn chol_scaled_from(
+    g: &[f64],
+    raw_ss: &[f64],
+    k: usize,
+    l: &mut [f64],
+    d: &mut [f64],
+    kept: &mut [bool],
+    start: usize,
+) -> usize {
+    let start = start.min(k);
+    for j in start..k {
         let gjj = g[j * k + j];
         // Written positively so a NaN pivot counts as constant.
         let varying = gjj.is_finite() && gjj > CONSTANT_TOL * raw_ss[j];
@@ -248,34 +266,31 @@ pub fn chol_scaled(
         d[j] = if constant { 0.0 } else { gjj.sqrt() };
         kept[j] = !constant;
     }
-    l[..k * k].fill(0.0);
-    let mut rank = 0;
-    for j in 0..k {
-        if !kept[j] {
+    l[start * k..k * k].fill(0.0);
+    for i in start..k {
+        if !kept[i] {
             continue;
         }
-        let lj = j * k;
-        let s = 1.0 - dot(&l[lj..lj + j], &l[lj..lj + j]);
-        let independent = s > DEPENDENCE_TOL; // false for NaN
-        if !independent {
-            kept[j] = false;
-            l[lj..lj + j].fill(0.0);
-            continue;
-        }
-        rank += 1;
-        let ljj = s.sqrt();
-        l[lj + j] = ljj;
-        for i in j + 1..k {
-            if !kept[i] {
+        let li = i * k;
+        for j in 0..i {
+            if !kept[j] {
                 continue;
             }
-            let li = i * k;
+            let lj = j * k;
             let rij = g[li + j] / (d[i] * d[j]);
             let s = rij - dot(&l[li..li + j], &l[lj..lj + j]);
-            l[li + j] = s / ljj;
+            l[li + j] = s / l[lj + j];
+        }
+        let s = 1.0 - dot(&l[li..li + i], &l[li..li + i]);
+        let independent = s > DEPENDENCE_TOL; // false for NaN
+        if independent {
+            l[li + i] = s.sqrt();
+        } else {
+            kept[i] = false;
+            l[li..li + i].fill(0.0);
         }
     }
-    rank
+    kept[..k].iter().filter(|&&kept| kept).count()
 }
 
 /// Solves `L w = b` in place (dropped columns get `w = 0`).
@@ -317,10 +332,35 @@ pub fn solve_scaled(
     w: &mut [f64],
     beta: &mut [f64],
 ) {
-    for j in 0..k {
+    solve_scaled_from(l, d, kept, k, rhs, w, beta, 0);
+}
+
+/// [`solve_scaled`] when `w[..start]` already holds the forward solution of the same first
+/// `start` rows (see [`chol_scaled_from`]): the forward substitution resumes at `start`.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_scaled_from(
+    l: &[f64],
+    d: &[f64],
+    kept: &[bool],
+    k: usize,
+    rhs: &[f64],
+    w: &mut [f64],
+    beta: &mut [f64],
+    start: usize,
+) {
+    let start = start.min(k);
+    for j in start..k {
         w[j] = if kept[j] { rhs[j] / d[j] } else { 0.0 };
     }
-    forward(l, k, kept, &mut w[..k]);
+    for i in start..k {
+        if !kept[i] {
+            w[i] = 0.0;
+            continue;
+        }
+        let li = i * k;
+        let s = w[i] - dot(&l[li..li + i], &w[..i]);
+        w[i] = s / l[li + i];
+    }
     beta[..k].copy_from_slice(&w[..k]);
     backward(l, k, kept, &mut beta[..k]);
     for j in 0..k {
@@ -340,39 +380,65 @@ pub fn inverse_scaled(
     out: &mut [f64],
     tmp: &mut [f64],
 ) {
-    // tmp = L⁻¹ (lower), column by column.
     let linv = &mut tmp[..k * k];
-    linv.fill(0.0);
-    for c in 0..k {
-        if !kept[c] {
-            continue;
-        }
-        linv[c * k + c] = 1.0 / l[c * k + c];
-        for i in c + 1..k {
-            if !kept[i] {
-                continue;
-            }
-            let mut s = 0.0;
-            for m in c..i {
-                s += l[i * k + m] * linv[m * k + c];
-            }
-            linv[i * k + c] = -s / l[i * k + i];
-        }
-    }
-    // (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹: entry (i, j) = Σ_{m ≥ max(i,j)} linv[m][i] · linv[m][j].
+    lower_inverse(l, kept, k, linv);
     for i in 0..k {
         for j in 0..=i {
-            let mut s = 0.0;
-            if kept[i] && kept[j] {
-                for m in i..k {
-                    s += linv[m * k + i] * linv[m * k + j];
-                }
-                s /= d[i] * d[j];
-            }
+            let s = inverse_entry(linv, d, kept, k, i, j);
             out[i * k + j] = s;
             out[j * k + i] = s;
         }
     }
+}
+
+/// `L⁻¹` (lower triangular, `k×k`) of a factor from [`chol_scaled`]; rows and columns of
+/// dropped columns are zero. The first step of [`inverse_scaled`].
+pub fn lower_inverse(l: &[f64], kept: &[bool], k: usize, linv: &mut [f64]) {
+    lower_inverse_from(l, kept, k, linv, 0);
+}
+
+/// [`lower_inverse`] when `linv[..start]` (rows) already holds the inverse of the same first
+/// `start` rows of `l` (rows of `L⁻¹` depend only on the rows of `L` up to theirs): rows
+/// `start..k` are computed, row by row, each entry
+/// `linv_ic = −(Σ_{m=c}^{i−1} l_im · linv_mc) / l_ii` (`1/l_ii` on the diagonal), the same
+/// expression as from scratch, so the result is bit-identical.
+pub fn lower_inverse_from(l: &[f64], kept: &[bool], k: usize, linv: &mut [f64], start: usize) {
+    let start = start.min(k);
+    let linv = &mut linv[..k * k];
+    linv[start * k..].fill(0.0);
+    for i in start..k {
+        if !kept[i] {
+            continue;
+        }
+        let li = i * k;
+        for c in 0..i {
+            if !kept[c] {
+                continue;
+            }
+            let mut s = 0.0;
+            for m in c..i {
+                s += l[li + m] * linv[m * k + c];
+            }
+            linv[li + c] = -s / l[li + i];
+        }
+        linv[li + i] = 1.0 / l[li + i];
+    }
+}
+
+/// Entry `(i, j)`, `i ≥ j`, of `A = D⁻¹ L⁻ᵀ L⁻¹ D⁻¹` from `linv` = [`lower_inverse`]:
+/// `Σ_{m ≥ i} linv[m][i] · linv[m][j] / (d_i d_j)`, 0 for a dropped column. Exactly the value
+/// [`inverse_scaled`] stores at `(i, j)` and `(j, i)`, so a caller that needs one row of `A`
+/// gets it bit for bit without the whole inverse.
+#[inline]
+pub fn inverse_entry(linv: &[f64], d: &[f64], kept: &[bool], k: usize, i: usize, j: usize) -> f64 {
+    let mut s = 0.0;
+    if kept[i] && kept[j] {
+        for m in i..k {
+            s += linv[m * k + i] * linv[m * k + j];
+        }
+        s /= d[i] * d[j];
+    }
+    s
 }
 
 /// In-place unscaled Cholesky of a small symmetric positive-definite matrix (`q×q`, lower

@@ -12,6 +12,7 @@
 //! very different column scales), so normal equations agree with statsmodels' pseudo-inverse to
 //! ~1e-12 on realistic designs while being several times cheaper.
 
+pub mod coefficient;
 pub mod covariance;
 pub mod diagnostics;
 pub mod dist;

@@ -6,7 +6,9 @@
 //! `ȳ − x̄ᵀ b`, residuals are computed explicitly from the centered data. The full `(XᵀX)⁻¹`
 //! follows from `A = (XcᵀXc)⁻¹` in closed form (see [`full_inverse`]).
 
-use super::linalg::{center_into, chol_scaled, dot, gram_lower, inverse_scaled, solve_scaled};
+use super::linalg::{
+    center_into, chol_scaled_from, dot, gram_lower, inverse_scaled, solve_scaled_from,
+};
 use super::{dist, StatsError};
 
 /// Read access to `k` columns of equal length (column-major designs without copying).
@@ -118,15 +120,23 @@ impl LsWork {
 
     /// Factors `g` and solves for `beta`/`w`; returns the rank of the slope block.
     pub fn factor_solve(&mut self, k: usize) -> usize {
-        let rank = chol_scaled(
+        self.factor_solve_from(k, 0)
+    }
+
+    /// [`LsWork::factor_solve`] when the first `start` rows and columns of `g` and `rhs` are
+    /// those of the previous solve with the same `k` (its factor rows and forward solution
+    /// are kept); bit-identical to a solve from scratch.
+    pub fn factor_solve_from(&mut self, k: usize, start: usize) -> usize {
+        let rank = chol_scaled_from(
             &self.g,
             &self.raw_ss,
             k,
             &mut self.l,
             &mut self.d,
             &mut self.kept,
+            start,
         );
-        solve_scaled(
+        solve_scaled_from(
             &self.l,
             &self.d,
             &self.kept,
@@ -134,6 +144,7 @@ impl LsWork {
             &self.rhs,
             &mut self.w,
             &mut self.beta,
+            start,
         );
         rank
     }

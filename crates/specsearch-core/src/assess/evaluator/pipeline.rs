@@ -16,8 +16,16 @@
 //! A passed spec then gets every p-value, BG and the out-of-sample metrics, with the same
 //! kernels, so its outcome is bit-identical to computing everything up front.
 //! [`Evaluator::assess_report`] computes everything, in order, as before.
+//!
+//! The journal path ([`Evaluator::decide_into`]) goes further: the residual pass sums only
+//! `Σe²` (R² is journaled), the other sums follow when a decision needs them, and filter 2 is
+//! decided one coefficient at a time ([`super::significance`]), before the covariance choice
+//! when no choice could save the spec. Rows of the Gram and its factor that the spec's leading
+//! columns share with the scratch's previous spec are kept (see `Prefix`), on every path.
 
-use super::{first_bad, ColRef, ColumnUnitRoot, Evaluator, ExtraColumn, Scratch};
+use super::residuals::{abs_max, record_fit, resid_sums, residuals_into};
+use super::significance::FastInputs;
+use super::{first_bad, ColRef, ColumnUnitRoot, Detail, Evaluator, ExtraColumn, Scratch};
 use crate::assess::{FilterTest, GroupF, Outcome, Status};
 use crate::stats::covariance::{self, hac_maxlags, CovType};
 use crate::stats::diagnostics::{
@@ -26,14 +34,14 @@ use crate::stats::diagnostics::{
 };
 use crate::stats::dist::{self, PCut};
 use crate::stats::linalg::{center_into, dot};
-use crate::stats::ols::{t_pvalues, t_stats, Columns};
+use crate::stats::ols::{t_pvalues, t_stats, Columns, LsWork};
 use crate::stats::unitroot::{adf_with, pp_with, stationarity_with};
 
 /// The spec's centered columns, without copying frozen data.
-struct SpecCols<'a> {
-    ev: &'a Evaluator,
-    refs: &'a [ColRef],
-    ext: &'a [f64],
+pub(super) struct SpecCols<'a> {
+    pub(super) ev: &'a Evaluator,
+    pub(super) refs: &'a [ColRef],
+    pub(super) ext: &'a [f64],
 }
 
 impl Columns for SpecCols<'_> {
@@ -50,77 +58,14 @@ impl Columns for SpecCols<'_> {
     }
 }
 
-/// Sums over the residuals that the pipeline needs, from one pass.
-struct ResidSums {
-    /// `Σe²` (sequential, as `for e in resid { ssr += e * e }`).
-    ssr: f64,
-    /// `Σ|e|` (sequential).
-    sae: f64,
-    /// `max |e|`.
-    maxe: f64,
-    /// Durbin–Watson numerator `Σ(e_t − e_{t−1})²` (sequential from −0, as
-    /// [`crate::stats::diagnostics::durbin_watson`]).
-    dw_num: f64,
-    /// `Σ_{t<n−1} e_t` (sequential from −0), the lagged-residual sum Breusch–Godfrey needs.
-    lag_sum: f64,
-}
-
-/// `e = yc − Σ_j b_j xc_j` into `resid`, plus [`ResidSums`]. Residuals are built sixteen rows
-/// at a time in registers, subtracting the columns in order (bit-identical to one axpy pass
-/// per column); the sequential sums run in the same loop, so their latency chains overlap
-/// the arithmetic instead of costing a pass each.
-fn residuals_into<C: Columns + ?Sized>(
-    yc: &[f64],
-    beta: &[f64],
-    cols: &C,
-    resid: &mut [f64],
-) -> ResidSums {
-    const B: usize = 16;
-    let n = resid.len();
-    let mut r = ResidSums {
-        ssr: 0.0,
-        sae: 0.0,
-        maxe: 0.0,
-        dw_num: -0.0,
-        lag_sum: -0.0,
-    };
-    let mut prev = 0.0;
-    let mut row = 0;
-    while row < n {
-        let len = B.min(n - row);
-        let mut acc = [0.0f64; B];
-        acc[..len].copy_from_slice(&yc[row..row + len]);
-        if len == B {
-            for (j, b) in beta.iter().enumerate() {
-                let x: &[f64; B] = cols.col(j)[row..row + B].try_into().expect("block");
-                for l in 0..B {
-                    acc[l] -= b * x[l];
-                }
-            }
-        } else {
-            for (j, b) in beta.iter().enumerate() {
-                for (a, x) in acc[..len].iter_mut().zip(&cols.col(j)[row..row + len]) {
-                    *a -= b * x;
-                }
-            }
-        }
-        resid[row..row + len].copy_from_slice(&acc[..len]);
-        for (l, &e) in acc[..len].iter().enumerate() {
-            let t = row + l;
-            r.ssr += e * e;
-            r.sae += e.abs();
-            r.maxe = r.maxe.max(e.abs());
-            if t > 0 {
-                r.dw_num += (e - prev) * (e - prev);
-            }
-            if t + 1 < n {
-                r.lag_sum += e;
-            }
-            prev = e;
-        }
-        row += len;
-    }
-    r
+/// What the covariance choice reads and the scratch buffers it uses.
+struct ChoiceParts<'c, 'a> {
+    cols: &'c SpecCols<'a>,
+    resid: &'c [f64],
+    ls: &'c LsWork,
+    buf: &'c mut [f64],
+    aux: &'c mut Vec<f64>,
+    aux_ls: &'c mut LsWork,
 }
 
 fn grow(v: &mut Vec<f64>, len: usize) {
@@ -129,13 +74,13 @@ fn grow(v: &mut Vec<f64>, len: usize) {
     }
 }
 
-fn opt(x: f64) -> Option<f64> {
+pub(super) fn opt(x: f64) -> Option<f64> {
     Some(x)
 }
 
 impl Evaluator {
     /// Cached filter-2 cut for `df` residual degrees of freedom.
-    fn t_cut(&self, df: usize) -> &PCut {
+    pub(super) fn t_cut(&self, df: usize) -> &PCut {
         self.t_cuts[df].get_or_init(|| PCut::student_t(df as f64, self.thresholds.coef_alpha))
     }
 
@@ -177,7 +122,7 @@ impl Evaluator {
             s.refs.push(ColRef::Frozen(id));
         }
         grow(&mut s.ext_xc, n * extra.len());
-        grow(&mut s.ext_raw, 2 * extra.len());
+        grow(&mut s.ext_raw, 3 * extra.len());
         for (e, c) in extra.iter().enumerate() {
             if c.in_sample.len() != n
                 || (c.out_of_sample.len() != self.n_oos && !c.out_of_sample.is_empty())
@@ -196,9 +141,11 @@ impl Evaluator {
                     c.name
                 ));
             }
-            let m = center_into(c.in_sample, &mut s.ext_xc[e * n..(e + 1) * n]);
-            s.ext_raw[2 * e] = m;
-            s.ext_raw[2 * e + 1] = dot(c.in_sample, c.in_sample);
+            let xc = &mut s.ext_xc[e * n..(e + 1) * n];
+            let m = center_into(c.in_sample, xc);
+            s.ext_raw[3 * e] = m;
+            s.ext_raw[3 * e + 1] = dot(c.in_sample, c.in_sample);
+            s.ext_raw[3 * e + 2] = abs_max(xc);
             s.refs.push(ColRef::Extra(e));
         }
         let p = s.refs.len() + 1;
@@ -217,8 +164,9 @@ impl Evaluator {
         extra: &[ExtraColumn<'_>],
         s: &mut Scratch,
         out: &mut Outcome,
-        run_all: bool,
+        detail: Detail,
     ) {
+        let run_all = detail == Detail::Report;
         out.reset();
         out.nobs = self.n;
         if let Err(msg) = self.prepare(spec, extra, s) {
@@ -232,9 +180,12 @@ impl Evaluator {
         let p = k + 1;
         let nf = n as f64;
 
-        // ---- Gram gather / compute ----
+        // ---- Gram gather / compute (rows shared with the last spec kept) ----
+        let shared = s.prefix.shared(self.id, k, &s.refs);
+        let reuse = shared.min(s.prefix.factored);
         s.ls.ensure(k);
         grow(&mut s.xbar, k);
+        grow(&mut s.col_max, k);
         {
             let cols = SpecCols {
                 ev: self,
@@ -247,12 +198,17 @@ impl Evaluator {
                         s.xbar[i] = self.xbar[id];
                         s.ls.raw_ss[i] = self.raw_ss[id];
                         s.ls.rhs[i] = self.xy[id];
+                        s.col_max[i] = self.col_max[id];
                     }
                     ColRef::Extra(e) => {
-                        s.xbar[i] = s.ext_raw[2 * e];
-                        s.ls.raw_ss[i] = s.ext_raw[2 * e + 1];
+                        s.xbar[i] = s.ext_raw[3 * e];
+                        s.ls.raw_ss[i] = s.ext_raw[3 * e + 1];
                         s.ls.rhs[i] = dot(cols.col(i), &self.yc);
+                        s.col_max[i] = s.ext_raw[3 * e + 2];
                     }
+                }
+                if i < reuse {
+                    continue;
                 }
                 for j in 0..=i {
                     let v = match (s.refs[i], s.refs[j], &self.gram) {
@@ -267,7 +223,8 @@ impl Evaluator {
                 }
             }
         }
-        let rank = s.ls.factor_solve(k);
+        let rank = s.ls.factor_solve_from(k, reuse);
+        s.prefix.factored(self.id, k, &s.refs, shared);
         out.rank = rank + 1;
         if rank < k {
             let j = (0..k).find(|&j| !s.ls.kept[j]).unwrap_or(0);
@@ -290,27 +247,27 @@ impl Evaluator {
 
         // ---- residuals, fit metrics ----
         grow(&mut s.resid, n);
-        let sums = residuals_into(&self.yc, beta, &cols, &mut s.resid[..n]);
+        let journal = detail == Detail::Journal;
+        let sums = if journal {
+            residuals_into::<_, false>(&self.yc, beta, &cols, &mut s.resid[..n])
+        } else {
+            residuals_into::<_, true>(&self.yc, beta, &cols, &mut s.resid[..n])
+        };
         let resid = &s.resid[..n];
         let intercept = self.ybar - dot(&s.xbar[..k], beta);
         out.params.push(intercept);
         out.params.extend_from_slice(beta);
-        let ResidSums {
-            ssr,
-            sae,
-            maxe,
-            dw_num,
-            lag_sum,
-        } = sums;
+        let ssr = sums.ssr;
         let df_resid = (n - p) as f64;
         let r2 = 1.0 - ssr / self.tss;
         out.r2 = opt(r2);
         out.adj_r2 = opt(1.0 - (nf - 1.0) / df_resid * (1.0 - r2));
-        out.is_mae = opt(sae / nf);
-        out.is_rmse = opt((ssr / nf).sqrt());
-        out.is_max_abs_error = opt(maxe);
-        let dw = dw_num / dot(resid, resid); // = durbin_watson(resid)
-        out.dw = opt(dw);
+        // The journal path records the other fit metrics once a decision needs them.
+        let (dw, lag_sum) = if journal {
+            (f64::NAN, f64::NAN)
+        } else {
+            record_fit(out, &sums, resid)
+        };
 
         // ---- filter 1 ----
         let r2_ok = r2 >= th.min_r2; // NaN never passes
@@ -321,44 +278,56 @@ impl Evaluator {
             }
         }
 
-        // ---- covariance choice ----
-        s.ls.invert(k);
+        // ---- covariance choice, and filter 2 on the journal path ----
         grow(&mut s.buf, k.max(n));
-        let dw_ok = (th.dw_lower..=th.dw_upper).contains(&dw);
-        let ac_fail = if run_all {
-            let bg = bg1_from_fit(resid, &cols, &s.ls, &mut s.buf);
-            out.bg_stat = opt(bg.stat);
-            out.bg_pvalue = opt(bg.pvalue);
-            !dw_ok && bg.pvalue <= th.bg_alpha
-        } else if dw_ok {
-            false // BG cannot change the choice; computed later if the spec passes
-        } else {
-            let stat = bg1_stat_with_lag_sum(resid, &cols, &s.ls, &mut s.buf, lag_sum);
-            out.bg_stat = opt(stat);
-            self.bg_cut().chi2_rejects(stat, 1.0)
+        let mut choose = || {
+            let (dw, lag_sum) = if journal {
+                record_fit(out, &resid_sums(resid, ssr), resid)
+            } else {
+                (dw, lag_sum)
+            };
+            let parts = ChoiceParts {
+                cols: &cols,
+                resid,
+                ls: &s.ls,
+                buf: &mut s.buf,
+                aux: &mut s.aux,
+                aux_ls: &mut s.aux_ls,
+            };
+            self.choose_covariance(parts, dw, lag_sum, run_all, out)
         };
-        let mut het_fail = false;
-        if !ac_fail || run_all {
-            let bp = bp_from_fit(resid, &cols, &s.ls, &mut s.buf);
-            out.bp_stat = opt(bp.stat);
-            out.bp_pvalue = opt(bp.pvalue);
-            // White is costly (k(k+3)/2 auxiliary columns) and only decides the covariance
-            // when Breusch–Pagan also rejects, so the search path evaluates it only then.
-            if bp.pvalue <= th.het_alpha || run_all {
-                let w = white_centered(resid, &cols, &mut s.aux, &mut s.aux_ls);
-                out.white_stat = opt(w.stat);
-                out.white_pvalue = opt(w.pvalue);
-                het_fail = !ac_fail && bp.pvalue <= th.het_alpha && w.pvalue <= th.het_alpha;
+        let cov_type = if detail == Detail::Journal {
+            let fast = FastInputs {
+                cols: &cols,
+                col_max: &s.col_max[..k],
+                ls: &s.ls,
+                resid,
+                beta,
+                ssr,
+                inverse_start: shared.min(s.prefix.inverted),
+            };
+            let (fails, chosen) = self.journal_significance(&fast, &mut s.sig, choose);
+            s.prefix.inverted = k; // the fast path computed every row of its `L⁻¹`
+            if fails {
+                // `cov_type` stays unset when no covariance could have saved the spec.
+                out.cov_type = chosen;
+                Self::fail(out, FilterTest::CoefficientSignificance);
+                return;
             }
-        }
-        let cov_type = if ac_fail {
-            CovType::HAC
-        } else if het_fail {
-            CovType::HC1
+            chosen.expect("the covariance is chosen before filter 2 can pass")
         } else {
-            CovType::NonRobust
+            choose()
+        };
+        // The journal path summed the lagged residuals inside the choice; again for the rest.
+        let lag_sum = if journal {
+            resid_sums(resid, ssr).lag_sum
+        } else {
+            lag_sum
         };
         out.cov_type = Some(cov_type);
+
+        // ---- the covariance matrix ----
+        s.ls.invert(k);
         grow(&mut s.cov, p * p);
         grow(&mut s.tmp, p * p);
         if cov_type == CovType::NonRobust {
@@ -539,6 +508,56 @@ impl Evaluator {
             let c = cramer_von_mises_into(resid, &mut s.buf);
             out.cvm_stat = opt(c.stat);
             out.cvm_pvalue = opt(c.pvalue);
+        }
+    }
+
+    /// The covariance choice of §5 from the non-robust fit: HAC when Durbin–Watson is out of
+    /// range and Breusch–Godfrey(1) rejects, else HC1 when Breusch–Pagan and White both
+    /// reject, else non-robust. Records the statistics it computed in `out` (on the search
+    /// paths only those the choice needs; everything with `run_all`).
+    fn choose_covariance(
+        &self,
+        c: ChoiceParts<'_, '_>,
+        dw: f64,
+        lag_sum: f64,
+        run_all: bool,
+        out: &mut Outcome,
+    ) -> CovType {
+        let th = &self.thresholds;
+        let (cols, resid) = (c.cols, c.resid);
+        let dw_ok = (th.dw_lower..=th.dw_upper).contains(&dw);
+        let ac_fail = if run_all {
+            let bg = bg1_from_fit(resid, cols, c.ls, c.buf);
+            out.bg_stat = opt(bg.stat);
+            out.bg_pvalue = opt(bg.pvalue);
+            !dw_ok && bg.pvalue <= th.bg_alpha
+        } else if dw_ok {
+            false // BG cannot change the choice; computed later if the spec passes
+        } else {
+            let stat = bg1_stat_with_lag_sum(resid, cols, c.ls, c.buf, lag_sum);
+            out.bg_stat = opt(stat);
+            self.bg_cut().chi2_rejects(stat, 1.0)
+        };
+        let mut het_fail = false;
+        if !ac_fail || run_all {
+            let bp = bp_from_fit(resid, cols, c.ls, c.buf);
+            out.bp_stat = opt(bp.stat);
+            out.bp_pvalue = opt(bp.pvalue);
+            // White is costly (k(k+3)/2 auxiliary columns) and only decides the covariance
+            // when Breusch–Pagan also rejects, so the search path evaluates it only then.
+            if bp.pvalue <= th.het_alpha || run_all {
+                let w = white_centered(resid, cols, c.aux, c.aux_ls);
+                out.white_stat = opt(w.stat);
+                out.white_pvalue = opt(w.pvalue);
+                het_fail = !ac_fail && bp.pvalue <= th.het_alpha && w.pvalue <= th.het_alpha;
+            }
+        }
+        if ac_fail {
+            CovType::HAC
+        } else if het_fail {
+            CovType::HC1
+        } else {
+            CovType::NonRobust
         }
     }
 

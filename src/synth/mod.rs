@@ -7,6 +7,8 @@
 //! variables plus seasonality and noise, so that some models genuinely pass. Same arguments,
 //! same bytes, on every machine.
 
+pub mod ppnr;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -11,9 +11,11 @@
 //! audits them, `queries` reads what the inspection commands show, `merge` unions shards, and
 //! `status` and `rows` are the typed boundary (status enums; dynamically typed result rows).
 
+pub mod counters;
 pub mod derive;
 pub mod merge;
 pub mod mutations;
+pub mod outcome_rows;
 pub mod queries;
 pub mod rows;
 pub mod runs;

@@ -113,16 +113,6 @@ pub fn stream_passed(
     }
 }
 
-/// Every outcome of a run with its features expanded (`outcomes_expanded`), in spec order.
-pub fn stream_outcomes(conn: &Connection, run_id: i64, sink: &mut dyn Sink) -> Result<u64> {
-    let mut stmt = conn.prepare(
-        "SELECT run_id, spec_index, status, failed_test, r2, message, feature_names AS features, \
-         n_variables, n_columns, session_id, worker, eval_us \
-         FROM outcomes_expanded WHERE run_id = ?1 ORDER BY spec_index",
-    )?;
-    stream_statement(&mut stmt, [run_id], sink)
-}
-
 /// Failed specs per filter, in filter order.
 pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
     Table::query(
@@ -133,7 +123,7 @@ pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
     )
 }
 
-/// Outcome counts of a run by status and failed filter in one scan of its outcomes:
+/// Outcome counts of a run by status and failed filter (from `outcome_counts`):
 /// `(status, failed_test code 1..=7 or None, specs)`, filters in order. What `report` shows as
 /// the outcome mix and failures by test (the `failures_by_test` view gives the same numbers).
 pub fn outcome_mix(
@@ -141,8 +131,8 @@ pub fn outcome_mix(
     run_id: i64,
 ) -> Result<Vec<(super::OutcomeStatus, Option<u8>, u64)>> {
     let mut stmt = conn.prepare(
-        "SELECT status, failed_test, count(*) FROM outcomes WHERE run_id = ?1 \
-         GROUP BY status, failed_test ORDER BY status, failed_test",
+        "SELECT status, nullif(failed_test, 0), sum(specs) FROM outcome_counts \
+         WHERE run_id = ?1 GROUP BY status, failed_test ORDER BY status, failed_test",
     )?;
     let rows = stmt.query_map([run_id], |r| {
         Ok((
@@ -190,8 +180,8 @@ pub fn sessions(conn: &Connection, run_id: i64) -> Result<Table> {
         conn,
         "SELECT s.session_id AS session, s.started_at, s.ended_at, s.status, s.executor, \
          s.transport, s.workers, \
-         (SELECT count(*) FROM outcomes o WHERE o.run_id = s.run_id \
-            AND o.session_id = s.session_id) AS specs, \
+         (SELECT coalesce(sum(c.specs), 0) FROM outcome_counts c WHERE c.run_id = s.run_id \
+            AND c.session_id = s.session_id) AS specs, \
          s.wall_seconds, s.cpu_seconds \
          FROM sessions s WHERE s.run_id = ?1 ORDER BY s.session_id",
         [run_id],

@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "events",
         include_str!("../../migrations/0006_events.sql"),
     ),
+    (
+        7,
+        "counters",
+        include_str!("../../migrations/0007_counters.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

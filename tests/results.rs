@@ -979,6 +979,14 @@ fn commands_work_while_a_run_is_writing() {
             assert!(r["score"].as_f64().unwrap() <= rows[i - 1]["score"].as_f64().unwrap());
         }
     }
+    // Said as what it is: a ranking of the models passed so far (spec #5 passes, so once the
+    // first batch is in there is one), stored once the run completes.
+    let text = run(&["top"]);
+    let passed_so_far = text
+        .contains("ranked now over the models passed so far: the run is running (")
+        && text.contains("its ranking is stored when it completes");
+    let none_yet = text.contains("no model passed so far (");
+    assert!(passed_so_far || none_yet, "{text}");
     run(&["failures", "--json"]);
     let q = json(&run(&[
         "query",

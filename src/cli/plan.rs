@@ -175,7 +175,10 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         };
         let stage = Stage::start(
             true,
-            &format!("timing {} sampled specs", args.sample.min(count)),
+            &format!(
+                "timing a sample of specs (at least {}, at least 250 ms)",
+                args.sample.min(count)
+            ),
         );
         // A quarter of a second of evaluations at least: long enough to show the machine's load.
         let e = Estimate::measure_for(

@@ -27,9 +27,10 @@ use crate::journal::runs::{self, NewRun, RunRow, WorkerRow};
 use crate::journal::writer::{FlushPolicy, JournalWriter};
 use crate::journal::{schema, RunStatus, SessionStatus};
 use crate::runtime::context::{EvalContext, SearchSetup, Transport};
-use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch, Progress};
+use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch};
 use crate::runtime::executor::{Executor, SerialExecutor, ThreadExecutor};
 use crate::runtime::process::ProcessExecutor;
+use crate::runtime::progress::{Before, Progress, Stage};
 use crate::runtime::protocol::usage;
 use crate::runtime::{lock, signals};
 use crate::session::Session;
@@ -141,9 +142,11 @@ pub struct RunTimings {
 
 /// Runs (or resumes) the search of a config.
 pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
+    let stage = Stage::start(opts.progress, "preparing the data and planning the search");
     let session = Session::open(config, opts.workspace.as_deref())?;
     let settings = Settings::resolve(&session, opts);
     guard(&session, &settings, opts)?;
+    drop(stage);
     let ws = &session.workspace;
     ws.create()?;
     // One coordinator per journal: shards of one search may share a workspace.
@@ -159,6 +162,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         ..RunTimings::default()
     };
     let started = Instant::now();
+    let stage = Stage::start(opts.progress, "freezing the features (or checking them)");
     let froze_bundle = session.freeze()?.written;
     timings.freeze_s = started.elapsed().as_secs_f64();
     if froze_bundle {
@@ -170,6 +174,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
             warn!("{repair}");
         }
     }
+    drop(stage);
     for (key, item, why) in &session.plan.dropped {
         warn!("{key} {item:?} is left out: {why}");
     }
@@ -217,6 +222,12 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     };
     let pending = ranges::subtract(&owned, &runs::done_ranges(&conn, run.run_id)?);
     let (owned_count, pending_count) = (ranges::count(&owned), ranges::count(&pending));
+    let counts = runs::counts(&conn, run.run_id)?;
+    let before = Before {
+        done: owned_count - pending_count,
+        passed: counts.passed,
+        errors: counts.errors,
+    };
     if resumed {
         info!(
             "resuming run {}: {} of {owned_count} specs already journaled, {pending_count} to go",
@@ -238,7 +249,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         &settings,
         opts,
         session_id,
-        pending,
+        (pending, before),
         &journal_path,
     ) {
         Ok(e) => e,
@@ -315,6 +326,10 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     } else {
         let ranking = &session.config.file.ranking;
         let started = Instant::now();
+        let stage = Stage::start(
+            opts.progress,
+            "finishing: ranking the passed models, replaying composites, validating",
+        );
         let finished = finish::finish(&conn, &run, ranking, Some(&session)).with_context(|| {
             format!(
                 "finishing run {} (journal {})",
@@ -322,6 +337,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
                 journal_path.display()
             )
         });
+        drop(stage);
         summary.timings.finish_s = started.elapsed().as_secs_f64();
         match finished {
             Ok(report) => {
@@ -491,14 +507,15 @@ pub struct Evaluation {
 }
 
 /// Evaluates the `pending` spec index ranges on the chosen executor and journals every
-/// outcome; returns once every outcome is committed and every worker has exited.
+/// outcome (`before`: what earlier sessions journaled, for the progress line); returns once
+/// every outcome is committed and every worker has exited.
 pub fn evaluate(
     session: &Session,
     run: &RunRow,
     settings: &Settings,
     opts: &RunOptions,
     session_id: i64,
-    pending: Vec<(u64, u64)>,
+    (pending, before): (Vec<(u64, u64)>, Before),
     journal: &std::path::Path,
 ) -> Result<Evaluation> {
     let pending_count = ranges::count(&pending);
@@ -508,7 +525,7 @@ pub fn evaluate(
     let (mut executor, fell_back_to_serial) =
         start_executor(settings, opts, &setup, pending_count)?;
     let writer = JournalWriter::spawn(journal, run.run_id, FlushPolicy::default())?;
-    let progress = Progress::new(opts.progress, pending_count);
+    let progress = Progress::new(opts.progress, before.done + pending_count, before);
     let mut d = Dispatch {
         batches: BatchSource::new(pending, settings.batch_size),
         retry: VecDeque::new(),

@@ -633,6 +633,46 @@ fn failures_count_tests_features_and_errors() {
             .count() as i64;
         assert_eq!(r["failures"].as_i64().unwrap(), n, "{r}");
     }
+    // The forced month dummies are in every spec, hence in every failure: listed apart, and
+    // each test's features ranked without them.
+    let mut every: Vec<i64> = names
+        .keys()
+        .copied()
+        .filter(|id| raw.iter().all(|o| o.2.contains(id)))
+        .collect();
+    every.sort();
+    assert_eq!(every.len(), 7, "dummies(M, [2,3,4,5,10,11,12]) is forced");
+    let every_names: Vec<&str> = every.iter().map(|id| names[id].as_str()).collect();
+    assert_eq!(
+        v["features_in_every_spec"],
+        serde_json::json!(every_names),
+        "{}",
+        v["features_in_every_spec"]
+    );
+    for r in features {
+        assert!(
+            !every_names.contains(&r["feature"].as_str().unwrap()),
+            "{r}"
+        );
+        if r["rank"] == 1 {
+            let code = int(
+                &conn,
+                "SELECT code FROM filter_tests WHERE name = ?1",
+                [r["failed_test"].as_str().unwrap()],
+            );
+            let best = names
+                .keys()
+                .filter(|id| !every.contains(id))
+                .map(|id| {
+                    raw.iter()
+                        .filter(|o| o.1 == Some(code) && o.2.contains(id))
+                        .count() as i64
+                })
+                .max()
+                .unwrap();
+            assert_eq!(r["failures"].as_i64().unwrap(), best, "{r}");
+        }
+    }
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["error_type"], "worker crashed");
@@ -641,6 +681,13 @@ fn failures_count_tests_features_and_errors() {
     let text = cmd(f, "failures", &[]);
     assert!(
         text.contains("worker crashed") && text.contains("Failures by test"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "(left out: {}, in every spec",
+            every_names.join(", ")
+        )),
         "{text}"
     );
     let csv = cmd(f, "failures", &["--csv", "--only", "tests"]);
@@ -932,6 +979,14 @@ fn commands_work_while_a_run_is_writing() {
             assert!(r["score"].as_f64().unwrap() <= rows[i - 1]["score"].as_f64().unwrap());
         }
     }
+    // Said as what it is: a ranking of the models passed so far (spec #5 passes, so once the
+    // first batch is in there is one), stored once the run completes.
+    let text = run(&["top"]);
+    let passed_so_far = text
+        .contains("ranked now over the models passed so far: the run is running (")
+        && text.contains("its ranking is stored when it completes");
+    let none_yet = text.contains("no model passed so far (");
+    assert!(passed_so_far || none_yet, "{text}");
     run(&["failures", "--json"]);
     let q = json(&run(&[
         "query",

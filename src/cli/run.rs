@@ -73,6 +73,15 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
     print_header(&summary);
     summary::print_digest(&conn, &summary.run, summary.finish.as_ref(), top_n)?;
     println!("journal    {}", summary.journal.display());
+    if summary.shard.is_none() {
+        let passed = crate::journal::runs::counts(&conn, summary.run.run_id)?.passed;
+        summary::print_next_steps(
+            &summary.run,
+            passed,
+            &args.ws.config,
+            args.ws.workspace.as_deref(),
+        );
+    }
     if summary.run.status == RunStatus::Failed {
         eprintln!(
             "error: run {} failed: {}",

@@ -145,14 +145,63 @@ pub fn outcome_mix(
 }
 
 /// The `top` most common features among each filter's failures.
-pub fn failure_features(conn: &Connection, run_id: i64, top: usize) -> Result<Table> {
-    Table::query(
+pub fn failure_features(conn: &Connection, run_id: i64, top: usize) -> Result<FailureFeatures> {
+    // A feature in every spec (a forced item) is in every failure too: it says nothing about
+    // why specs fail, so it is listed apart and the others are ranked without it. One scan of
+    // the writer's counters gives both (the view's `in_every_spec`).
+    let all = Table::query(
         conn,
-        "SELECT failed_test, rank, feature, base, failures, percent_of_test_failures, \
-         specs_with_feature, failure_rate FROM failure_features \
-         WHERE run_id = ?1 AND rank <= ?2 ORDER BY code, rank",
+        "WITH ff AS MATERIALIZED (SELECT * FROM failure_features WHERE run_id = ?1), \
+         informative AS (SELECT ff.*, row_number() OVER (PARTITION BY code \
+             ORDER BY failures DESC, feature) AS informative_rank \
+           FROM ff WHERE NOT in_every_spec) \
+         SELECT 0 AS in_every_spec, code, informative_rank AS rank, 0 AS feature_id, \
+           failed_test, feature, base, failures, percent_of_test_failures, \
+           specs_with_feature, failure_rate \
+         FROM informative WHERE informative_rank <= ?2 \
+         UNION ALL \
+         SELECT DISTINCT 1, NULL, NULL, (SELECT feature_id FROM run_features r \
+             WHERE r.run_id = ?1 AND r.name = ff.feature), \
+           NULL, feature, base, NULL, NULL, specs_with_feature, NULL \
+         FROM ff WHERE in_every_spec \
+         ORDER BY in_every_spec, code, rank, feature_id",
         params![run_id, top as i64],
-    )
+    )?;
+    let (every, informative): (Vec<_>, Vec<_>) = all
+        .rows
+        .iter()
+        .cloned()
+        .partition(|row| row[0].as_i64() == Some(1));
+    let feature = all.col("feature").expect("selected");
+    let table = Table {
+        columns: all.columns.clone(),
+        rows: informative,
+    };
+    Ok(FailureFeatures {
+        table: table.select(&[
+            "failed_test",
+            "rank",
+            "feature",
+            "base",
+            "failures",
+            "percent_of_test_failures",
+            "specs_with_feature",
+            "failure_rate",
+        ]),
+        in_every_spec: every
+            .iter()
+            .filter_map(|row| row[feature].as_str().map(String::from))
+            .collect(),
+    })
+}
+
+/// The features most common among each filter's failures, and those in every spec.
+#[derive(Debug, Clone)]
+pub struct FailureFeatures {
+    /// Per filter, its `top` features by failures, features in every spec left out.
+    pub table: Table,
+    /// Features in every evaluated spec (the forced items), in catalogue order.
+    pub in_every_spec: Vec<String>,
 }
 
 /// Errors by type, then by message.

@@ -351,7 +351,7 @@ impl Search {
         ))
     }
 
-    /// The shard's journal on the node's disk, where the job script runs it.
+    /// The shard's workspace on the node's disk, where the job script runs it.
     fn local_workspace(&self, i: u32) -> PathBuf {
         self.scratch
             .path()

@@ -183,6 +183,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         Some(s) => ws.shard_journal(s.index, s.count),
         None => ws.journal(),
     };
+    ws.warn_if_on_network_filesystem(&journal_path);
     let conn = schema::open_rw(&journal_path)?;
     let (run, resumed) = find_or_create_run(&conn, &session, opts)?;
     let mut summary = RunSummary {

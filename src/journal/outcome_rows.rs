@@ -65,7 +65,9 @@ pub fn stream_outcomes(
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
-    let features: HashMap<u32, Feature> = conn
+    // Indexed by feature id (ids are dense from 0): no hashing per feature per row.
+    let mut features: Vec<Option<Feature>> = Vec::new();
+    let rows = conn
         .prepare("SELECT feature_id, name, base FROM run_features WHERE run_id = ?1")?
         .query_map([run_id], |r| {
             Ok((
@@ -76,7 +78,14 @@ pub fn stream_outcomes(
                 },
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (id, f) in rows {
+        let id = id as usize;
+        if features.len() <= id {
+            features.resize_with(id + 1, || None);
+        }
+        features[id] = Some(f);
+    }
     let names = |table: &str| -> Result<HashMap<i64, String>> {
         Ok(conn
             .prepare(&format!("SELECT code, name FROM {table}"))?
@@ -105,9 +114,12 @@ pub fn stream_outcomes(
         let mut names = String::with_capacity(16 * ids.len());
         bases.clear();
         for (k, id) in ids.iter().enumerate() {
-            let f = features.get(id).with_context(|| {
-                format!("outcome {spec_index} of run {run_id}: feature {id} is not in the run")
-            })?;
+            let f = features
+                .get(*id as usize)
+                .and_then(Option::as_ref)
+                .with_context(|| {
+                    format!("outcome {spec_index} of run {run_id}: feature {id} is not in the run")
+                })?;
             if k > 0 {
                 names.push_str(", ");
             }
@@ -156,7 +168,13 @@ fn parse_ids(text: &str, out: &mut Vec<u32>) -> Result<()> {
         return Ok(());
     }
     for part in inner.split(',') {
-        out.push(part.trim().parse().context("not a feature id")?);
+        // The writer writes no spaces; other writers may.
+        let part = if part.starts_with(' ') || part.ends_with(' ') {
+            part.trim()
+        } else {
+            part
+        };
+        out.push(part.parse().context("not a feature id")?);
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use super::table::{Cell, CsvSink, JsonSink, Sink};
 use crate::journal::outcome_rows::CellKind;
 
 /// DuckDB's memory for a Parquet export (beyond it, the temporary database spills to disk).
-const PARQUET_MEMORY_LIMIT: &str = "192MB";
+const PARQUET_MEMORY_LIMIT: &str = "128MB";
 
 /// What a `detail` column holds, recorded in Parquet files (key/value metadata) and in the
 /// README; JSON exports embed the object itself.
@@ -129,18 +129,6 @@ impl ColType {
             ColType::Varchar | ColType::Unknown => "VARCHAR",
         }
     }
-
-    fn value(self, c: &Cell) -> duckdb::types::Value {
-        use duckdb::types::Value;
-        match (self, c) {
-            (_, Cell::Null) => Value::Null,
-            (ColType::BigInt, Cell::Int(i)) => Value::BigInt(*i),
-            (ColType::Double, Cell::Int(i)) => Value::Double(*i as f64),
-            (ColType::Double, Cell::Real(f)) => Value::Double(*f),
-            (ColType::Blob, Cell::Blob(b)) => Value::Blob(b.clone()),
-            (_, c) => Value::Text(c.csv_text()),
-        }
-    }
 }
 
 struct TypeSink {
@@ -190,17 +178,89 @@ impl From<CellKind> for ColType {
     }
 }
 
-/// Appends rows to the table `export` of `db`, created with the given types when the first
-/// row's columns are known.
+/// Rows per Arrow batch appended to the export table (bounded memory, few appender calls).
+const BATCH_ROWS: usize = 65_536;
+
+/// One column of the batch being built, typed as the export table's column.
+enum ColumnBuilder {
+    Int(duckdb::arrow::array::Int64Builder),
+    Real(duckdb::arrow::array::Float64Builder),
+    Text(duckdb::arrow::array::StringBuilder),
+    Blob(duckdb::arrow::array::BinaryBuilder),
+}
+
+impl ColumnBuilder {
+    fn new(t: ColType) -> ColumnBuilder {
+        use duckdb::arrow::array::*;
+        match t {
+            ColType::BigInt => ColumnBuilder::Int(Int64Builder::with_capacity(BATCH_ROWS)),
+            ColType::Double => ColumnBuilder::Real(Float64Builder::with_capacity(BATCH_ROWS)),
+            ColType::Blob => ColumnBuilder::Blob(BinaryBuilder::new()),
+            ColType::Varchar | ColType::Unknown => {
+                ColumnBuilder::Text(StringBuilder::with_capacity(BATCH_ROWS, 16 * BATCH_ROWS))
+            }
+        }
+    }
+
+    /// Appends a cell (the column's type was widened to hold every cell, see `ColType`).
+    fn push(&mut self, c: &Cell) {
+        match (self, c) {
+            (ColumnBuilder::Int(b), Cell::Int(i)) => b.append_value(*i),
+            (ColumnBuilder::Int(b), _) => b.append_null(),
+            (ColumnBuilder::Real(b), Cell::Real(f)) => b.append_value(*f),
+            (ColumnBuilder::Real(b), Cell::Int(i)) => b.append_value(*i as f64),
+            (ColumnBuilder::Real(b), _) => b.append_null(),
+            (ColumnBuilder::Blob(b), Cell::Blob(v)) => b.append_value(v),
+            (ColumnBuilder::Blob(b), _) => b.append_null(),
+            (ColumnBuilder::Text(b), Cell::Null) => b.append_null(),
+            (ColumnBuilder::Text(b), Cell::Text(t)) => b.append_value(t),
+            (ColumnBuilder::Text(b), c) => b.append_value(c.csv_text()),
+        }
+    }
+
+    fn finish(&mut self) -> duckdb::arrow::array::ArrayRef {
+        use duckdb::arrow::array::ArrayBuilder;
+        match self {
+            ColumnBuilder::Int(b) => ArrayBuilder::finish(b),
+            ColumnBuilder::Real(b) => ArrayBuilder::finish(b),
+            ColumnBuilder::Text(b) => ArrayBuilder::finish(b),
+            ColumnBuilder::Blob(b) => ArrayBuilder::finish(b),
+        }
+    }
+}
+
+/// Appends rows to the table `export` of `db`, created with the given types when the columns
+/// are known, in Arrow batches of [`BATCH_ROWS`].
 struct AppendSink<'a> {
     db: &'a duckdb::Connection,
     app: Option<duckdb::Appender<'a>>,
     types: Vec<ColType>,
     columns: Vec<String>,
+    schema: Option<std::sync::Arc<duckdb::arrow::datatypes::Schema>>,
+    builders: Vec<ColumnBuilder>,
+    pending: usize,
+}
+
+impl AppendSink<'_> {
+    fn append_pending(&mut self) -> Result<()> {
+        if self.pending == 0 {
+            return Ok(());
+        }
+        let arrays = self.builders.iter_mut().map(|b| b.finish()).collect();
+        let schema = self.schema.clone().expect("begin() sets the schema");
+        let batch = duckdb::arrow::record_batch::RecordBatch::try_new(schema, arrays)?;
+        self.app
+            .as_mut()
+            .expect("begin() creates the appender")
+            .append_record_batch(batch)?;
+        self.pending = 0;
+        Ok(())
+    }
 }
 
 impl Sink for AppendSink<'_> {
     fn begin(&mut self, columns: &[String]) -> Result<()> {
+        use duckdb::arrow::datatypes::{DataType, Field, Schema};
         self.columns = unique_names(columns);
         anyhow::ensure!(
             self.columns.len() == self.types.len(),
@@ -216,16 +276,37 @@ impl Sink for AppendSink<'_> {
             .collect();
         self.db
             .execute_batch(&format!("CREATE TABLE export ({})", cols.join(", ")))?;
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .zip(&self.types)
+            .map(|(c, t)| {
+                let dt = match t {
+                    ColType::BigInt => DataType::Int64,
+                    ColType::Double => DataType::Float64,
+                    ColType::Blob => DataType::Binary,
+                    ColType::Varchar | ColType::Unknown => DataType::Utf8,
+                };
+                Field::new(c, dt, true)
+            })
+            .collect();
+        self.schema = Some(std::sync::Arc::new(Schema::new(fields)));
+        self.builders = self.types.iter().map(|&t| ColumnBuilder::new(t)).collect();
         self.app = Some(self.db.appender("export")?);
         Ok(())
     }
     fn row(&mut self, row: &[Cell]) -> Result<()> {
-        let app = self.app.as_mut().expect("begin() creates the appender");
-        let values = self.types.iter().zip(row).map(|(t, c)| t.value(c));
-        app.append_row(duckdb::appender_params_from_iter(values))?;
+        for (b, c) in self.builders.iter_mut().zip(row) {
+            b.push(c);
+        }
+        self.pending += 1;
+        if self.pending == BATCH_ROWS {
+            self.append_pending()?;
+        }
         Ok(())
     }
     fn finish(&mut self) -> Result<()> {
+        self.append_pending()?;
         if let Some(app) = self.app.as_mut() {
             app.flush()?;
         }
@@ -271,6 +352,9 @@ fn write_parquet(
         app: None,
         types,
         columns: Vec::new(),
+        schema: None,
+        builders: Vec::new(),
+        pending: 0,
     };
     let rows = produce(&mut sink)?;
     let columns = std::mem::take(&mut sink.columns);

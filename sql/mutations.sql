@@ -16,7 +16,7 @@ FROM passed p
 -- CROSS JOIN keeps SQLite from scanning every outcome: passed models drive the join.
 CROSS JOIN outcomes o ON o.run_id = p.run_id AND o.spec_index = p.spec_index
 CROSS JOIN json_each(o.features) j
-JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value
+CROSS JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value
 LEFT JOIN ranking r ON r.run_id = o.run_id AND r.spec_index = o.spec_index
 WHERE f.role = 'composite';
 

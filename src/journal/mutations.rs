@@ -116,13 +116,17 @@ pub struct UsedColumn {
 /// Every distinct column of the run's passed models.
 pub fn passed_columns(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<UsedColumn>> {
     let mut stmt = conn.prepare(
-        "SELECT DISTINCT f.name, f.role, m.sha256 \
-         FROM passed p \
-         JOIN outcomes o ON o.run_id = p.run_id AND o.spec_index = p.spec_index \
-         JOIN json_each(o.features) j \
-         JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value \
+        // CROSS JOIN fixes the order: passed models drive, each one's feature list is read
+        // once, features are looked up by id. Left to itself SQLite may loop over every
+        // feature of the run and re-read each passed model's list for each (seconds with
+        // thousands of passes).
+        "SELECT f.name, f.role, m.sha256 \
+         FROM (SELECT DISTINCT j.value AS feature_id FROM passed p \
+               CROSS JOIN outcomes o ON o.run_id = p.run_id AND o.spec_index = p.spec_index \
+               CROSS JOIN json_each(o.features) j WHERE p.run_id = ?1) u \
+         CROSS JOIN run_features f ON f.run_id = ?1 AND f.feature_id = u.feature_id \
          LEFT JOIN mutations m ON m.run_id = f.run_id AND m.name = f.name \
-         WHERE p.run_id = ?1 ORDER BY f.role, f.name",
+         ORDER BY f.role, f.name",
     )?;
     let rows = stmt.query_map([run_id], |r| {
         let role: String = r.get(1)?;

@@ -144,6 +144,8 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     let session = Session::open(config, opts.workspace.as_deref())?;
     let settings = Settings::resolve(&session, opts);
     guard(&session, &settings, opts)?;
+    // Bad scenario inputs stop the run here, not after the search.
+    crate::scenario::check_inputs(&session)?;
     let ws = &session.workspace;
     ws.create()?;
     // One coordinator per journal: shards of one search may share a workspace.

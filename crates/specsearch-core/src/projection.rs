@@ -143,6 +143,30 @@ pub fn in_order(outcomes: &[f64], down: bool) -> bool {
     })
 }
 
+/// One model under one scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioPath {
+    /// The predicted target transform on each forecast date.
+    pub transform: Vec<f64>,
+    /// The target's level on each forecast date.
+    pub levels: Vec<f64>,
+    /// Quarterly levels P0..PH (P0 actual); for a quarterly target the level path after P0.
+    pub quarterly: Vec<f64>,
+    pub stats: ScenarioStatistics,
+    /// P9 (or PH) relative to the base scenario's, minus one.
+    pub pct_diff_base: f64,
+}
+
+/// One model under every scenario (in the inputs' display order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelForecast {
+    pub spec_index: u64,
+    pub rank: Option<i64>,
+    pub paths: Vec<ScenarioPath>,
+    /// The ordering check (`None` without `scenarios.order`).
+    pub in_order: Option<bool>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

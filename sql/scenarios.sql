@@ -1,0 +1,16 @@
+-- Views over scenario forecasts (migrations/0005_scenarios.sql), re-created on every open.
+
+-- One row per (ranked passed model, scenario): rank, score, R², features, the scenario
+-- statistics and the ordering check. Models left out of the ranking by
+-- `scenarios.require_order` are not ranked, so they are not here (see scenario_stats).
+DROP VIEW IF EXISTS scenario_summary;
+CREATE VIEW scenario_summary AS
+SELECT m.run_id, m.rank, m.spec_index, m.score, m.r2, m.features,
+       s.scenario, c.position AS scenario_position, c.is_base,
+       s.p0_level, s.p4_level, s.p9_level, s.p12_level, s.last_level,
+       s.cagr_4q, s.cagr_9q, s.cagr_12q, s.change_9q, s.pct_change_9q, s.pct_diff_base_9q,
+       o.in_order
+FROM scenario_stats s
+JOIN scenarios c ON c.run_id = s.run_id AND c.name = s.scenario
+JOIN passed_models m ON m.run_id = s.run_id AND m.spec_index = s.spec_index
+LEFT JOIN scenario_order o ON o.run_id = s.run_id AND o.spec_index = s.spec_index;

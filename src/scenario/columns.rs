@@ -133,9 +133,10 @@ impl<'a> ScenarioColumns<'a> {
         if self.columns.contains_key(&id) {
             return Ok(());
         }
-        let catalogue = &self.catalogue.bundle.catalogue;
+        let names: &'a ColumnCatalogue<'a> = self.catalogue;
+        let catalogue = &names.bundle.catalogue;
         let values = if (id as usize) >= catalogue.len() {
-            let kind = self.catalogue.composite(id).kind;
+            let kind = names.composite(id).kind;
             for source in kind.sources() {
                 self.ensure(source)?;
             }

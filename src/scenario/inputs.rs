@@ -262,7 +262,8 @@ impl ScenarioInputs {
             .iter()
             .filter_map(|n| sc.set.iter().position(|s| &s.name == n))
             .collect();
-        display.extend((0..sc.set.len()).filter(|i| !display.contains(i)));
+        let rest: Vec<usize> = (0..sc.set.len()).filter(|i| !display.contains(i)).collect();
+        display.extend(rest);
         let base_name = &sc.set[sc.base_index()].name;
         let mut ordered: Vec<Scenario> = Vec::with_capacity(scenarios.len());
         let mut taken: Vec<Option<Scenario>> = scenarios.into_iter().map(Some).collect();

@@ -150,7 +150,7 @@ golden["demo_gr"] = case(
     ["Base", "Adverse", "Severe"])
 golden["quarterly_df_lead"] = case(
     "quarterly_df_lead", cons, macro, {k: demo_scen[k] for k in ("Base", "Severe")},
-    ("realcons", "DF", 1, 1), ["realgdp_QQDF", "unemp_LV_L1"], sample, "2009-09-30", 12, "Q",
+    ("realcons", "DF", 1, 1), ["realgdp_QQGR", "unemp_LV_L1"], sample, "2009-09-30", 12, "Q",
     ["Base", "Severe"])
 golden["quarterly_lv"] = case(
     "quarterly_lv", cons, macro, {k: demo_scen[k] for k in ("Base", "Adverse")},

@@ -147,9 +147,7 @@ fn main() {
         "| of which: reading the coefficients of {} models | {read_s:.3} |",
         models.len()
     );
-    println!(
-        "| of which: loading the scenario tables | {load_s:.3} |"
-    );
+    println!("| of which: loading the scenario tables | {load_s:.3} |");
     println!(
         "| of which: compute (`forecast_models`: columns, prediction, levels, quarters, statistics) | {:.3} / {:.3} |",
         min(&compute),

@@ -20,7 +20,11 @@ fn main() {
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     for entry in std::fs::read_dir(demo.join("data")).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join("data").join(entry.file_name())).unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("data").join(entry.file_name()),
+        )
+        .unwrap();
     }
     let config = dir.path().join("search.toml");
     std::fs::copy(demo.join("search.toml"), &config).unwrap();

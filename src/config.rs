@@ -22,9 +22,7 @@ use crate::assess::FilterThresholds;
 use crate::features::Transform;
 
 mod scenarios;
-pub use scenarios::{
-    Direction, ModelChoice, QuarterAggregation, ScenarioSet, ScenariosConfig,
-};
+pub use scenarios::{Direction, ModelChoice, QuarterAggregation, ScenarioSet, ScenariosConfig};
 
 /// Bumped whenever the meaning of a config changes in a way that alters results.
 const SEARCH_HASH_VERSION: &str = "specsearch-search-v1";

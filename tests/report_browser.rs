@@ -285,7 +285,10 @@ fn the_demo_report_renders_in_chromium() {
         "four plots and the scenario fan per model, and the failures chart"
     );
     assert!(dom.contains("Scenario fan") && dom.contains("pct change 9q"));
-    let fans: Vec<_> = found.iter().filter(|(id, _, _)| id.ends_with("-scenarios-fan")).collect();
+    let fans: Vec<_> = found
+        .iter()
+        .filter(|(id, _, _)| id.ends_with("-scenarios-fan"))
+        .collect();
     assert_eq!(fans.len(), 3, "one fan per model");
     for (id, series, _) in fans {
         let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();

@@ -101,7 +101,11 @@ fn check_case(name: &str, config: &Path) {
     let b = &session.built.bundle;
     let spec: Vec<u32> = features
         .iter()
-        .map(|f| b.catalogue.id(f).unwrap_or_else(|| panic!("{f} not frozen")))
+        .map(|f| {
+            b.catalogue
+                .id(f)
+                .unwrap_or_else(|| panic!("{f} not frozen"))
+        })
         .collect();
     let ctx = EvalContext::from_matrix(&session.setup(Transport::Duckdb), &b.matrix()).unwrap();
     let (outcome, names) = ctx.assess_report(&spec);
@@ -130,9 +134,24 @@ fn check_case(name: &str, config: &Path) {
             .collect();
         assert_eq!(dates, want_dates, "{what}: dates");
         let p = &f.paths[k];
-        close_all(&p.transform, &floats(&want["transform"]), tol, &format!("{what} transform"));
-        close_all(&p.levels, &floats(&want["levels"]), tol, &format!("{what} levels"));
-        close_all(&p.quarterly, &floats(&want["quarterly"]), tol, &format!("{what} quarterly"));
+        close_all(
+            &p.transform,
+            &floats(&want["transform"]),
+            tol,
+            &format!("{what} transform"),
+        );
+        close_all(
+            &p.levels,
+            &floats(&want["levels"]),
+            tol,
+            &format!("{what} levels"),
+        );
+        close_all(
+            &p.quarterly,
+            &floats(&want["quarterly"]),
+            tol,
+            &format!("{what} quarterly"),
+        );
         let s = &want["stats"];
         let opt = |key: &str| s.get(key).and_then(Value::as_f64);
         close(p.stats.p0, opt("p0").unwrap(), tol, &format!("{what} p0"));
@@ -156,10 +175,19 @@ fn check_case(name: &str, config: &Path) {
         if base_diff == 0.0 {
             assert_eq!(p.pct_diff_base, 0.0, "{what}: the base against itself");
         } else {
-            close(p.pct_diff_base, base_diff, tol, &format!("{what} pct_diff_base"));
+            close(
+                p.pct_diff_base,
+                base_diff,
+                tol,
+                &format!("{what} pct_diff_base"),
+            );
         }
     }
-    assert_eq!(f.in_order, g.get("in_order").and_then(Value::as_bool), "{name}: in order");
+    assert_eq!(
+        f.in_order,
+        g.get("in_order").and_then(Value::as_bool),
+        "{name}: in order"
+    );
 }
 
 #[test]
@@ -189,12 +217,7 @@ fn quarterly_difference_target_with_a_lead_matches_the_golden_forecasts() {
 #[test]
 fn quarterly_level_target_with_a_short_horizon_matches_the_golden_forecasts() {
     let dir = tempfile::tempdir().unwrap();
-    let config = demo_case_config(
-        dir.path(),
-        "column = \"realcons\"",
-        9,
-        &["Base", "Adverse"],
-    );
+    let config = demo_case_config(dir.path(), "column = \"realcons\"", 9, &["Base", "Adverse"]);
     // No ordering check in this case.
     let text = std::fs::read_to_string(&config)
         .unwrap()
@@ -230,10 +253,17 @@ fn demo() -> &'static Demo {
             .arg(&config)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("forecast   "), "{stdout}");
-        assert!(stdout.contains("scenarios  Base, Adverse, Severe"), "{stdout}");
+        assert!(
+            stdout.contains("scenarios  Base, Adverse, Severe"),
+            "{stdout}"
+        );
         Demo { _dir: dir, config }
     })
 }
@@ -246,7 +276,11 @@ fn cli(args: &[&str]) -> String {
         .args(&args[1..])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -296,14 +330,25 @@ fn the_demo_run_journals_forecasts_of_every_ranked_model() {
     assert_eq!(one("SELECT count(*) FROM scenario_stats"), 3 * ranked);
     assert_eq!(one("SELECT count(*) FROM scenario_order"), ranked);
     // Quarterly search, 12 quarters: P0..P12 per model and scenario.
-    assert_eq!(one("SELECT count(*) FROM scenario_forecasts"), 3 * 13 * ranked);
+    assert_eq!(
+        one("SELECT count(*) FROM scenario_forecasts"),
+        3 * 13 * ranked
+    );
     assert_eq!(one("SELECT count(*) FROM scenario_summary"), 3 * ranked);
     // Each file's sha256 is recorded.
     let sources: String = conn
-        .query_row("SELECT sources FROM scenarios WHERE name = 'Severe'", [], |r| r.get(0))
+        .query_row(
+            "SELECT sources FROM scenarios WHERE name = 'Severe'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let sources: Value = serde_json::from_str(&sources).unwrap();
-    let xlsx = demo().config.parent().unwrap().join("data/scenario_severe.xlsx");
+    let xlsx = demo()
+        .config
+        .parent()
+        .unwrap()
+        .join("data/scenario_severe.xlsx");
     use sha2::Digest;
     let sha = hex::encode(sha2::Sha256::digest(std::fs::read(xlsx).unwrap()));
     assert_eq!(sources[0]["sha256"], sha.as_str());
@@ -343,7 +388,12 @@ fn the_demo_run_journals_forecasts_of_every_ranked_model() {
         assert_eq!(p0, actual_p0);
         assert_eq!(p9, path9);
         close(pct9, p9 / p0 - 1.0, 1e-14, "pct_change_9q");
-        close(cagr12, (path12 / p0).powf(4.0 / 12.0) - 1.0, 1e-14, "cagr_12q");
+        close(
+            cagr12,
+            (path12 / p0).powf(4.0 / 12.0) - 1.0,
+            1e-14,
+            "cagr_12q",
+        );
         if diff != 0.0 {
             close(diff, p9 / base9 - 1.0, 1e-14, "pct_diff_base_9q");
         }
@@ -360,7 +410,8 @@ fn show_top_and_export_read_the_forecasts() {
     let j: Value = serde_json::from_str(&cli(&["show", "1", "--json"])).unwrap();
     assert_eq!(j["scenarios"].as_array().unwrap().len(), 3);
 
-    let top: Value = serde_json::from_str(&cli(&["top", "--scenario", "Severe", "--json"])).unwrap();
+    let top: Value =
+        serde_json::from_str(&cli(&["top", "--scenario", "Severe", "--json"])).unwrap();
     let conn = Connection::open(journal()).unwrap();
     for row in top.as_array().unwrap() {
         let spec = row["spec_index"].as_i64().unwrap();
@@ -373,7 +424,12 @@ fn show_top_and_export_read_the_forecasts() {
             )
             .unwrap();
         // JSON numbers are written to 16 significant digits.
-        close(row["pct_change_9q_Severe"].as_f64().unwrap(), want, 1e-15, "top --scenario");
+        close(
+            row["pct_change_9q_Severe"].as_f64().unwrap(),
+            want,
+            1e-15,
+            "top --scenario",
+        );
     }
     let human = cli(&["top", "--scenario", "Severe"]);
     assert!(human.contains("pct_change_9q_Severe"), "{human}");
@@ -385,14 +441,25 @@ fn show_top_and_export_read_the_forecasts() {
         .unwrap();
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("\"Mild\"") && err.contains("Base, Adverse, Severe"), "{err}");
+    assert!(
+        err.contains("\"Mild\"") && err.contains("Base, Adverse, Severe"),
+        "{err}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("forecasts.csv");
     cli(&["export", "--what", "forecasts", "-o", csv.to_str().unwrap()]);
     let mut rd = csv::Reader::from_path(&csv).unwrap();
     let headers: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-    for h in ["rank", "spec_index", "scenario", "label", "date", "transform_value", "level"] {
+    for h in [
+        "rank",
+        "spec_index",
+        "scenario",
+        "label",
+        "date",
+        "transform_value",
+        "level",
+    ] {
         assert!(headers.contains(&h.to_string()), "{h}: {headers:?}");
     }
     let rows = rd.records().count() as i64;
@@ -419,11 +486,18 @@ fn forecast_again_writes_identical_rows_and_xlsx_equals_csv() {
             .arg(config)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let out = forecast(&config);
-    assert!(out.contains("forecast   ") && out.contains("scenarios  "), "{out}");
+    assert!(
+        out.contains("forecast   ") && out.contains("scenarios  "),
+        "{out}"
+    );
     assert_eq!(scenario_rows(&ws.join("journal.sqlite")), before);
 
     // The Severe scenario from the CSV twin of the xlsx: the same forecasts, other sources.
@@ -456,13 +530,19 @@ fn a_run_killed_before_its_finish_resumes_to_the_same_forecasts() {
         .unwrap();
     assert!(!killed.status.success());
     let journal = common::journal_of(&config);
-    assert!(scenario_rows(&journal).iter().all(|r| !r.starts_with("scenario_stats")));
+    assert!(scenario_rows(&journal)
+        .iter()
+        .all(|r| !r.starts_with("scenario_stats")));
     let resumed = common::specsearch()
         .args(["run", "-q", "-j", "2"])
         .arg(&config)
         .output()
         .unwrap();
-    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     assert_eq!(scenario_rows(&journal), scenario_rows(&self::journal()));
     drop(dir);
 }
@@ -470,20 +550,28 @@ fn a_run_killed_before_its_finish_resumes_to_the_same_forecasts() {
 #[test]
 fn require_order_leaves_models_out_of_order_out_of_the_ranking_only() {
     let (_dir, config) = common::demo_copy();
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("direction = \"down\"", "direction = \"down\"\nrequire_order = true");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "direction = \"down\"",
+        "direction = \"down\"\nrequire_order = true",
+    );
     std::fs::write(&config, text).unwrap();
     let out = common::specsearch()
         .args(["run", "-q", "-j", "2"])
         .arg(&config)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let conn = Connection::open(common::journal_of(&config)).unwrap();
     let reference = Connection::open(journal()).unwrap();
     let one = |c: &Connection, sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
-    let out_of_order = one(&reference, "SELECT count(*) FROM scenario_order WHERE in_order = 0");
+    let out_of_order = one(
+        &reference,
+        "SELECT count(*) FROM scenario_order WHERE in_order = 0",
+    );
     assert!(out_of_order > 0, "the demo has models out of order");
     // The same models pass; the ranking has the others, ranked 1.. in the same order.
     assert_eq!(
@@ -494,7 +582,10 @@ fn require_order_leaves_models_out_of_order_out_of_the_ranking_only() {
         one(&conn, "SELECT count(*) FROM ranking"),
         one(&reference, "SELECT count(*) FROM ranking") - out_of_order
     );
-    assert_eq!(one(&conn, "SELECT max(rank) FROM ranking"), one(&conn, "SELECT count(*) FROM ranking"));
+    assert_eq!(
+        one(&conn, "SELECT max(rank) FROM ranking"),
+        one(&conn, "SELECT count(*) FROM ranking")
+    );
     assert_eq!(
         one(
             &conn,
@@ -540,7 +631,10 @@ fn refused(edit: impl FnOnce(&Path, &Path), expect: &[&str]) {
     for e in expect {
         assert!(err.contains(e), "{e:?} not in: {err}");
     }
-    assert!(!common::journal_of(&config).exists(), "nothing written: {err}");
+    assert!(
+        !common::journal_of(&config).exists(),
+        "nothing written: {err}"
+    );
 }
 
 fn edit_config(config: &Path, from: &str, to: &str) {
@@ -577,7 +671,11 @@ fn bad_scenario_inputs_are_refused_before_anything_is_written() {
                     .collect()
             })
         },
-        &["scenario Base", "2009-12-31", "gap after the jumping-off date"],
+        &[
+            "scenario Base",
+            "2009-12-31",
+            "gap after the jumping-off date",
+        ],
     );
     // p0 outside the data.
     refused(
@@ -600,12 +698,19 @@ fn bad_scenario_inputs_are_refused_before_anything_is_written() {
             edit_file(&d.join("data/scenario_adverse.csv"), |t| {
                 t.lines()
                     .map(|l| match l.strip_prefix("2009-12-31,") {
-                        Some(rest) => format!("2009-12-31,n/a?,{}\n", rest.split_once(',').unwrap().1),
+                        Some(rest) => {
+                            format!("2009-12-31,n/a?,{}\n", rest.split_once(',').unwrap().1)
+                        }
                         None => format!("{l}\n"),
                     })
                     .collect()
             })
         },
-        &["scenario Adverse", "scenario_adverse.csv", "realgdp", "n/a?"],
+        &[
+            "scenario Adverse",
+            "scenario_adverse.csv",
+            "realgdp",
+            "n/a?",
+        ],
     );
 }

@@ -44,13 +44,15 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
     let run = match &args.run {
         Some(r) => runs::find(&conn, r)?
             .with_context(|| format!("no run {r:?} in {}", journal.display()))?,
-        None => runs::latest_of_search(&conn, &session.config.search_hash())?.with_context(|| {
-            format!(
-                "{} has no run of {} as its search is now; choose one with --run",
-                journal.display(),
-                args.ws.config.display()
-            )
-        })?,
+        None => {
+            runs::latest_of_search(&conn, &session.config.search_hash())?.with_context(|| {
+                format!(
+                    "{} has no run of {} as its search is now; choose one with --run",
+                    journal.display(),
+                    args.ws.config.display()
+                )
+            })?
+        }
     };
     if run.status != RunStatus::Complete {
         bail!(
@@ -61,8 +63,7 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
             args.ws.config.display()
         );
     }
-    if run.search_hash != session.config.search_hash() || run.bundle_hash != session.bundle_hash()
-    {
+    if run.search_hash != session.config.search_hash() || run.bundle_hash != session.bundle_hash() {
         bail!(
             "run {} searched another configuration or other data than {} has now; forecast it \
              with the config and data it used",
@@ -74,19 +75,19 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
         // The ordering exclusion is judged afresh: every passed model is ranked again first.
         derive::store_ranking(&conn, run.run_id, &session.config.file.ranking)?;
     }
-    let report = crate::scenario::forecast_run(&conn, &run, &session)?
-        .expect("the config has scenarios");
-    println!("run        {} ({} specs, target {})", run.name, run.spec_count, run.target);
+    let report =
+        crate::scenario::forecast_run(&conn, &run, &session)?.expect("the config has scenarios");
+    println!(
+        "run        {} ({} specs, target {})",
+        run.name, run.spec_count, run.target
+    );
     summary::print_forecast_report(&report);
-    let top: Vec<(u64, u64)> = crate::journal::queries::run_digest(
-        &conn,
-        run.run_id,
-        session.config.file.ranking.top_n,
-    )?
-    .top
-    .iter()
-    .map(|t| (t.rank, t.spec_index))
-    .collect();
+    let top: Vec<(u64, u64)> =
+        crate::journal::queries::run_digest(&conn, run.run_id, session.config.file.ranking.top_n)?
+            .top
+            .iter()
+            .map(|t| (t.rank, t.spec_index))
+            .collect();
     summary::print_scenario_statistics(&conn, &run, &top)?;
     println!("journal    {}", journal.display());
     Ok(())

@@ -109,7 +109,10 @@ pub fn print_digest(
 pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
     let order = if f.out_of_order > 0 {
         let excluded = if f.excluded > 0 {
-            format!(", {} left out of the ranking (scenarios.require_order)", f.excluded)
+            format!(
+                ", {} left out of the ranking (scenarios.require_order)",
+                f.excluded
+            )
         } else {
             String::new()
         };
@@ -164,13 +167,10 @@ pub fn print_scenario_statistics(
         let mut line = format!("  {rank:>4}");
         let mut in_order = String::from("—");
         for row in 0..t.rows.len() {
-            let v = t
-                .get(row, "pct_change_9q")
-                .as_f64()
-                .or_else(|| {
-                    let p0 = t.get(row, "p0_level").as_f64()?;
-                    Some(t.get(row, "last_level").as_f64()? / p0 - 1.0)
-                });
+            let v = t.get(row, "pct_change_9q").as_f64().or_else(|| {
+                let p0 = t.get(row, "p0_level").as_f64()?;
+                Some(t.get(row, "last_level").as_f64()? / p0 - 1.0)
+            });
             line.push_str(&format!(
                 "  {:>10}",
                 v.map_or("—".to_string(), |v| format!("{:+.2}%", 100.0 * v))

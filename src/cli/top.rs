@@ -76,7 +76,9 @@ pub fn run(args: &TopArgs) -> Result<()> {
         args.detail && format != Format::Human,
     )?;
     let scenario_column = match &args.scenario {
-        Some(name) => Some(add_scenario_column(&j.conn, run.run_id, &run.name, name, &mut table)?),
+        Some(name) => Some(add_scenario_column(
+            &j.conn, run.run_id, &run.name, name, &mut table,
+        )?),
         None => None,
     };
     if format != Format::Human {

@@ -49,7 +49,13 @@ pub fn load_table(source: &TableSource) -> Result<Table, DataError> {
         })?;
         (source.path.to_path_buf(), bytes, 0)
     };
-    parse_table(&display, &bytes, line_offset, source.date_column, source.ffill)
+    parse_table(
+        &display,
+        &bytes,
+        line_offset,
+        source.date_column,
+        source.ffill,
+    )
 }
 
 /// Parses CSV text read from `path` (a file, or a workbook sheet shown as `file [sheet name]`);

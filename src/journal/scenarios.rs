@@ -124,9 +124,8 @@ pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>)
                 now
             ])?;
         }
-        let mut ins = tx.prepare(
-            "INSERT INTO scenario_history (run_id, date, level) VALUES (?1, ?2, ?3)",
-        )?;
+        let mut ins =
+            tx.prepare("INSERT INTO scenario_history (run_id, date, level) VALUES (?1, ?2, ?3)")?;
         for (date, level) in &set.history {
             ins.execute(params![run_id, date, real(*level)])?;
         }
@@ -143,8 +142,9 @@ pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>)
              pct_change_9q, pct_diff_base_9q) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
              ?11, ?12, ?13, ?14)",
         )?;
-        let mut order =
-            tx.prepare("INSERT INTO scenario_order (run_id, spec_index, in_order) VALUES (?1, ?2, ?3)")?;
+        let mut order = tx.prepare(
+            "INSERT INTO scenario_order (run_id, spec_index, in_order) VALUES (?1, ?2, ?3)",
+        )?;
         let native_label = if set.frequency == "M" { "M" } else { "P" };
         let labels: Vec<String> = (0..=set.dates.len())
             .map(|j| format!("{native_label}{j}"))
@@ -163,22 +163,53 @@ pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>)
                 let p0_level = p.quarterly.first().copied().unwrap_or(f64::NAN);
                 let native_p0 = set.history.last().map_or(f64::NAN, |h| h.1);
                 let mut put = |freq: &str, step: usize, label: &str, date: &str, t: f64, l: f64| {
-                    path.execute(params![run_id, spec, name, freq, step as i64, label, date, real(t), real(l)])
+                    path.execute(params![
+                        run_id,
+                        spec,
+                        name,
+                        freq,
+                        step as i64,
+                        label,
+                        date,
+                        real(t),
+                        real(l)
+                    ])
                 };
                 if set.frequency == "M" {
                     put("M", 0, &labels[0], &set.p0, f64::NAN, native_p0)?;
                     for (j, date) in set.dates.iter().enumerate() {
-                        put("M", j + 1, &labels[j + 1], date, p.transform[j], p.levels[j])?;
+                        put(
+                            "M",
+                            j + 1,
+                            &labels[j + 1],
+                            date,
+                            p.transform[j],
+                            p.levels[j],
+                        )?;
                     }
                     put("Q", 0, &q_labels[0], &set.p0, f64::NAN, p0_level)?;
                     for (j, date) in set.quarter_dates.iter().enumerate() {
-                        put("Q", j + 1, &q_labels[j + 1], date, f64::NAN, p.quarterly[j + 1])?;
+                        put(
+                            "Q",
+                            j + 1,
+                            &q_labels[j + 1],
+                            date,
+                            f64::NAN,
+                            p.quarterly[j + 1],
+                        )?;
                     }
                     written += (set.dates.len() + quarters + 2) as u64;
                 } else {
                     put("Q", 0, &labels[0], &set.p0, f64::NAN, native_p0)?;
                     for (j, date) in set.dates.iter().enumerate() {
-                        put("Q", j + 1, &labels[j + 1], date, p.transform[j], p.levels[j])?;
+                        put(
+                            "Q",
+                            j + 1,
+                            &labels[j + 1],
+                            date,
+                            p.transform[j],
+                            p.levels[j],
+                        )?;
                     }
                     written += (set.dates.len() + 1) as u64;
                 }
@@ -240,7 +271,9 @@ pub fn exclude_out_of_order(conn: &Connection, run_id: i64) -> rusqlite::Result<
                 "SELECT spec_index, score, fit_score, is_score, oos_score FROM ranking \
                  WHERE run_id = ?1 ORDER BY rank",
             )?
-            .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .query_map([run_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         tx.execute("DELETE FROM ranking WHERE run_id = ?1", [run_id])?;
         let mut ins = tx.prepare(
@@ -335,12 +368,11 @@ pub fn model_stats(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Ta
     )
 }
 
+/// A scenario's name and its (date, level) path.
+pub type LevelPath = (String, Vec<(String, f64)>);
+
 /// One model's level path per scenario at the search's frequency (p0 first), display order.
-pub fn model_paths(
-    conn: &Connection,
-    run_id: i64,
-    spec_index: u64,
-) -> Result<Vec<(String, Vec<(String, f64)>)>> {
+pub fn model_paths(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Vec<LevelPath>> {
     let mut stmt = conn.prepare(
         "SELECT f.scenario, f.date, f.level FROM scenario_forecasts f \
          JOIN scenarios c ON c.run_id = f.run_id AND c.name = f.scenario \
@@ -348,7 +380,7 @@ pub fn model_paths(
          WHERE f.run_id = ?1 AND f.spec_index = ?2 AND f.frequency = r.frequency \
          ORDER BY c.position, f.step",
     )?;
-    let mut out: Vec<(String, Vec<(String, f64)>)> = Vec::new();
+    let mut out: Vec<LevelPath> = Vec::new();
     let rows = stmt.query_map(params![run_id, spec_index as i64], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -369,8 +401,8 @@ pub fn model_paths(
 
 /// The target's actual levels up to p0 of the run's forecast set.
 pub fn history(conn: &Connection, run_id: i64) -> Result<Vec<(String, f64)>> {
-    let mut stmt = conn
-        .prepare("SELECT date, level FROM scenario_history WHERE run_id = ?1 ORDER BY date")?;
+    let mut stmt =
+        conn.prepare("SELECT date, level FROM scenario_history WHERE run_id = ?1 ORDER BY date")?;
     let rows = stmt.query_map([run_id], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, Option<f64>>(1)?))
     })?;

@@ -32,7 +32,7 @@ pub enum ScenarioError {
     Data {
         scenario: String,
         #[source]
-        source: data::DataError,
+        source: Box<data::DataError>,
     },
     #[error("scenario {scenario}: {message}")]
     Scenario { scenario: String, message: String },
@@ -103,12 +103,14 @@ const HISTORY_TOLERANCE: f64 = 1e-6;
 impl ScenarioInputs {
     /// Loads the scenario inputs of `config` (`None` without `[scenarios]`) against the frozen
     /// data, checking that every scenario has a value of each of `drivers` (panel columns the
-    /// models to forecast can use) on every forecast date.
+    /// models to forecast can use; `whose` says whose drivers they are, for messages) on every
+    /// forecast date.
     pub fn load(
         config: &Config,
         bundle: &FrozenBundle,
         metadata: &Metadata,
         drivers: &[String],
+        whose: &str,
     ) -> Result<Option<ScenarioInputs>, ScenarioError> {
         let Some(sc) = &config.file.scenarios else {
             return Ok(None);
@@ -175,7 +177,7 @@ impl ScenarioInputs {
                 })
                 .map_err(|source| ScenarioError::Data {
                     scenario: s.name.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
                 let last = data::snap_to_period_end(table.dates[table.dates.len() - 1], frequency);
                 if last <= p0 {
@@ -221,13 +223,12 @@ impl ScenarioInputs {
         };
         let aggregation = |name: &str| metadata.aggregation(name);
         for (s, tables, sources) in loaded_all {
-            let panel =
-                data::align(&calendar_table, &tables, &aggregation).map_err(|source| {
-                    ScenarioError::Data {
-                        scenario: s.name.clone(),
-                        source,
-                    }
-                })?;
+            let panel = data::align(&calendar_table, &tables, &aggregation).map_err(|source| {
+                ScenarioError::Data {
+                    scenario: s.name.clone(),
+                    source: Box::new(source),
+                }
+            })?;
             let mut values = HashMap::new();
             let mut notes = Vec::new();
             for col in panel.columns {
@@ -235,8 +236,7 @@ impl ScenarioInputs {
                     continue;
                 }
                 if let Some(history) = base_series(bundle, &col.name) {
-                    if let Some(note) = disagreement(&col.values[..=p0_row], &history[..=p0_row])
-                    {
+                    if let Some(note) = disagreement(&col.values[..=p0_row], &history[..=p0_row]) {
                         notes.push(format!(
                             "scenario {}: {}: {note}; values on or before p0 {p0} are ignored \
                              (history comes from the data tables)",
@@ -252,7 +252,7 @@ impl ScenarioInputs {
                 values,
                 notes,
             };
-            check_drivers(&scenario, drivers, &forecast_dates)?;
+            check_drivers(&scenario, drivers, whose, &forecast_dates)?;
             scenarios.push(scenario);
         }
 
@@ -348,6 +348,7 @@ fn disagreement(scenario: &[f64], history: &[f64]) -> Option<String> {
 fn check_drivers(
     scenario: &Scenario,
     drivers: &[String],
+    whose: &str,
     dates: &[NaiveDate],
 ) -> Result<(), ScenarioError> {
     for driver in drivers {
@@ -356,8 +357,8 @@ fn check_drivers(
             return Err(ScenarioError::Scenario {
                 scenario: scenario.name.clone(),
                 message: format!(
-                    "no column {driver} in its tables ({}), but the models to forecast use \
-                     {driver}; add the column to one of the scenario's tables",
+                    "no column {driver} in its tables ({}), but {driver} is a driver of {whose}; \
+                     add the column to one of the scenario's tables",
                     files.join(", ")
                 ),
             });
@@ -390,13 +391,12 @@ fn quarter_aggregation(
     metadata: &Metadata,
     target: &str,
 ) -> QuarterAggregation {
-    sc.aggregation.unwrap_or_else(|| {
-        match metadata.get(target).map(|m| m.aggregation) {
+    sc.aggregation
+        .unwrap_or_else(|| match metadata.get(target).map(|m| m.aggregation) {
             Some(Aggregation::Sum) => QuarterAggregation::Sum,
             Some(Aggregation::End) => QuarterAggregation::End,
             _ => QuarterAggregation::Mean,
-        }
-    })
+        })
 }
 
 #[cfg(test)]

@@ -59,7 +59,11 @@ pub fn check_inputs(session: &Session) -> Result<Option<ScenarioInputs>> {
     for c in &session.plan.composites {
         catalogue.drivers(c.id, &mut drivers);
     }
-    let inputs = load(session, &drivers)?;
+    let inputs = load(
+        session,
+        &drivers,
+        "the search (search.pool, forced, one_of)",
+    )?;
     if let Some(inputs) = &inputs {
         for note in inputs.scenarios.iter().flat_map(|s| &s.notes) {
             warn!("{note}");
@@ -68,13 +72,14 @@ pub fn check_inputs(session: &Session) -> Result<Option<ScenarioInputs>> {
     Ok(inputs)
 }
 
-fn load(session: &Session, drivers: &[String]) -> Result<Option<ScenarioInputs>> {
+fn load(session: &Session, drivers: &[String], whose: &str) -> Result<Option<ScenarioInputs>> {
     let built = &session.built;
     Ok(ScenarioInputs::load(
         &session.config,
         &built.bundle,
         &built.metadata,
         drivers,
+        whose,
     )?)
 }
 
@@ -101,7 +106,7 @@ pub fn forecast_run(
             }
         }
     }
-    let Some(inputs) = load(session, &drivers)? else {
+    let Some(inputs) = load(session, &drivers, "the passed models to forecast")? else {
         return Ok(None);
     };
     let forecasts = forecast_models(&inputs, &catalogue, session, &models)?;
@@ -160,11 +165,7 @@ fn forecast_set<'a>(
     let dates: Vec<String> = inputs.dates.iter().map(date).collect();
     let quarter_dates = match inputs.frequency {
         Frequency::Quarterly => dates.clone(),
-        Frequency::Monthly => inputs
-            .dates
-            .chunks_exact(3)
-            .map(|q| date(&q[2]))
-            .collect(),
+        Frequency::Monthly => inputs.dates.chunks_exact(3).map(|q| date(&q[2])).collect(),
     };
     let bundle = &session.built.bundle;
     let target = &session.config.file.target.column;

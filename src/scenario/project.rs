@@ -10,7 +10,9 @@ use crate::config::{Direction, QuarterAggregation, TargetConfig};
 use crate::data::Frequency;
 use crate::features::Transform;
 use crate::journal::scenarios::ModelCoefficients;
-use crate::projection::{self, LevelLink, ModelForecast, QuarterOf, ScenarioPath, ScenarioStatistics};
+use crate::projection::{
+    self, LevelLink, ModelForecast, QuarterOf, ScenarioPath, ScenarioStatistics,
+};
 
 /// What the projection needs besides the models: the target's definition and actual levels.
 pub struct Projector<'a> {
@@ -106,8 +108,8 @@ impl<'a> Projector<'a> {
                     *y += beta * row.checked_sub(self.lead).map_or(f64::NAN, |r| x[r]);
                 }
             }
-            let levels = projection::to_levels(self.link, &self.history, &transform)
-                .ok_or_else(|| {
+            let levels =
+                projection::to_levels(self.link, &self.history, &transform).ok_or_else(|| {
                     anyhow!("the target's history before p0 is too short for its transform")
                 })?;
             let quarterly = match inputs.frequency {

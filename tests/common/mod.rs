@@ -38,7 +38,11 @@ pub fn demo_copy() -> (tempfile::TempDir, PathBuf) {
     // Every data file, scenario tables included.
     for entry in std::fs::read_dir(demo_dir().join("data")).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join("data").join(entry.file_name())).unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("data").join(entry.file_name()),
+        )
+        .unwrap();
     }
     let config = dir.path().join("search.toml");
     std::fs::copy(demo_dir().join("search.toml"), &config).unwrap();

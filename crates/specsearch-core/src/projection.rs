@@ -134,13 +134,9 @@ pub fn pct_diff_from_base(scenario: &ScenarioStatistics, base: &ScenarioStatisti
 /// Whether `outcomes` (mildest scenario first) are monotone: non-increasing when `down`,
 /// non-decreasing otherwise. A NaN outcome is never in order.
 pub fn in_order(outcomes: &[f64], down: bool) -> bool {
-    outcomes.windows(2).all(|w| {
-        if down {
-            w[1] <= w[0]
-        } else {
-            w[1] >= w[0]
-        }
-    })
+    outcomes
+        .windows(2)
+        .all(|w| if down { w[1] <= w[0] } else { w[1] >= w[0] })
 }
 
 /// One model under one scenario.
@@ -173,8 +169,17 @@ mod tests {
 
     #[test]
     fn growth_compounds_from_the_actual_level() {
-        let l = to_levels(LevelLink::Growth { period: 1 }, &[90.0, 100.0], &[0.1, -0.5]).unwrap();
-        assert_eq!(l, vec![110.00000000000001, 55.000000000000004]);
+        let l = to_levels(
+            LevelLink::Growth { period: 1 },
+            &[90.0, 100.0],
+            &[0.1, -0.5],
+        )
+        .unwrap();
+        // The IEEE products of the compounding, in order.
+        assert_eq!(
+            l,
+            vec![100.0 * (1.0 + 0.1), 100.0 * (1.0 + 0.1) * (1.0 - 0.5)]
+        );
         // Period 2: each level compounds on the one two periods earlier.
         let l = to_levels(
             LevelLink::Growth { period: 2 },
@@ -195,9 +200,17 @@ mod tests {
 
     #[test]
     fn differences_accumulate_and_levels_pass_through() {
-        let l = to_levels(LevelLink::Difference { period: 1 }, &[5.0], &[1.0, 2.0, -4.0]);
+        let l = to_levels(
+            LevelLink::Difference { period: 1 },
+            &[5.0],
+            &[1.0, 2.0, -4.0],
+        );
         assert_eq!(l.unwrap(), vec![6.0, 8.0, 4.0]);
-        let l = to_levels(LevelLink::Difference { period: 2 }, &[5.0, 7.0], &[1.0, 2.0, 3.0]);
+        let l = to_levels(
+            LevelLink::Difference { period: 2 },
+            &[5.0, 7.0],
+            &[1.0, 2.0, 3.0],
+        );
         assert_eq!(l.unwrap(), vec![6.0, 9.0, 9.0]);
         assert_eq!(
             to_levels(LevelLink::Level, &[], &[3.0, 4.0]).unwrap(),
@@ -224,7 +237,10 @@ mod tests {
         assert_eq!(s.quarters, 12);
 
         let short = ScenarioStatistics::of(&[100.0, 90.0, 80.0]);
-        assert_eq!((short.p4, short.cagr_9q, short.change_9q), (None, None, None));
+        assert_eq!(
+            (short.p4, short.cagr_9q, short.change_9q),
+            (None, None, None)
+        );
         assert_eq!(short.outcome_9q(), 80.0);
         assert!((pct_diff_from_base(&short, &s) - (80.0 / levels[9] - 1.0)).abs() < 1e-15);
     }

@@ -6,8 +6,7 @@ use chrono::NaiveDate;
 use plotters::prelude::*;
 
 use super::plots::{
-    decimal_year, err, hex, segments, svg_of, y_range, year_label, Plot, ACTUAL, FONT, SHADE,
-    WIDE,
+    decimal_year, err, hex, segments, svg_of, y_range, year_label, Plot, ACTUAL, FONT, SHADE, WIDE,
 };
 
 /// Colours of the scenario paths, mildest first (colour-blind safe, distinct in grey).

@@ -243,7 +243,10 @@ fn scenario_data(j: &Journal, run: &RunRow, spec: u64) -> Result<ScenarioData> {
         scenarios::model_paths(conn, run.run_id, spec)?
             .into_iter()
             .map(|(name, p)| {
-                let p = p.into_iter().filter_map(|(d, l)| Some((date(&d)?, l))).collect();
+                let p = p
+                    .into_iter()
+                    .filter_map(|(d, l)| Some((date(&d)?, l)))
+                    .collect();
                 (name, p)
             })
             .collect();

@@ -39,21 +39,32 @@ CREATE TABLE scenario_history (
     PRIMARY KEY (run_id, date)
 ) WITHOUT ROWID;
 
--- One row per (model, scenario, path, period). frequency 'M' or 'Q' is the search's own
--- path, plus for monthly searches the quarterly aggregation ('Q', transform_value NULL).
--- step 0 is p0 (the actual level, transform_value NULL); label P0..PH for quarters, M0..Mn
--- for months.
-CREATE TABLE scenario_forecasts (
-    run_id          INTEGER NOT NULL,
-    spec_index      INTEGER NOT NULL,
-    scenario        TEXT NOT NULL,
-    frequency       TEXT NOT NULL CHECK (frequency IN ('M', 'Q')),
-    step            INTEGER NOT NULL CHECK (step >= 0),
-    label           TEXT NOT NULL,
-    date            TEXT NOT NULL,
-    transform_value REAL,
-    level           REAL,
-    PRIMARY KEY (run_id, spec_index, scenario, frequency, step)
+-- The periods of the run's forecast paths: per path frequency ('M' or 'Q') and step (0 = p0,
+-- the actual), its label (P0..PH for quarters, M0..Mn for months) and date.
+CREATE TABLE scenario_dates (
+    run_id    INTEGER NOT NULL REFERENCES runs (run_id),
+    frequency TEXT NOT NULL CHECK (frequency IN ('M', 'Q')),
+    step      INTEGER NOT NULL CHECK (step >= 0),
+    label     TEXT NOT NULL,
+    date      TEXT NOT NULL,
+    PRIMARY KEY (run_id, frequency, step)
+) WITHOUT ROWID;
+
+-- One row per (model, scenario, path): the search's own path (frequency 'M' or 'Q') and, for
+-- monthly searches, its quarterly aggregation ('Q', no transform values). The values are JSON
+-- arrays indexed by step (element 0 is p0: the actual level, no transform value; missing
+-- values are null), so a forecast set of thousands of models is a few tens of thousands of
+-- rows; the view `scenario_forecasts` (sql/scenarios.sql) has one row per period.
+CREATE TABLE scenario_paths (
+    run_id           INTEGER NOT NULL,
+    spec_index       INTEGER NOT NULL,
+    scenario         TEXT NOT NULL,
+    frequency        TEXT NOT NULL CHECK (frequency IN ('M', 'Q')),
+    -- JSON array of the predicted target transform (NULL for an aggregated path).
+    transform_values TEXT,
+    -- JSON array of the target's level.
+    levels           TEXT NOT NULL,
+    PRIMARY KEY (run_id, spec_index, scenario, frequency)
 ) WITHOUT ROWID;
 
 -- The statistics of one model under one scenario from its quarterly levels P0..PH: levels at

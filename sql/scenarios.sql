@@ -1,5 +1,16 @@
 -- Views over scenario forecasts (migrations/0005_scenarios.sql), re-created on every open.
 
+-- One row per (model, scenario, path, period): run_id, spec_index, scenario, frequency ('M' or
+-- 'Q'), step (0 = p0), label (P0.. / M0..), date, transform_value (NULL at p0 and for the
+-- quarterly aggregation of a monthly path), level.
+DROP VIEW IF EXISTS scenario_forecasts;
+CREATE VIEW scenario_forecasts AS
+SELECT p.run_id, p.spec_index, p.scenario, p.frequency, d.step, d.label, d.date,
+       json_extract(p.transform_values, '$[' || l.key || ']') AS transform_value,
+       l.value AS level
+FROM scenario_paths p, json_each(p.levels) l
+JOIN scenario_dates d ON d.run_id = p.run_id AND d.frequency = p.frequency AND d.step = l.key;
+
 -- One row per (ranked passed model, scenario): rank, score, R², features, the scenario
 -- statistics and the ordering check. Models left out of the ranking by
 -- `scenarios.require_order` are not ranked, so they are not here (see scenario_stats).

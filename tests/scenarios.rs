@@ -305,8 +305,13 @@ fn scenario_rows(journal: &Path) -> Vec<String> {
         let n = stmt.column_count();
         let rows = stmt
             .query_map([], |r| {
+                use rusqlite::types::ValueRef;
                 let cells: Vec<String> = (0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
+                        ValueRef::Real(v) => format!("{:e}", v),
+                        other => format!("{other:?}"),
+                    })
                     .collect();
                 Ok(format!("{table}: {}", cells.join("|")))
             })
@@ -517,6 +522,61 @@ fn forecast_again_writes_identical_rows_and_xlsx_equals_csv() {
     };
     assert_eq!(strip(&after), strip(&before));
     assert_ne!(after, before, "the sources (and the inputs' hash) changed");
+}
+
+#[test]
+fn running_a_complete_run_again_after_new_scenario_files_forecasts_again() {
+    let (dir, config) = common::demo_copy();
+    let ws = dir.path().join("search.specsearch");
+    let src = demo().config.parent().unwrap().join("search.specsearch");
+    std::fs::create_dir_all(&ws).unwrap();
+    for f in ["journal.sqlite", "features.duckdb", "features.f64"] {
+        std::fs::copy(src.join(f), ws.join(f)).unwrap();
+    }
+    let run = || {
+        let out = common::specsearch()
+            .args(["run", "-j", "1"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let same = run();
+    assert!(same.contains("is complete: nothing to do"), "{same}");
+    assert!(!same.contains("forecast again"), "{same}");
+    let before = scenario_rows(&ws.join("journal.sqlite"));
+    // A milder Base: unemployment half a point lower on every scenario date.
+    edit_file(&dir.path().join("data/scenario_base.csv"), |t| {
+        t.lines()
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                if cells[0] <= "2009-09-30" || cells[0] == "date" {
+                    return format!("{l}\n");
+                }
+                let mut owned: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+                owned[8] = format!("{}", owned[8].parse::<f64>().unwrap() - 0.5);
+                owned.join(",") + "\n"
+            })
+            .collect()
+    });
+    let again = run();
+    assert!(again.contains("forecast again"), "{again}");
+    let after = scenario_rows(&ws.join("journal.sqlite"));
+    assert_ne!(after, before);
+    // Severe's forecasts did not change; the sources of Base did.
+    let severe = |rows: &[String]| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.starts_with("scenario_forecasts") && r.contains("\"Severe\""))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(severe(&after), severe(&before));
+    assert!(!run().contains("forecast again"), "nothing changed since");
 }
 
 #[test]

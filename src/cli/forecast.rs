@@ -7,7 +7,7 @@
 use anyhow::{bail, Context, Result};
 
 use super::{summary, WorkspaceArgs};
-use crate::journal::{derive, runs, schema, RunStatus};
+use crate::journal::{runs, schema, RunStatus};
 use crate::runtime::lock;
 use crate::session::Session;
 
@@ -22,13 +22,13 @@ pub struct ForecastArgs {
 
 pub fn run(args: &ForecastArgs) -> Result<()> {
     let session = Session::load(&args.ws.config, args.ws.workspace.as_deref())?;
-    let Some(sc) = &session.config.file.scenarios else {
+    if session.config.file.scenarios.is_none() {
         bail!(
             "{} has no [scenarios] section: add one (see the README's configuration section) \
              to forecast its passed models",
             args.ws.config.display()
         );
-    };
+    }
     let ws = &session.workspace;
     let journal = ws.journal();
     if !journal.exists() {
@@ -71,12 +71,8 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
             args.ws.config.display()
         );
     }
-    if sc.require_order {
-        // The ordering exclusion is judged afresh: every passed model is ranked again first.
-        derive::store_ranking(&conn, run.run_id, &session.config.file.ranking)?;
-    }
     let report =
-        crate::scenario::forecast_run(&conn, &run, &session)?.expect("the config has scenarios");
+        crate::scenario::reforecast(&conn, &run, &session)?.expect("the config has scenarios");
     println!(
         "run        {} ({} specs, target {})",
         run.name, run.spec_count, run.target

@@ -28,15 +28,11 @@ pub fn ranked_coefficients(
     run_id: i64,
     limit: Option<usize>,
 ) -> Result<Vec<ModelCoefficients>> {
-    #[derive(serde::Deserialize)]
-    struct Coefficients {
-        params: Vec<f64>,
-        #[serde(default)]
-        param_names: Vec<String>,
-    }
+    // SQLite picks the two arrays out of the detail document: far less JSON to parse here.
     let mut stmt = conn.prepare(
-        "SELECT rank, spec_index, detail FROM passed_models WHERE run_id = ?1 ORDER BY rank \
-         LIMIT ?2",
+        "SELECT rank, spec_index, json_extract(detail, '$.params'), \
+         coalesce(json_extract(detail, '$.param_names'), '[]') \
+         FROM passed_models WHERE run_id = ?1 ORDER BY rank LIMIT ?2",
     )?;
     let limit = limit.map_or(-1, |n| n as i64);
     let mut rows = stmt.query(params![run_id, limit])?;
@@ -44,14 +40,14 @@ pub fn ranked_coefficients(
     while let Some(row) = rows.next()? {
         let rank: i64 = row.get(0)?;
         let spec_index = row.get::<_, i64>(1)? as u64;
-        let detail: String = row.get(2)?;
-        let c: Coefficients = serde_json::from_str(&detail)
-            .with_context(|| format!("passed.detail of spec {spec_index} does not parse"))?;
+        let what = || format!("passed.detail of spec {spec_index} has no readable coefficients");
+        let params: String = row.get::<_, Option<String>>(2)?.with_context(what)?;
+        let names: String = row.get(3)?;
         out.push(ModelCoefficients {
             spec_index,
             rank: Some(rank),
-            param_names: c.param_names,
-            params: c.params,
+            param_names: serde_json::from_str(&names).with_context(what)?,
+            params: serde_json::from_str(&params).with_context(what)?,
         });
     }
     Ok(out)
@@ -91,8 +87,8 @@ fn real(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-/// Replaces the run's forecast set with `set` in one transaction; returns the rows written to
-/// `scenario_forecasts`.
+/// Replaces the run's forecast set with `set` in one transaction; returns the periods written
+/// (the rows of the view `scenario_forecasts`).
 pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>) -> Result<u64> {
     let tx = conn.unchecked_transaction()?;
     delete_forecast_set(&tx, run_id)?;
@@ -132,9 +128,30 @@ pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>)
     }
     let mut written = 0u64;
     {
+        let mut dates = tx.prepare(
+            "INSERT INTO scenario_dates (run_id, frequency, step, label, date) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let native_label = if set.frequency == "M" { "M" } else { "P" };
+        let native = std::iter::once(&set.p0).chain(&set.dates);
+        for (j, date) in native.enumerate() {
+            dates.execute(params![
+                run_id,
+                set.frequency,
+                j as i64,
+                format!("{native_label}{j}"),
+                date
+            ])?;
+        }
+        if set.frequency == "M" {
+            let quarters = std::iter::once(&set.p0).chain(&set.quarter_dates);
+            for (j, date) in quarters.enumerate() {
+                dates.execute(params![run_id, "Q", j as i64, format!("P{j}"), date])?;
+            }
+        }
         let mut path = tx.prepare(
-            "INSERT INTO scenario_forecasts (run_id, spec_index, scenario, frequency, step, \
-             label, date, transform_value, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO scenario_paths (run_id, spec_index, scenario, frequency, \
+             transform_values, levels) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         let mut stat = tx.prepare(
             "INSERT INTO scenario_stats (run_id, spec_index, scenario, p0_level, p4_level, \
@@ -145,73 +162,40 @@ pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>)
         let mut order = tx.prepare(
             "INSERT INTO scenario_order (run_id, spec_index, in_order) VALUES (?1, ?2, ?3)",
         )?;
-        let native_label = if set.frequency == "M" { "M" } else { "P" };
-        let labels: Vec<String> = (0..=set.dates.len())
-            .map(|j| format!("{native_label}{j}"))
-            .collect();
-        let q_labels: Vec<String> = (0..=quarters).map(|j| format!("P{j}")).collect();
-        // Paths in key order (spec, scenario name, frequency, step): appends to the B-tree.
+        // Paths in key order (spec, scenario name, frequency): appends to the B-tree.
         let mut by_name: Vec<usize> = (0..set.scenarios.len()).collect();
         by_name.sort_by(|&a, &b| set.scenarios[a].name.cmp(&set.scenarios[b].name));
         let mut models: Vec<&ModelForecast> = set.models.iter().collect();
         models.sort_by_key(|m| m.spec_index);
+        let native_p0 = set.history.last().map_or(f64::NAN, |h| h.1);
+        let mut transform_text = String::new();
+        let mut level_text = String::new();
         for m in models {
             let spec = m.spec_index as i64;
             for &k in &by_name {
                 let name = &set.scenarios[k].name;
                 let p = &m.paths[k];
-                let p0_level = p.quarterly.first().copied().unwrap_or(f64::NAN);
-                let native_p0 = set.history.last().map_or(f64::NAN, |h| h.1);
-                let mut put = |freq: &str, step: usize, label: &str, date: &str, t: f64, l: f64| {
-                    path.execute(params![
-                        run_id,
-                        spec,
-                        name,
-                        freq,
-                        step as i64,
-                        label,
-                        date,
-                        real(t),
-                        real(l)
-                    ])
-                };
+                json_array(
+                    &mut transform_text,
+                    std::iter::once(f64::NAN).chain(p.transform.iter().copied()),
+                );
+                json_array(
+                    &mut level_text,
+                    std::iter::once(native_p0).chain(p.levels.iter().copied()),
+                );
+                path.execute(params![
+                    run_id,
+                    spec,
+                    name,
+                    set.frequency,
+                    transform_text,
+                    level_text
+                ])?;
+                written += p.levels.len() as u64 + 1;
                 if set.frequency == "M" {
-                    put("M", 0, &labels[0], &set.p0, f64::NAN, native_p0)?;
-                    for (j, date) in set.dates.iter().enumerate() {
-                        put(
-                            "M",
-                            j + 1,
-                            &labels[j + 1],
-                            date,
-                            p.transform[j],
-                            p.levels[j],
-                        )?;
-                    }
-                    put("Q", 0, &q_labels[0], &set.p0, f64::NAN, p0_level)?;
-                    for (j, date) in set.quarter_dates.iter().enumerate() {
-                        put(
-                            "Q",
-                            j + 1,
-                            &q_labels[j + 1],
-                            date,
-                            f64::NAN,
-                            p.quarterly[j + 1],
-                        )?;
-                    }
-                    written += (set.dates.len() + quarters + 2) as u64;
-                } else {
-                    put("Q", 0, &labels[0], &set.p0, f64::NAN, native_p0)?;
-                    for (j, date) in set.dates.iter().enumerate() {
-                        put(
-                            "Q",
-                            j + 1,
-                            &labels[j + 1],
-                            date,
-                            p.transform[j],
-                            p.levels[j],
-                        )?;
-                    }
-                    written += (set.dates.len() + 1) as u64;
+                    json_array(&mut level_text, p.quarterly.iter().copied());
+                    path.execute(params![run_id, spec, name, "Q", None::<String>, level_text])?;
+                    written += p.quarterly.len() as u64;
                 }
                 let s = &p.stats;
                 stat.execute(params![
@@ -240,10 +224,30 @@ pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>)
     Ok(written)
 }
 
+/// `values` as a JSON array into `out` (shortest round-trip decimals; a missing value is null).
+fn json_array(out: &mut String, values: impl Iterator<Item = f64>) {
+    use std::fmt::Write as _;
+    out.clear();
+    out.push('[');
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if v.is_finite() {
+            // `{:?}` of f64 is the shortest text that parses back to the same value.
+            write!(out, "{v:?}").expect("write to a String");
+        } else {
+            out.push_str("null");
+        }
+    }
+    out.push(']');
+}
+
 /// Deletes the run's forecast set (every scenario table).
 pub fn delete_forecast_set(conn: &Connection, run_id: i64) -> rusqlite::Result<()> {
     for table in [
-        "scenario_forecasts",
+        "scenario_paths",
+        "scenario_dates",
         "scenario_stats",
         "scenario_order",
         "scenario_history",

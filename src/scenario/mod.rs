@@ -137,6 +137,27 @@ pub fn forecast_run(
     }))
 }
 
+/// Whether the run's forecast set (if any) came from other scenario inputs than `inputs`.
+pub fn forecast_is_stale(conn: &Connection, run: &RunRow, inputs: &ScenarioInputs) -> Result<bool> {
+    let stored = journal::set_info(conn, run.run_id)?.map(|s| s.inputs_sha256);
+    Ok(stored.as_deref() != Some(inputs.inputs_sha256().as_str()))
+}
+
+/// Forecasts a complete run again (`specsearch forecast`, or `run` on a complete run whose
+/// scenario inputs changed): with `scenarios.require_order` every passed model is ranked afresh
+/// first, so the ordering exclusion is judged on the new forecasts.
+pub fn reforecast(
+    conn: &Connection,
+    run: &RunRow,
+    session: &Session,
+) -> Result<Option<ForecastReport>> {
+    let config = &session.config.file;
+    if config.scenarios.as_ref().is_some_and(|s| s.require_order) {
+        crate::journal::derive::store_ranking(conn, run.run_id, &config.ranking)?;
+    }
+    forecast_run(conn, run, session)
+}
+
 /// Forecasts `models` under every scenario of `inputs`.
 pub fn forecast_models(
     inputs: &ScenarioInputs,

@@ -64,8 +64,9 @@ CREATE TABLE scenario_paths (
     transform_values TEXT,
     -- JSON array of the target's level.
     levels           TEXT NOT NULL,
-    PRIMARY KEY (run_id, spec_index, scenario, frequency)
-) WITHOUT ROWID;
+    -- A rowid table: rows of a few kilobytes do not suit a WITHOUT ROWID B-tree.
+    UNIQUE (run_id, spec_index, scenario, frequency)
+);
 
 -- The statistics of one model under one scenario from its quarterly levels P0..PH: levels at
 -- P0, P4, P9, P12 and PH, (P_q / P0)^(4/q) - 1 for q = 4, 9, 12, the 9Q change and % change,

@@ -49,7 +49,7 @@ enum Command {
     /// last specs and an estimated run time.
     Plan(plan::PlanArgs),
     /// Run (or resume) the search: freeze if needed, evaluate every spec without an outcome,
-    /// journal each outcome, rank the passed models.
+    /// journal each outcome, rank the passed models and forecast them under [scenarios].
     ///
     /// Running the same config again continues an interrupted run, or reports that it is
     /// complete; a changed config or changed data starts a new run. Ctrl-C stops resumably.

@@ -12,7 +12,6 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use rusqlite::Connection;
 use specsearch::config::{Config, Executor};
 use specsearch::journal::scenarios;
 use specsearch::scenario::{self, columns::ColumnCatalogue};
@@ -94,7 +93,8 @@ fn main() {
         .expect("the finish forecast the passed models");
 
     let session = Session::open(config, Some(&ws)).unwrap();
-    let conn = Connection::open(&summary.journal).unwrap();
+    // Configured as the coordinator and `specsearch forecast` open it (WAL, cache size).
+    let conn = specsearch::journal::schema::open_rw(&summary.journal).unwrap();
     let run = summary.run.clone();
     // As at a run's finish: no forecast set yet (the one the finish wrote is deleted first,
     // untimed); and as `specsearch forecast` on a forecast run: the set replaced.

@@ -674,6 +674,40 @@ fn require_order_leaves_models_out_of_order_out_of_the_ranking_only() {
     assert_eq!(kept, want);
 }
 
+#[test]
+fn scenario_values_before_p0_that_differ_from_history_are_ignored_with_a_note() {
+    let (dir, config) = common::demo_copy();
+    // Adverse's copy of 2009Q2 real GDP is off by 1%; its forecasts must not change.
+    edit_file(&dir.path().join("data/scenario_adverse.csv"), |t| {
+        t.replacen("2009-06-30,12901.504,", "2009-06-30,13030.519,", 1)
+    });
+    let out = common::specsearch()
+        .args(["run", "-j", "2"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("note: scenario Adverse: realgdp: differs from history by up to 1.000%")
+            && stdout.contains("are ignored"),
+        "{stdout}"
+    );
+    let rows = scenario_rows(&common::journal_of(&config));
+    let reference = scenario_rows(&journal());
+    let paths = |rows: &[String]| -> Vec<String> {
+        rows.iter()
+            .filter(|r| !r.starts_with("scenarios:"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(paths(&rows), paths(&reference));
+}
+
 // --- Bad input -----------------------------------------------------------------------------
 
 /// `run` on the demo with `edit` applied fails naming every piece of `expect`, and writes no

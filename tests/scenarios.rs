@@ -237,6 +237,69 @@ fn monthly_growth_target_matches_the_golden_forecasts() {
     check_case("monthly_gr12", &dir.path().join("monthly.toml"));
 }
 
+#[test]
+fn a_quarterly_scenario_table_in_a_monthly_search_is_interpolated_like_the_data() {
+    // Constant paths: the spline of a constant quarterly series (aggregation `average`) is
+    // that constant every month, so a quarterly table and a monthly one must forecast alike.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/data/scenarios");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let (x1, r1) = (140.0, 2.5);
+    let mut monthly = String::from("date,x1,r1\n");
+    let mut quarterly = String::from("date,x1,r1\n");
+    for year in 2020..2023 {
+        for m in 1..=12 {
+            let end = specsearch::data::snap_to_period_end(
+                chrono::NaiveDate::from_ymd_opt(year, m, 1).unwrap(),
+                specsearch::data::Frequency::Monthly,
+            );
+            monthly.push_str(&format!("{end},{x1},{r1}\n"));
+            if m % 3 == 0 {
+                quarterly.push_str(&format!("{end},{x1},{r1}\n"));
+            }
+        }
+    }
+    std::fs::write(dir.path().join("monthly_stress.csv"), &monthly).unwrap();
+    std::fs::write(dir.path().join("quarterly_stress.csv"), &quarterly).unwrap();
+    let config = dir.path().join("monthly.toml");
+    let forecast = |config: &Path| {
+        let session = Session::load(config, Some(&dir.path().join("ws"))).unwrap();
+        let inputs = scenario::check_inputs(&session).unwrap().unwrap();
+        let b = &session.built.bundle;
+        let spec: Vec<u32> = ["x1_MMGR12", "r1_MMDF3_L1"]
+            .iter()
+            .map(|f| b.catalogue.id(f).unwrap())
+            .collect();
+        let ctx = EvalContext::from_matrix(&session.setup(Transport::Duckdb), &b.matrix()).unwrap();
+        let (outcome, names) = ctx.assess_report(&spec);
+        let model = ModelCoefficients {
+            spec_index: 0,
+            rank: Some(1),
+            param_names: names,
+            params: outcome.params,
+        };
+        let catalogue = ColumnCatalogue::new(b, &session.plan.composites);
+        let f = scenario::forecast_models(&inputs, &catalogue, &session, &[model]).unwrap();
+        (inputs.dates.len(), f[0].paths[1].levels.clone())
+    };
+    let (n, from_monthly) = forecast(&config);
+    assert_eq!(n, 36);
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("monthly_stress.csv", "quarterly_stress.csv");
+    std::fs::write(&config, text).unwrap();
+    let (_, from_quarterly) = forecast(&config);
+    close_all(
+        &from_quarterly,
+        &from_monthly,
+        1e-12,
+        "quarterly table, monthly search",
+    );
+}
+
 // --- The demo run --------------------------------------------------------------------------
 
 struct Demo {

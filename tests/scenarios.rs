@@ -300,6 +300,27 @@ fn a_quarterly_scenario_table_in_a_monthly_search_is_interpolated_like_the_data(
     );
 }
 
+#[test]
+fn data_tables_read_from_a_workbook_freeze_the_same_data_as_the_csv_files() {
+    let (dir, config) = common::demo_copy();
+    let csv = Session::load(&config, Some(&dir.path().join("ws"))).unwrap();
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo_tables.xlsx");
+    edit_config(
+        &config,
+        "target_table = { path = \"data/consumption.csv\", date_column = \"date\" }",
+        &format!("target_table = {{ path = {book:?}, sheet = \"consumption\" }}"),
+    );
+    edit_config(
+        &config,
+        "mev_tables = [{ path = \"data/macro.csv\" }]",
+        &format!("mev_tables = [{{ path = {book:?}, sheet = \"macro\" }}]"),
+    );
+    let xlsx = Session::load(&config, Some(&dir.path().join("ws"))).unwrap();
+    // The bundle hash covers every frozen value and date (not the file names).
+    assert_eq!(xlsx.bundle_hash(), csv.bundle_hash());
+    assert_eq!(xlsx.built.bundle.base_series, csv.built.bundle.base_series);
+}
+
 // --- The demo run --------------------------------------------------------------------------
 
 struct Demo {

@@ -224,3 +224,12 @@ golden["monthly_gr12"] = case(
 
 (root / "tests" / "golden" / "scenarios.json").write_text(json.dumps(golden, indent=1))
 print("wrote tests/golden/scenarios.json")
+
+# The demo's data tables as one workbook (sheets "consumption" and "macro", dates as Excel
+# dates): tests/scenarios.rs checks that data.target_table / data.mev_tables read from it give
+# the same frozen data as the CSV files.
+fixtures = root / "tests" / "fixtures"
+with pd.ExcelWriter(fixtures / "demo_tables.xlsx", engine="openpyxl") as xl:
+    for sheet, frame in (("consumption", cons), ("macro", macro)):
+        frame.reset_index().to_excel(xl, sheet_name=sheet, index=False)
+print("wrote tests/fixtures/demo_tables.xlsx")

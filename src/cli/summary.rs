@@ -121,7 +121,7 @@ pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
         String::new()
     };
     println!(
-        "forecast   {} model(s) × {} scenario(s) ({}): {} rows{order}; inputs {}",
+        "forecast   {} model(s) × {} scenario(s) ({}): {} periods journaled{order}; inputs {}",
         f.models,
         f.scenarios.len(),
         f.scenarios.join(", "),

@@ -34,7 +34,7 @@ use crate::store::catalogue::Role;
 pub struct ForecastReport {
     pub scenarios: Vec<String>,
     pub models: usize,
-    /// Rows written to `scenario_forecasts`.
+    /// Periods journaled (rows of the view `scenario_forecasts`).
     pub rows: u64,
     /// Models whose 9Q outcomes are out of `scenarios.order`.
     pub out_of_order: usize,

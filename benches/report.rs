@@ -18,8 +18,13 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
-        std::fs::copy(demo.join("data").join(f), dir.path().join("data").join(f)).unwrap();
+    for entry in std::fs::read_dir(demo.join("data")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("data").join(entry.file_name()),
+        )
+        .unwrap();
     }
     let config = dir.path().join("search.toml");
     std::fs::copy(demo.join("search.toml"), &config).unwrap();

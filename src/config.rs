@@ -7,7 +7,8 @@
 //! Two hashes matter downstream:
 //! - [`Config::search_hash`] covers everything that changes which specs exist or how each is
 //!   judged (target, sample, search, filters). Runtime knobs (workers, executor, transport, batch
-//!   size), ranking weights (ranking is derived at query time) and file paths (the data's content
+//!   size), ranking weights (ranking is derived at query time), scenarios (they are forecast
+//!   from a run's results, `forecast` re-derives them) and file paths (the data's content
 //!   is covered by the bundle hash) are deliberately excluded, so resuming with more workers or
 //!   after moving the data directory continues the same run.
 //! - The bundle hash (see `store`) covers the frozen data itself.
@@ -19,6 +20,9 @@ use sha2::{Digest, Sha256};
 
 use crate::assess::FilterThresholds;
 use crate::features::Transform;
+
+mod scenarios;
+pub use scenarios::{Direction, ModelChoice, QuarterAggregation, ScenarioSet, ScenariosConfig};
 
 /// Bumped whenever the meaning of a config changes in a way that alters results.
 const SEARCH_HASH_VERSION: &str = "specsearch-search-v1";
@@ -65,6 +69,9 @@ pub struct ConfigFile {
     pub ranking: RankingConfig,
     #[serde(default)]
     pub run: RunConfig,
+    /// Scenario forecasts of the passed models (not part of the search's identity).
+    #[serde(default)]
+    pub scenarios: Option<ScenariosConfig>,
 }
 
 /// `[data]`: where the series come from.
@@ -80,11 +87,14 @@ pub struct DataConfig {
     pub metadata: PathBuf,
 }
 
-/// One CSV input table.
+/// One input table: a CSV file or a sheet of a workbook (xlsx, xlsm, xlsb, xls, ods).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableConfig {
     pub path: PathBuf,
+    /// The workbook sheet to read (default: the first sheet); only for workbooks.
+    #[serde(default)]
+    pub sheet: Option<String>,
     /// Name of the date column; default: a column named `date` (any case), else the first.
     #[serde(default)]
     pub date_column: Option<String>,
@@ -348,6 +358,7 @@ impl Config {
             }
         }
         self.validate_filters()?;
+        self.validate_scenarios()?;
         let r = &f.ranking;
         for (key, w) in [
             ("ranking.fit", r.fit),

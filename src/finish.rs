@@ -1,7 +1,8 @@
 //! The finish of a run, shared by `run` and `merge`: once every spec index has an outcome and
 //! every worker has exited, **rank** the passed models (SQL over the journal), **replay** the
 //! run's mutation records into `features.duckdb`, **validate** every passed model's columns
-//! against the store, and set the run's **status** (`complete`, or `failed` with the report).
+//! against the store, **forecast** the passed models under the config's scenarios (if any),
+//! and set the run's **status** (`complete`, or `failed` with the report).
 //!
 //! Every step is derived from the journal and the frozen data, so a finish is idempotent: a
 //! run killed anywhere in it resumes straight into it and ends as an uninterrupted run would.
@@ -16,6 +17,7 @@ use crate::config::RankingConfig;
 use crate::journal::runs::{self, RunRow};
 use crate::journal::{derive, RunStatus};
 use crate::runtime::faults;
+use crate::scenario::{self, ForecastReport};
 use crate::session::Session;
 use crate::store::replay::{self, ReplayReport};
 
@@ -31,6 +33,8 @@ pub struct FinishReport {
     pub status: RunStatus,
     /// The validation report of a failed run.
     pub problem: Option<String>,
+    /// What the scenario forecasts did (`None` without `[scenarios]` or a session).
+    pub forecast: Option<ForecastReport>,
 }
 
 /// Finishes a run whose every spec has an outcome. Without a `session` (a merge whose config
@@ -52,11 +56,22 @@ pub fn finish(
             validated: 0,
             status: RunStatus::Complete,
             problem: None,
+            forecast: None,
         });
     };
     faults::before_replay();
-    match replay_and_validate(conn, run, session) {
-        Ok((report, validated, problem)) => {
+    let finished = replay_and_validate(conn, run, session)
+        .map_err(|e| e.context("replay not done"))
+        .and_then(|(r, v, problem)| {
+            let forecast = match problem {
+                None => scenario::forecast_run(conn, run, session)
+                    .context("scenario forecasts not done")?,
+                Some(_) => None,
+            };
+            Ok((r, v, problem, forecast))
+        });
+    match finished {
+        Ok((report, validated, problem, forecast)) => {
             let status = if problem.is_some() {
                 RunStatus::Failed
             } else {
@@ -69,11 +84,12 @@ pub fn finish(
                 validated,
                 status,
                 problem,
+                forecast,
             })
         }
         Err(err) => {
             // The run stays resumable: the next `run` (or `merge`) goes straight to the finish.
-            let detail = format!("replay not done: {err:#}");
+            let detail = format!("{err:#}");
             runs::set_status(conn, run.run_id, RunStatus::Interrupted, Some(&detail))?;
             Err(err)
         }

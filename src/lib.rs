@@ -6,10 +6,10 @@
 //! on journal.sqlite) · `store` (the frozen bundle, replay) · `freeze` (prepare, resolve,
 //! materialise, pretest) · `plan` · `runtime` (evaluators, workers, executors, dispatch) ·
 //! `session` (config → data → bundle → plan → setup, once) · `estimate` (what a search will
-//! cost) · `finish` (rank → replay →
-//! validate → status) · `search` (the `run` engine) · `results` (inspection) · `cli`.
+//! cost) · `scenario` (scenario forecasts of passed models) · `finish` (rank → replay →
+//! validate → forecast → status) · `search` (the `run` engine) · `results` (inspection) · `cli`.
 
-pub use specsearch_core::{assess, spec, stats};
+pub use specsearch_core::{assess, projection, spec, stats};
 pub mod cli;
 pub mod config;
 pub mod data;
@@ -22,6 +22,7 @@ pub mod plan;
 pub mod resources;
 pub mod results;
 pub mod runtime;
+pub mod scenario;
 pub mod search;
 pub mod session;
 pub mod store;

@@ -112,6 +112,8 @@ pub struct RunSummary {
     pub froze_bundle: bool,
     /// What this invocation's finish did (None when the run did not reach it).
     pub finish: Option<FinishReport>,
+    /// A complete run forecast again because its scenario inputs changed.
+    pub reforecast: Option<crate::scenario::ForecastReport>,
     /// Where the time went (benchmarks and the run summary).
     pub timings: RunTimings,
 }
@@ -146,6 +148,8 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     let session = Session::open(config, opts.workspace.as_deref())?;
     let settings = Settings::resolve(&session, opts);
     guard(&session, &settings, opts)?;
+    // Bad scenario inputs stop the run here, not after the search.
+    let scenario_inputs = crate::scenario::check_inputs(&session)?;
     drop(stage);
     let ws = &session.workspace;
     ws.create()?;
@@ -204,9 +208,16 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         fell_back_to_serial: None,
         froze_bundle,
         finish: None,
+        reforecast: None,
         timings,
     };
     if summary.already_complete {
+        // New scenario files need no new search: the finished run is forecast again.
+        if let (Some(inputs), None) = (&scenario_inputs, opts.shard) {
+            if crate::scenario::forecast_is_stale(&conn, &run, inputs)? {
+                summary.reforecast = crate::scenario::reforecast(&conn, &run, &session)?;
+            }
+        }
         return Ok(summary);
     }
     let stale = runs::close_stale_sessions(&conn, run.run_id)?;

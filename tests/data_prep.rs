@@ -74,6 +74,7 @@ fn load(path: &Path) -> Result<Table, DataError> {
         path,
         date_column: None,
         ffill: false,
+        sheet: None,
     })
 }
 
@@ -271,6 +272,7 @@ fn golden_load_and_ffill_match_pandas() {
                 path: &path,
                 date_column: Some("date"),
                 ffill,
+                sheet: None,
             })
             .unwrap();
             assert_eq!(t.dates, dates(&c.dates), "{}", c.name);
@@ -461,6 +463,7 @@ fn date_column_choice_bom_blank_rows_and_sorting() {
         path: &p,
         date_column: Some("when"),
         ffill: false,
+        sheet: None,
     })
     .unwrap();
     assert_eq!(t.columns[0].values, vec![5.0, 6.0]);
@@ -684,6 +687,7 @@ fn no_date_column() {
         path: &p,
         date_column: Some("period"),
         ffill: false,
+        sheet: None,
     })
     .unwrap_err()
     .to_string();

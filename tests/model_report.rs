@@ -142,10 +142,13 @@ fn series_equal_show_models_fit() {
     assert_eq!(rd.records().count(), 195);
 }
 
-/// The report from the heading "Coefficients" on (before it the two differ only in where the
-/// model comes from: the run and its rank, or the config fitted now).
+/// The report from the heading "Coefficients" on, up to the scenario forecasts (before it the
+/// two differ only in where the model comes from: the run and its rank, or the config fitted
+/// now; only `show` reads a model's scenario forecasts from the journal).
 fn body(text: &str) -> &str {
-    &text[text.find("\nCoefficients").expect("a Coefficients section")..]
+    let start = text.find("\nCoefficients").expect("a Coefficients section");
+    let end = text.find("\nScenario forecasts").unwrap_or(text.len());
+    &text[start..end]
 }
 
 #[test]

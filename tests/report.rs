@@ -62,15 +62,21 @@ fn a_complete_run_gives_every_section() {
         "F-statistic",
         "Cond. No.",
         "not applicable (the target is stationary)",
-        "no scenarios in this run",
+        "Scenario forecasts",
+        "Scenario fan",
+        "from p0 2009-09-30 over 12 quarter(s)",
+        "pct change 9q",
+        "pct diff base 9q",
         "@page",
         "macro.csv",
     ] {
         assert!(html.contains(s), "{s}");
     }
     assert!(!html.contains("Partial report"));
-    // Four plots per model, one failures chart.
-    assert_eq!(html.matches("<figure class=\"plot\"").count(), 20 * 4 + 1);
+    assert!(!html.contains("no scenarios in this run"));
+    // Four plots and the scenario fan per model, one failures chart.
+    assert_eq!(html.matches("<figure class=\"plot\"").count(), 20 * 5 + 1);
+    assert_eq!(html.matches("data-kind=\"scenarios\"").count(), 20);
     // Selected specs instead of the top N.
     let top = common::assert_ok(
         &common::specsearch()
@@ -86,6 +92,19 @@ fn a_complete_run_gives_every_section() {
     let html = report(&config, &["--spec", &spec.to_string()]);
     assert_eq!(html.matches("class=\"model\"").count(), 1);
     assert!(html.contains(&format!("id=\"model-{spec}\"")));
+}
+
+#[test]
+fn a_run_without_scenarios_says_so() {
+    let (_dir, config) = common::demo_copy();
+    let text = std::fs::read_to_string(&config).unwrap();
+    let cut = text.find("[scenarios]").expect("the demo has scenarios");
+    std::fs::write(&config, &text[..cut]).unwrap();
+    run(&config);
+    let html = report(&config, &["--top", "3"]);
+    assert_self_contained(&html);
+    assert_eq!(html.matches("no scenarios in this run").count(), 3);
+    assert_eq!(html.matches("<figure class=\"plot\"").count(), 3 * 4 + 1);
 }
 
 #[test]

@@ -281,9 +281,19 @@ fn the_demo_report_renders_in_chromium() {
     let found = plots(&dom);
     assert_eq!(
         found.len(),
-        3 * 4 + 1,
-        "four plots per model and the failures chart"
+        3 * 5 + 1,
+        "four plots and the scenario fan per model, and the failures chart"
     );
+    assert!(dom.contains("Scenario fan") && dom.contains("pct change 9q"));
+    let fans: Vec<_> = found
+        .iter()
+        .filter(|(id, _, _)| id.ends_with("-scenarios-fan"))
+        .collect();
+    assert_eq!(fans.len(), 3, "one fan per model");
+    for (id, series, _) in fans {
+        let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["actual", "Base", "Adverse", "Severe"], "{id}");
+    }
     for (id, series, svg) in &found {
         assert!(!series.is_empty(), "{id} lists its series");
         assert!(svg.contains("<text"), "{id} has axis labels");

@@ -1,5 +1,6 @@
-//! `specsearch export [CONFIG] --output FILE [--format csv|json|parquet] [--what passed|outcomes]
-//! [--sql QUERY]`: a run's ranked passed models (default), every outcome with its features, or
+//! `specsearch export [CONFIG] --output FILE [--format csv|json|parquet]
+//! [--what passed|outcomes|forecasts] [--sql QUERY]`: a run's ranked passed models (default),
+//! every outcome with its features, the scenario forecasts, or
 //! the result of any read-only query, to CSV, JSON (array of objects) or Parquet (through the
 //! bundled DuckDB). The format defaults to the output file's extension.
 
@@ -24,6 +25,9 @@ pub enum What {
     Passed,
     /// Every outcome of the run, features expanded.
     Outcomes,
+    /// The scenario forecasts: one row per model, scenario, path (M / Q) and period, with
+    /// the predicted transform and the level (see `specsearch forecast`).
+    Forecasts,
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,6 +145,21 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     b.finish_and_clear();
                 }
                 (rows, "outcomes")
+            }
+            What::Forecasts => {
+                if crate::journal::scenarios::set_info(conn, run.run_id)?.is_none() {
+                    anyhow::bail!(
+                        "run {} has no scenario forecasts: add [scenarios] to its config and run                          `specsearch forecast CONFIG`",
+                        run.name
+                    );
+                }
+                let produce = |sink: &mut dyn Sink| {
+                    crate::journal::scenarios::stream_forecasts(conn, run.run_id, sink)
+                };
+                (
+                    export::write(conn, &args.output, format, &produce, note.as_deref(), None)?,
+                    "forecast rows",
+                )
             }
         }
     };

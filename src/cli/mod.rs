@@ -3,6 +3,7 @@
 mod audit;
 mod export;
 mod failures;
+mod forecast;
 mod freeze;
 mod merge;
 mod plan;
@@ -49,11 +50,14 @@ enum Command {
     /// last specs and an estimated run time.
     Plan(plan::PlanArgs),
     /// Run (or resume) the search: freeze if needed, evaluate every spec without an outcome,
-    /// journal each outcome, rank the passed models.
+    /// journal each outcome, rank the passed models and forecast them under [scenarios].
     ///
     /// Running the same config again continues an interrupted run, or reports that it is
     /// complete; a changed config or changed data starts a new run. Ctrl-C stops resumably.
     Run(run::RunArgs),
+    /// Forecast a finished run's passed models under the config's [scenarios] again, without
+    /// searching: after new scenario files, or to add scenarios to a run made without them.
+    Forecast(forecast::ForecastArgs),
     /// Fit one spec on the config's data now and print its full report: the same report as
     /// `show` (or `--json`, `--csv`).
     ShowModel(show_model::ShowModelArgs),
@@ -216,6 +220,7 @@ pub fn main() -> std::process::ExitCode {
     let ok = |r: anyhow::Result<()>| r.map(|()| std::process::ExitCode::SUCCESS);
     let result = match cli.command {
         Command::Freeze(args) => ok(freeze::run(&args)),
+        Command::Forecast(args) => ok(forecast::run(&args)),
         Command::Plan(args) => ok(plan::run(&args)),
         Command::Run(args) => run::run(&args),
         Command::ShowModel(args) => ok(show_model::run(&args)),

@@ -71,6 +71,10 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
     super::quiet_on_closed_stdout();
     let conn = schema::open_ro(&summary.journal)?;
     print_header(&summary);
+    if let Some(f) = &summary.reforecast {
+        println!("scenario inputs changed since the run's forecasts: forecast again");
+        summary::print_forecast_report(f);
+    }
     summary::print_digest(&conn, &summary.run, summary.finish.as_ref(), top_n)?;
     println!("journal    {}", summary.journal.display());
     if summary.shard.is_none() {

@@ -68,6 +68,9 @@ pub fn print_digest(
     if let Some((message, n)) = &d.top_error {
         println!("errors     most frequent ({n}×): {message}");
     }
+    if let Some(f) = finish.and_then(|f| f.forecast.as_ref()) {
+        print_forecast_report(f);
+    }
     if let Some(f) = finish {
         match f.status {
             RunStatus::Complete => println!(
@@ -97,6 +100,87 @@ pub fn print_digest(
                 t.features
             );
         }
+        let specs: Vec<(u64, u64)> = d.top.iter().map(|t| (t.rank, t.spec_index)).collect();
+        print_scenario_statistics(conn, run, &specs)?;
+    }
+    Ok(())
+}
+
+/// What a forecast step did, one line (and its notes).
+pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
+    let order = if f.out_of_order > 0 {
+        let excluded = if f.excluded > 0 {
+            format!(
+                ", {} left out of the ranking (scenarios.require_order)",
+                f.excluded
+            )
+        } else {
+            String::new()
+        };
+        format!("; {} out of scenarios.order{excluded}", f.out_of_order)
+    } else {
+        String::new()
+    };
+    println!(
+        "forecast   {} model(s) × {} scenario(s) ({}): {} periods journaled{order}; inputs {}",
+        f.models,
+        f.scenarios.len(),
+        f.scenarios.join(", "),
+        f.rows,
+        &f.inputs_sha256[..12]
+    );
+    for note in &f.notes {
+        println!("  note: {note}");
+    }
+}
+
+/// The 9-quarter statistics of the given (rank, spec) models under every scenario of the run's
+/// forecast set: one line per model with each scenario's 9Q % change of the level (or the last
+/// quarter's when the horizon is shorter) and the ordering check.
+pub fn print_scenario_statistics(
+    conn: &Connection,
+    run: &RunRow,
+    specs: &[(u64, u64)],
+) -> Result<()> {
+    use crate::journal::scenarios;
+    let Some(set) = scenarios::set_info(conn, run.run_id)? else {
+        return Ok(());
+    };
+    if specs.is_empty() {
+        return Ok(());
+    }
+    println!(
+        "scenarios  {} from p0 {} over {} quarter(s) to {}: % change of the level at P9 (P9/P0 − 1{})",
+        set.scenarios.join(", "),
+        set.p0,
+        set.quarters,
+        set.horizon_end,
+        if set.quarters < 9 { "; PH when shorter" } else { "" }
+    );
+    let mut header = format!("  {:>4}", "rank");
+    for s in &set.scenarios {
+        header.push_str(&format!("  {s:>10}"));
+    }
+    header.push_str("  in order");
+    println!("{header}");
+    for &(rank, spec) in specs {
+        let t = scenarios::model_stats(conn, run.run_id, spec)?;
+        let mut line = format!("  {rank:>4}");
+        let mut in_order = String::from("—");
+        for row in 0..t.rows.len() {
+            let v = t.get(row, "pct_change_9q").as_f64().or_else(|| {
+                let p0 = t.get(row, "p0_level").as_f64()?;
+                Some(t.get(row, "last_level").as_f64()? / p0 - 1.0)
+            });
+            line.push_str(&format!(
+                "  {:>10}",
+                v.map_or("—".to_string(), |v| format!("{:+.2}%", 100.0 * v))
+            ));
+            if let Some(o) = t.get(row, "in_order").as_str() {
+                in_order = o.to_string();
+            }
+        }
+        println!("{line}  {in_order}");
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! (deduplicated by spec key). `--weights` re-ranks them with other weights of the three
 //! ranking groups without re-running anything (nothing is stored); the stored rank is shown
 //! alongside. A run that has not completed yet is ranked on the fly with its config's weights.
+//! `--scenario NAME` adds each model's 9-quarter % change under that scenario.
 
 use anyhow::{bail, Result};
 
@@ -24,6 +25,10 @@ pub struct TopArgs {
     /// Add the JSON detail of each model (every statistic) to --json / --csv output.
     #[arg(long)]
     pub detail: bool,
+    /// Add the 9-quarter % change of each model's level under this scenario
+    /// (`pct_change_9q_<NAME>`; see `specsearch forecast`).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -78,13 +83,19 @@ pub fn run(args: &TopArgs) -> Result<()> {
         .unwrap_or(run_weights.top_n);
     let limit = (n > 0).then_some(n);
     let format = args.output.format();
-    let table = queries::passed_models(
+    let mut table = queries::passed_models(
         &j.conn,
         run.run_id,
         &ranking,
         limit,
         args.detail && format != Format::Human,
     )?;
+    let scenario_column = match &args.scenario {
+        Some(name) => Some(add_scenario_column(
+            &j.conn, run.run_id, &run.name, name, &mut table,
+        )?),
+        None => None,
+    };
     if format != Format::Human {
         return results::print_table(&table, format);
     }
@@ -109,10 +120,42 @@ pub fn run(args: &TopArgs) -> Result<()> {
         "oos_rmse",
         "cov_type",
         "spec_index",
-        "features",
     ]);
+    if let Some(c) = &scenario_column {
+        cols.push(c.as_str());
+    }
+    cols.push("features");
     if !run.has_out_of_sample {
         cols.retain(|c| !c.starts_with("oos"));
     }
     results::print_table(&table.select(&cols), format)
+}
+
+/// Appends `pct_change_9q_<scenario>` (the model's 9Q % change of the level under `scenario`,
+/// empty without a forecast) to `table`; its name.
+fn add_scenario_column(
+    conn: &rusqlite::Connection,
+    run_id: i64,
+    run_name: &str,
+    scenario: &str,
+    table: &mut crate::journal::rows::Table,
+) -> Result<String> {
+    use crate::journal::rows::Cell;
+    let Some(values) = crate::journal::scenarios::pct_change_9q(conn, run_id, scenario)? else {
+        let known = crate::journal::scenarios::set_info(conn, run_id)?
+            .map(|s| s.scenarios.join(", "))
+            .unwrap_or_else(|| "none (no forecasts: see `specsearch forecast`)".into());
+        bail!("run {run_name} has no scenario {scenario:?}; its scenarios: {known}");
+    };
+    let name = format!("pct_change_9q_{scenario}");
+    let spec_col = table
+        .col("spec_index")
+        .expect("passed_models has spec_index");
+    table.columns.push(name.clone());
+    for row in &mut table.rows {
+        let spec = row[spec_col].as_i64().unwrap_or(-1) as u64;
+        let v = values.get(&spec).copied().flatten();
+        row.push(v.map_or(Cell::Null, Cell::Real));
+    }
+    Ok(name)
 }

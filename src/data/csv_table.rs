@@ -30,12 +30,44 @@ struct Row {
 /// The resulting table has strictly increasing period-end dates without gaps and, when
 /// `source.ffill` is set, each column forward-filled in date order (leading gaps stay `NaN`).
 pub fn load_table(source: &TableSource) -> Result<Table, DataError> {
-    let path = source.path;
-    let bytes = std::fs::read(path).map_err(|e| DataError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    // A workbook sheet is read as the CSV text of its cells, so both kinds of file go through
+    // one parser and give identical tables for identical values. Messages then name the sheet
+    // with the file, and line numbers are the sheet's row numbers.
+    let (display, bytes, line_offset) = if super::xlsx::is_workbook(source.path) {
+        let sheet = super::xlsx::sheet_as_csv(source.path, source.sheet)?;
+        (sheet.display, sheet.csv, sheet.first_row)
+    } else {
+        if let Some(sheet) = source.sheet {
+            return Err(DataError::SheetOnText {
+                path: source.path.to_path_buf(),
+                sheet: sheet.to_string(),
+            });
+        }
+        let bytes = std::fs::read(source.path).map_err(|e| DataError::Io {
+            path: source.path.to_path_buf(),
+            source: e,
+        })?;
+        (source.path.to_path_buf(), bytes, 0)
+    };
+    parse_table(
+        &display,
+        &bytes,
+        line_offset,
+        source.date_column,
+        source.ffill,
+    )
+}
+
+/// Parses CSV text read from `path` (a file, or a workbook sheet shown as `file [sheet name]`);
+/// `line_offset` is added to every line number reported.
+fn parse_table(
+    path: &Path,
+    bytes: &[u8],
+    line_offset: u64,
+    date_column: Option<&str>,
+    ffill: bool,
+) -> Result<Table, DataError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(DataError::Empty {
             path: path.to_path_buf(),
@@ -57,7 +89,7 @@ pub fn load_table(source: &TableSource) -> Result<Table, DataError> {
         }
     };
     let names = header_names(path, &header)?;
-    let date_idx = find_date_column(path, &names, source.date_column)?;
+    let date_idx = find_date_column(path, &names, date_column)?;
     check_names(path, &names, date_idx)?;
 
     let mut rows = Vec::new();
@@ -66,6 +98,7 @@ pub fn load_table(source: &TableSource) -> Result<Table, DataError> {
         let rec = rec.map_err(|e| csv_error(path, &e, last_line + 1))?;
         let line = rec.position().map_or(last_line + 1, |p| p.line());
         last_line = line;
+        let line = line + line_offset;
         if rec.iter().all(|f| f.trim_ascii().is_empty()) {
             continue;
         }
@@ -109,7 +142,7 @@ pub fn load_table(source: &TableSource) -> Result<Table, DataError> {
             col.values.push(v);
         }
     }
-    if source.ffill {
+    if ffill {
         for col in &mut columns {
             forward_fill(&mut col.values);
         }

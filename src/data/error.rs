@@ -25,6 +25,28 @@ pub enum DataError {
         source: std::io::Error,
     },
 
+    /// A workbook (xlsx, …) that cannot be read as one.
+    #[error("cannot read the workbook `{path}`: {message}; save it again as .xlsx, or as CSV")]
+    Workbook { path: PathBuf, message: String },
+
+    /// The configured sheet is not in the workbook.
+    #[error(
+        "`{path}` has no sheet `{sheet}` (its sheets are: {available}); set the table's \
+         `sheet` to one of these names"
+    )]
+    NoSheet {
+        path: PathBuf,
+        sheet: String,
+        available: String,
+    },
+
+    /// A `sheet` given for a file that is not a workbook.
+    #[error(
+        "`{path}` is not a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods), so it has no sheet \
+         `{sheet}`; remove the table's `sheet` key or point `path` at the workbook"
+    )]
+    SheetOnText { path: PathBuf, sheet: String },
+
     /// The CSV reader itself failed (e.g. an unterminated quote).
     #[error("`{path}` line {line}: malformed CSV ({message}); fix the quoting on that line")]
     Csv {

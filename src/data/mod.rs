@@ -1,14 +1,14 @@
 //! Input data: loading CSV tables of a target series and macro-economic variables (MEVs), and
 //! aligning them onto the target's calendar (SEARCH-SEMANTICS §1 "Data preparation").
 //!
-//! Flow: [`load_table`] reads one CSV file into a [`Table`] (dates snapped to period ends,
+//! Flow: [`load_table`] reads one CSV file or workbook sheet (`xlsx`) into a [`Table`] (dates snapped to period ends,
 //! frequency inferred and checked, optional forward fill); [`align`] puts the target table and the
 //! MEV tables on one [`Panel`], converting quarterly MEVs to monthly
 //! ([`quarterly_to_monthly`]) or monthly MEVs to quarterly ([`monthly_to_quarterly_mean`]) as the
 //! target's frequency requires. Every failure is a [`DataError`] whose message tells the model
 //! developer which file, line and column to fix.
 //!
-//! Submodules: `calendar` (date text, snapping, frequency inference), `csv_table` (loading),
+//! Submodules: `calendar` (date text, snapping, frequency inference), `csv_table` (loading), `xlsx` (workbook sheets as CSV text),
 //! `interpolate` (frequency conversion), `align` (the panel), `error` (the error type).
 
 use std::fmt;
@@ -23,6 +23,7 @@ mod csv_table;
 mod error;
 mod interpolate;
 mod sample;
+mod xlsx;
 
 pub use align::align;
 pub use calendar::{parse_date, snap_to_period_end};
@@ -30,6 +31,7 @@ pub use csv_table::load_table;
 pub use error::DataError;
 pub use interpolate::{monthly_to_quarterly_mean, quarterly_to_monthly};
 pub use sample::Sample;
+pub use xlsx::is_workbook;
 
 /// Observation frequency of a table or panel. Serialises as `"M"` / `"Q"`, like its `Display`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -102,6 +104,9 @@ pub struct TableSource<'a> {
     pub date_column: Option<&'a str>,
     /// Forward-fill missing values per column (in date order) right after loading.
     pub ffill: bool,
+    /// The sheet of a workbook (xlsx, …) to read; `None`: its first sheet. Must be `None`
+    /// for a CSV file.
+    pub sheet: Option<&'a str>,
 }
 
 /// All series on the target table's calendar.

@@ -53,7 +53,7 @@ impl Prepared {
     }
 }
 
-fn hash_file(path: &std::path::Path) -> Result<SourceFile, PrepareError> {
+pub(crate) fn hash_file(path: &std::path::Path) -> Result<SourceFile, PrepareError> {
     let bytes = std::fs::read(path).map_err(|source| PrepareError::Io {
         path: path.to_path_buf(),
         source,
@@ -82,15 +82,17 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
             path: &path,
             date_column: t.date_column.as_deref(),
             ffill: t.ffill,
+            sheet: t.sheet.as_deref(),
         })?;
         Ok(table)
     };
     let target_table = load(&d.target_table)?;
-    sources.push(hash_file(&target_table.path)?);
+    // The file's bytes (a workbook's table path also names its sheet).
+    sources.push(hash_file(&config.resolve(&d.target_table.path))?);
     let mut mevs = Vec::with_capacity(d.mev_tables.len());
     for t in &d.mev_tables {
         let table = load(t)?;
-        sources.push(hash_file(&table.path)?);
+        sources.push(hash_file(&config.resolve(&t.path))?);
         mevs.push(table);
     }
     let panel = data::align(&target_table, &mevs, &|name: &str| {

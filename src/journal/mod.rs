@@ -8,7 +8,7 @@
 //! This module is the only code that speaks SQL to `journal.sqlite` (the schema is in
 //! `migrations/`, the views in `sql/`): `schema` opens and upgrades, `writer` commits outcomes,
 //! `runs` keeps runs, sessions and telemetry, `derive` ranks, `mutations` records replays and
-//! audits them, `queries` reads what the inspection commands show, `merge` unions shards, and
+//! audits them, `scenarios` keeps scenario forecasts, `queries` reads what the inspection commands show, `merge` unions shards, and
 //! `status` and `rows` are the typed boundary (status enums; dynamically typed result rows).
 
 pub mod counters;
@@ -19,6 +19,7 @@ pub mod outcome_rows;
 pub mod queries;
 pub mod rows;
 pub mod runs;
+pub mod scenarios;
 pub mod schema;
 pub mod status;
 pub mod writer;

@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0004_schema_fixes.sql"),
     ),
     (
+        5,
+        "scenarios",
+        include_str!("../../migrations/0005_scenarios.sql"),
+    ),
+    (
         6,
         "events",
         include_str!("../../migrations/0006_events.sql"),
@@ -51,6 +56,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 const VIEWS: &str = include_str!("../../sql/views.sql");
 /// Views over mutation records and replays (`mutation_audit`, `mutation_uses`).
 const MUTATION_VIEWS: &str = include_str!("../../sql/mutations.sql");
+/// Views over scenario forecasts (`scenario_summary`); after `VIEWS`, which they read.
+const SCENARIO_VIEWS: &str = include_str!("../../sql/scenarios.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -124,11 +131,11 @@ pub fn open_ro(path: &Path) -> Result<Connection, JournalError> {
     }
 }
 
-/// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`) as TEMP views on a
+/// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`, `sql/scenarios.sql`) as TEMP views on a
 /// read-only connection (they shadow the journal's own copies), so a journal written by another
 /// build of specsearch reads exactly like a fresh one; the file is not touched.
 pub fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
-    for views in [VIEWS, MUTATION_VIEWS] {
+    for views in [VIEWS, MUTATION_VIEWS, SCENARIO_VIEWS] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
             .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
@@ -243,5 +250,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     }
     conn.execute_batch(VIEWS)?;
     conn.execute_batch(MUTATION_VIEWS)?;
+    conn.execute_batch(SCENARIO_VIEWS)?;
     Ok(())
 }

@@ -1,9 +1,8 @@
 //! Writing a result set to a file: CSV, JSON (array of objects) or Parquet.
 //!
-//! CSV and JSON stream rows straight to the file. Parquet goes through the bundled DuckDB: the
-//! rows go through an Appender into a table of a temporary DuckDB database file next to the
-//! output, with a memory limit (DuckDB spills to that file), which `COPY … (FORMAT PARQUET)`
-//! streams out in row groups; memory stays bounded whatever the number of rows. Column types
+//! CSV and JSON stream rows straight to the file. Parquet is written with the `parquet` crate's
+//! Arrow writer, in Arrow batches and row groups of bounded size (ZSTD), so memory stays
+//! bounded whatever the number of rows. Column types
 //! come from the caller when it knows them (`export --what outcomes`), otherwise from a first
 //! pass over the rows; both passes run inside one read transaction of the journal (a consistent
 //! snapshot even while a run writes). Every format is written to a temporary file renamed into
@@ -15,9 +14,6 @@ use anyhow::{Context, Result};
 
 use super::table::{Cell, CsvSink, JsonSink, Sink};
 use crate::journal::outcome_rows::CellKind;
-
-/// DuckDB's memory for a Parquet export (beyond it, the temporary database spills to disk).
-const PARQUET_MEMORY_LIMIT: &str = "128MB";
 
 /// What a `detail` column holds, recorded in Parquet files (key/value metadata) and in the
 /// README; JSON exports embed the object itself.
@@ -87,7 +83,7 @@ pub fn write(
             produce(&mut CsvSink::new(tmp.as_file()))
         }
         FileFormat::Json => produce(&mut JsonSink::new(tmp.as_file())),
-        FileFormat::Parquet => write_parquet(dir, tmp.path(), produce, note, kinds),
+        FileFormat::Parquet => write_parquet(tmp.as_file(), produce, note, kinds),
     })?;
     // Temporary files are private (0600); an export is an ordinary file.
     {
@@ -118,15 +114,6 @@ impl ColType {
             (Unknown | BigInt | Double, Cell::Int(_) | Cell::Real(_)) => Double,
             (Unknown | Blob, Cell::Blob(_)) => Blob,
             _ => Varchar,
-        }
-    }
-
-    fn sql(self) -> &'static str {
-        match self {
-            ColType::BigInt => "BIGINT",
-            ColType::Double => "DOUBLE",
-            ColType::Blob => "BLOB",
-            ColType::Varchar | ColType::Unknown => "VARCHAR",
         }
     }
 }
@@ -229,55 +216,53 @@ impl ColumnBuilder {
     }
 }
 
-/// Appends rows to the table `export` of `db`, created with the given types when the columns
-/// are known, in Arrow batches of [`BATCH_ROWS`].
-struct AppendSink<'a> {
-    db: &'a duckdb::Connection,
-    app: Option<duckdb::Appender<'a>>,
+/// Writes rows to a Parquet file in Arrow batches of [`BATCH_ROWS`] (the `parquet` crate's
+/// `ArrowWriter`: row groups of at most [`ROW_GROUP_ROWS`] rows, ZSTD), so memory holds one
+/// row group whatever the number of rows.
+struct ParquetSink {
+    file: Option<std::fs::File>,
+    writer: Option<parquet::arrow::ArrowWriter<std::fs::File>>,
     types: Vec<ColType>,
-    columns: Vec<String>,
+    note: Option<String>,
     schema: Option<std::sync::Arc<duckdb::arrow::datatypes::Schema>>,
     builders: Vec<ColumnBuilder>,
     pending: usize,
 }
 
-impl AppendSink<'_> {
-    fn append_pending(&mut self) -> Result<()> {
+/// Rows per Parquet row group.
+const ROW_GROUP_ROWS: usize = 262_144;
+
+impl ParquetSink {
+    fn write_pending(&mut self) -> Result<()> {
         if self.pending == 0 {
             return Ok(());
         }
         let arrays = self.builders.iter_mut().map(|b| b.finish()).collect();
         let schema = self.schema.clone().expect("begin() sets the schema");
         let batch = duckdb::arrow::record_batch::RecordBatch::try_new(schema, arrays)?;
-        self.app
+        self.writer
             .as_mut()
-            .expect("begin() creates the appender")
-            .append_record_batch(batch)?;
+            .expect("begin() creates the writer")
+            .write(&batch)?;
         self.pending = 0;
         Ok(())
     }
 }
 
-impl Sink for AppendSink<'_> {
+impl Sink for ParquetSink {
     fn begin(&mut self, columns: &[String]) -> Result<()> {
         use duckdb::arrow::datatypes::{DataType, Field, Schema};
-        self.columns = unique_names(columns);
+        use parquet::basic::{Compression, ZstdLevel};
+        use parquet::file::metadata::KeyValue;
+        use parquet::file::properties::WriterProperties;
+        let columns = unique_names(columns);
         anyhow::ensure!(
-            self.columns.len() == self.types.len(),
+            columns.len() == self.types.len(),
             "internal: {} column types for {} columns",
             self.types.len(),
-            self.columns.len()
+            columns.len()
         );
-        let cols: Vec<String> = self
-            .columns
-            .iter()
-            .zip(&self.types)
-            .map(|(c, t)| format!("{} {}", quote_ident(c), t.sql()))
-            .collect();
-        self.db
-            .execute_batch(&format!("CREATE TABLE export ({})", cols.join(", ")))?;
-        let fields: Vec<Field> = self
-            .columns
+        let fields: Vec<Field> = columns
             .iter()
             .zip(&self.types)
             .map(|(c, t)| {
@@ -290,9 +275,30 @@ impl Sink for AppendSink<'_> {
                 Field::new(c, dt, true)
             })
             .collect();
-        self.schema = Some(std::sync::Arc::new(Schema::new(fields)));
+        let schema = std::sync::Arc::new(Schema::new(fields));
+        // The file says what its JSON-text columns are, and whether it is partial (Parquet
+        // key/value metadata).
+        let mut kv: Vec<KeyValue> = columns
+            .iter()
+            .filter(|c| super::table::JSON_COLUMNS.contains(&c.as_str()))
+            .map(|c| KeyValue::new(c.clone(), DETAIL_DOC.to_string()))
+            .collect();
+        if let Some(n) = &self.note {
+            kv.push(KeyValue::new("specsearch_note".to_string(), n.clone()));
+        }
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_key_value_metadata((!kv.is_empty()).then_some(kv))
+            .build();
+        let file = self.file.take().expect("begin() runs once");
+        self.writer = Some(parquet::arrow::ArrowWriter::try_new(
+            file,
+            schema.clone(),
+            Some(props),
+        )?);
+        self.schema = Some(schema);
         self.builders = self.types.iter().map(|&t| ColumnBuilder::new(t)).collect();
-        self.app = Some(self.db.appender("export")?);
         Ok(())
     }
     fn row(&mut self, row: &[Cell]) -> Result<()> {
@@ -301,26 +307,21 @@ impl Sink for AppendSink<'_> {
         }
         self.pending += 1;
         if self.pending == BATCH_ROWS {
-            self.append_pending()?;
+            self.write_pending()?;
         }
         Ok(())
     }
     fn finish(&mut self) -> Result<()> {
-        self.append_pending()?;
-        if let Some(app) = self.app.as_mut() {
-            app.flush()?;
+        self.write_pending()?;
+        if let Some(w) = self.writer.take() {
+            w.close()?;
         }
         Ok(())
     }
 }
 
-fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 fn write_parquet(
-    dir: &Path,
-    path: &Path,
+    file: &std::fs::File,
     produce: &dyn Fn(&mut dyn Sink) -> Result<u64>,
     note: Option<&str>,
     kinds: Option<&[CellKind]>,
@@ -336,48 +337,14 @@ fn write_parquet(
             pass.types
         }
     };
-    // A database file, not memory: DuckDB spills the table to it beyond its memory limit.
-    let scratch = tempfile::Builder::new()
-        .prefix(".specsearch-export.")
-        .tempdir_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let db = duckdb::Connection::open(scratch.path().join("export.duckdb"))?;
-    db.execute_batch(&format!(
-        "SET memory_limit = '{PARQUET_MEMORY_LIMIT}'; SET threads = 2; \
-         SET preserve_insertion_order = true; SET temp_directory = '{}';",
-        scratch.path().to_string_lossy().replace('\'', "''")
-    ))?;
-    let mut sink = AppendSink {
-        db: &db,
-        app: None,
+    let mut sink = ParquetSink {
+        file: Some(file.try_clone()?),
+        writer: None,
         types,
-        columns: Vec::new(),
+        note: note.map(str::to_string),
         schema: None,
         builders: Vec::new(),
         pending: 0,
     };
-    let rows = produce(&mut sink)?;
-    let columns = std::mem::take(&mut sink.columns);
-    drop(sink);
-    let target = path.to_string_lossy().replace('\'', "''");
-    // The file says what its JSON-text columns are, and whether it is partial (Parquet
-    // key/value metadata).
-    let mut entries: Vec<String> = columns
-        .iter()
-        .filter(|c| super::table::JSON_COLUMNS.contains(&c.as_str()))
-        .map(|c| format!("{}: '{}'", c, DETAIL_DOC.replace('\'', "''")))
-        .collect();
-    if let Some(n) = note {
-        entries.push(format!("specsearch_note: '{}'", n.replace('\'', "''")));
-    }
-    let metadata = if entries.is_empty() {
-        String::new()
-    } else {
-        format!(", KV_METADATA {{{}}}", entries.join(", "))
-    };
-    db.execute_batch(&format!(
-        "COPY export TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD{metadata})"
-    ))
-    .context("writing Parquet with DuckDB")?;
-    Ok(rows)
+    produce(&mut sink).context("writing Parquet")
 }

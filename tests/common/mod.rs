@@ -45,10 +45,12 @@ pub fn demo_dir() -> PathBuf {
 pub fn demo_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
+    // Every data file, scenario tables included.
+    for entry in std::fs::read_dir(demo_dir().join("data")).unwrap() {
+        let entry = entry.unwrap();
         std::fs::copy(
-            demo_dir().join("data").join(f),
-            dir.path().join("data").join(f),
+            entry.path(),
+            dir.path().join("data").join(entry.file_name()),
         )
         .unwrap();
     }

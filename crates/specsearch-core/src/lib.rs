@@ -3,11 +3,13 @@
 //! - [`spec`]: the deterministic enumeration (spec index ↔ spec), spec keys, index ranges and
 //!   shard arithmetic;
 //! - [`stats`]: OLS, covariances, diagnostics, unit-root tests, distributions;
-//! - [`assess`]: one spec → one outcome (SEARCH-SEMANTICS §5), allocation-free on the hot path.
+//! - [`assess`]: one spec → one outcome (SEARCH-SEMANTICS §5), allocation-free on the hot path;
+//! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics.
 //!
 //! No files, no SQLite, no DuckDB, no processes: the main crate feeds it slices and stores
 //! what it returns.
 
 pub mod assess;
+pub mod projection;
 pub mod spec;
 pub mod stats;

@@ -91,6 +91,9 @@ pub struct ModelReport {
     pub summary: Option<FitSummary>,
     /// Why `data` / `summary` are missing, when they are.
     pub data_note: Option<String>,
+    /// The model's scenario statistics from the journal, one row per scenario (`show`; a
+    /// fit made now has none).
+    pub scenarios: Option<crate::results::table::Table>,
 }
 
 /// Options of a report.
@@ -205,6 +208,9 @@ pub fn load(
         data: None,
         summary: None,
         data_note: None,
+        scenarios: crate::journal::scenarios::model_stats(&j.conn, run.run_id, spec_index)
+            .ok()
+            .filter(|t| !t.rows.is_empty()),
     };
     if report.param_names.is_empty() && report.outcome.is_some() {
         report.param_names = report.default_param_names();

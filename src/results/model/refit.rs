@@ -99,6 +99,7 @@ pub fn from_session(
         data: None,
         summary: None,
         data_note: None,
+        scenarios: None,
     };
     if fitted {
         report.attach_data(ModelData::from_bundle(b, columns));

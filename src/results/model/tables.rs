@@ -1,5 +1,5 @@
 //! The report laid out: overview, model statistics, features, coefficients, residual
-//! statistics, the covariance matrix and fit tables, and the whole report as text for people,
+//! statistics, the covariance matrix, fit and scenario tables, and the whole report as text for people,
 //! one JSON document, or one CSV table.
 
 use super::{ModelReport, Origin, INTERCEPT};
@@ -369,6 +369,14 @@ impl ModelReport {
                 &self.covariance_table(),
             );
         }
+        if let Some(t) = &self.scenarios {
+            section(
+                &mut s,
+                "Scenario forecasts (levels at P0..P12, CAGR, 9Q change, % difference from the \
+                 base at P9)",
+                t,
+            );
+        }
         s
     }
 
@@ -394,6 +402,9 @@ impl ModelReport {
             doc["covariance_matrix"] = self.covariance_table().to_json();
         }
         doc["data_note"] = self.data_note.clone().into();
+        if let Some(t) = &self.scenarios {
+            doc["scenarios"] = t.to_json();
+        }
         let mut detail = serde_json::to_value(&self.outcome).unwrap_or_default();
         if let Some(d) = detail.as_object_mut() {
             d.insert("param_names".into(), self.param_names.clone().into());
@@ -421,6 +432,9 @@ impl ModelReport {
         ];
         if with_cov && self.summary.is_some() {
             parts.push(("covariance", cov));
+        }
+        if let Some(t) = &self.scenarios {
+            parts.push(("scenario", t.clone()));
         }
         let refs: Vec<(&str, &Table)> = parts.iter().map(|(n, t)| (*n, t)).collect();
         Table::sections(&refs)

@@ -5,9 +5,10 @@
 //! printable at A4.
 //!
 //! This module gathers what the page shows ([`RunReport::load`]); `page` lays out the
-//! document, `sections` its parts, `plots` draws the pictures. Scenario forecasts plug in as
+//! document, `sections` its parts, `plots` and `fan` draw the pictures. Scenario forecasts are
 //! one more section per model ([`sections::scenarios`]), fed by [`ScenarioData`].
 
+mod fan;
 mod page;
 mod plots;
 mod sections;
@@ -46,13 +47,17 @@ pub struct ModelSection {
     pub scenarios: ScenarioData,
 }
 
-/// A model's scenario forecasts, as the scenario section draws them. Empty today: runs have no
-/// scenarios yet (issue 12 fills this from the journal's scenario tables; the section says "no
-/// scenarios in this run" while it is empty).
+/// A model's scenario forecasts, as the scenario section draws them, from the journal's
+/// scenario tables: the fan (history plus each scenario's level path) and the statistics.
 #[derive(Debug, Clone, Default)]
 pub struct ScenarioData {
     /// Why there are no scenarios (shown in the section).
     pub note: Option<String>,
+    /// p0, horizon and where the scenarios came from, one line.
+    pub about: Option<String>,
+    pub fan: Option<Plot>,
+    /// One row per scenario (`journal::scenarios::model_stats`).
+    pub stats: Option<Table>,
 }
 
 /// Everything the page shows.
@@ -163,7 +168,8 @@ impl RunReport {
             let mut models = Vec::with_capacity(chosen.len());
             for (spec, ranked) in chosen {
                 let report = model::load(j, run, spec, ranked, request.options)?;
-                models.push(model_section(report));
+                let scenarios = scenario_data(j, run, spec)?;
+                models.push(model_section(report, scenarios));
             }
             let (manifest, manifest_note) = match bundle_manifest(j, run) {
                 Ok(m) => (Some(m), None),
@@ -207,8 +213,70 @@ fn bundle_manifest(j: &Journal, run: &RunRow) -> Result<BTreeMap<String, String>
     Ok(bundle.manifest()?)
 }
 
+/// A model's scenario forecasts from the journal (a note when the run has none).
+fn scenario_data(j: &Journal, run: &RunRow, spec: u64) -> Result<ScenarioData> {
+    use crate::journal::scenarios;
+    let conn = &j.conn;
+    let Some(set) = scenarios::set_info(conn, run.run_id)? else {
+        return Ok(ScenarioData {
+            note: Some("no scenarios in this run".into()),
+            ..ScenarioData::default()
+        });
+    };
+    let stats = scenarios::model_stats(conn, run.run_id, spec)?;
+    if stats.rows.is_empty() {
+        return Ok(ScenarioData {
+            note: Some(format!(
+                "no scenario forecasts for this model (the run forecast {} model(s): see \
+                 scenarios.models)",
+                set.models
+            )),
+            ..ScenarioData::default()
+        });
+    }
+    let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let history: Vec<(chrono::NaiveDate, f64)> = scenarios::history(conn, run.run_id)?
+        .into_iter()
+        .filter_map(|(d, l)| Some((date(&d)?, l)))
+        .collect();
+    let paths: Vec<(String, Vec<(chrono::NaiveDate, f64)>)> =
+        scenarios::model_paths(conn, run.run_id, spec)?
+            .into_iter()
+            .map(|(name, p)| {
+                let p = p
+                    .into_iter()
+                    .filter_map(|(d, l)| Some((date(&d)?, l)))
+                    .collect();
+                (name, p)
+            })
+            .collect();
+    let level_name = j
+        .run_config(run)
+        .map(|c| c.file.target.column)
+        .unwrap_or_else(|| run.target.clone());
+    let (fan, note) = match fan::scenario_fan(&level_name, &history, &paths) {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(format!("no fan chart: {e:#}"))),
+    };
+    Ok(ScenarioData {
+        note,
+        about: Some(format!(
+            "{} from p0 {} over {} quarter(s) to {}; base {}; inputs sha256 {}; forecast {}",
+            set.scenarios.join(", "),
+            set.p0,
+            set.quarters,
+            set.horizon_end,
+            set.base.as_deref().unwrap_or("-"),
+            &set.inputs_sha256[..12],
+            set.forecast_at
+        )),
+        fan,
+        stats: Some(stats),
+    })
+}
+
 /// A model's section: its plots when its series can be computed.
-fn model_section(report: ModelReport) -> ModelSection {
+fn model_section(report: ModelReport, scenarios: ScenarioData) -> ModelSection {
     let drawn = report.series().and_then(|s| {
         let resid = s.residuals(true);
         Ok(vec![
@@ -226,8 +294,6 @@ fn model_section(report: ModelReport) -> ModelSection {
         report,
         plots,
         plot_note,
-        scenarios: ScenarioData {
-            note: Some("no scenarios in this run".into()),
-        },
+        scenarios,
     }
 }

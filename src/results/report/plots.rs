@@ -14,11 +14,11 @@ use plotters::prelude::*;
 use crate::results::series::ModelSeries;
 
 /// Width and height of a time-series plot, in CSS pixels (fits an A4 page's text width).
-const WIDE: (u32, u32) = (720, 300);
+pub(super) const WIDE: (u32, u32) = (720, 300);
 /// Width and height of the two small residual plots drawn side by side.
 const HALF: (u32, u32) = (356, 260);
 
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 
 /// Series colours (colour-blind safe, print well in grey).
 pub const ACTUAL: RGBColor = RGBColor(0x22, 0x22, 0x22);
@@ -27,7 +27,7 @@ pub const PREDICTED: RGBColor = RGBColor(0xd9, 0x5f, 0x02);
 pub const BAND: RGBColor = RGBColor(0x99, 0x99, 0x99);
 pub const BAR: RGBColor = RGBColor(0x4c, 0x78, 0xa8);
 pub const DENSITY: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
-const SHADE: RGBColor = RGBColor(0xee, 0xee, 0xee);
+pub(super) const SHADE: RGBColor = RGBColor(0xee, 0xee, 0xee);
 
 /// One drawn plot.
 #[derive(Debug, Clone)]
@@ -42,11 +42,11 @@ pub struct Plot {
     pub svg: String,
 }
 
-fn hex(c: &RGBColor) -> String {
+pub(super) fn hex(c: &RGBColor) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 
-fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+pub(super) fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing a plot: {e}")
 }
 
@@ -61,7 +61,7 @@ pub fn decimal_year(d: NaiveDate) -> f64 {
 }
 
 /// Finite runs of `(x, y)` points: a missing value breaks the line instead of being drawn.
-fn segments(x: &[f64], y: &[f64], keep: impl Fn(usize) -> bool) -> Vec<Vec<(f64, f64)>> {
+pub(super) fn segments(x: &[f64], y: &[f64], keep: impl Fn(usize) -> bool) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut current = Vec::new();
     for i in 0..x.len() {
@@ -78,7 +78,7 @@ fn segments(x: &[f64], y: &[f64], keep: impl Fn(usize) -> bool) -> Vec<Vec<(f64,
 }
 
 /// `[lo, hi]` of the finite values with 5% headroom (a flat series gets ±1).
-fn y_range<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f64) {
+pub(super) fn y_range<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f64) {
     let (lo, hi) = values
         .into_iter()
         .filter(|v| v.is_finite())
@@ -92,7 +92,7 @@ fn y_range<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-fn svg_of(
+pub(super) fn svg_of(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
 ) -> Result<String> {
@@ -106,7 +106,7 @@ fn svg_of(
     Ok(svg)
 }
 
-fn year_label(x: &f64) -> String {
+pub(super) fn year_label(x: &f64) -> String {
     format!("{:.0}", x.floor())
 }
 

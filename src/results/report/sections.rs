@@ -226,12 +226,20 @@ pub fn ranking_section(r: &RunReport) -> Markup {
 }
 
 /// The scenario forecasts of a model: the fan (history plus each scenario's level path) and
-/// the statistics table once the run has scenarios; today a note saying there are none.
+/// the statistics table, or a note saying why there are none.
 pub fn scenarios(id: &str, data: &ScenarioData) -> Markup {
     html! {
         div.scenarios id=(format!("{id}-scenarios")) {
             h4 { "Scenario forecasts" }
-            p.note { (data.note.clone().unwrap_or_else(|| "no scenarios in this run".into())) "." }
+            @if let Some(about) = &data.about { p.subtitle { (about) } }
+            @if let Some(fan) = &data.fan { (figure(fan, &format!("{id}-scenarios-fan"))) }
+            @if let Some(stats) = &data.stats {
+                p.note { "Levels at P0 (actual), P4, P9, P12; CAGR = (P_q / P0)^(4/q) − 1; 9Q \
+                    change and % change from P0; % difference from the base scenario at P9; \
+                    the ordering check of scenarios.order (it never changes which models pass)." }
+                (table(stats, &[]))
+            }
+            @if let Some(note) = &data.note { p.note { (note) "." } }
         }
     }
 }

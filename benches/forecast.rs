@@ -1,0 +1,186 @@
+//! Scenario forecasts of every passed model of the PPNR-shaped search (`cargo bench --bench
+//! forecast`): the workload of `synth --preset ppnr` (2,163,980 specs, ~6,600 passing) with
+//! three monthly scenarios of 36 months after the last actual month, forecast at the run's
+//! finish and then again by the forecast step alone (`scenario::forecast_run`, what
+//! `specsearch forecast` runs), timed three times: reading the coefficients, rebuilding the
+//! columns, predicting, converting to levels, aggregating to quarters, the statistics and the
+//! ordering check, and writing every row to the journal in one transaction. The compute part
+//! alone (`forecast_models`) is timed separately. Markdown for BENCHMARKS.md goes to stdout.
+//!
+//! `SPECSEARCH_BENCH_QUICK=1` uses a smaller PPNR shape (drivers 1,1,2,2,2) for a quick look.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use specsearch::config::{Config, Executor};
+use specsearch::journal::scenarios;
+use specsearch::scenario::{self, columns::ColumnCatalogue};
+use specsearch::search::{self, RunOptions};
+use specsearch::session::Session;
+use specsearch::synth::ppnr::{self, PpnrSpec};
+
+/// Writes Base / Adverse / Severe monthly tables for the 36 months after the data's last month
+/// (each driver's last value, shifted up by a ramp of 0, 0.5 and 1.5 points over a year) and
+/// appends the `[scenarios]` section to the config.
+fn add_scenarios(config: &std::path::Path) {
+    let dir = config.parent().unwrap();
+    let mevs = std::fs::read_to_string(dir.join("mevs_monthly.csv")).unwrap();
+    let mut lines = mevs.lines();
+    let header = lines.next().unwrap().to_string();
+    let last = lines.last().unwrap();
+    let mut cells = last.split(',');
+    let last_date = chrono::NaiveDate::parse_from_str(cells.next().unwrap(), "%Y-%m-%d").unwrap();
+    let values: Vec<f64> = cells.map(|c| c.parse().unwrap()).collect();
+    let mut sets = Vec::new();
+    for (name, shift) in [("Base", 0.0), ("Adverse", 0.5), ("Severe", 1.5)] {
+        let mut csv = format!("{header}\n");
+        let mut d = last_date;
+        for m in 1..=36 {
+            d = specsearch::scenario::inputs::period_end_after(
+                d,
+                1,
+                specsearch::data::Frequency::Monthly,
+            );
+            write!(csv, "{d}").unwrap();
+            for v in &values {
+                write!(csv, ",{:.6}", v + shift * (m.min(12) as f64 / 12.0)).unwrap();
+            }
+            csv.push('\n');
+        }
+        let file = format!("scenario_{}.csv", name.to_lowercase());
+        std::fs::write(dir.join(&file), csv).unwrap();
+        sets.push(format!(
+            "{{ name = \"{name}\", tables = [{{ path = \"{file}\" }}] }}"
+        ));
+    }
+    let mut text = std::fs::read_to_string(config).unwrap();
+    write!(
+        text,
+        "\n[scenarios]\np0 = \"{last_date}\"\nhorizon = 12\norder = [\"Base\", \"Adverse\", \
+         \"Severe\"]\nset = [{}]\n",
+        sets.join(", ")
+    )
+    .unwrap();
+    std::fs::write(config, text).unwrap();
+}
+
+fn main() {
+    let quick = std::env::var_os("SPECSEARCH_BENCH_QUICK").is_some();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = if quick {
+        PpnrSpec::with_categories(&[1, 1, 2, 2, 2])
+    } else {
+        PpnrSpec::preset()
+    };
+    let config_path = ppnr::write(dir.path(), &spec).unwrap();
+    add_scenarios(&config_path);
+    let config = Config::load(&config_path).unwrap();
+    let ws = dir.path().join("ws");
+    let opts = RunOptions {
+        workspace: Some(ws.clone()),
+        executor: Some(Executor::Process),
+        workers: Some(2),
+        worker_exe: Some(env!("CARGO_BIN_EXE_specsearch").into()),
+        fresh: true,
+        ..RunOptions::default()
+    };
+    eprintln!("running the search ({} specs) …", ppnr_specs(quick));
+    let summary = search::run(config.clone(), &opts).expect("the benchmark search runs");
+    let forecast_at_finish = summary
+        .finish
+        .as_ref()
+        .and_then(|f| f.forecast.clone())
+        .expect("the finish forecast the passed models");
+
+    let session = Session::open(config, Some(&ws)).unwrap();
+    // Configured as the coordinator and `specsearch forecast` open it (WAL, cache size).
+    let conn = specsearch::journal::schema::open_rw(&summary.journal).unwrap();
+    let run = summary.run.clone();
+    // As at a run's finish: no forecast set yet (the one the finish wrote is deleted first,
+    // untimed); and as `specsearch forecast` on a forecast run: the set replaced.
+    let mut total = Vec::new();
+    let mut replace = Vec::new();
+    let mut report = None;
+    for _ in 0..3 {
+        scenarios::delete_forecast_set(&conn, run.run_id).unwrap();
+        let t = Instant::now();
+        report = scenario::forecast_run(&conn, &run, &session).unwrap();
+        total.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        scenario::forecast_run(&conn, &run, &session).unwrap();
+        replace.push(t.elapsed().as_secs_f64());
+    }
+    let report = report.unwrap();
+    assert_eq!(report, forecast_at_finish, "the same forecasts every time");
+
+    // The parts: reading the coefficients, computing, writing.
+    let t = Instant::now();
+    let models = scenarios::ranked_coefficients(&conn, run.run_id, None).unwrap();
+    let read_s = t.elapsed().as_secs_f64();
+    let inputs = scenario::check_inputs(&session).unwrap().unwrap();
+    let catalogue = ColumnCatalogue::new(&session.built.bundle, &session.plan.composites);
+    let mut compute = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let f = scenario::forecast_models(&inputs, &catalogue, &session, &models).unwrap();
+        compute.push(t.elapsed().as_secs_f64());
+        assert_eq!(f.len(), report.models);
+    }
+    let load_t = Instant::now();
+    scenario::check_inputs(&session).unwrap();
+    let load_s = load_t.elapsed().as_secs_f64();
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "Forecasting every passed model of the PPNR-shaped search ({} specs, {} passed, {} \
+         ranked after dedup) under {} scenarios of {} months ({} quarters), {cores} cores:\n",
+        run.spec_count,
+        summary.finish.as_ref().map_or(0, |f| f.ranked),
+        report.models,
+        report.scenarios.len(),
+        inputs.dates.len(),
+        inputs.dates.len() / 3,
+    );
+    println!("| step | seconds (min of 3 / max) |");
+    println!("|---|---|");
+    println!(
+        "| forecast step as at a run's finish (`forecast_run`: read, compute, journal {} periods) | {:.3} / {:.3} |",
+        report.rows,
+        min(&total),
+        max(&total)
+    );
+    println!(
+        "| the same, replacing the run's previous forecast set (`specsearch forecast`) | {:.3} / {:.3} |",
+        min(&replace),
+        max(&replace)
+    );
+    println!(
+        "| of which: reading the coefficients of {} models | {read_s:.3} |",
+        models.len()
+    );
+    println!("| of which: loading the scenario tables | {load_s:.3} |");
+    println!(
+        "| of which: compute (`forecast_models`: columns, prediction, levels, quarters, statistics) | {:.3} / {:.3} |",
+        min(&compute),
+        max(&compute)
+    );
+    println!(
+        "| the search's whole finish (rank, replay, validate, forecast) | {:.3} |",
+        summary.timings.finish_s
+    );
+    println!(
+        "\n{} models × {} scenarios: {:.1} µs per model and scenario (forecast step, best run).",
+        report.models,
+        report.scenarios.len(),
+        min(&total) * 1e6 / (report.models * report.scenarios.len()).max(1) as f64
+    );
+}
+
+fn ppnr_specs(quick: bool) -> String {
+    if quick {
+        "a small PPNR shape".into()
+    } else {
+        ppnr::PRESET_SPECS.to_string()
+    }
+}

@@ -1,0 +1,132 @@
+//! The scenario fan of a model: the target's actual level (recent history) and each
+//! scenario's projected level path from p0, drawn with `plotters` like the other plots.
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use plotters::prelude::*;
+
+use super::plots::{
+    decimal_year, err, hex, segments, svg_of, y_range, year_label, Plot, ACTUAL, FONT, SHADE, WIDE,
+};
+
+/// Colours of the scenario paths, mildest first (colour-blind safe, distinct in grey).
+const PATHS: [RGBColor; 6] = [
+    RGBColor(0x1f, 0x6f, 0xb4),
+    RGBColor(0xd9, 0x5f, 0x02),
+    RGBColor(0xc0, 0x39, 0x2b),
+    RGBColor(0x75, 0x70, 0xb3),
+    RGBColor(0x1b, 0x9e, 0x77),
+    RGBColor(0x66, 0x66, 0x66),
+];
+
+/// Years of history shown before p0.
+const HISTORY_YEARS: f64 = 8.0;
+
+/// History (date, level) up to p0 and each scenario's path (date, level) from p0 on.
+pub fn scenario_fan(
+    target: &str,
+    history: &[(NaiveDate, f64)],
+    paths: &[(String, Vec<(NaiveDate, f64)>)],
+) -> Result<Plot> {
+    let p0 = history.last().map(|h| decimal_year(h.0)).unwrap_or(0.0);
+    let shown: Vec<&(NaiveDate, f64)> = history
+        .iter()
+        .filter(|h| decimal_year(h.0) >= p0 - HISTORY_YEARS)
+        .collect();
+    let hx: Vec<f64> = shown.iter().map(|h| decimal_year(h.0)).collect();
+    let hy: Vec<f64> = shown.iter().map(|h| h.1).collect();
+    let px: Vec<Vec<f64>> = paths
+        .iter()
+        .map(|(_, p)| p.iter().map(|(d, _)| decimal_year(*d)).collect())
+        .collect();
+    let py: Vec<Vec<f64>> = paths
+        .iter()
+        .map(|(_, p)| p.iter().map(|(_, l)| *l).collect())
+        .collect();
+    let x0 = hx.first().copied().unwrap_or(p0);
+    let x1 = px
+        .iter()
+        .filter_map(|x| x.last().copied())
+        .fold(p0 + 0.25, f64::max);
+    let (y0, y1) = y_range(hy.iter().chain(py.iter().flatten()));
+    let svg = svg_of(WIDE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(8)
+            .x_label_area_size(34)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("date (year)")
+            .y_desc(format!("{target} (level)"))
+            .x_label_formatter(&year_label)
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 12))
+            .max_light_lines(0)
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(p0, y0), (x1, y1)],
+                SHADE.filled(),
+            )))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "scenarios from p0",
+                (p0, y1),
+                (FONT, 12).into_font().color(&RGBColor(0x66, 0x66, 0x66)),
+            )))
+            .map_err(err)?;
+        let mut first = true;
+        for seg in segments(&hx, &hy, |_| true) {
+            let a = chart
+                .draw_series(LineSeries::new(seg, ACTUAL.stroke_width(2)))
+                .map_err(err)?;
+            if std::mem::take(&mut first) {
+                a.label("actual").legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], ACTUAL.stroke_width(2))
+                });
+            }
+        }
+        for (k, (name, _)) in paths.iter().enumerate() {
+            let colour = PATHS[k % PATHS.len()];
+            let mut first = true;
+            for seg in segments(&px[k], &py[k], |_| true) {
+                let a = chart
+                    .draw_series(LineSeries::new(seg, colour.stroke_width(2)))
+                    .map_err(err)?;
+                if std::mem::take(&mut first) {
+                    a.label(name.as_str()).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                    });
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 12))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(0xbb, 0xbb, 0xbb))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    })?;
+    let mut series = vec![("actual".to_string(), hex(&ACTUAL))];
+    for (k, (name, _)) in paths.iter().enumerate() {
+        series.push((name.clone(), hex(&PATHS[k % PATHS.len()])));
+    }
+    Ok(Plot {
+        kind: "scenarios",
+        title: "Scenario fan".into(),
+        caption: format!(
+            "{target}: the actual level over the last {HISTORY_YEARS:.0} years up to p0 and the \
+             level projected under each scenario (shaded: after p0), by date."
+        ),
+        series,
+        svg,
+    })
+}

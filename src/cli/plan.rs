@@ -26,7 +26,7 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: &PlanArgs) -> Result<()> {
-    let session = Session::load(&args.ws.config, args.ws.workspace.as_deref())?;
+    let session = Session::open(args.ws.config()?, args.ws.workspace.as_deref())?;
     let (config, built, plan) = (&session.config, &session.built, &session.plan);
     let b = &built.bundle;
     let space = &plan.space;

@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "events",
         include_str!("../../migrations/0006_events.sql"),
     ),
+    (
+        8,
+        "segments",
+        include_str!("../../migrations/0008_segments.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -46,6 +51,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 const VIEWS: &str = include_str!("../../sql/views.sql");
 /// Views over mutation records and replays (`mutation_audit`, `mutation_uses`).
 const MUTATION_VIEWS: &str = include_str!("../../sql/mutations.sql");
+/// Views over segments (`segment_telemetry`).
+const SEGMENT_VIEWS: &str = include_str!("../../sql/segments.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -119,11 +126,11 @@ pub fn open_ro(path: &Path) -> Result<Connection, JournalError> {
     }
 }
 
-/// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`) as TEMP views on a
+/// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`, `sql/segments.sql`) as TEMP views on a
 /// read-only connection (they shadow the journal's own copies), so a journal written by another
 /// build of specsearch reads exactly like a fresh one; the file is not touched.
 pub fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
-    for views in [VIEWS, MUTATION_VIEWS] {
+    for views in [VIEWS, MUTATION_VIEWS, SEGMENT_VIEWS] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
             .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
@@ -238,5 +245,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     }
     conn.execute_batch(VIEWS)?;
     conn.execute_batch(MUTATION_VIEWS)?;
+    conn.execute_batch(SEGMENT_VIEWS)?;
     Ok(())
 }

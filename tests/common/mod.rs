@@ -20,6 +20,7 @@ pub fn specsearch() -> Command {
         "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
         "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
         "SPECSEARCH_FAULT_PAUSE",
+        "SPECSEARCH_FAULT_PAUSE_SEGMENT",
     ] {
         c.env_remove(var);
     }

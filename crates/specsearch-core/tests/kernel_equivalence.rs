@@ -418,7 +418,11 @@ fn screen_decides_like_the_journal_path() {
             }
         }
     }
-    assert!(failures.is_empty(), "{}", failures[..failures.len().min(10)].join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures[..failures.len().min(10)].join("\n")
+    );
     assert!(
         decided > 1000 && undecided > 1000,
         "both sides of min_r2 must be exercised: {decided} decided, {undecided} not"

@@ -629,6 +629,9 @@ pub fn evaluate(
         _ => owned = Some(Box::new(SerialExecutor::new(in_process()?))),
     }
     let pooled = owned.is_none();
+    if settings.hybrid && !pooled && pending_count > 0 {
+        info!("hybrid scheduling screens for worker processes only: off for this search");
+    }
     let screen = if settings.hybrid && pooled {
         Some(Screen::new(in_process()?))
     } else {

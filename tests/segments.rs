@@ -487,13 +487,28 @@ fn hybrid_scheduling_gives_the_journal_of_the_pool_and_knobs_apply_per_segment()
     assert_eq!(session("alpha"), (2, "duckdb".to_string()));
     assert_eq!(session("beta").0, 1);
     assert_eq!(session("gamma"), (2, "mmap".to_string()));
+    // beta used one worker of the pool, the other waited idle and served gamma again.
+    let pids = |seg: &str| -> Vec<i64> {
+        conn.prepare("SELECT pid FROM workers WHERE run_id = ?1 AND worker < 1000 ORDER BY worker")
+            .unwrap()
+            .query_map([segment_run(&jh, seg)], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let (alpha, beta, gamma) = (pids("alpha"), pids("beta"), pids("gamma"));
+    assert_eq!(alpha.len(), 2);
+    assert_eq!(beta, alpha[..1]);
+    assert_eq!(gamma, alpha);
 }
 
 #[test]
 fn bad_segments_are_refused_naming_segment_and_key_before_anything_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let b = base(dir.path());
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<Segment>)>, &str, Vec<&str>)> = vec![
+    // (case, how the segments are broken, the shared [run], what the error must name)
+    type Breaker = Box<dyn Fn(&mut Vec<Segment>)>;
+    let cases: Vec<(&str, Breaker, &str, Vec<&str>)> = vec![
         (
             "duplicate",
             Box::new(|s: &mut Vec<Segment>| s[2].name = "alpha"),
@@ -571,4 +586,27 @@ fn bad_segments_are_refused_naming_segment_and_key_before_anything_is_written() 
         "{err}"
     );
     assert!(!journal(&config).parent().unwrap().exists());
+}
+
+#[test]
+fn the_readme_segments_example_is_a_valid_config() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("## Segments").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    let configs = specsearch::config::Config::parse_all(
+        Path::new("/tmp/readme/banks.toml"),
+        &section[start..end],
+    )
+    .unwrap_or_else(|e| panic!("the README's segments example does not parse: {e}"));
+    let names: Vec<_> = configs.iter().map(|c| c.segment_name().unwrap()).collect();
+    assert_eq!(names, ["deposits", "fees"]);
+    let (deposits, fees) = (&configs[0].file, &configs[1].file);
+    assert_eq!(deposits.run.workers, 4);
+    assert_eq!(fees.run.workers, 8);
+    assert_eq!(deposits.search.max_vars, 4);
+    assert_eq!(fees.sample.in_start, "2010-01-31");
+    assert_eq!(fees.sample.in_end, "2019-12-31");
+    assert_eq!(fees.filters.min_r2, 0.2);
 }

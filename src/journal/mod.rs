@@ -8,8 +8,9 @@
 //! This module is the only code that speaks SQL to `journal.sqlite` (the schema is in
 //! `migrations/`, the views in `sql/`): `schema` opens and upgrades, `writer` commits outcomes,
 //! `runs` keeps runs, sessions and telemetry, `derive` ranks, `mutations` records replays and
-//! audits them, `queries` reads what the inspection commands show, `merge` unions shards, `segments` records segments, and
-//! `status` and `rows` are the typed boundary (status enums; dynamically typed result rows).
+//! audits them, `queries` reads what the inspection commands show, `merge` unions shards,
+//! `segments` records the segment of each run and the workers' setups, and `status` and `rows`
+//! are the typed boundary (status enums; dynamically typed result rows).
 
 pub mod derive;
 pub mod merge;

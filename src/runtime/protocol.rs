@@ -148,6 +148,24 @@ mod tests {
         assert!(read_frame::<ToWorker, _>(&mut r, &mut scratch)
             .unwrap()
             .is_none());
+        // The warm pool's end of a segment: Report is answered by Usage.
+        let mut warm = Vec::new();
+        write_frame(&mut warm, &ToWorker::Report).unwrap();
+        let usage = Usage {
+            user_seconds: 1.5,
+            sys_seconds: 0.25,
+            max_rss_kb: 4096,
+        };
+        write_frame(&mut warm, &FromWorker::Usage { usage }).unwrap();
+        let mut r = &warm[..];
+        assert!(matches!(
+            read_frame::<ToWorker, _>(&mut r, &mut scratch).unwrap(),
+            Some(ToWorker::Report)
+        ));
+        match read_frame::<FromWorker, _>(&mut r, &mut scratch).unwrap() {
+            Some(FromWorker::Usage { usage: u }) => assert_eq!(u, usage),
+            other => panic!("unexpected {other:?}"),
+        }
         // A truncated frame is an error, not a clean end.
         let mut r = &buf[..6];
         assert!(read_frame::<ToWorker, _>(&mut r, &mut scratch).is_err());

@@ -83,12 +83,16 @@ SELECT 'only in previous', a.features, a.rank, round(a.r2, 4)
 FROM a WHERE a.features NOT IN (SELECT features FROM b)
 ORDER BY side, rank;
 
--- example: compare two runs side by side: counts per outcome and per failed filter
-SELECT coalesce(failed_test, status) AS outcome,
-       sum(run_id = (SELECT max(run_id) FROM runs WHERE run_id < (SELECT max(run_id) FROM runs)))
+-- example: compare two runs side by side: counts per outcome and per failed filter (from the
+-- counters the writer keeps, so this costs the same for any number of outcomes)
+SELECT coalesce(t.name, st.name) AS outcome,
+       sum(c.specs * (c.run_id = (SELECT max(run_id) FROM runs
+                                  WHERE run_id < (SELECT max(run_id) FROM runs))))
            AS previous_run,
-       sum(run_id = (SELECT max(run_id) FROM runs)) AS latest_run
-FROM outcome_status
+       sum(c.specs * (c.run_id = (SELECT max(run_id) FROM runs))) AS latest_run
+FROM outcome_counts c
+JOIN outcome_statuses st ON st.code = c.status
+LEFT JOIN filter_tests t ON t.code = c.failed_test
 GROUP BY outcome
 ORDER BY outcome;
 

@@ -113,68 +113,85 @@ JOIN outcomes o ON o.run_id = r.run_id AND o.spec_index = r.spec_index
 JOIN json_each(o.features) j
 JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value;
 
--- How many specs failed at each filter, per run (filters nobody failed are left out).
+-- How many specs failed at each filter, per run (filters nobody failed are left out). Read
+-- from the counters the journal writer keeps (`outcome_counts`), so it costs the same for any
+-- number of outcomes and is current to the writer's last commit (at most about a second behind
+-- a running run).
 -- Columns: run_id, code (1..7, order of the filters), failed_test, specs, percent_of_outcomes,
 -- percent_of_filtered.
 DROP VIEW IF EXISTS failures_by_test;
 CREATE VIEW failures_by_test AS
-SELECT o.run_id,
-       t.code,
-       t.name AS failed_test,
-       count(*) AS specs,
-       round(100.0 * count(*) / (SELECT count(*) FROM outcomes a WHERE a.run_id = o.run_id), 2)
-           AS percent_of_outcomes,
-       round(100.0 * count(*)
-             / (SELECT count(*) FROM outcomes a WHERE a.run_id = o.run_id AND a.status = 1), 2)
-           AS percent_of_filtered
-FROM outcomes o
-JOIN filter_tests t ON t.code = o.failed_test
-WHERE o.status = 1
-GROUP BY o.run_id, t.code
-ORDER BY o.run_id, t.code;
-
--- The features most common among the specs that failed each filter, per run.
--- Columns: run_id, code, failed_test, rank (1 = the feature in most of this filter's
--- failures; ties by name), feature, base, role, failures (specs failing this filter that
--- contain the feature), percent_of_test_failures, specs_with_feature (evaluated specs that
--- contain it), failure_rate (percent of those that failed this filter: large counts of a
--- feature that is in many specs are expected, a high rate is informative).
-DROP VIEW IF EXISTS failure_features;
-CREATE VIEW failure_features AS
-WITH per AS (
-    SELECT o.run_id, o.status, o.failed_test, j.value AS feature_id, count(*) AS n
-    FROM outcomes o, json_each(o.features) j
-    GROUP BY o.run_id, o.status, o.failed_test, j.value
-),
-totals AS (
-    SELECT run_id, feature_id, sum(n) AS specs_with_feature
-    FROM per
-    GROUP BY run_id, feature_id
-),
-per_test AS (
-    SELECT run_id, failed_test, count(*) AS failures
-    FROM outcomes
+WITH per_test AS (
+    SELECT run_id, failed_test, sum(specs) AS specs
+    FROM outcome_counts
     WHERE status = 1
     GROUP BY run_id, failed_test
+),
+per_run AS (
+    SELECT run_id, sum(specs) AS outcomes, sum(specs * (status = 1)) AS filtered
+    FROM outcome_counts
+    GROUP BY run_id
 )
 SELECT p.run_id,
        t.code,
        t.name AS failed_test,
-       row_number() OVER (PARTITION BY p.run_id, p.failed_test ORDER BY p.n DESC, f.name)
+       p.specs,
+       round(100.0 * p.specs / r.outcomes, 2) AS percent_of_outcomes,
+       round(100.0 * p.specs / r.filtered, 2) AS percent_of_filtered
+FROM per_test p
+JOIN filter_tests t ON t.code = p.failed_test
+JOIN per_run r ON r.run_id = p.run_id
+WHERE p.specs > 0
+ORDER BY p.run_id, t.code;
+
+-- The features most common among the specs that failed each filter, per run. Read from the
+-- counters the journal writer keeps (`feature_counts`, `outcome_counts`): as fresh as
+-- `failures_by_test`, whatever the number of outcomes.
+-- Columns: run_id, code, failed_test, rank (1 = the feature in most of this filter's
+-- failures; ties by name), feature, base, role, failures (specs failing this filter that
+-- contain the feature), percent_of_test_failures, specs_with_feature (evaluated specs that
+-- contain it), failure_rate (percent of those that failed this filter: large counts of a
+-- feature that is in many specs are expected, a high rate is informative), in_every_spec (1
+-- when every evaluated spec of the run contains the feature, as forced features do: its
+-- counts say nothing about the feature).
+DROP VIEW IF EXISTS failure_features;
+CREATE VIEW failure_features AS
+WITH totals AS (
+    SELECT run_id, feature_id, sum(specs) AS specs_with_feature
+    FROM feature_counts
+    GROUP BY run_id, feature_id
+),
+per_test AS (
+    SELECT run_id, failed_test, sum(specs) AS failures
+    FROM outcome_counts
+    WHERE status = 1
+    GROUP BY run_id, failed_test
+),
+per_run AS (
+    SELECT run_id, sum(specs) AS outcomes
+    FROM outcome_counts
+    GROUP BY run_id
+)
+SELECT p.run_id,
+       t.code,
+       t.name AS failed_test,
+       row_number() OVER (PARTITION BY p.run_id, p.failed_test ORDER BY p.specs DESC, f.name)
            AS rank,
        f.name AS feature,
        f.base,
        f.role,
-       p.n AS failures,
-       round(100.0 * p.n / pt.failures, 2) AS percent_of_test_failures,
+       p.specs AS failures,
+       round(100.0 * p.specs / pt.failures, 2) AS percent_of_test_failures,
        tot.specs_with_feature,
-       round(100.0 * p.n / tot.specs_with_feature, 2) AS failure_rate
-FROM per p
+       round(100.0 * p.specs / tot.specs_with_feature, 2) AS failure_rate,
+       tot.specs_with_feature = r.outcomes AS in_every_spec
+FROM feature_counts p
 JOIN filter_tests t ON t.code = p.failed_test
 JOIN run_features f ON f.run_id = p.run_id AND f.feature_id = p.feature_id
 JOIN totals tot ON tot.run_id = p.run_id AND tot.feature_id = p.feature_id
 JOIN per_test pt ON pt.run_id = p.run_id AND pt.failed_test = p.failed_test
-WHERE p.status = 1;
+JOIN per_run r ON r.run_id = p.run_id
+WHERE p.status = 1 AND p.specs > 0;
 
 -- Errors grouped by message. `error_type` is the message up to its first ':', '(' or quote
 -- (e.g. "worker crashed", "non-finite value"), for grouping similar messages.
@@ -210,7 +227,8 @@ GROUP BY run_id, error_type
 ORDER BY run_id, specs DESC, error_type;
 
 -- Progress of every run: outcomes so far against the spec count, rates, and for a running run
--- the throughput of its current session and an estimated time to completion.
+-- the throughput of its current session and an estimated time to completion. Counts come from
+-- the writer's `outcome_counts` (a few rows per session, current to its last commit).
 -- Columns: run_id, name, status, spec_count, evaluated, passed, filtered, errors,
 -- percent_done, pass_rate (percent of evaluated), sessions, created_at, finished_at,
 -- session_started_at (current/last session), session_specs (outcomes of that session),
@@ -221,10 +239,14 @@ DROP VIEW IF EXISTS run_progress;
 CREATE VIEW run_progress AS
 WITH counts AS (
     SELECT r.run_id,
-           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id) AS evaluated,
-           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 0) AS passed,
-           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 1) AS filtered,
-           (SELECT count(*) FROM outcomes o WHERE o.run_id = r.run_id AND o.status = 2) AS errors,
+           (SELECT coalesce(sum(specs), 0) FROM outcome_counts c WHERE c.run_id = r.run_id)
+               AS evaluated,
+           (SELECT coalesce(sum(specs), 0) FROM outcome_counts c
+             WHERE c.run_id = r.run_id AND c.status = 0) AS passed,
+           (SELECT coalesce(sum(specs), 0) FROM outcome_counts c
+             WHERE c.run_id = r.run_id AND c.status = 1) AS filtered,
+           (SELECT coalesce(sum(specs), 0) FROM outcome_counts c
+             WHERE c.run_id = r.run_id AND c.status = 2) AS errors,
            (SELECT count(*) FROM sessions s WHERE s.run_id = r.run_id) AS sessions,
            (SELECT max(session_id) FROM sessions s WHERE s.run_id = r.run_id) AS last_session
     FROM runs r
@@ -232,7 +254,7 @@ WITH counts AS (
 last AS (
     SELECT c.*,
            s.started_at AS session_started_at,
-           (SELECT count(*) FROM outcomes o
+           (SELECT coalesce(sum(specs), 0) FROM outcome_counts o
              WHERE o.run_id = c.run_id AND o.session_id = c.last_session) AS session_specs,
            (julianday(coalesce(s.ended_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))
             - julianday(s.started_at)) * 86400.0 AS session_seconds

@@ -49,8 +49,20 @@ pub struct Estimate {
 impl Estimate {
     /// Measures the session's search: `sample` specs spread over the space (in short
     /// contiguous runs, as workers see them), evaluated and journaled, then projected to every
-    /// spec on `workers` workers.
+    /// spec on `workers` workers. Quick: for the guard every `run` passes.
     pub fn measure(session: &Session, workers: usize, sample: u64) -> Result<Estimate> {
+        Estimate::measure_for(session, workers, sample, std::time::Duration::ZERO)
+    }
+
+    /// As [`Estimate::measure`], and more samples (shifted along each stride, so new specs)
+    /// until the evaluation has taken at least `at_least`: a sample of a few milliseconds is at
+    /// the mercy of one preemption on a busy machine, one of a few hundred shows its load.
+    pub fn measure_for(
+        session: &Session,
+        workers: usize,
+        sample: u64,
+        at_least: std::time::Duration,
+    ) -> Result<Estimate> {
         let b = &session.built.bundle;
         let specs = session.plan.space.count();
         let matrix_bytes = (b.n_rows() * b.catalogue.len() * 8) as u64;
@@ -80,15 +92,27 @@ impl Estimate {
         const RUN: u64 = 16;
         let runs = n.div_ceil(RUN);
         let stride = (specs / runs).max(1);
-        let ranges: Vec<(u64, u64)> = (0..runs)
-            .map(|k| (k * stride, (k * stride + RUN).min(specs)))
-            .collect();
+        // Round r: the r-th run of RUN indices of every stride (round 0 starts each stride).
+        let round = |r: u64| -> Vec<(u64, u64)> {
+            (0..runs)
+                .map(|k| (k * stride + r * RUN, ((k + 1) * stride).min(specs)))
+                .filter(|&(start, end)| start < end)
+                .map(|(start, end)| (start, (start + RUN).min(end)))
+                .collect()
+        };
         let mut scratch = EvalScratch::default();
         let mut records: Vec<OutcomeRecord> = Vec::new();
         // One untimed pass warms caches and the evaluator's cached cut-offs.
-        ctx.evaluate(&ranges[..1], &mut scratch, &mut Vec::new())?;
+        ctx.evaluate(&round(0)[..1], &mut scratch, &mut Vec::new())?;
         let started = Instant::now();
-        ctx.evaluate(&ranges, &mut scratch, &mut records)?;
+        let mut r = 0;
+        loop {
+            ctx.evaluate(&round(r), &mut scratch, &mut records)?;
+            r += 1;
+            if started.elapsed() >= at_least || r * RUN >= stride {
+                break;
+            }
+        }
         let sampled = records.len() as u64;
         e.eval_us = started.elapsed().as_secs_f64() * 1e6 / sampled as f64;
         e.sampled = sampled;
@@ -118,9 +142,12 @@ impl Estimate {
 }
 
 /// Journal writer time per outcome (µs): the sampled records written through the real writer
-/// into a scratch journal.
+/// into a scratch journal. A quarter of them first, untimed: opening the journal and its first
+/// pages are a fixed cost that a run pays once, and over a small sample it would count several
+/// times the real per-row cost.
 fn journal_cost(session: &Session, records: Vec<OutcomeRecord>) -> Result<f64> {
-    let rows = records.len().max(1) as f64;
+    let warm_up = records.len() / 4;
+    let rows = (records.len() - warm_up).max(1) as f64;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("estimate.sqlite");
     let conn = schema::open_rw(&path)?;
@@ -143,8 +170,10 @@ fn journal_cost(session: &Session, records: Vec<OutcomeRecord>) -> Result<f64> {
     )?;
     let session_id = runs::start_session(&conn, run_id, "serial", "duckdb", 1)?;
     let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default())?;
+    writer.send(session_id, 0, records[..warm_up].to_vec())?;
+    writer.flush()?;
     let started = Instant::now();
-    for chunk in records.chunks(2048) {
+    for chunk in records[warm_up..].chunks(2048) {
         writer.send(session_id, 0, chunk.to_vec())?;
     }
     writer.flush()?;
@@ -224,5 +253,43 @@ impl Estimate {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(eval_us: f64, journal_us: f64, workers: usize, cores: usize) -> Estimate {
+        Estimate {
+            specs: 1_000_000,
+            matrix_bytes: 0,
+            store_bytes: 0,
+            journal_bytes: 0,
+            sampled: 2000,
+            sampled_passed: 0,
+            eval_us,
+            journal_us,
+            workers,
+            cores,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_projection_is_set_by_whichever_of_cpu_workers_and_journal_is_the_bottleneck() {
+        // Two cores shared by workers and the coordinator: (10 + 5 + 1.5) µs of CPU per spec
+        // over 2 cores = 8.25 µs per spec, more than the workers alone (10 / 2) or the
+        // coordinator alone (6.5).
+        let e = measured(10.0, 5.0, 2, 2);
+        assert!((e.project(1_000_000) - 8.25).abs() < 1e-9);
+        // One worker: it alone takes 10 µs per spec.
+        let e = measured(10.0, 5.0, 1, 2);
+        assert!((e.project(1_000_000) - 10.0).abs() < 1e-9);
+        // A journal slower than the evaluation: the one writer thread sets the pace.
+        let e = measured(2.0, 30.0, 8, 8);
+        assert!((e.project(1_000_000) - 31.5).abs() < 1e-9);
+        // Proportional to the specs.
+        assert!((e.project(2_000_000) - 63.0).abs() < 1e-9);
     }
 }

@@ -31,6 +31,7 @@ use crate::journal::segments;
 use crate::journal::{schema, RunStatus, SessionStatus};
 use crate::runtime::context::Transport;
 use crate::runtime::pool::WarmPool;
+use crate::runtime::progress::{Before, Stage};
 use crate::runtime::{lock, signals};
 use crate::session::Session;
 use crate::spec::ranges;
@@ -173,6 +174,7 @@ pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary
             configs[0].path.display()
         );
     }
+    let stage = Stage::start(opts.progress, "preparing the data and planning the search");
     let mut prepared = Vec::with_capacity(configs.len());
     for config in configs {
         let segment = config.segment_name().map(str::to_string);
@@ -185,6 +187,7 @@ pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary
         guard(&session, &settings, opts).map_err(in_segment)?;
         prepared.push((session, settings));
     }
+    drop(stage);
     let root = prepared[0].0.workspace_root.clone();
     root.create()?;
     // One coordinator per journal: shards of one search may share a workspace.
@@ -232,6 +235,7 @@ fn run_segment(
         ..RunTimings::default()
     };
     let started = Instant::now();
+    let stage = Stage::start(opts.progress, "freezing the features (or checking them)");
     let froze_bundle = session.freeze()?.written;
     timings.freeze_s = started.elapsed().as_secs_f64();
     if froze_bundle {
@@ -243,6 +247,7 @@ fn run_segment(
             warn!("{repair}");
         }
     }
+    drop(stage);
     for (key, item, why) in &session.plan.dropped {
         warn!("{key} {item:?} is left out: {why}");
     }
@@ -251,6 +256,7 @@ fn run_segment(
         Some(s) => session.workspace_root.shard_journal(s.index, s.count),
         None => session.workspace_root.journal(),
     };
+    ws.warn_if_on_network_filesystem(&journal_path);
     let conn = schema::open_rw(&journal_path)?;
     let (run, resumed) = find_or_create_run(&conn, session, opts)?;
     let mut summary = RunSummary {
@@ -291,6 +297,12 @@ fn run_segment(
     };
     let pending = ranges::subtract(&owned, &runs::done_ranges(&conn, run.run_id)?);
     let (owned_count, pending_count) = (ranges::count(&owned), ranges::count(&pending));
+    let counts = runs::counts(&conn, run.run_id)?;
+    let before = Before {
+        done: owned_count - pending_count,
+        passed: counts.passed,
+        errors: counts.errors,
+    };
     if resumed {
         info!(
             "resuming run {}: {} of {owned_count} specs already journaled, {pending_count} to go",
@@ -312,7 +324,7 @@ fn run_segment(
         settings,
         opts,
         session_id,
-        pending,
+        (pending, before),
         &journal_path,
         pool,
         keep_warm,
@@ -394,6 +406,10 @@ fn run_segment(
     } else {
         let ranking = &session.config.file.ranking;
         let started = Instant::now();
+        let stage = Stage::start(
+            opts.progress,
+            "finishing: ranking the passed models, replaying composites, validating",
+        );
         let finished = finish::finish(&conn, &run, ranking, Some(session)).with_context(|| {
             format!(
                 "finishing run {} (journal {})",
@@ -401,6 +417,7 @@ fn run_segment(
                 journal_path.display()
             )
         });
+        drop(stage);
         summary.timings.finish_s = started.elapsed().as_secs_f64();
         match finished {
             Ok(report) => {

@@ -106,8 +106,28 @@ fn demo_plan_count_matches_an_independent_count_and_pretests_follow_the_keep_rul
         stdout.contains(&format!("specs      {expected} ")),
         "expected {expected}:\n{stdout}"
     );
-    assert!(stdout.contains(" non-stationary (realgdp_LV"), "{stdout}");
-    assert!(stdout.contains("estimate"), "{stdout}");
+    // Every group of exclusions says its cause, with one full reason.
+    assert!(
+        stdout.contains("non-stationary, while the target is stationary (realgdp_LV"),
+        "{stdout}"
+    );
+    for line in stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("excluded"))
+    {
+        let cause = line.split_whitespace().nth(2).unwrap();
+        assert_ne!(cause, "invalid", "a cause, not a class: {line}");
+    }
+    // The estimate: from a timed sample of real evaluations, journaled.
+    let estimate = stdout
+        .lines()
+        .find(|l| l.starts_with("estimate   "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        estimate.contains(&format!("to evaluate the {expected} specs with"))
+            && estimate.contains("µs to journal"),
+        "{estimate}"
+    );
 
     // --at and --list agree, and the first spec is the first variant of the first category.
     let at = plan(&config_path, &["--at", "0"]);

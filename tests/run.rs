@@ -27,6 +27,8 @@ fn integrity_ok(journal: &Path) {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
+    // The writer's counters commit with the outcomes they count: exact after every kill.
+    common::assert_counters_match(&conn);
     let dupes: i64 = conn
         .query_row(
             "SELECT count(*) FROM (SELECT run_id, spec_index FROM outcomes \

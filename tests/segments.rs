@@ -14,7 +14,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{assert_ok, small_search, specsearch, text, PausedRun};
+use common::{assert_counters_match, assert_ok, small_search, specsearch, text, PausedRun};
 use rusqlite::Connection;
 
 /// One segment of the test config: its name and the TOML bodies of its tables.
@@ -168,9 +168,12 @@ fn journal(config: &Path) -> PathBuf {
         .join(format!("{stem}.specsearch/journal.sqlite"))
 }
 
-/// A run's outcomes and ranking as text lines, with its bundle hash and status.
+/// A run's outcomes and ranking as text lines, with its bundle hash and status (after checking
+/// the journal's counters).
 fn content(journal: &Path, run_id: i64) -> Vec<String> {
     let conn = Connection::open(journal).unwrap();
+    // The writer's counters agree with the outcomes (also for the screen's, in hybrid runs).
+    assert_counters_match(&conn);
     let mut out = Vec::new();
     let mut stmt = conn
         .prepare(
@@ -288,6 +291,13 @@ fn three_segments_equal_three_separate_runs_and_share_one_warm_pool() {
     let out = assert_ok(&run(&config, &["--workers", "2", "--batch-size", "64"]));
     for s in &segs {
         assert!(out.contains(&format!("segment {}", s.name)), "{out}");
+        // Each segment's run ends with the commands to try next, naming the segment.
+        let next = format!(
+            "next       specsearch show {} --segment {} 1",
+            config.display(),
+            s.name
+        );
+        assert!(out.contains(&next), "no `{next}` in\n{out}");
     }
     let j = journal(&config);
     let mut pids = Vec::new();

@@ -1,60 +1,13 @@
 //! Shards run as separate processes and merged give the same results as one unsharded run; a
-//! missing shard is reported with its re-run command; shards of another search are refused;
-//! merging twice changes nothing.
+//! missing shard is reported with its re-run command; shards of another config or of other
+//! data are refused; merging twice changes nothing.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{demo_copy, specsearch};
+use common::{demo_copy, merged_results, specsearch};
 use rusqlite::Connection;
-
-/// Every outcome and the ranking of the journal's latest run, as comparable lines.
-fn derived(journal: &Path) -> Vec<String> {
-    let conn = Connection::open(journal).unwrap();
-    let run_id: i64 = conn
-        .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
-        .unwrap();
-    let mut out: Vec<String> = conn
-        .prepare(
-            "SELECT spec_index || ' ' || status || ' ' || coalesce(failed_test, '-') || ' ' || \
-             features || ' ' || quote(r2) FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
-        )
-        .unwrap()
-        .query_map([run_id], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    out.extend(
-        conn.prepare(
-            "SELECT r.rank || ' ' || r.spec_index || ' ' || quote(r.score) || ' ' || p.detail \
-             FROM ranking r JOIN passed p USING (run_id, spec_index) WHERE r.run_id = ?1 ORDER BY r.rank",
-        )
-        .unwrap()
-        .query_map([run_id], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|r| r.unwrap()),
-    );
-    // Composite features: recorded once, first needed by the lowest spec, replayed once.
-    out.extend(
-        conn.prepare(
-            "SELECT m.name || ' ' || m.definition || ' ' || m.sha256 || ' ' || m.first_spec_index \
-             || ' ' || (SELECT count(*) FROM replays r WHERE r.run_id = m.run_id AND r.name = m.name \
-             AND r.action <> 'conflict') FROM mutations m WHERE m.run_id = ?1 ORDER BY m.name",
-        )
-        .unwrap()
-        .query_map([run_id], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|r| r.unwrap()),
-    );
-    let status: String = conn
-        .query_row("SELECT status FROM runs WHERE run_id = ?1", [run_id], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    out.push(status);
-    out
-}
 
 fn shard_journal(config: &Path, i: u32, n: u32) -> PathBuf {
     config
@@ -74,7 +27,7 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
         .output()
         .unwrap();
     common::assert_ok(&out);
-    let reference = derived(&ref_dir.path().join("search.specsearch/journal.sqlite"));
+    let reference = merged_results(&ref_dir.path().join("search.specsearch/journal.sqlite"));
 
     // Three shards as three concurrent processes on one workspace (as array tasks would be on
     // three machines), one of them through the scheduler's environment.
@@ -129,19 +82,16 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
             assert!(stdout.contains("added      0 outcomes"), "{stdout}");
         }
         assert!(
-            derived(&merged) == reference,
+            merged_results(&merged) == reference,
             "merged shards differ from the unsharded run"
         );
     }
 }
 
-#[test]
-fn shards_of_another_search_are_refused() {
-    let (dir_a, config_a) = demo_copy();
-    let (_dir_b, config_b) = demo_copy();
-    let text = std::fs::read_to_string(&config_b).unwrap();
-    std::fs::write(&config_b, text.replace("max_vars = 3", "max_vars = 2")).unwrap();
-    for (config, shard) in [(&config_a, "0/2"), (&config_b, "1/2")] {
+/// Runs shard 0/2 of `config_a` and shard 1/2 of `config_b`, merges them and returns merge's
+/// stderr after checking that it refused before writing anything.
+fn refused_merge(dir_a: &Path, config_a: &Path, config_b: &Path) -> String {
+    for (config, shard) in [(config_a, "0/2"), (config_b, "1/2")] {
         let out = specsearch()
             .arg("run")
             .arg(config)
@@ -152,17 +102,46 @@ fn shards_of_another_search_are_refused() {
     }
     let out = specsearch()
         .arg("merge")
-        .arg(dir_a.path().join("merged.sqlite"))
-        .arg(shard_journal(&config_a, 0, 2))
-        .arg(shard_journal(&config_b, 1, 2))
+        .arg(dir_a.join("merged.sqlite"))
+        .arg(shard_journal(config_a, 0, 2))
+        .arg(shard_journal(config_b, 1, 2))
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("different configs"), "{stderr}");
+    assert!(!out.status.success(), "{}", common::text(&out));
     assert!(
-        !dir_a.path().join("merged.sqlite").exists(),
+        !dir_a.join("merged.sqlite").exists(),
         "merge wrote before refusing"
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn shards_of_another_search_are_refused() {
+    let (dir_a, config_a) = demo_copy();
+    let (_dir_b, config_b) = demo_copy();
+    let text = std::fs::read_to_string(&config_b).unwrap();
+    std::fs::write(&config_b, text.replace("max_vars = 3", "max_vars = 2")).unwrap();
+    let stderr = refused_merge(dir_a.path(), &config_a, &config_b);
+    assert!(
+        stderr.contains("different configs") && stderr.contains("journal-shard-1-of-2.sqlite"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn shards_of_other_data_are_refused() {
+    // The same config over data that differ in one in-sample value (as when a machine reads
+    // another copy of the inputs): the configs agree, the frozen bundles do not.
+    let (dir_a, config_a) = demo_copy();
+    let (dir_b, config_b) = demo_copy();
+    let data = dir_b.path().join("data/macro.csv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    assert!(text.contains(",7950.164,"), "the demo data changed");
+    std::fs::write(&data, text.replacen(",7950.164,", ",7950.165,", 1)).unwrap();
+    let stderr = refused_merge(dir_a.path(), &config_a, &config_b);
+    assert!(
+        stderr.contains("different frozen data") && stderr.contains("journal-shard-1-of-2.sqlite"),
+        "{stderr}"
     );
 }
 

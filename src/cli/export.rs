@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Result};
 
 use crate::config::RankingConfig;
+use crate::journal::outcome_rows;
 use crate::journal::queries::{self, prepare_user_statement, Ranking};
 use crate::journal::RunStatus;
 use crate::results::export::{self, FileFormat};
@@ -92,7 +93,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             }
         };
         (
-            export::write(conn, &args.output, format, &produce, note.as_deref())?,
+            export::write(conn, &args.output, format, &produce, note.as_deref(), None)?,
             "rows",
         )
     } else {
@@ -111,17 +112,35 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     queries::stream_passed(conn, run.run_id, &ranking, None, true, sink)
                 };
                 (
-                    export::write(conn, &args.output, format, &produce, note.as_deref())?,
+                    export::write(conn, &args.output, format, &produce, note.as_deref(), None)?,
                     "passed models",
                 )
             }
             What::Outcomes => {
-                let produce =
-                    |sink: &mut dyn Sink| queries::stream_outcomes(conn, run.run_id, sink);
-                (
-                    export::write(conn, &args.output, format, &produce, note.as_deref())?,
-                    "outcomes",
-                )
+                let total = crate::journal::runs::counts(conn, run.run_id)?.evaluated;
+                let bar = progress_bar(total);
+                let produce = |sink: &mut dyn Sink| {
+                    if let Some(b) = &bar {
+                        b.reset();
+                    }
+                    outcome_rows::stream_outcomes(conn, run.run_id, sink, &mut |n| {
+                        if let Some(b) = &bar {
+                            b.set_position(n);
+                        }
+                    })
+                };
+                let rows = export::write(
+                    conn,
+                    &args.output,
+                    format,
+                    &produce,
+                    note.as_deref(),
+                    Some(outcome_rows::OUTCOME_KINDS),
+                )?;
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                (rows, "outcomes")
             }
         }
     };
@@ -132,4 +151,19 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         format.name()
     );
     Ok(())
+}
+
+/// A progress bar over `total` rows on a terminal (none when stderr is not one).
+fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "exporting {percent:>3}% {human_pos}/{human_len} rows, {per_sec}, {elapsed} (ETA {eta})",
+            )
+            .expect("valid template"),
+        );
+        bar
+    })
 }

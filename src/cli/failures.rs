@@ -1,6 +1,7 @@
 //! `specsearch failures [CONFIG]`: why specs did not pass — how many failed at each filter, the
 //! features most common among each filter's failures (with how often specs containing the
-//! feature failed that filter), and errors by type and by message.
+//! feature failed that filter; features in every spec, the forced items, are listed apart:
+//! they are in every failure and tell nothing), and errors by type and by message.
 
 use anyhow::Result;
 
@@ -37,11 +38,11 @@ pub fn run(args: &FailuresArgs) -> Result<()> {
     if want(Part::Tests) {
         parts.push(("tests", queries::failures_by_test(&j.conn, run.run_id)?));
     }
+    let mut in_every_spec = None;
     if want(Part::Features) {
-        parts.push((
-            "features",
-            queries::failure_features(&j.conn, run.run_id, args.top)?,
-        ));
+        let f = queries::failure_features(&j.conn, run.run_id, args.top)?;
+        parts.push(("features", f.table));
+        in_every_spec = Some(f.in_every_spec);
     }
     if want(Part::Errors) {
         parts.push(("errors", queries::errors_by_type(&j.conn, run.run_id)?));
@@ -56,10 +57,13 @@ pub fn run(args: &FailuresArgs) -> Result<()> {
             results::print_table(&parts[0].1, format)
         }
         Format::Json => {
-            let doc: serde_json::Map<String, serde_json::Value> = parts
+            let mut doc: serde_json::Map<String, serde_json::Value> = parts
                 .iter()
                 .map(|(k, t)| (k.to_string(), t.to_json()))
                 .collect();
+            if let Some(names) = &in_every_spec {
+                doc.insert("features_in_every_spec".into(), names.clone().into());
+            }
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }
@@ -92,6 +96,15 @@ pub fn run(args: &FailuresArgs) -> Result<()> {
                     _ => "Errors by message".to_string(),
                 };
                 println!("\n{title}");
+                if let Some(names) = in_every_spec
+                    .as_ref()
+                    .filter(|n| *name == "features" && !n.is_empty())
+                {
+                    println!(
+                        "(left out: {}, in every spec — the forced items — so in every failure)",
+                        names.join(", ")
+                    );
+                }
                 if t.rows.is_empty() {
                     println!("(none)");
                 } else {

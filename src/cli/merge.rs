@@ -71,6 +71,12 @@ pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
                 first.shard.count
             );
         }
+        // Array task I runs shard I (`--shard auto/N`), so the same list re-submits them.
+        let tasks: Vec<String> = report.missing_shards.iter().map(u32::to_string).collect();
+        println!(
+            "  or as array tasks, e.g. under Slurm: sbatch --array={} JOB_SCRIPT",
+            tasks.join(",")
+        );
         return Ok(std::process::ExitCode::from(3));
     }
     // Finish as a single machine would: rank, replay the composites, validate. The replay

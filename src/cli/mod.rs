@@ -16,6 +16,7 @@ mod status;
 mod summary;
 mod synth;
 mod top;
+mod version;
 
 use std::path::PathBuf;
 
@@ -56,8 +57,14 @@ enum Command {
     /// Fit one spec on the config's data now and print its full report: the same report as
     /// `show` (or `--json`, `--csv`).
     ShowModel(show_model::ShowModelArgs),
-    /// Write a deterministic synthetic monthly panel (CSV + metadata + search.toml) for tests
-    /// and benchmarks.
+    /// Write a deterministic synthetic search (CSV + metadata + search.toml); for one of
+    /// realistic size: `synth DIR --preset ppnr`.
+    ///
+    /// `--preset ppnr` is the search to see the tool at speed: the shape of a real PPNR model
+    /// search (9 rate drivers, 7 forced month dummies, max_vars 5), 2,163,980 specs. Then
+    /// `specsearch plan DIR/search.toml` and `specsearch run DIR/search.toml`. Without a preset,
+    /// the default panel (300 variables, 12 of them in the pool, max_vars 3) is a small search
+    /// for tests; `--pool` and `--max-vars` grow it.
     Synth(synth::SynthArgs),
     /// Runs in the journal: progress, outcome counts, rates, and an ETA for a running run.
     ///
@@ -155,7 +162,8 @@ fn init_logging(verbose: u8, quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)
-        .with_writer(std::io::stderr)
+        // Above the progress line when one is drawn, never through it.
+        .with_writer(|| crate::runtime::progress::LogWriter)
         .with_target(false)
         .without_time()
         .init();
@@ -218,7 +226,15 @@ fn describe(err: &anyhow::Error) -> String {
 
 /// Runs the command line; the binary's `main` is only this.
 pub fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--version` (or `-V`): the commit and the linked libraries too, not only the number.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            print!("{}", version::report());
+            return std::process::ExitCode::SUCCESS;
+        }
+        Err(e) => e.exit(),
+    };
     init_logging(cli.verbose, cli.quiet);
     if !matches!(cli.command, Command::Run(_) | Command::Worker) {
         // The coordinator and workers keep SIGPIPE ignored while they work: they handle a

@@ -1,12 +1,14 @@
 //! `specsearch plan CONFIG`: the spec space before running it.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use anyhow::Result;
 
 use super::WorkspaceArgs;
-use crate::runtime::context::{EvalContext, EvalScratch, Transport};
+use crate::estimate::Estimate;
+use crate::freeze::pretest::exclusion_kind;
+use crate::resources;
+use crate::runtime::progress::Stage;
 use crate::session::Session;
 use crate::store::catalogue::Role;
 
@@ -20,13 +22,16 @@ pub struct PlanArgs {
     /// Show the spec at this index.
     #[arg(long, value_name = "INDEX")]
     pub at: Option<u64>,
-    /// Specs sampled to estimate the run time.
+    /// Specs sampled to estimate the run time: evaluated and journaled (into a scratch
+    /// journal) as a run would, then projected to every spec.
     #[arg(long, default_value_t = 2000)]
     pub sample: u64,
 }
 
 pub fn run(args: &PlanArgs) -> Result<()> {
+    let stage = Stage::start(true, "preparing the data and planning the search");
     let session = Session::open(args.ws.config()?, args.ws.workspace.as_deref())?;
+    drop(stage);
     let (config, built, plan) = (&session.config, &session.built, &session.plan);
     let b = &built.bundle;
     let space = &plan.space;
@@ -89,12 +94,13 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         "variants   {} materialised, {kept} kept by the pretests",
         variants.len()
     );
-    // Exclusions by kind (the reason up to its first ':' or '('), each with one full reason.
+    // Exclusions by their cause, each with one full reason.
     let mut reasons: BTreeMap<&str, (Vec<&str>, &str)> = BTreeMap::new();
     for c in variants.iter().filter(|c| !c.pretest.kept) {
         let reason = c.pretest.exclusion.as_deref().unwrap_or("excluded");
-        let class = reason.split([':', '(']).next().unwrap_or(reason).trim();
-        let entry = reasons.entry(class).or_insert((Vec::new(), reason));
+        let entry = reasons
+            .entry(exclusion_kind(reason))
+            .or_insert((Vec::new(), reason));
         entry.0.push(&c.name);
     }
     for (class, (cols, example)) in &reasons {
@@ -109,7 +115,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             cols.len(),
             sample.join(", ")
         );
-        if example.len() > class.len() {
+        if example != class {
             println!("           e.g. {}: {example}", cols[0]);
         }
     }
@@ -161,40 +167,40 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         &mut spec,
     )?;
 
-    // Estimate the run time from a sample of assessments spread over the space.
+    // The run time from a timed sample of real evaluations, journaled as a run would.
     if count > 0 && args.sample > 0 {
-        let ctx = EvalContext::from_matrix(&session.setup(Transport::Duckdb), &b.matrix())?;
-        let n = args.sample.min(count);
-        let stride = (count / n).max(1);
-        let mut scratch = EvalScratch::default();
-        let mut records = Vec::new();
-        let started = Instant::now();
-        let ranges: Vec<(u64, u64)> = (0..n).map(|k| (k * stride, k * stride + 1)).collect();
-        ctx.evaluate(&ranges, &mut scratch, &mut records)?;
-        let per_spec = started.elapsed().as_secs_f64() / n as f64;
-        let cores = std::thread::available_parallelism()
-            .map(|c| c.get())
-            .unwrap_or(1);
-        let passed = records
-            .iter()
-            .filter(|r| r.status == crate::journal::OutcomeStatus::Passed)
-            .count();
+        let workers = match config.file.run.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let stage = Stage::start(
+            true,
+            &format!(
+                "timing a sample of specs (at least {}, at least 250 ms)",
+                args.sample.min(count)
+            ),
+        );
+        // A quarter of a second of evaluations at least: long enough to show the machine's load.
+        let e = Estimate::measure_for(
+            &session,
+            workers,
+            args.sample,
+            std::time::Duration::from_millis(250),
+        )?;
+        drop(stage);
         println!(
-            "estimate   {:.1} µs per spec on one core ({passed} of {n} sampled specs passed): \
-             ≈ {} on {cores} cores",
-            per_spec * 1e6,
-            human_duration(per_spec * count as f64 / cores as f64)
+            "estimate   {} to evaluate the {count} specs with {} worker(s) on {} core(s): \
+             {:.1} µs per spec to evaluate, {:.1} µs to journal ({} of {} sampled specs \
+             passed); journal ≈ {}",
+            resources::duration(e.seconds),
+            e.workers,
+            e.cores,
+            e.eval_us,
+            e.journal_us,
+            e.sampled_passed,
+            e.sampled,
+            resources::bytes(e.journal_bytes)
         );
     }
     Ok(())
-}
-
-fn human_duration(secs: f64) -> String {
-    if secs < 60.0 {
-        format!("{secs:.1}s")
-    } else if secs < 3600.0 {
-        format!("{:.1} min", secs / 60.0)
-    } else {
-        format!("{:.1} h", secs / 3600.0)
-    }
 }

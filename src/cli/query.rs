@@ -1,9 +1,14 @@
 //! `specsearch query [CONFIG] "SQL"`: runs one SQL statement on a read-only connection to the
 //! journal and prints the result as a table, CSV or JSON. Statements that would write are
 //! refused before they run (and the connection could not write anyway). `:run` in the SQL is
-//! bound to the selected run's id (`--run`, default the latest run of the config).
+//! bound to the selected run's id (`--run`, default the latest run of the config). A statement
+//! that runs long says so on stderr, and Ctrl-C stops it cleanly.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
@@ -51,12 +56,99 @@ pub fn run(args: &QueryArgs) -> Result<()> {
     if others > 0 {
         bail!("the SQL has parameters other than :run; write values into the SQL instead");
     }
-    let table = match run_param {
-        Some(_) => {
-            let run = j.select_run(journal.run.as_deref())?;
-            Table::from_statement(&mut stmt, rusqlite::named_params! {":run": run.run_id})?
-        }
-        None => Table::from_statement(&mut stmt, [])?,
+    let run_id = match run_param {
+        Some(_) => Some(j.select_run(journal.run.as_deref())?.run_id),
+        None => None,
+    };
+    let watch = Watch::start(j.conn.get_interrupt_handle());
+    let table = match run_id {
+        Some(id) => Table::from_statement(&mut stmt, rusqlite::named_params! {":run": id}),
+        None => Table::from_statement(&mut stmt, []),
+    };
+    let interrupted = watch.stop();
+    let table = match table {
+        Err(_) if interrupted => bail!("interrupted (Ctrl-C): the query was stopped"),
+        t => t?,
     };
     results::print_table(&table, args.output.format())
+}
+
+static INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: nix::libc::c_int) {
+    INTERRUPT.store(true, Ordering::SeqCst);
+}
+
+/// Watches a running statement: Ctrl-C (SIGINT) interrupts it (`sqlite3_interrupt`, the
+/// statement returns, the connection stays sound) instead of killing the process; after
+/// [`Watch::QUIET`] a line on stderr says it is still running (and a spinner counts the time on
+/// a terminal), so a long scan never looks hung.
+struct Watch {
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<bool>>,
+}
+
+impl Watch {
+    const QUIET: Duration = Duration::from_secs(2);
+
+    fn start(handle: rusqlite::InterruptHandle) -> Watch {
+        use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+        let action = SigAction::new(
+            SigHandler::Handler(on_interrupt),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        // SAFETY: the handler only stores to an atomic.
+        unsafe { sigaction(Signal::SIGINT, &action) }.ok();
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut spinner: Option<indicatif::ProgressBar> = None;
+            while !flag.load(Ordering::SeqCst) {
+                if INTERRUPT.load(Ordering::SeqCst) {
+                    handle.interrupt();
+                    if let Some(s) = spinner.take() {
+                        s.finish_and_clear();
+                    }
+                    return true;
+                }
+                if spinner.is_none() && started.elapsed() >= Self::QUIET {
+                    eprintln!(
+                        "the query is still running after {} s (Ctrl-C stops it)",
+                        Self::QUIET.as_secs()
+                    );
+                    if std::io::stderr().is_terminal() {
+                        let s = indicatif::ProgressBar::new_spinner();
+                        s.set_style(
+                            indicatif::ProgressStyle::with_template("{spinner} running {elapsed}")
+                                .expect("valid template"),
+                        );
+                        s.enable_steady_tick(Duration::from_millis(200));
+                        spinner = Some(s);
+                    } else {
+                        spinner = Some(indicatif::ProgressBar::hidden());
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if let Some(s) = spinner {
+                s.finish_and_clear();
+            }
+            false
+        });
+        Watch {
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops watching; whether the statement was interrupted.
+    fn stop(mut self) -> bool {
+        self.done.store(true, Ordering::SeqCst);
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or(false)
+    }
 }

@@ -42,9 +42,9 @@ pub struct RunArgs {
     #[arg(long, hide = true)]
     pub worker_exe: Option<PathBuf>,
     /// Evaluate only shard I (0-based) of N of the spec space, into its own journal
-    /// (`journal-shard-I-of-N.sqlite`); `auto/N` (or `auto` under Slurm) takes I from
-    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX. Combine the
-    /// shards with `specsearch merge`.
+    /// (`journal-shard-I-of-N.sqlite`); `auto/N` takes I from the array task's index,
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX (task I is shard
+    /// I: re-run a missing shard as array task I). Combine the shards with `specsearch merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Start even if the search exceeds run.max_hours / run.max_specs or looks too large for
@@ -89,6 +89,16 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         print_header(summary);
         summary::print_digest(&conn, &summary.run, summary.finish.as_ref(), top_n)?;
         println!("journal    {}", summary.journal.display());
+        if summary.shard.is_none() {
+            let passed = crate::journal::runs::counts(&conn, summary.run.run_id)?.passed;
+            summary::print_next_steps(
+                &summary.run,
+                passed,
+                &args.ws.config,
+                args.ws.workspace.as_deref(),
+                summary.segment.as_deref(),
+            );
+        }
         if summary.run.status == RunStatus::Failed {
             failed = true;
             eprintln!(

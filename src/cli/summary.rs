@@ -1,6 +1,7 @@
 //! The summary both `run` and `merge` end with: outcome counts, the filters most specs failed
 //! at, mutation records and their replays, the most frequent error, the finish's verdict and
-//! the best models — one format for a run however it was computed.
+//! the best models — one format for a run however it was computed; `run` then says which
+//! commands to try next.
 
 use anyhow::Result;
 use rusqlite::Connection;
@@ -98,4 +99,59 @@ pub fn print_digest(
         }
     }
     Ok(())
+}
+
+/// The commands to try after a complete run, spelt for the config (and workspace) as the user
+/// gave them (with `--segment NAME` for a segment's run), so they can be copied.
+pub fn print_next_steps(
+    run: &RunRow,
+    passed: u64,
+    config: &std::path::Path,
+    workspace: Option<&std::path::Path>,
+    segment: Option<&str>,
+) {
+    if run.status != RunStatus::Complete {
+        return;
+    }
+    let quote = |text: &str| {
+        if text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@".contains(c))
+        {
+            text.to_string()
+        } else {
+            format!("'{}'", text.replace('\'', r"'\''"))
+        }
+    };
+    let mut target = quote(&config.display().to_string());
+    if let Some(ws) = workspace {
+        target.push_str(&format!(
+            " --workspace {}",
+            quote(&ws.display().to_string())
+        ));
+    }
+    if let Some(segment) = segment {
+        target.push_str(&format!(" --segment {}", quote(segment)));
+    }
+    let steps: Vec<(String, &str)> = if passed > 0 {
+        vec![
+            (format!("show {target} 1"), "the best model's full report"),
+            (format!("top {target} -n 20"), "more of the ranking"),
+            (format!("failures {target}"), "where the other specs failed"),
+            (
+                format!("report {target} -o report.html"),
+                "one HTML document with plots",
+            ),
+        ]
+    } else {
+        vec![(
+            format!("failures {target}"),
+            "where the specs failed (none passed)",
+        )]
+    };
+    let width = steps.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    for (i, (command, what)) in steps.iter().enumerate() {
+        let label = if i == 0 { "next" } else { "" };
+        println!("{label:<10} specsearch {command:<width$}   # {what}");
+    }
 }

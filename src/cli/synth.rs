@@ -109,6 +109,12 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         spec.months,
         config.display()
     );
+    println!(
+        "its size: `specsearch plan {}`; a search of realistic size (the shape of real PPNR \
+         work, {:.2} million specs): `specsearch synth DIR --preset ppnr`",
+        config.display(),
+        ppnr::PRESET_SPECS as f64 / 1e6
+    );
     Ok(())
 }
 

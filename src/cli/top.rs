@@ -33,6 +33,7 @@ pub fn run(args: &TopArgs) -> Result<()> {
     let run = j.select_run(args.journal.run.as_deref())?;
     let run_weights = j.run_weights(&run);
     let stored = queries::has_stored_ranking(&j.conn, run.run_id)?;
+    let counts = crate::journal::runs::counts(&j.conn, run.run_id)?;
     let (ranking, how) = match &args.weights {
         Some(w) => {
             if let Err(e) = derive::check_weights(w, run.has_out_of_sample) {
@@ -48,14 +49,28 @@ pub fn run(args: &TopArgs) -> Result<()> {
             )
         }
         None if stored => (Ranking::Stored, "stored ranking".to_string()),
-        None => (
-            Ranking::Weights(run_weights.clone()),
-            format!(
-                "provisional: the run is {} and has no stored ranking yet; ranked now over the \
-                 models passed so far",
-                run.status
-            ),
-        ),
+        None => {
+            (
+                Ranking::Weights(run_weights.clone()),
+                if counts.passed == 0 {
+                    format!(
+                    "no model passed{}: nothing to rank (`specsearch failures` shows where the \
+                     specs failed)",
+                    if counts.evaluated < run.spec_count {
+                        format!(" so far ({} of {} specs evaluated)", counts.evaluated, run.spec_count)
+                    } else {
+                        String::new()
+                    }
+                )
+                } else {
+                    format!(
+                        "ranked now over the models passed so far: the run is {} ({} of {} specs \
+                     evaluated), its ranking is stored when it completes",
+                        run.status, counts.evaluated, run.spec_count
+                    )
+                },
+            )
+        }
     };
     let n = args
         .n
@@ -73,7 +88,7 @@ pub fn run(args: &TopArgs) -> Result<()> {
     if format != Format::Human {
         return results::print_table(&table, format);
     }
-    let passed = crate::journal::runs::counts(&j.conn, run.run_id)?.passed;
+    let passed = counts.passed;
     println!(
         "run {}: {passed} passed specs, {} shown; {how}",
         run.name,

@@ -220,3 +220,59 @@ pub fn load_metadata(path: &Path) -> Result<Metadata, MetadataError> {
         by_variable,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(rows: &str) -> Result<Metadata, MetadataError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metadata.csv");
+        std::fs::write(&path, format!("variable,type,sign\n{rows}")).unwrap();
+        load_metadata(&path)
+    }
+
+    #[test]
+    fn signs_are_read_in_every_spelling_a_person_writes_including_the_unicode_minus() {
+        let cases = [
+            ("+1", 1),
+            ("1", 1),
+            ("+", 1),
+            ("positive", 1),
+            ("Positive", 1),
+            ("-1", -1),
+            ("-", -1),
+            ("negative", -1),
+            ("NEGATIVE", -1),
+            // U+2212 MINUS SIGN, as typeset documents (and this README once) write it.
+            ("\u{2212}1", -1),
+            ("\u{2212}", -1),
+            ("0", 0),
+            ("", 0),
+            ("none", 0),
+            (" -1 ", -1),
+        ];
+        let rows: String = cases
+            .iter()
+            .enumerate()
+            .map(|(i, (sign, _))| format!("v{i},rate,{sign}\n"))
+            .collect();
+        let meta = load(&rows).unwrap();
+        for (i, (sign, expected)) in cases.iter().enumerate() {
+            assert_eq!(
+                meta.get(&format!("v{i}")).unwrap().sign,
+                *expected,
+                "{sign:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_sign_names_the_line_and_column() {
+        let err = load("a,rate,+1\nb,rate,up\n").unwrap_err().to_string();
+        assert!(
+            err.contains("line 3, column `sign`") && err.contains("\"up\""),
+            "{err}"
+        );
+    }
+}

@@ -65,6 +65,49 @@ fn invalid_reason(
     )
 }
 
+/// What kind of exclusion a recorded reason is, said as its cause (for `plan`'s summary, which
+/// groups exclusions by it; the full reason says the rest).
+pub fn exclusion_kind(reason: &str) -> &str {
+    const KINDS: [(&str, &str); 8] = [
+        (
+            "invalid: no value before",
+            "not enough history before sample.in_start",
+        ),
+        (
+            "invalid: missing",
+            "missing values in the sample (a gap in the data)",
+        ),
+        ("invalid: infinite", "infinite values in the sample"),
+        (
+            "non-stationary",
+            "non-stationary, while the target is stationary",
+        ),
+        (
+            "stationary",
+            "stationary, while the target is non-stationary",
+        ),
+        (
+            "constant",
+            "constant in the sample (it would duplicate the intercept)",
+        ),
+        (
+            "the unit-root tests cannot",
+            "no unit-root test can be computed on it",
+        ),
+        (
+            "regime source column",
+            "a regime's source column (never a regressor)",
+        ),
+    ];
+    KINDS
+        .iter()
+        .find(|(prefix, _)| reason.starts_with(prefix))
+        .map_or_else(
+            || reason.split([':', '(']).next().unwrap_or(reason).trim(),
+            |(_, kind)| kind,
+        )
+}
+
 /// Runs every pretest and fills the catalogue's verdicts; returns the target's verdict.
 pub fn run(
     catalogue: &mut Catalogue,
@@ -163,4 +206,56 @@ pub fn run(
             }
         });
     verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dates(n: usize) -> Vec<chrono::NaiveDate> {
+        let start = chrono::NaiveDate::from_ymd_opt(2000, 1, 31).unwrap();
+        (0..n)
+            .map(|i| start + chrono::Days::new(31 * i as u64))
+            .collect()
+    }
+
+    #[test]
+    fn every_invalid_reason_names_its_cause() {
+        let d = dates(8);
+        // Values only from row 3 on, the sample from row 1: not enough history.
+        let late = [f64::NAN, f64::NAN, f64::NAN, 1.0, 2.0, 3.0, 4.0, 5.0];
+        let r = invalid_reason(&late, 1, 2, 1..8, 0, &d);
+        assert!(
+            r.contains("lag 1 and period 2 need 3 earlier row(s)"),
+            "{r}"
+        );
+        assert_eq!(
+            exclusion_kind(&r),
+            "not enough history before sample.in_start"
+        );
+        // A gap inside the sample.
+        let gap = [1.0, 2.0, 3.0, f64::NAN, 5.0, 6.0, 7.0, 8.0];
+        let r = invalid_reason(&gap, 0, 1, 1..8, 2, &d);
+        assert!(r.contains("ffill = true"), "{r}");
+        assert_eq!(
+            exclusion_kind(&r),
+            "missing values in the sample (a gap in the data)"
+        );
+        let inf = [1.0, f64::INFINITY, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+        let r = invalid_reason(&inf, 0, 1, 0..8, 1, &d);
+        assert_eq!(exclusion_kind(&r), "infinite values in the sample");
+        assert_eq!(
+            exclusion_kind(
+                "non-stationary (ADF p = 0.9, PP p = 0.8) while the target is stationary"
+            ),
+            "non-stationary, while the target is stationary"
+        );
+        assert_eq!(
+            exclusion_kind(
+                "stationary (ADF p = 0.01, PP p = 0.02) while the target is non-stationary"
+            ),
+            "stationary, while the target is non-stationary"
+        );
+        assert_eq!(exclusion_kind("something new: details"), "something new");
+    }
 }

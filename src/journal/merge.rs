@@ -269,13 +269,26 @@ fn copy_attached(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), Jou
              WHERE run_id = ?2",
             p,
         )?;
+        // The shard's outcomes not merged before (a shard merged twice adds nothing), counted
+        // into the merged run's counters in this same transaction.
+        tx.execute_batch("DROP TABLE IF EXISTS temp.new_outcomes")?;
         tx.execute(
-            "INSERT OR IGNORE INTO outcomes (run_id, spec_index, status, failed_test, features, r2, \
-             message, session_id, worker, eval_us) \
-             SELECT ?1, spec_index, status, failed_test, features, r2, message, session_id + ?3, \
-             worker, eval_us FROM shard.outcomes WHERE run_id = ?2",
+            "CREATE TEMP TABLE new_outcomes AS \
+             SELECT s.spec_index, s.status, s.failed_test, s.features, s.r2, s.message, \
+             s.session_id + ?3 AS session_id, s.worker, s.eval_us FROM shard.outcomes s \
+             WHERE s.run_id = ?2 AND NOT EXISTS (SELECT 1 FROM main.outcomes o \
+             WHERE o.run_id = ?1 AND o.spec_index = s.spec_index) ORDER BY s.spec_index",
             p,
         )?;
+        tx.execute(
+            "INSERT INTO outcomes (run_id, spec_index, status, failed_test, features, r2, \
+             message, session_id, worker, eval_us) \
+             SELECT ?1, spec_index, status, failed_test, features, r2, message, session_id, \
+             worker, eval_us FROM temp.new_outcomes",
+            [run_id],
+        )?;
+        super::counters::add_rows(&tx, run_id, "temp.new_outcomes")?;
+        tx.execute_batch("DROP TABLE temp.new_outcomes")?;
         tx.execute(
             "INSERT OR IGNORE INTO passed (run_id, spec_index, spec_key, r2, adj_r2, is_max_abs, \
              is_mae, is_rmse, oos_max_abs, oos_mae, oos_rmse, cov_type, detail) \

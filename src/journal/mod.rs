@@ -12,9 +12,11 @@
 //! `segments` records the segment of each run and the workers' setups, and `status` and `rows`
 //! are the typed boundary (status enums; dynamically typed result rows).
 
+pub mod counters;
 pub mod derive;
 pub mod merge;
 pub mod mutations;
+pub mod outcome_rows;
 pub mod queries;
 pub mod rows;
 pub mod runs;

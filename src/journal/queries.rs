@@ -113,16 +113,6 @@ pub fn stream_passed(
     }
 }
 
-/// Every outcome of a run with its features expanded (`outcomes_expanded`), in spec order.
-pub fn stream_outcomes(conn: &Connection, run_id: i64, sink: &mut dyn Sink) -> Result<u64> {
-    let mut stmt = conn.prepare(
-        "SELECT run_id, spec_index, status, failed_test, r2, message, feature_names AS features, \
-         n_variables, n_columns, session_id, worker, eval_us \
-         FROM outcomes_expanded WHERE run_id = ?1 ORDER BY spec_index",
-    )?;
-    stream_statement(&mut stmt, [run_id], sink)
-}
-
 /// Failed specs per filter, in filter order.
 pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
     Table::query(
@@ -133,7 +123,7 @@ pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
     )
 }
 
-/// Outcome counts of a run by status and failed filter in one scan of its outcomes:
+/// Outcome counts of a run by status and failed filter (from `outcome_counts`):
 /// `(status, failed_test code 1..=7 or None, specs)`, filters in order. What `report` shows as
 /// the outcome mix and failures by test (the `failures_by_test` view gives the same numbers).
 pub fn outcome_mix(
@@ -141,8 +131,8 @@ pub fn outcome_mix(
     run_id: i64,
 ) -> Result<Vec<(super::OutcomeStatus, Option<u8>, u64)>> {
     let mut stmt = conn.prepare(
-        "SELECT status, failed_test, count(*) FROM outcomes WHERE run_id = ?1 \
-         GROUP BY status, failed_test ORDER BY status, failed_test",
+        "SELECT status, nullif(failed_test, 0), sum(specs) FROM outcome_counts \
+         WHERE run_id = ?1 GROUP BY status, failed_test ORDER BY status, failed_test",
     )?;
     let rows = stmt.query_map([run_id], |r| {
         Ok((
@@ -155,14 +145,63 @@ pub fn outcome_mix(
 }
 
 /// The `top` most common features among each filter's failures.
-pub fn failure_features(conn: &Connection, run_id: i64, top: usize) -> Result<Table> {
-    Table::query(
+pub fn failure_features(conn: &Connection, run_id: i64, top: usize) -> Result<FailureFeatures> {
+    // A feature in every spec (a forced item) is in every failure too: it says nothing about
+    // why specs fail, so it is listed apart and the others are ranked without it. One scan of
+    // the writer's counters gives both (the view's `in_every_spec`).
+    let all = Table::query(
         conn,
-        "SELECT failed_test, rank, feature, base, failures, percent_of_test_failures, \
-         specs_with_feature, failure_rate FROM failure_features \
-         WHERE run_id = ?1 AND rank <= ?2 ORDER BY code, rank",
+        "WITH ff AS MATERIALIZED (SELECT * FROM failure_features WHERE run_id = ?1), \
+         informative AS (SELECT ff.*, row_number() OVER (PARTITION BY code \
+             ORDER BY failures DESC, feature) AS informative_rank \
+           FROM ff WHERE NOT in_every_spec) \
+         SELECT 0 AS in_every_spec, code, informative_rank AS rank, 0 AS feature_id, \
+           failed_test, feature, base, failures, percent_of_test_failures, \
+           specs_with_feature, failure_rate \
+         FROM informative WHERE informative_rank <= ?2 \
+         UNION ALL \
+         SELECT DISTINCT 1, NULL, NULL, (SELECT feature_id FROM run_features r \
+             WHERE r.run_id = ?1 AND r.name = ff.feature), \
+           NULL, feature, base, NULL, NULL, specs_with_feature, NULL \
+         FROM ff WHERE in_every_spec \
+         ORDER BY in_every_spec, code, rank, feature_id",
         params![run_id, top as i64],
-    )
+    )?;
+    let (every, informative): (Vec<_>, Vec<_>) = all
+        .rows
+        .iter()
+        .cloned()
+        .partition(|row| row[0].as_i64() == Some(1));
+    let feature = all.col("feature").expect("selected");
+    let table = Table {
+        columns: all.columns.clone(),
+        rows: informative,
+    };
+    Ok(FailureFeatures {
+        table: table.select(&[
+            "failed_test",
+            "rank",
+            "feature",
+            "base",
+            "failures",
+            "percent_of_test_failures",
+            "specs_with_feature",
+            "failure_rate",
+        ]),
+        in_every_spec: every
+            .iter()
+            .filter_map(|row| row[feature].as_str().map(String::from))
+            .collect(),
+    })
+}
+
+/// The features most common among each filter's failures, and those in every spec.
+#[derive(Debug, Clone)]
+pub struct FailureFeatures {
+    /// Per filter, its `top` features by failures, features in every spec left out.
+    pub table: Table,
+    /// Features in every evaluated spec (the forced items), in catalogue order.
+    pub in_every_spec: Vec<String>,
 }
 
 /// Errors by type, then by message.
@@ -190,8 +229,8 @@ pub fn sessions(conn: &Connection, run_id: i64) -> Result<Table> {
         conn,
         "SELECT s.session_id AS session, s.started_at, s.ended_at, s.status, s.executor, \
          s.transport, s.workers, \
-         (SELECT count(*) FROM outcomes o WHERE o.run_id = s.run_id \
-            AND o.session_id = s.session_id) AS specs, \
+         (SELECT coalesce(sum(c.specs), 0) FROM outcome_counts c WHERE c.run_id = s.run_id \
+            AND c.session_id = s.session_id) AS specs, \
          s.wall_seconds, s.cpu_seconds \
          FROM sessions s WHERE s.run_id = ?1 ORDER BY s.session_id",
         [run_id],

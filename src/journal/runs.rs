@@ -242,8 +242,8 @@ pub fn start_session(
 pub fn close_stale_sessions(conn: &Connection, run_id: i64) -> rusqlite::Result<usize> {
     conn.execute(
         "UPDATE sessions SET status = ?2, ended_at = coalesce(ended_at, ?3), \
-         specs_done = (SELECT count(*) FROM outcomes o WHERE o.run_id = sessions.run_id \
-                       AND o.session_id = sessions.session_id) \
+         specs_done = (SELECT coalesce(sum(c.specs), 0) FROM outcome_counts c \
+                       WHERE c.run_id = sessions.run_id AND c.session_id = sessions.session_id) \
          WHERE run_id = ?1 AND status = ?4",
         params![
             run_id,
@@ -323,22 +323,11 @@ pub fn record_worker(
     Ok(())
 }
 
-/// The spec indices that already have an outcome, as ascending half-open ranges. The indices
-/// stream in primary-key order and only the ranges are kept, so memory is O(ranges), not
-/// O(specs): resuming a run of a hundred million specs does not load a hundred million indices.
+/// The spec indices that already have an outcome, as ascending half-open ranges, from the
+/// writer's `journaled_ranges` (one row for a complete run, a few for an interrupted one):
+/// resuming a run of a hundred million specs reads a handful of rows, not its outcomes.
 pub fn done_ranges(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<(u64, u64)>> {
-    let mut stmt =
-        conn.prepare("SELECT spec_index FROM outcomes WHERE run_id = ?1 ORDER BY spec_index")?;
-    let mut rows = stmt.query([run_id])?;
-    let mut ranges: Vec<(u64, u64)> = Vec::new();
-    while let Some(row) = rows.next()? {
-        let index = row.get::<_, i64>(0)? as u64;
-        match ranges.last_mut() {
-            Some(last) if last.1 == index => last.1 = index + 1,
-            _ => ranges.push((index, index + 1)),
-        }
-    }
-    Ok(ranges)
+    super::counters::journaled_ranges(conn, run_id)
 }
 
 /// Outcome counts of a run.
@@ -350,11 +339,12 @@ pub struct Counts {
     pub errors: u64,
 }
 
-/// Outcome counts of a run.
+/// Outcome counts of a run (from the writer's `outcome_counts`: a few rows per session).
 pub fn counts(conn: &Connection, run_id: i64) -> rusqlite::Result<Counts> {
     conn.query_row(
-        "SELECT count(*), coalesce(sum(status = 0), 0), coalesce(sum(status = 1), 0), \
-         coalesce(sum(status = 2), 0) FROM outcomes WHERE run_id = ?1",
+        "SELECT coalesce(sum(specs), 0), coalesce(sum(specs * (status = 0)), 0), \
+         coalesce(sum(specs * (status = 1)), 0), coalesce(sum(specs * (status = 2)), 0) \
+         FROM outcome_counts WHERE run_id = ?1",
         [run_id],
         |r| {
             Ok(Counts {

@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0006_events.sql"),
     ),
     (
+        7,
+        "counters",
+        include_str!("../../migrations/0007_counters.sql"),
+    ),
+    (
         8,
         "segments",
         include_str!("../../migrations/0008_segments.sql"),

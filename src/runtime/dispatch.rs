@@ -1,13 +1,14 @@
 //! Dispatch: which spec indices still need an outcome, cutting them into batches, keeping every
 //! executor slot busy (at most two batches in flight per worker), moving finished records to
-//! the journal writer, isolating specs that crash workers, and showing progress.
+//! the journal writer, isolating specs that crash workers, and telling the progress display.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use tracing::{info, warn};
+
+pub use super::progress::Progress;
 
 use super::executor::{Batch, Event, Executor};
 use super::signals;
@@ -154,7 +155,7 @@ pub fn dispatch(
             continue;
         }
         let Some(next) = ex.next_event(Duration::from_millis(200)) else {
-            progress.tick(d, ex.stalled());
+            progress.tick(d.evaluated, d.passed, d.errors, ex.stalled());
             continue;
         };
         match next {
@@ -166,7 +167,7 @@ pub fn dispatch(
                 d.passed += count(OutcomeStatus::Passed) as u64;
                 d.errors += count(OutcomeStatus::Error) as u64;
                 writer.send(session_id, worker, records)?;
-                progress.tick(d, ex.stalled());
+                progress.tick(d.evaluated, d.passed, d.errors, ex.stalled());
                 if let Some(p) = pause.filter(|p| d.evaluated >= p.after) {
                     writer.flush()?;
                     p.wait(d.evaluated);
@@ -190,7 +191,7 @@ pub fn dispatch(
                         deadline.as_secs_f64()
                     ),
                 )?;
-                progress.tick(d, ex.stalled());
+                progress.tick(d.evaluated, d.passed, d.errors, ex.stalled());
             }
             Event::Lost {
                 worker,
@@ -293,71 +294,6 @@ fn next_fresh(d: &mut Dispatch, writer: &JournalWriter, session_id: i64) -> Resu
         }
     }
     Ok(None)
-}
-
-/// A progress bar on a terminal, heartbeat log lines otherwise.
-pub struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    started: Instant,
-    last_beat: std::cell::Cell<Instant>,
-    total: u64,
-}
-
-impl Progress {
-    pub fn new(wanted: bool, total: u64) -> Progress {
-        let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40.cyan/blue} {pos}/{len} specs · {per_sec} · ETA {eta} · {msg}",
-                )
-                .expect("valid template"),
-            );
-            bar
-        });
-        Progress {
-            bar,
-            started: Instant::now(),
-            last_beat: std::cell::Cell::new(Instant::now()),
-            total,
-        }
-    }
-
-    fn tick(&self, d: &Dispatch, stalled: usize) {
-        let stalled_note = if stalled > 0 {
-            format!(" · {stalled} worker(s) stalled, being stopped")
-        } else {
-            String::new()
-        };
-        match &self.bar {
-            Some(bar) => {
-                bar.set_position(d.evaluated);
-                bar.set_message(format!(
-                    "{} passed · {} errors{stalled_note}",
-                    d.passed, d.errors
-                ));
-            }
-            None if self.last_beat.get().elapsed() >= Duration::from_secs(10) => {
-                self.last_beat.set(Instant::now());
-                let secs = self.started.elapsed().as_secs_f64();
-                info!(
-                    "{}/{} specs ({:.0}/s), {} passed, {} errors{stalled_note}",
-                    d.evaluated,
-                    self.total,
-                    d.evaluated as f64 / secs.max(1e-9),
-                    d.passed,
-                    d.errors
-                );
-            }
-            None => {}
-        }
-    }
-
-    pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 #[cfg(test)]

@@ -4,17 +4,30 @@
 //! done, close the session: still resumable); a third exits at once (the journal stays
 //! consistent: SQLite commits are atomic, and the next `run` closes the session it left open).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
 static LAST_SIGNAL: AtomicUsize = AtomicUsize::new(0);
+/// A progress line is drawn on stderr (a terminal): the third signal erases it before leaving,
+/// so the shell's prompt does not land on a fragment of it.
+static BAR_ON_SCREEN: AtomicBool = AtomicBool::new(false);
+
+/// Said by the progress display when it draws or takes down a line.
+pub fn set_bar_on_screen(on: bool) {
+    BAR_ON_SCREEN.store(on, Ordering::SeqCst);
+}
 
 extern "C" fn on_signal(sig: nix::libc::c_int) {
     LAST_SIGNAL.store(sig as usize, Ordering::SeqCst);
     if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 2 {
         // Third signal: leave now.
+        if BAR_ON_SCREEN.load(Ordering::SeqCst) {
+            const ERASE_LINE: &[u8] = b"\r\x1b[2K";
+            // SAFETY: `write` is async-signal-safe; the buffer is a static byte string.
+            unsafe { nix::libc::write(2, ERASE_LINE.as_ptr().cast(), ERASE_LINE.len()) };
+        }
         // SAFETY: `_exit` is async-signal-safe and takes no pointers.
         unsafe { nix::libc::_exit(130) };
     }
@@ -28,7 +41,7 @@ pub fn install() {
         SigSet::empty(),
     );
     for sig in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only touches atomics and calls `_exit`.
+        // SAFETY: the handler only touches atomics and calls `write` and `_exit`.
         unsafe {
             signal::sigaction(sig, &action).ok();
         }

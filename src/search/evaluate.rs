@@ -14,10 +14,11 @@ use crate::journal::runs::{RunRow, WorkerRow};
 use crate::journal::segments::WorkerSetup;
 use crate::journal::writer::{FlushPolicy, JournalWriter};
 use crate::runtime::context::EvalContext;
-use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch, Progress};
+use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch};
 use crate::runtime::executor::{Executor, SerialExecutor, ThreadExecutor};
 use crate::runtime::faults;
 use crate::runtime::pool::WarmPool;
+use crate::runtime::progress::{Before, Progress};
 use crate::runtime::protocol::usage;
 use crate::runtime::screen::Screen;
 use crate::session::Session;
@@ -48,7 +49,8 @@ pub struct Evaluation {
 }
 
 /// Evaluates the `pending` spec index ranges on the chosen executor and journals every
-/// outcome; returns once every outcome is committed. The process executor is the warm `pool`:
+/// outcome (`before`: what earlier sessions journaled, for the progress line); returns once
+/// every outcome is committed. The process executor is the warm `pool`:
 /// its workers stay for the next segment when `keep_warm`, otherwise they exit here.
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate(
@@ -57,7 +59,7 @@ pub fn evaluate(
     settings: &Settings,
     opts: &RunOptions,
     session_id: i64,
-    pending: Vec<(u64, u64)>,
+    (pending, before): (Vec<(u64, u64)>, Before),
     journal: &std::path::Path,
     pool: &mut WarmPool,
     keep_warm: bool,
@@ -107,7 +109,7 @@ pub fn evaluate(
         None
     };
     let writer = JournalWriter::spawn(journal, run.run_id, FlushPolicy::default())?;
-    let progress = Progress::new(opts.progress, pending_count);
+    let progress = Progress::new(opts.progress, before.done + pending_count, before);
     let mut d = Dispatch {
         batches: BatchSource::new(pending, settings.batch_size),
         retry: VecDeque::new(),

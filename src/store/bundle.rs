@@ -541,3 +541,18 @@ impl BundleReader {
         Ok(FeatureMatrix::from_owned(rows, cols, data))
     }
 }
+
+/// The DuckDB library this binary is linked with, as it reports itself (`--version`).
+pub fn duckdb_version() -> Result<String, duckdb::Error> {
+    Connection::open_in_memory()?.query_row(
+        "SELECT library_version, source_id FROM pragma_version()",
+        [],
+        |r| {
+            Ok(format!(
+                "{} (source id {})",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?
+            ))
+        },
+    )
+}

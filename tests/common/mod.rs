@@ -9,21 +9,31 @@ use std::process::{Command, Output};
 use assert_cmd::cargo::CommandCargoExt;
 use specsearch::synth::{self, SynthSpec};
 
-/// The `specsearch` binary, with every fault-injection variable (src/runtime/faults.rs) unset.
+/// The fault-injection variables (src/runtime/faults.rs) that a test must not pass on by
+/// accident.
+pub const FAULT_VARS: [&str; 8] = [
+    "SPECSEARCH_FAULT_CRASH_SPEC",
+    "SPECSEARCH_FAULT_HANG_SPEC",
+    "SPECSEARCH_FAULT_HANG_MARK_DIR",
+    "SPECSEARCH_FAULT_KILL_BEFORE_REPLAY",
+    "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
+    "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
+    "SPECSEARCH_FAULT_PAUSE",
+    "SPECSEARCH_FAULT_PAUSE_SEGMENT",
+];
+
+/// Unsets every fault-injection variable in `cmd`'s environment.
+pub fn without_faults(cmd: &mut Command) -> &mut Command {
+    for var in FAULT_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The `specsearch` binary, with every fault-injection variable unset.
 pub fn specsearch() -> Command {
     let mut c = Command::cargo_bin("specsearch").unwrap();
-    for var in [
-        "SPECSEARCH_FAULT_CRASH_SPEC",
-        "SPECSEARCH_FAULT_HANG_SPEC",
-        "SPECSEARCH_FAULT_HANG_MARK_DIR",
-        "SPECSEARCH_FAULT_KILL_BEFORE_REPLAY",
-        "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
-        "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
-        "SPECSEARCH_FAULT_PAUSE",
-        "SPECSEARCH_FAULT_PAUSE_SEGMENT",
-    ] {
-        c.env_remove(var);
-    }
+    without_faults(&mut c);
     c
 }
 
@@ -73,9 +83,115 @@ pub fn journal_of(config: &Path) -> PathBuf {
         .join(format!("{stem}.specsearch/journal.sqlite"))
 }
 
+/// Asserts that the counters the writer keeps (`outcome_counts`, `feature_counts`,
+/// `journaled_ranges`, migration 0007) equal what a full scan of `outcomes` gives, for every
+/// run of the journal. Called by [`derived`], so every test that compares results also checks
+/// the counters (after kills, resumes, merges).
+pub fn assert_counters_match(conn: &rusqlite::Connection) {
+    let rows = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            Ok((0..n)
+                .map(|i| r.get::<_, i64>(i).unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(" "))
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+    };
+    let pairs = [
+        (
+            "SELECT run_id, session_id, status, failed_test, specs FROM outcome_counts \
+             WHERE specs > 0 ORDER BY 1, 2, 3, 4",
+            "SELECT run_id, session_id, status, coalesce(failed_test, 0), count(*) FROM outcomes \
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+        ),
+        (
+            "SELECT run_id, status, failed_test, feature_id, specs FROM feature_counts \
+             WHERE specs > 0 ORDER BY 1, 2, 3, 4",
+            "SELECT o.run_id, o.status, coalesce(o.failed_test, 0), j.value, count(*) \
+             FROM outcomes o, json_each(o.features) j GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+        ),
+        (
+            "SELECT run_id, start_index, end_index FROM journaled_ranges ORDER BY 1, 2",
+            "SELECT run_id, min(spec_index), max(spec_index) + 1 FROM (SELECT run_id, spec_index, \
+             spec_index - row_number() OVER (PARTITION BY run_id ORDER BY spec_index) AS island \
+             FROM outcomes) GROUP BY run_id, island ORDER BY 1, 2",
+        ),
+    ];
+    for (kept, scanned) in pairs {
+        assert_eq!(
+            rows(kept),
+            rows(scanned),
+            "counters differ from a scan: {kept}"
+        );
+    }
+    // The writer does not ask SQLite to check its references (src/journal/writer.rs): check
+    // them here.
+    let dangling: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(dangling, 0, "rows referring to rows that do not exist");
+}
+
+/// What a merge of shard journals must reproduce of an unsharded run, as comparable lines:
+/// every outcome, the ranking with each passed model's detail, the composite features
+/// (recorded once, first needed by the lowest spec, replayed once) and the run's status.
+pub fn merged_results(journal: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(journal).unwrap();
+    assert_counters_match(&conn);
+    let run_id: i64 = conn
+        .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    let mut out: Vec<String> = conn
+        .prepare(
+            "SELECT spec_index || ' ' || status || ' ' || coalesce(failed_test, '-') || ' ' || \
+             features || ' ' || quote(r2) FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
+        )
+        .unwrap()
+        .query_map([run_id], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    out.extend(
+        conn.prepare(
+            "SELECT r.rank || ' ' || r.spec_index || ' ' || quote(r.score) || ' ' || p.detail \
+             FROM ranking r JOIN passed p USING (run_id, spec_index) WHERE r.run_id = ?1 ORDER BY r.rank",
+        )
+        .unwrap()
+        .query_map([run_id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| r.unwrap()),
+    );
+    out.extend(
+        conn.prepare(
+            "SELECT m.name || ' ' || m.definition || ' ' || m.sha256 || ' ' || m.first_spec_index \
+             || ' ' || (SELECT count(*) FROM replays r WHERE r.run_id = m.run_id AND r.name = m.name \
+             AND r.action <> 'conflict') FROM mutations m WHERE m.run_id = ?1 ORDER BY m.name",
+        )
+        .unwrap()
+        .query_map([run_id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| r.unwrap()),
+    );
+    let status: String = conn
+        .query_row("SELECT status FROM runs WHERE run_id = ?1", [run_id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    out.push(status);
+    out
+}
+
 /// The user-visible content of the latest run: every outcome and the ranking, as text lines.
+/// Also checks the journal's counters against its outcomes ([`assert_counters_match`]).
 pub fn derived(journal: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(journal).unwrap();
+    assert_counters_match(&conn);
     let run_id: i64 = conn
         .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
         .unwrap();

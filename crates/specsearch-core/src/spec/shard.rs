@@ -23,36 +23,40 @@ impl std::fmt::Display for Shard {
     }
 }
 
-/// Environment variables that carry an array task's index, in the order they are consulted.
-const INDEX_VARS: [&str; 3] = [
+/// Environment variables that carry an array task's index, in the order they are consulted:
+/// Slurm job arrays, Kubernetes Indexed Jobs (the Job controller sets it from the pod's
+/// `batch.kubernetes.io/job-completion-index` annotation), AWS Batch array jobs.
+pub const INDEX_VARS: [&str; 3] = [
     "SLURM_ARRAY_TASK_ID",
     "JOB_COMPLETION_INDEX",
     "AWS_BATCH_JOB_ARRAY_INDEX",
 ];
 
 impl Shard {
-    /// Parses `I/N` (0 ≤ I < N), or `auto/N` / `auto` taking the index (and, for Slurm, the
-    /// count) from the batch scheduler's environment.
+    /// Parses `I/N` (0 ≤ I < N), or `auto/N` taking I from the batch scheduler's environment.
+    ///
+    /// The scheduler's index is the shard index as it is: a re-run of some tasks (`sbatch
+    /// --array=5`) is a smaller array with its own minimum and count, so neither
+    /// `SLURM_ARRAY_TASK_MIN` nor `SLURM_ARRAY_TASK_COUNT` says which shard of how many a task
+    /// is. N is always given.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, String> {
-        let (index, count) = text.split_once('/').unwrap_or((text, ""));
-        let count: u32 = if count.is_empty() {
-            env("SLURM_ARRAY_TASK_COUNT")
-                .and_then(|c| c.trim().parse().ok())
-                .ok_or_else(|| {
-                    format!("--shard {text}: give the shard count, e.g. --shard auto/8")
-                })?
-        } else {
-            count
-                .trim()
-                .parse()
-                .map_err(|_| format!("--shard {text}: {count:?} is not a shard count"))?
+        let Some((index, count)) = text.split_once('/') else {
+            return Err(format!(
+                "--shard {text}: give the shard and the shard count, e.g. --shard 3/8 or \
+                 --shard auto/8 (the array size is no guide: re-running some tasks submits a \
+                 smaller array)"
+            ));
         };
+        let count: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {text}: {count:?} is not a shard count"))?;
         if count == 0 {
             return Err(format!(
                 "--shard {text}: the shard count must be at least 1"
             ));
         }
-        let index: u32 = if index.trim() == "auto" {
+        let (index, source): (u32, Option<&str>) = if index.trim() == "auto" {
             let (var, value) = INDEX_VARS
                 .iter()
                 .find_map(|v| env(v).map(|x| (*v, x)))
@@ -62,29 +66,29 @@ impl Shard {
                         INDEX_VARS.join(", ")
                     )
                 })?;
-            let raw: u32 = value
+            let index = value
                 .trim()
                 .parse()
                 .map_err(|_| format!("{var}={value:?} is not a task index"))?;
-            // Slurm arrays may start at 1 (or any number): count from the array's first task.
-            let base = if var == "SLURM_ARRAY_TASK_ID" {
-                env("SLURM_ARRAY_TASK_MIN")
-                    .and_then(|m| m.trim().parse().ok())
-                    .unwrap_or(0)
-            } else {
-                0
-            };
-            raw.checked_sub(base)
-                .ok_or_else(|| format!("{var}={raw} is below SLURM_ARRAY_TASK_MIN={base}"))?
+            (index, Some(var))
         } else {
-            index
+            let index = index
                 .trim()
                 .parse()
-                .map_err(|_| format!("--shard {text}: {index:?} is not a shard index (0-based)"))?
+                .map_err(|_| format!("--shard {text}: {index:?} is not a shard index (0-based)"))?;
+            (index, None)
         };
         if index >= count {
+            let from = match source {
+                Some(var) => format!(
+                    " ({var}={index}; array task indices are the shard indices: \
+                     submit tasks 0-{})",
+                    count - 1
+                ),
+                None => String::new(),
+            };
             return Err(format!(
-                "--shard {text}: index {index} is out of range; shards are numbered 0 to {}",
+                "--shard {text}: index {index} is out of range{from}; shards are numbered 0 to {}",
                 count - 1
             ));
         }
@@ -145,23 +149,36 @@ mod tests {
         assert!(Shard::parse("auto/4", &no_env)
             .unwrap_err()
             .contains("SLURM_ARRAY_TASK_ID"));
-        let slurm = |k: &str| match k {
-            "SLURM_ARRAY_TASK_ID" => Some("3".to_string()),
-            "SLURM_ARRAY_TASK_MIN" => Some("1".to_string()),
-            "SLURM_ARRAY_TASK_COUNT" => Some("4".to_string()),
+        // A task's index is its shard, whatever the array's minimum and size: task 5 re-run
+        // alone (`sbatch --array=5`, so MIN=5 and COUNT=1) is still shard 5 of 8.
+        let rerun = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" | "SLURM_ARRAY_TASK_MIN" => Some("5".to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("1".to_string()),
             _ => None,
         };
         assert_eq!(
-            Shard::parse("auto", &slurm).unwrap(),
-            Shard { index: 2, count: 4 }
+            Shard::parse("auto/8", &rerun).unwrap(),
+            Shard { index: 5, count: 8 }
+        );
+        assert!(Shard::parse("auto", &rerun)
+            .unwrap_err()
+            .contains("shard count"));
+        // An array numbered from 1 has a task past the last shard: say how to submit it.
+        let one_based = |k: &str| (k == "SLURM_ARRAY_TASK_ID").then(|| "8".to_string());
+        let err = Shard::parse("auto/8", &one_based).unwrap_err();
+        assert!(
+            err.contains("SLURM_ARRAY_TASK_ID=8") && err.contains("tasks 0-7"),
+            "{err}"
         );
         let k8s = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "5".to_string());
         assert_eq!(
             Shard::parse("auto/6", &k8s).unwrap(),
             Shard { index: 5, count: 6 }
         );
-        assert!(Shard::parse("auto", &k8s)
-            .unwrap_err()
-            .contains("shard count"));
+        let aws = |k: &str| (k == "AWS_BATCH_JOB_ARRAY_INDEX").then(|| "0".to_string());
+        assert_eq!(
+            Shard::parse("auto/2", &aws).unwrap(),
+            Shard { index: 0, count: 2 }
+        );
     }
 }

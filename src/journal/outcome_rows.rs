@@ -1,0 +1,199 @@
+//! Every outcome of a run as rows (`export --what outcomes`), streamed in spec order with the
+//! columns of `outcomes_expanded`. The view expands features with two correlated subqueries per
+//! row (fine for a `WHERE spec_index = …` lookup, minutes for millions of rows); here the raw
+//! rows are read in primary-key order and expanded in Rust from the run's feature table held in
+//! memory, so the cost is one sequential read of `outcomes` and memory stays flat.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+
+use super::rows::{Cell, Sink};
+
+/// The columns, as `outcomes_expanded` names them.
+pub const OUTCOME_COLUMNS: &[&str] = &[
+    "run_id",
+    "spec_index",
+    "status",
+    "failed_test",
+    "r2",
+    "message",
+    "features",
+    "n_variables",
+    "n_columns",
+    "session_id",
+    "worker",
+    "eval_us",
+];
+
+/// Whether each column of [`OUTCOME_COLUMNS`] holds integers, reals or text: what a Parquet
+/// writer needs to know without a pass over the rows.
+pub const OUTCOME_KINDS: &[CellKind] = &[
+    CellKind::Int,
+    CellKind::Int,
+    CellKind::Text,
+    CellKind::Text,
+    CellKind::Real,
+    CellKind::Text,
+    CellKind::Text,
+    CellKind::Int,
+    CellKind::Int,
+    CellKind::Int,
+    CellKind::Int,
+    CellKind::Int,
+];
+
+/// The kind of values a column holds (NULL allowed in any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Int,
+    Real,
+    Text,
+}
+
+struct Feature {
+    name: String,
+    base: String,
+}
+
+/// Streams every outcome of `run_id` into `sink` in spec order; returns the row count.
+/// `progress` is called every 65,536 rows with the count so far.
+pub fn stream_outcomes(
+    conn: &Connection,
+    run_id: i64,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    // Indexed by feature id (ids are dense from 0): no hashing per feature per row.
+    let mut features: Vec<Option<Feature>> = Vec::new();
+    let rows = conn
+        .prepare("SELECT feature_id, name, base FROM run_features WHERE run_id = ?1")?
+        .query_map([run_id], |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                Feature {
+                    name: r.get(1)?,
+                    base: r.get(2)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (id, f) in rows {
+        let id = id as usize;
+        if features.len() <= id {
+            features.resize_with(id + 1, || None);
+        }
+        features[id] = Some(f);
+    }
+    let names = |table: &str| -> Result<HashMap<i64, String>> {
+        Ok(conn
+            .prepare(&format!("SELECT code, name FROM {table}"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let statuses = names("outcome_statuses")?;
+    let tests = names("filter_tests")?;
+
+    let columns: Vec<String> = OUTCOME_COLUMNS.iter().map(|c| c.to_string()).collect();
+    sink.begin(&columns)?;
+    let mut stmt = conn.prepare(
+        "SELECT spec_index, status, failed_test, r2, message, features, session_id, worker, \
+         eval_us FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
+    )?;
+    let mut rows = stmt.query([run_id])?;
+    let mut row: Vec<Cell> = Vec::with_capacity(columns.len());
+    let mut ids: Vec<u32> = Vec::new();
+    let mut bases: Vec<&str> = Vec::new();
+    let mut n = 0u64;
+    while let Some(r) = rows.next()? {
+        let spec_index: i64 = r.get(0)?;
+        let text = r.get_ref(5)?.as_str()?;
+        parse_ids(text, &mut ids)
+            .with_context(|| format!("outcome {spec_index} of run {run_id}: features {text}"))?;
+        let mut names = String::with_capacity(16 * ids.len());
+        bases.clear();
+        for (k, id) in ids.iter().enumerate() {
+            let f = features
+                .get(*id as usize)
+                .and_then(Option::as_ref)
+                .with_context(|| {
+                    format!("outcome {spec_index} of run {run_id}: feature {id} is not in the run")
+                })?;
+            if k > 0 {
+                names.push_str(", ");
+            }
+            names.push_str(&f.name);
+            if !bases.contains(&f.base.as_str()) {
+                bases.push(&f.base);
+            }
+        }
+        let label = |map: &HashMap<i64, String>, code: Option<i64>| {
+            code.and_then(|c| map.get(&c))
+                .map_or(Cell::Null, |s| Cell::Text(s.clone()))
+        };
+        row.clear();
+        row.push(Cell::Int(run_id));
+        row.push(Cell::Int(spec_index));
+        row.push(label(&statuses, r.get(1)?));
+        row.push(label(&tests, r.get(2)?));
+        row.push(Cell::from_ref(r.get_ref(3)?));
+        row.push(Cell::from_ref(r.get_ref(4)?));
+        row.push(Cell::Text(names));
+        row.push(Cell::Int(bases.len() as i64));
+        row.push(Cell::Int(ids.len() as i64));
+        row.push(Cell::from_ref(r.get_ref(6)?));
+        row.push(Cell::from_ref(r.get_ref(7)?));
+        row.push(Cell::from_ref(r.get_ref(8)?));
+        sink.row(&row)?;
+        n += 1;
+        if n.is_multiple_of(65_536) {
+            progress(n);
+        }
+    }
+    sink.finish()?;
+    progress(n);
+    Ok(n)
+}
+
+/// Parses the writer's feature list (`[3,17,40]`: a JSON array of non-negative integers).
+fn parse_ids(text: &str, out: &mut Vec<u32>) -> Result<()> {
+    out.clear();
+    let inner = text
+        .trim()
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .context("not a JSON array")?;
+    if inner.trim().is_empty() {
+        return Ok(());
+    }
+    for part in inner.split(',') {
+        // The writer writes no spaces; other writers may.
+        let part = if part.starts_with(' ') || part.ends_with(' ') {
+            part.trim()
+        } else {
+            part
+        };
+        out.push(part.parse().context("not a feature id")?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ids;
+
+    #[test]
+    fn feature_lists_parse_as_the_writer_writes_them() {
+        let mut v = Vec::new();
+        parse_ids("[3,17,40]", &mut v).unwrap();
+        assert_eq!(v, [3, 17, 40]);
+        parse_ids("[ 1, 2 ]", &mut v).unwrap();
+        assert_eq!(v, [1, 2]);
+        parse_ids("[]", &mut v).unwrap();
+        assert!(v.is_empty());
+        assert!(parse_ids("3,4", &mut v).is_err());
+        assert!(parse_ids("[3,x]", &mut v).is_err());
+        assert!(parse_ids("[-1]", &mut v).is_err());
+    }
+}

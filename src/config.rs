@@ -23,6 +23,8 @@ use crate::features::Transform;
 
 mod scenarios;
 pub use scenarios::{Direction, ModelChoice, QuarterAggregation, ScenarioSet, ScenariosConfig};
+mod segments;
+pub use segments::{select, SegmentId};
 
 /// Bumped whenever the meaning of a config changes in a way that alters results.
 const SEARCH_HASH_VERSION: &str = "specsearch-search-v1";
@@ -43,6 +45,19 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    #[error("{path}: segment `{segment}`: {message}")]
+    SegmentParse {
+        path: PathBuf,
+        segment: String,
+        message: String,
+    },
+    #[error("{path}: segment `{segment}`: `{key}`: {message}")]
+    SegmentInvalid {
+        path: PathBuf,
+        segment: String,
+        key: String,
+        message: String,
+    },
 }
 
 /// A parsed, validated configuration plus where it came from.
@@ -53,6 +68,8 @@ pub struct Config {
     /// Directory that relative paths in the file are resolved against.
     pub base_dir: PathBuf,
     pub file: ConfigFile,
+    /// Which `[[segment]]` of the file this search is (`None`: a file without segments).
+    pub segment: Option<SegmentId>,
 }
 
 /// The TOML document.
@@ -236,6 +253,12 @@ pub struct RunConfig {
     pub transport: Transport,
     /// Spec indices per batch sent to a worker.
     pub batch_size: usize,
+    /// Batches queued per worker (sent ahead, so a worker never waits for the coordinator).
+    pub prefetch: usize,
+    /// Hybrid scheduling: the coordinator screens each batch with the cheap first stage of
+    /// the kernel (rank and R² against `filters.min_r2`), journals what that decides itself
+    /// and sends only the rest to the worker processes. Same outcomes either way.
+    pub hybrid: bool,
     /// Shortest time (seconds) a worker is given for one batch before the watchdog stops it.
     /// The deadline of a batch is the longer of this and 20× its expected time (from the
     /// measured cost per spec).
@@ -257,6 +280,8 @@ impl Default for RunConfig {
             executor: Executor::Process,
             transport: Transport::Auto,
             batch_size: 2048,
+            prefetch: 2,
+            hybrid: false,
             batch_timeout: 60.0,
             drain_timeout: 30.0,
             max_hours: 168.0,
@@ -275,24 +300,49 @@ impl Config {
         Config::parse(path, &text)
     }
 
-    /// Parses config text as if read from `path` (used by `load` and by tests).
+    /// Parses config text as if read from `path` (used by `load` and by tests). A file with
+    /// several `[[segment]]` tables is refused (it is several searches: see
+    /// [`Config::parse_all`], [`Config::load_segment`]); one with a single segment gives it.
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let mut all = Config::parse_all(path, text)?;
+        if all.len() == 1 {
+            return Ok(all.remove(0));
+        }
+        let names: Vec<&str> = all.iter().filter_map(|c| c.segment_name()).collect();
+        Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key: "segment".into(),
+            message: format!(
+                "the file has {} segments ({}): choose one with --segment NAME",
+                all.len(),
+                names.join(", ")
+            ),
+        })
+    }
+
+    /// A file without segments.
+    fn parse_one(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
+        let config = Config::from_file(path, file, None);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path, file: ConfigFile, segment: Option<SegmentId>) -> Config {
         let base_dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let config = Config {
+        Config {
             path: path.to_path_buf(),
             base_dir,
             file,
-        };
-        config.validate()?;
-        Ok(config)
+            segment,
+        }
     }
 
     fn invalid(&self, key: &str, message: impl Into<String>) -> ConfigError {
@@ -374,6 +424,19 @@ impl Config {
         }
         if f.run.batch_size == 0 {
             return Err(self.invalid("run.batch_size", "must be at least 1"));
+        }
+        if f.run.hybrid && f.run.executor != Executor::Process {
+            return Err(self.invalid(
+                "run.hybrid",
+                "screens specs in the coordinator before they go to worker processes, but \
+                 run.executor is not \"process\": use executor = \"process\" or drop hybrid",
+            ));
+        }
+        if f.run.prefetch == 0 {
+            return Err(self.invalid(
+                "run.prefetch",
+                "must be at least 1 (batches queued per worker; default 2)",
+            ));
         }
         for (key, v) in [
             ("run.batch_timeout", f.run.batch_timeout),
@@ -491,11 +554,15 @@ impl Config {
         self.base_dir.join(format!("{stem}.specsearch"))
     }
 
-    /// sha256 (hex) of the canonical form of everything that changes outcomes.
+    /// sha256 (hex) of the canonical form of everything that changes outcomes; a segment's
+    /// name is part of it (two segments with the same search are two runs), a file without
+    /// segments hashes exactly as before segments existed.
     pub fn search_hash(&self) -> String {
         #[derive(Serialize)]
         struct Canonical<'a> {
             version: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            segment: Option<&'a str>,
             target: &'a TargetConfig,
             sample: &'a SampleConfig,
             search: &'a SearchConfig,
@@ -503,6 +570,7 @@ impl Config {
         }
         let canonical = Canonical {
             version: SEARCH_HASH_VERSION,
+            segment: self.segment_name(),
             target: &self.file.target,
             sample: &self.file.sample,
             search: &self.file.search,

@@ -10,10 +10,13 @@
 //!
 //! A run whose specs all have an outcome (e.g. killed between the workers' exit and the replay)
 //! goes straight from 3 to 5 when run again.
+//!
+//! A config with `[[segment]]` tables is several searches ([`run_all`]): every segment's
+//! session is opened and guarded before anything is written, then each segment goes through
+//! 2–5 as its own run, in file order, served by one warm pool of worker processes
+//! ([`WarmPool`]) that starts once per invocation. Step 4 is in `search/evaluate.rs`.
 
-use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -23,19 +26,19 @@ use tracing::{info, warn};
 use crate::config::{self, Config};
 use crate::estimate::{Estimate, Limits};
 use crate::finish::{self, FinishReport};
-use crate::journal::runs::{self, NewRun, RunRow, WorkerRow};
-use crate::journal::writer::{FlushPolicy, JournalWriter};
+use crate::journal::runs::{self, NewRun, RunRow};
+use crate::journal::segments;
 use crate::journal::{schema, RunStatus, SessionStatus};
-use crate::runtime::context::{EvalContext, SearchSetup, Transport};
-use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch};
-use crate::runtime::executor::{Executor, SerialExecutor, ThreadExecutor};
-use crate::runtime::process::ProcessExecutor;
-use crate::runtime::progress::{Before, Progress, Stage};
-use crate::runtime::protocol::usage;
+use crate::runtime::context::Transport;
+use crate::runtime::pool::WarmPool;
+use crate::runtime::progress::{Before, Stage};
 use crate::runtime::{lock, signals};
 use crate::session::Session;
 use crate::spec::ranges;
 use crate::spec::shard::Shard;
+
+mod evaluate;
+pub use evaluate::{evaluate, Evaluation};
 
 /// Overrides of the config's `[run]` section from the command line.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +48,10 @@ pub struct RunOptions {
     pub transport: Option<config::Transport>,
     pub workers: Option<usize>,
     pub batch_size: Option<usize>,
+    /// Batches in flight per worker.
+    pub prefetch: Option<usize>,
+    /// Hybrid scheduling on or off (default: the config's `run.hybrid`).
+    pub hybrid: Option<bool>,
     /// Start a new run even if one of the same config and data exists.
     pub fresh: bool,
     /// The binary to run workers from (default: this executable).
@@ -65,6 +72,10 @@ pub struct Settings {
     pub transport: Transport,
     pub workers: usize,
     pub batch_size: u64,
+    /// Batches in flight per worker.
+    pub prefetch: usize,
+    /// Screen fresh batches in the coordinator first (process executor only).
+    pub hybrid: bool,
     /// Least time a worker gets for a batch before the watchdog stops it.
     pub batch_timeout: std::time::Duration,
     /// How long a graceful stop waits for in-flight batches.
@@ -84,6 +95,8 @@ impl Settings {
                 n => n,
             },
             batch_size: opts.batch_size.unwrap_or(run.batch_size).max(1) as u64,
+            prefetch: opts.prefetch.unwrap_or(run.prefetch).max(1),
+            hybrid: opts.hybrid.unwrap_or(run.hybrid),
             batch_timeout: std::time::Duration::from_secs_f64(run.batch_timeout),
             drain_timeout: std::time::Duration::from_secs_f64(run.drain_timeout),
         }
@@ -94,6 +107,8 @@ impl Settings {
 #[derive(Debug, Clone)]
 pub struct RunSummary {
     pub run: RunRow,
+    /// The segment of a `[[segment]]` config.
+    pub segment: Option<String>,
     pub shard: Option<Shard>,
     pub journal: PathBuf,
     /// The run was already complete: nothing was evaluated.
@@ -144,22 +159,86 @@ pub struct RunTimings {
 
 /// Runs (or resumes) the search of a config.
 pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
+    let mut summaries = run_all(vec![config], opts)?;
+    Ok(summaries.remove(0))
+}
+
+/// Runs (or resumes) every search of `configs` (the segments of one file, in order): each is
+/// opened, planned and guarded before anything is written, then searched as its own run by
+/// one warm pool of workers. Stops after a segment that was interrupted; returns a summary per
+/// segment searched.
+pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary>> {
+    anyhow::ensure!(!configs.is_empty(), "no search to run");
+    if opts.shard.is_some() && configs.iter().any(|c| c.segment.is_some()) {
+        anyhow::bail!(
+            "--shard is not available for a config with [[segment]] tables ({}) yet: shard \
+             journals and `merge` hold one search; nothing was written",
+            configs[0].path.display()
+        );
+    }
     let stage = Stage::start(opts.progress, "preparing the data and planning the search");
-    let session = Session::open(config, opts.workspace.as_deref())?;
-    let settings = Settings::resolve(&session, opts);
-    guard(&session, &settings, opts)?;
-    // Bad scenario inputs stop the run here, not after the search.
-    let scenario_inputs = crate::scenario::check_inputs(&session)?;
+    let mut prepared = Vec::with_capacity(configs.len());
+    for config in configs {
+        let segment = config.segment_name().map(str::to_string);
+        let in_segment = |err: anyhow::Error| match &segment {
+            Some(name) => err.context(format!("segment `{name}`")),
+            None => err,
+        };
+        let session = Session::open(config, opts.workspace.as_deref()).map_err(in_segment)?;
+        let settings = Settings::resolve(&session, opts);
+        guard(&session, &settings, opts).map_err(in_segment)?;
+        // Bad scenario inputs stop the run here, not after the search.
+        let scenario_inputs = crate::scenario::check_inputs(&session).map_err(in_segment)?;
+        prepared.push((session, settings, scenario_inputs));
+    }
     drop(stage);
-    let ws = &session.workspace;
-    ws.create()?;
+    let root = prepared[0].0.workspace_root.clone();
+    root.create()?;
     // One coordinator per journal: shards of one search may share a workspace.
     let lock_name = match opts.shard {
         Some(s) => format!("run-shard-{}-of-{}.lock", s.index, s.count),
         None => "run.lock".to_string(),
     };
-    let _lock = lock::acquire(&ws.dir, &lock_name)?;
+    let _lock = lock::acquire(&root.dir, &lock_name)?;
     signals::install();
+    let mut pool = WarmPool::default();
+    let mut summaries = Vec::with_capacity(prepared.len());
+    for (i, (session, settings, scenario_inputs)) in prepared.iter().enumerate() {
+        let keep_warm = prepared[i + 1..]
+            .iter()
+            .any(|(_, s, _)| s.executor == config::Executor::Process);
+        let summary = run_segment(
+            session,
+            settings,
+            scenario_inputs.as_ref(),
+            opts,
+            &mut pool,
+            keep_warm,
+        )
+        .map_err(|e| match session.config.segment_name() {
+            Some(name) => e.context(format!("segment `{name}`")),
+            None => e,
+        })?;
+        let stop = summary.interrupted.is_some();
+        summaries.push(summary);
+        if stop {
+            break;
+        }
+    }
+    pool.shutdown();
+    Ok(summaries)
+}
+
+/// Steps 2–5 for one search (a config, or one segment of it).
+fn run_segment(
+    session: &Session,
+    settings: &Settings,
+    scenario_inputs: Option<&crate::scenario::ScenarioInputs>,
+    opts: &RunOptions,
+    pool: &mut WarmPool,
+    keep_warm: bool,
+) -> Result<RunSummary> {
+    let ws = &session.workspace;
     let mut timings = RunTimings {
         build_s: session.timings.build_s,
         plan_s: session.timings.plan_s,
@@ -184,14 +263,15 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     }
 
     let journal_path = match opts.shard {
-        Some(s) => ws.shard_journal(s.index, s.count),
-        None => ws.journal(),
+        Some(s) => session.workspace_root.shard_journal(s.index, s.count),
+        None => session.workspace_root.journal(),
     };
     ws.warn_if_on_network_filesystem(&journal_path);
     let conn = schema::open_rw(&journal_path)?;
-    let (run, resumed) = find_or_create_run(&conn, &session, opts)?;
+    let (run, resumed) = find_or_create_run(&conn, session, opts)?;
     let mut summary = RunSummary {
         run: run.clone(),
+        segment: session.config.segment_name().map(str::to_string),
         shard: opts.shard,
         journal: journal_path.clone(),
         already_complete: run.status == RunStatus::Complete,
@@ -213,9 +293,9 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     };
     if summary.already_complete {
         // New scenario files need no new search: the finished run is forecast again.
-        if let (Some(inputs), None) = (&scenario_inputs, opts.shard) {
+        if let (Some(inputs), None) = (scenario_inputs, opts.shard) {
             if crate::scenario::forecast_is_stale(&conn, &run, inputs)? {
-                summary.reforecast = crate::scenario::reforecast(&conn, &run, &session)?;
+                summary.reforecast = crate::scenario::reforecast(&conn, &run, session)?;
             }
         }
         return Ok(summary);
@@ -256,13 +336,15 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
         settings.workers,
     )?;
     let e = match evaluate(
-        &session,
+        session,
         &run,
-        &settings,
+        settings,
         opts,
         session_id,
         (pending, before),
         &journal_path,
+        pool,
+        keep_warm,
     ) {
         Ok(e) => e,
         Err(err) => {
@@ -284,6 +366,9 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
     };
     for w in &e.workers {
         runs::record_worker(&conn, run.run_id, session_id, w)?;
+    }
+    for s in &e.setups {
+        segments::record_setup(&conn, run.run_id, session_id, s)?;
     }
     summary.executor = executor_name(settings.executor, e.fell_back_to_serial.is_some());
     summary.transport = settings.transport.as_str().to_string();
@@ -342,7 +427,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
             opts.progress,
             "finishing: ranking the passed models, replaying composites, validating",
         );
-        let finished = finish::finish(&conn, &run, ranking, Some(&session)).with_context(|| {
+        let finished = finish::finish(&conn, &run, ranking, Some(session)).with_context(|| {
             format!(
                 "finishing run {} (journal {})",
                 run.name,
@@ -416,7 +501,7 @@ fn guard(session: &Session, settings: &Settings, opts: &RunOptions) -> Result<()
 /// Outcomes the journal already holds for this run (0 when there is no journal or run yet),
 /// read without creating anything.
 fn journaled(session: &Session, opts: &RunOptions) -> u64 {
-    let ws = &session.workspace;
+    let ws = &session.workspace_root;
     let path = match opts.shard {
         Some(s) => ws.shard_journal(s.index, s.count),
         None => ws.journal(),
@@ -492,143 +577,11 @@ pub fn find_or_create_run(
     if let Some(s) = opts.shard {
         runs::set_shard(conn, run_id, s.index, s.count)?;
     }
+    if let Some(segment) = config.segment_name() {
+        segments::set_segment(conn, run_id, segment)?;
+    }
     let row = runs::find(conn, &run_id.to_string())?.expect("the run just created");
     Ok((row, false))
-}
-
-/// What the evaluation phase did.
-pub struct Evaluation {
-    pub evaluated: u64,
-    pub crashes: usize,
-    pub workers: Vec<WorkerRow>,
-    pub fell_back_to_serial: Option<String>,
-    pub wall_seconds: f64,
-    /// CPU seconds of the coordinator and every worker process.
-    pub cpu_seconds: f64,
-    /// Of which the coordinator's (dispatch, journal writer; evaluation too in-process).
-    pub coordinator_cpu_seconds: f64,
-    /// Of which the journal writer thread's.
-    pub writer_cpu_seconds: f64,
-    /// Of which the worker processes'.
-    pub worker_cpu_seconds: f64,
-    /// Wall time the journal writer spent inside SQLite.
-    pub writer_busy_seconds: f64,
-    pub journal_rows_per_second: f64,
-    /// Why dispatch stopped early (the outcomes journaled until then are committed).
-    pub error: Option<anyhow::Error>,
-}
-
-/// Evaluates the `pending` spec index ranges on the chosen executor and journals every
-/// outcome (`before`: what earlier sessions journaled, for the progress line); returns once
-/// every outcome is committed and every worker has exited.
-pub fn evaluate(
-    session: &Session,
-    run: &RunRow,
-    settings: &Settings,
-    opts: &RunOptions,
-    session_id: i64,
-    (pending, before): (Vec<(u64, u64)>, Before),
-    journal: &std::path::Path,
-) -> Result<Evaluation> {
-    let pending_count = ranges::count(&pending);
-    let started = Instant::now();
-    let cpu_before = usage(nix::sys::resource::UsageWho::RUSAGE_SELF);
-    let setup = Arc::new(session.setup(settings.transport));
-    let (mut executor, fell_back_to_serial) =
-        start_executor(settings, opts, &setup, pending_count)?;
-    let writer = JournalWriter::spawn(journal, run.run_id, FlushPolicy::default())?;
-    let progress = Progress::new(opts.progress, before.done + pending_count, before);
-    let mut d = Dispatch {
-        batches: BatchSource::new(pending, settings.batch_size),
-        retry: VecDeque::new(),
-        crash_counts: HashMap::new(),
-        crashes: 0,
-        evaluated: 0,
-        passed: 0,
-        errors: 0,
-        abandoned: false,
-    };
-    let outcome = dispatch(
-        &mut d,
-        executor.as_mut(),
-        &writer,
-        session_id,
-        &session.plan,
-        &progress,
-        settings.drain_timeout,
-    );
-    let worker_rows = if d.abandoned || outcome.is_err() {
-        executor.kill()
-    } else {
-        executor.shutdown()
-    };
-    progress.finish();
-    let stats = writer.finish()?;
-    let cpu_after = usage(nix::sys::resource::UsageWho::RUSAGE_SELF);
-    let coordinator_cpu = (cpu_after.user_seconds + cpu_after.sys_seconds)
-        - (cpu_before.user_seconds + cpu_before.sys_seconds);
-    // Threads and serial work are part of the coordinator's own usage.
-    let worker_cpu: f64 =
-        if settings.executor == config::Executor::Process && fell_back_to_serial.is_none() {
-            worker_rows
-                .iter()
-                .map(|w| w.user_cpu_seconds.unwrap_or(0.0) + w.sys_cpu_seconds.unwrap_or(0.0))
-                .sum()
-        } else {
-            0.0
-        };
-    Ok(Evaluation {
-        evaluated: d.evaluated,
-        crashes: d.crashes,
-        workers: worker_rows,
-        fell_back_to_serial,
-        wall_seconds: started.elapsed().as_secs_f64(),
-        cpu_seconds: coordinator_cpu + worker_cpu,
-        coordinator_cpu_seconds: coordinator_cpu,
-        writer_cpu_seconds: stats.cpu.as_secs_f64(),
-        worker_cpu_seconds: worker_cpu,
-        writer_busy_seconds: stats.busy.as_secs_f64(),
-        journal_rows_per_second: if stats.busy.as_secs_f64() > 0.0 {
-            stats.rows as f64 / stats.busy.as_secs_f64()
-        } else {
-            0.0
-        },
-        error: outcome.err(),
-    })
-}
-
-/// Starts the executor the settings ask for; worker processes that cannot start fall back to
-/// serial (and say why).
-fn start_executor(
-    settings: &Settings,
-    opts: &RunOptions,
-    setup: &Arc<SearchSetup>,
-    pending: u64,
-) -> Result<(Box<dyn Executor>, Option<String>)> {
-    let in_process = || -> Result<Arc<EvalContext>> { Ok(Arc::new(EvalContext::open(setup)?)) };
-    Ok(match settings.executor {
-        config::Executor::Process if pending > 0 => {
-            let exe = match &opts.worker_exe {
-                Some(p) => p.clone(),
-                None => std::env::current_exe().context("cannot locate the specsearch binary")?,
-            };
-            match ProcessExecutor::new(exe, setup.clone(), settings.workers, settings.batch_timeout)
-            {
-                Ok(ex) => (Box::new(ex), None),
-                Err(why) => {
-                    warn!("worker processes could not start ({why}); falling back to serial");
-                    (Box::new(SerialExecutor::new(in_process()?)), Some(why))
-                }
-            }
-        }
-        config::Executor::Thread if pending > 0 => (
-            Box::new(
-                ThreadExecutor::new(in_process()?, settings.workers).map_err(anyhow::Error::msg)?,
-            ),
-            None,
-        ),
-        _ => (Box::new(SerialExecutor::new(in_process()?)), None),
-    })
 }
 
 fn executor_code(kind: config::Executor) -> &'static str {

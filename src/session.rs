@@ -27,7 +27,11 @@ pub const AUTO_MMAP_BYTES: usize = 64 << 20;
 /// A config with its data prepared, its bundle built and its spec space planned.
 pub struct Session {
     pub config: Config,
+    /// Where this search's frozen bundle lives: the workspace itself, or for a segment of a
+    /// `[[segment]]` config its directory `segments/<name>/` (a bundle per segment).
     pub workspace: Workspace,
+    /// The workspace: the journal (one for every segment) and the run lock.
+    pub workspace_root: Workspace,
     pub built: Built,
     pub plan: Plan,
     /// How long opening took, by step.
@@ -46,7 +50,11 @@ pub struct OpenTimings {
 impl Session {
     /// Prepares, builds and plans the config's search (no files are written).
     pub fn open(config: Config, workspace: Option<&Path>) -> Result<Session> {
-        let workspace = Workspace::for_config(&config, workspace);
+        let workspace_root = Workspace::for_config(&config, workspace);
+        let workspace = match config.segment_name() {
+            Some(name) => workspace_root.segment(name),
+            None => workspace_root.clone(),
+        };
         let started = Instant::now();
         let built = freeze::build(&config)?;
         let build_s = started.elapsed().as_secs_f64();
@@ -67,6 +75,7 @@ impl Session {
         Ok(Session {
             config,
             workspace,
+            workspace_root,
             built,
             plan,
             timings,
@@ -191,9 +200,13 @@ impl Session {
     }
 
     /// The run name's stem: `demo` for `examples/demo/search.toml` (the config's stem, or its
-    /// directory's name when the stem says nothing, like `search` or `config`).
+    /// directory's name when the stem says nothing, like `search` or `config`); a segment's
+    /// name for a segment (`deposits#1`).
     pub fn run_name_stem(&self) -> String {
         let config = &self.config;
+        if let Some(segment) = config.segment_name() {
+            return segment.to_string();
+        }
         let stem = config
             .path
             .file_stem()

@@ -21,6 +21,14 @@ impl Workspace {
         }
     }
 
+    /// Where segment `name` of a `[[segment]]` config keeps its frozen bundle
+    /// (`segments/<name>/`); the journal stays in the workspace itself.
+    pub fn segment(&self, name: &str) -> Workspace {
+        Workspace {
+            dir: self.dir.join("segments").join(name),
+        }
+    }
+
     pub fn features_duckdb(&self) -> PathBuf {
         self.dir.join("features.duckdb")
     }

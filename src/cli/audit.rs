@@ -6,9 +6,8 @@
 use anyhow::{bail, Context, Result};
 
 use super::WorkspaceArgs;
-use crate::config::Config;
 use crate::journal::mutations::{self, ReplayAction};
-use crate::journal::{runs, schema, RunStatus};
+use crate::journal::{runs, schema, segments, RunStatus};
 use crate::results::{Cell, Table};
 use crate::workspace::Workspace;
 
@@ -25,16 +24,28 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: &AuditArgs) -> Result<()> {
-    let config = Config::load(&args.ws.config)?;
-    let ws = Workspace::for_config(&config, args.ws.workspace.as_deref());
-    let conn = schema::open_ro(&ws.journal())?;
+    let config = args.ws.config()?;
+    let root = Workspace::for_config(&config, args.ws.workspace.as_deref());
+    let conn = schema::open_ro(&root.journal())?;
+    let latest = match config.segment_name() {
+        Some(name) => match segments::latest_run_of(&conn, name, &[])? {
+            Some(id) => runs::find(&conn, &id.to_string())?,
+            None => None,
+        },
+        None => runs::latest(&conn)?,
+    };
     let run = match &args.run {
         Some(r) => runs::find(&conn, r)?
-            .with_context(|| format!("no run {r:?} in {}", ws.journal().display()))?,
-        None => match runs::latest(&conn)? {
+            .with_context(|| format!("no run {r:?} in {}", root.journal().display()))?,
+        None => match latest {
             Some(r) => r,
-            None => bail!("{} has no run yet", ws.journal().display()),
+            None => bail!("{} has no run yet", root.journal().display()),
         },
+    };
+    // The store of the run's segment (a `[[segment]]` config keeps a bundle per segment).
+    let ws = match segments::segment_of(&conn, run.run_id)? {
+        Some(name) => root.segment(&name),
+        None => root.clone(),
     };
     let detail = run.status_detail.clone();
     let rows = mutations::audit(&conn, run.run_id)?;

@@ -7,9 +7,22 @@ use crate::config::Config;
 use crate::workspace::Workspace;
 
 pub fn run(args: &WorkspaceArgs) -> Result<()> {
-    let config = Config::load(&args.config)?;
-    let ws = Workspace::for_config(&config, args.workspace.as_deref());
-    let r = crate::freeze::freeze(&config, &ws)?;
+    for config in args.configs()? {
+        if let Some(name) = config.segment_name() {
+            println!("segment    {name}");
+        }
+        freeze_one(&config, args)?;
+    }
+    Ok(())
+}
+
+fn freeze_one(config: &Config, args: &WorkspaceArgs) -> Result<()> {
+    let root = Workspace::for_config(config, args.workspace.as_deref());
+    let ws = match config.segment_name() {
+        Some(name) => root.segment(name),
+        None => root,
+    };
+    let r = crate::freeze::freeze(config, &ws)?;
     for repair in &r.repairs {
         tracing::warn!("{repair}");
     }

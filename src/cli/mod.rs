@@ -119,6 +119,35 @@ pub struct WorkspaceArgs {
     /// Directory of the stores; default `<config dir>/<config stem>.specsearch/`.
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
+    /// Only these segments of a config with `[[segment]]` tables (repeat, or separate with
+    /// commas; default: every segment, in file order, for `run` and `freeze`).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub segment: Vec<String>,
+}
+
+impl WorkspaceArgs {
+    /// The searches the command works on: the selected segments, or the config itself.
+    pub fn configs(&self) -> anyhow::Result<Vec<crate::config::Config>> {
+        let all = crate::config::Config::load_all(&self.config)?;
+        Ok(crate::config::select(
+            &self.config,
+            all,
+            Some(self.segment.clone()),
+        )?)
+    }
+
+    /// The one search a command about a single search works on (`--segment NAME` picks it in
+    /// a config with several segments).
+    pub fn config(&self) -> anyhow::Result<crate::config::Config> {
+        anyhow::ensure!(
+            self.segment.len() <= 1,
+            "this command works on one segment; give one --segment NAME"
+        );
+        Ok(crate::config::Config::load_segment(
+            &self.config,
+            self.segment.first().map(String::as_str),
+        )?)
+    }
 }
 
 fn init_logging(verbose: u8, quiet: bool) {

@@ -30,7 +30,7 @@ pub struct PlanArgs {
 
 pub fn run(args: &PlanArgs) -> Result<()> {
     let stage = Stage::start(true, "preparing the data and planning the search");
-    let session = Session::load(&args.ws.config, args.ws.workspace.as_deref())?;
+    let session = Session::open(args.ws.config()?, args.ws.workspace.as_deref())?;
     drop(stage);
     let (config, built, plan) = (&session.config, &session.built, &session.plan);
     let b = &built.bundle;

@@ -27,6 +27,9 @@ pub struct QueryArgs {
     /// The run bound to `:run`, by id or name; default: the latest run of the config.
     #[arg(long, value_name = "RUN")]
     pub run: Option<String>,
+    /// The segment (of a config with `[[segment]]` tables) whose latest run `:run` is.
+    #[arg(long, value_name = "NAME")]
+    pub segment: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -44,6 +47,7 @@ pub fn run(args: &QueryArgs) -> Result<()> {
         config,
         workspace: args.workspace.clone(),
         run: args.run.clone(),
+        segment: args.segment.clone(),
     };
     let j = results::open(&journal)?;
     let mut stmt = prepare_user_statement(&j.conn, &sql)?;

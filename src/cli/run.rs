@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::{summary, WorkspaceArgs};
-use crate::config::{self, Config};
+use crate::config;
 use crate::journal::{schema, RunStatus};
 use crate::search::{self, RunOptions, RunSummary};
 use crate::spec::ranges;
@@ -27,6 +27,14 @@ pub struct RunArgs {
     /// Spec indices per batch sent to a worker.
     #[arg(long)]
     pub batch_size: Option<usize>,
+    /// Batches in flight per worker (default: the config's `run.prefetch`, else 2).
+    #[arg(long)]
+    pub prefetch: Option<usize>,
+    /// Hybrid scheduling: the coordinator screens specs by rank and R² (the kernel's first
+    /// stage) and sends only the rest to the workers; same outcomes. `--hybrid` or
+    /// `--hybrid false` (default: the config's `run.hybrid`, else off).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub hybrid: Option<bool>,
     /// Start a new run even when one of the same config and data exists.
     #[arg(long)]
     pub fresh: bool,
@@ -46,59 +54,75 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
-    let config = Config::load(&args.ws.config)?;
+    let configs = args.ws.configs()?;
     let shard = args
         .shard
         .as_deref()
         .map(|text| Shard::parse(text, &|k| std::env::var(k).ok()))
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let top_n = config.file.ranking.top_n;
     let opts = RunOptions {
         workspace: args.ws.workspace.clone(),
         executor: args.executor,
         transport: args.transport,
         workers: args.workers,
         batch_size: args.batch_size,
+        prefetch: args.prefetch,
+        hybrid: args.hybrid,
         fresh: args.fresh,
         worker_exe: args.worker_exe.clone(),
         progress: true,
         shard,
         assume_yes: args.yes,
     };
-    let summary = search::run(config, &opts)?;
+    let top_n: Vec<usize> = configs.iter().map(|c| c.file.ranking.top_n).collect();
+    let segmented = configs.iter().any(|c| c.segment.is_some());
+    let summaries = search::run_all(configs, &opts)?;
     // Everything is journaled: a reader that closes stdout (`| head -1`) may end us quietly.
     super::quiet_on_closed_stdout();
-    let conn = schema::open_ro(&summary.journal)?;
-    print_header(&summary);
-    if let Some(f) = &summary.reforecast {
-        println!("scenario inputs changed since the run's forecasts: forecast again");
-        summary::print_forecast_report(f);
+    let mut failed = false;
+    for (summary, top_n) in summaries.iter().zip(top_n) {
+        if let Some(segment) = &summary.segment {
+            println!("── segment {segment}");
+        }
+        let conn = schema::open_ro(&summary.journal)?;
+        print_header(summary);
+        if let Some(f) = &summary.reforecast {
+            println!("scenario inputs changed since the run's forecasts: forecast again");
+            summary::print_forecast_report(f);
+        }
+        summary::print_digest(&conn, &summary.run, summary.finish.as_ref(), top_n)?;
+        println!("journal    {}", summary.journal.display());
+        if summary.shard.is_none() {
+            let passed = crate::journal::runs::counts(&conn, summary.run.run_id)?.passed;
+            summary::print_next_steps(
+                &summary.run,
+                passed,
+                &args.ws.config,
+                args.ws.workspace.as_deref(),
+                summary.segment.as_deref(),
+            );
+        }
+        if summary.run.status == RunStatus::Failed {
+            failed = true;
+            eprintln!(
+                "error: run {} failed: {}",
+                summary.run.name,
+                summary
+                    .run
+                    .status_detail
+                    .as_deref()
+                    .unwrap_or("see the journal")
+            );
+        }
     }
-    summary::print_digest(&conn, &summary.run, summary.finish.as_ref(), top_n)?;
-    println!("journal    {}", summary.journal.display());
-    if summary.shard.is_none() {
-        let passed = crate::journal::runs::counts(&conn, summary.run.run_id)?.passed;
-        summary::print_next_steps(
-            &summary.run,
-            passed,
-            &args.ws.config,
-            args.ws.workspace.as_deref(),
-        );
+    if segmented {
+        print_pool(&summaries);
     }
-    if summary.run.status == RunStatus::Failed {
-        eprintln!(
-            "error: run {} failed: {}",
-            summary.run.name,
-            summary
-                .run
-                .status_detail
-                .as_deref()
-                .unwrap_or("see the journal")
-        );
+    if failed {
         return Ok(std::process::ExitCode::FAILURE);
     }
-    if let Some(signal) = summary.interrupted {
+    if let Some(signal) = summaries.iter().find_map(|s| s.interrupted) {
         eprintln!(
             "interrupted by {signal}: every finished spec is journaled; run the same command \
              again to resume"
@@ -106,6 +130,20 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         return Ok(std::process::ExitCode::from(130));
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// One line for the segments of an invocation: how many searched, the wall time, and that one
+/// pool of workers served them.
+fn print_pool(summaries: &[RunSummary]) {
+    let searched = summaries.iter().filter(|s| !s.already_complete).count();
+    let wall: f64 = summaries.iter().map(|s| s.wall_seconds).sum();
+    let specs: u64 = summaries.iter().map(|s| s.evaluated_now).sum();
+    println!(
+        "segments   {} in the config, {searched} searched now: {specs} specs in {wall:.2}s of \
+         evaluation (one warm pool of workers for all; per worker and segment: the \
+         segment_telemetry view)",
+        summaries.len()
+    );
 }
 
 /// What this invocation did: the run, shard, freeze, throughput and CPU use.

@@ -32,7 +32,7 @@ pub struct ShowModelArgs {
 }
 
 pub fn run(args: &ShowModelArgs) -> Result<()> {
-    let session = Session::load(&args.ws.config, args.ws.workspace.as_deref())?;
+    let session = Session::open(args.ws.config()?, args.ws.workspace.as_deref())?;
     let plan = &session.plan;
     let b = &session.built.bundle;
     let mut spec: Vec<u32> = Vec::new();

@@ -186,30 +186,36 @@ pub fn print_scenario_statistics(
 }
 
 /// The commands to try after a complete run, spelt for the config (and workspace) as the user
-/// gave them, so they can be copied.
+/// gave them (with `--segment NAME` for a segment's run), so they can be copied.
 pub fn print_next_steps(
     run: &RunRow,
     passed: u64,
     config: &std::path::Path,
     workspace: Option<&std::path::Path>,
+    segment: Option<&str>,
 ) {
     if run.status != RunStatus::Complete {
         return;
     }
-    let quote = |p: &std::path::Path| {
-        let text = p.display().to_string();
+    let quote = |text: &str| {
         if text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@".contains(c))
         {
-            text
+            text.to_string()
         } else {
             format!("'{}'", text.replace('\'', r"'\''"))
         }
     };
-    let mut target = quote(config);
+    let mut target = quote(&config.display().to_string());
     if let Some(ws) = workspace {
-        target.push_str(&format!(" --workspace {}", quote(ws)));
+        target.push_str(&format!(
+            " --workspace {}",
+            quote(&ws.display().to_string())
+        ));
+    }
+    if let Some(segment) = segment {
+        target.push_str(&format!(" --segment {}", quote(segment)));
     }
     let steps: Vec<(String, &str)> = if passed > 0 {
         vec![

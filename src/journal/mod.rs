@@ -8,8 +8,10 @@
 //! This module is the only code that speaks SQL to `journal.sqlite` (the schema is in
 //! `migrations/`, the views in `sql/`): `schema` opens and upgrades, `writer` commits outcomes,
 //! `runs` keeps runs, sessions and telemetry, `derive` ranks, `mutations` records replays and
-//! audits them, `scenarios` keeps scenario forecasts, `queries` reads what the inspection commands show, `merge` unions shards, and
-//! `status` and `rows` are the typed boundary (status enums; dynamically typed result rows).
+//! audits them, `scenarios` keeps scenario forecasts, `queries` reads what the inspection
+//! commands show, `merge` unions shards, `segments` records the segment of each run and the
+//! workers' setups, and `status` and `rows` are the typed boundary (status enums; dynamically
+//! typed result rows).
 
 pub mod counters;
 pub mod derive;
@@ -21,6 +23,7 @@ pub mod rows;
 pub mod runs;
 pub mod scenarios;
 pub mod schema;
+pub mod segments;
 pub mod status;
 pub mod writer;
 

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "counters",
         include_str!("../../migrations/0007_counters.sql"),
     ),
+    (
+        8,
+        "segments",
+        include_str!("../../migrations/0008_segments.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -58,6 +63,8 @@ const VIEWS: &str = include_str!("../../sql/views.sql");
 const MUTATION_VIEWS: &str = include_str!("../../sql/mutations.sql");
 /// Views over scenario forecasts (`scenario_summary`); after `VIEWS`, which they read.
 const SCENARIO_VIEWS: &str = include_str!("../../sql/scenarios.sql");
+/// Views over segments (`segment_telemetry`).
+const SEGMENT_VIEWS: &str = include_str!("../../sql/segments.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -131,11 +138,12 @@ pub fn open_ro(path: &Path) -> Result<Connection, JournalError> {
     }
 }
 
-/// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`, `sql/scenarios.sql`) as TEMP views on a
-/// read-only connection (they shadow the journal's own copies), so a journal written by another
-/// build of specsearch reads exactly like a fresh one; the file is not touched.
+/// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`, `sql/scenarios.sql`,
+/// `sql/segments.sql`) as TEMP views on a read-only connection (they shadow the journal's own
+/// copies), so a journal written by another build of specsearch reads exactly like a fresh one;
+/// the file is not touched.
 pub fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
-    for views in [VIEWS, MUTATION_VIEWS, SCENARIO_VIEWS] {
+    for views in [VIEWS, MUTATION_VIEWS, SCENARIO_VIEWS, SEGMENT_VIEWS] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
             .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
@@ -251,5 +259,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(VIEWS)?;
     conn.execute_batch(MUTATION_VIEWS)?;
     conn.execute_batch(SCENARIO_VIEWS)?;
+    conn.execute_batch(SEGMENT_VIEWS)?;
     Ok(())
 }

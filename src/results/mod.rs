@@ -20,7 +20,7 @@ use rusqlite::Connection;
 
 use crate::config::{Config, RankingConfig};
 use crate::journal::runs::{self, RunRow};
-use crate::journal::schema;
+use crate::journal::{schema, segments};
 use crate::store::bundle::BundleReader;
 use crate::workspace::Workspace;
 
@@ -40,6 +40,10 @@ pub struct JournalArgs {
     /// config (the latest run in the journal without a CONFIG).
     #[arg(long, value_name = "RUN")]
     pub run: Option<String>,
+    /// The segment of a config with `[[segment]]` tables: its latest run (default: the latest
+    /// run of any of the config's segments, with a note saying which).
+    #[arg(long, value_name = "NAME")]
+    pub segment: Option<String>,
 }
 
 /// `--json` / `--csv` (default: a human table).
@@ -95,16 +99,29 @@ pub struct Journal {
     pub path: PathBuf,
     pub workspace: Workspace,
     pub conn: Connection,
-    /// The config given on the command line, if any.
+    /// The config given on the command line, if any (the `--segment` one of a config with
+    /// segments; `None` when it has several and none was chosen).
     pub config: Option<Config>,
+    /// Every search of that config (its segments), for choosing a run.
+    configs: Vec<Config>,
+    /// `--segment`.
+    segment: Option<String>,
     /// The workspace's frozen bundle, opened on first need (by run bundle hash).
     bundle: std::cell::OnceCell<Result<(BundleReader, String), String>>,
 }
 
 /// Opens the journal named by `args` read-only, with the views of this specsearch installed.
 pub fn open(args: &JournalArgs) -> Result<Journal> {
-    let config = args.config.as_deref().map(Config::load).transpose()?;
-    let workspace = match &config {
+    let configs = match args.config.as_deref() {
+        Some(path) => crate::config::select(
+            path,
+            Config::load_all(path)?,
+            args.segment.clone().map(|s| vec![s]),
+        )?,
+        None => Vec::new(),
+    };
+    let config = (configs.len() == 1).then(|| configs[0].clone());
+    let workspace = match configs.first() {
         Some(c) => Workspace::for_config(c, args.workspace.as_deref()),
         None => Workspace {
             dir: args
@@ -121,6 +138,8 @@ pub fn open(args: &JournalArgs) -> Result<Journal> {
         workspace,
         conn,
         config,
+        configs,
+        segment: args.segment.clone(),
         bundle: std::cell::OnceCell::new(),
     })
 }
@@ -153,6 +172,12 @@ impl Journal {
                 )
             });
         }
+        if let Some(segment) = &self.segment {
+            return self.latest_of_segment(segment);
+        }
+        if self.configs.len() > 1 {
+            return self.latest_of_segments();
+        }
         if let Some(config) = &self.config {
             if let Some(run) = runs::latest_of_search(&self.conn, &config.search_hash())? {
                 return Ok(run);
@@ -176,11 +201,84 @@ impl Journal {
         }
     }
 
-    /// The config the run was created with (parsed from the journal's copy of its text), for
-    /// its ranking weights and filter thresholds.
+    /// The latest run of `--segment NAME`: of the config's segment as it is now, else any run
+    /// of a segment of that name (with a note).
+    fn latest_of_segment(&self, segment: &str) -> Result<RunRow> {
+        let hashes: Vec<String> = self.configs.iter().map(|c| c.search_hash()).collect();
+        let mut id = segments::latest_run_of(&self.conn, segment, &hashes)?;
+        if id.is_none() && !hashes.is_empty() {
+            id = segments::latest_run_of(&self.conn, segment, &[])?;
+            if id.is_some() {
+                eprintln!(
+                    "note: no run of segment {segment} as the config is now (it changed since); \
+                     showing its latest run"
+                );
+            }
+        } else if id.is_none() {
+            id = segments::latest_run_of(&self.conn, segment, &[])?;
+        }
+        match id {
+            Some(id) => Ok(runs::find(&self.conn, &id.to_string())?.expect("the run exists")),
+            None => bail!(
+                "the journal {} has no run of segment {segment}: run `specsearch run CONFIG \
+                 --segment {segment}` first",
+                self.path.display()
+            ),
+        }
+    }
+
+    /// The latest run of any segment of a config with several, saying which it is.
+    fn latest_of_segments(&self) -> Result<RunRow> {
+        let mut latest: Option<RunRow> = None;
+        for c in &self.configs {
+            if let Some(r) = runs::latest_of_search(&self.conn, &c.search_hash())? {
+                if latest.as_ref().is_none_or(|l| r.run_id > l.run_id) {
+                    latest = Some(r);
+                }
+            }
+        }
+        let names: Vec<&str> = self
+            .configs
+            .iter()
+            .filter_map(|c| c.segment_name())
+            .collect();
+        match latest {
+            Some(run) => {
+                eprintln!(
+                    "note: the config has segments {}; showing run {} (choose with --segment \
+                     NAME or --run RUN)",
+                    names.join(", "),
+                    run.name
+                );
+                Ok(run)
+            }
+            None => bail!(
+                "the journal {} has no run of the segments {} yet: run `specsearch run CONFIG` \
+                 first",
+                self.path.display(),
+                names.join(", ")
+            ),
+        }
+    }
+
+    /// The config the run was created with (parsed from the journal's copy of its text; the
+    /// run's segment of a `[[segment]]` config), for its ranking weights and filter
+    /// thresholds.
     pub fn run_config(&self, run: &RunRow) -> Option<Config> {
         let text = runs::config_text(&self.conn, run.run_id).ok()?;
-        Config::parse(Path::new(&run.config_path), &text).ok()
+        let all = Config::parse_all(Path::new(&run.config_path), &text).ok()?;
+        let segment = segments::segment_of(&self.conn, run.run_id).ok()?;
+        all.into_iter()
+            .find(|c| c.segment_name() == segment.as_deref())
+    }
+
+    /// The workspace directory holding the run's frozen bundle (a segment's own directory for
+    /// a run of a `[[segment]]` config).
+    pub fn run_store(&self, run: &RunRow) -> Workspace {
+        match segments::segment_of(&self.conn, run.run_id).ok().flatten() {
+            Some(name) => self.workspace.segment(&name),
+            None => self.workspace.clone(),
+        }
     }
 
     /// The ranking weights of the run's config (defaults if it cannot be read).
@@ -193,8 +291,9 @@ impl Journal {
     /// The workspace's `features.duckdb` when it is the bundle `run` used (opened once per
     /// journal and shared by every report); otherwise why not.
     pub fn run_bundle(&self, run: &RunRow) -> Result<&BundleReader, String> {
+        let store = self.run_store(run);
         let opened = self.bundle.get_or_init(|| {
-            let path = self.workspace.features_duckdb();
+            let path = store.features_duckdb();
             let reader = BundleReader::open(&path).map_err(|e| e.to_string())?;
             let hash = reader.bundle_hash().map_err(|e| e.to_string())?;
             Ok((reader, hash))
@@ -204,7 +303,7 @@ impl Journal {
             Ok((_, hash)) => Err(format!(
                 "{} holds other data (bundle {}) than run {} used ({}); re-run `specsearch \
                  freeze` on the run's config and data",
-                self.workspace.features_duckdb().display(),
+                store.features_duckdb().display(),
                 &hash[..hash.len().min(12)],
                 run.name,
                 &run.bundle_hash[..run.bundle_hash.len().min(12)]

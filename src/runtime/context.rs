@@ -323,6 +323,46 @@ impl EvalContext {
         Ok(())
     }
 
+    /// The coordinator's screen (hybrid scheduling): the cheap first stage of the kernel
+    /// (`Evaluator::screen_into`: rank and R² against `min_r2`) on every spec of `ranges`
+    /// without composites. A spec it decides gets its journal record in `decided` — the record
+    /// a worker would have made, by the same code — and every other index goes to `rest`, as
+    /// ascending half-open ranges, for the pool.
+    pub fn screen(
+        &self,
+        ranges: &[(u64, u64)],
+        scratch: &mut EvalScratch,
+        decided: &mut Vec<OutcomeRecord>,
+        rest: &mut Vec<(u64, u64)>,
+    ) {
+        let EvalScratch {
+            spec,
+            assess,
+            outcome,
+            ..
+        } = scratch;
+        let mut keep = |index: u64| match rest.last_mut() {
+            Some(last) if last.1 == index => last.1 = index + 1,
+            _ => rest.push((index, index + 1)),
+        };
+        for &(start, end) in ranges {
+            let mut it = self.space.iter_range(start, end);
+            while let Some(index) = it.next_into(spec) {
+                if spec.iter().any(|&id| id >= self.n_frozen) {
+                    keep(index);
+                    continue;
+                }
+                let t = Instant::now();
+                if self.evaluator.screen_into(spec, &[], assess, outcome) {
+                    let eval_us = t.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                    decided.push(self.record(index, spec, outcome, eval_us));
+                } else {
+                    keep(index);
+                }
+            }
+        }
+    }
+
     /// The journal record of one outcome: compact unless the spec passed. A passed record
     /// carries a mutation record per composite it uses, and its detail JSON names the
     /// coefficients (`param_names`: `const`, then frozen columns in spec order, then

@@ -73,6 +73,10 @@ pub struct Dispatch {
     /// Stopped with batches still in flight (a drain that ran out of time, a second Ctrl-C):
     /// the executor must be killed, not shut down.
     pub abandoned: bool,
+    /// Hybrid scheduling: fresh batches pass the coordinator's screen first.
+    pub screen: Option<super::screen::Screen>,
+    /// The tests' pause point for this dispatch (`faults::pause_point_for`).
+    pub pause: Option<&'static super::faults::PausePoint>,
 }
 
 pub fn dispatch(
@@ -85,7 +89,7 @@ pub fn dispatch(
     drain_timeout: Duration,
 ) -> Result<()> {
     let mut held: Option<Batch> = None;
-    let mut pause = super::faults::pause_point();
+    let mut pause = d.pause;
     let mut stop_seen: Option<Instant> = None;
     let event = |worker: Option<u32>, kind: &'static str, detail: String| {
         writer.event(SessionEvent {
@@ -134,11 +138,10 @@ pub fn dispatch(
         }
         if !signals::stop_requested() {
             // Fill every free slot.
-            while let Some(batch) = held
-                .take()
-                .or_else(|| d.retry.pop_front())
-                .or_else(|| d.batches.next())
-            {
+            while let Some(batch) = match held.take().or_else(|| d.retry.pop_front()) {
+                Some(b) => Some(b),
+                None => next_fresh(d, writer, session_id)?,
+            } {
                 if let Some(back) = ex.try_submit(batch).map_err(anyhow::Error::msg)? {
                     held = Some(back);
                     break;
@@ -267,6 +270,30 @@ pub fn dispatch(
             }
         }
     }
+}
+
+/// The next batch of never-tried specs: through the screen when there is one (its decided
+/// outcomes go straight to the journal), skipping batches it decides entirely.
+fn next_fresh(d: &mut Dispatch, writer: &JournalWriter, session_id: i64) -> Result<Option<Batch>> {
+    let Some(screen) = d.screen.as_mut() else {
+        return Ok(d.batches.next());
+    };
+    while let Some(batch) = d.batches.next() {
+        let mut decided = Vec::new();
+        let rest = screen.split(batch, &mut decided);
+        if !decided.is_empty() {
+            d.evaluated += decided.len() as u64;
+            d.errors += decided
+                .iter()
+                .filter(|r| r.status == OutcomeStatus::Error)
+                .count() as u64;
+            writer.send(session_id, super::screen::SCREEN_WORKER, decided)?;
+        }
+        if rest.is_some() {
+            return Ok(rest);
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -59,7 +59,8 @@ pub enum Event {
 
 /// The executor interface the coordinator drives.
 pub trait Executor {
-    /// Starts a batch if a worker has room (fewer than two in flight); gives it back otherwise.
+    /// Starts a batch if a worker has room (fewer than `prefetch` in flight, default two);
+    /// gives it back otherwise.
     fn try_submit(&mut self, batch: Batch) -> Result<Option<Batch>, String>;
     /// Next event, waiting at most `timeout`.
     fn next_event(&mut self, timeout: Duration) -> Option<Event>;
@@ -168,6 +169,8 @@ pub struct ThreadExecutor {
     in_flight: usize,
     rows: Arc<Mutex<Vec<WorkerRow>>>,
     threads: usize,
+    /// Batches in flight per thread.
+    prefetch: usize,
 }
 
 thread_local! {
@@ -198,13 +201,20 @@ impl ThreadExecutor {
             in_flight: 0,
             rows: Arc::new(Mutex::new(rows)),
             threads,
+            prefetch: IN_FLIGHT_PER_WORKER,
         })
+    }
+
+    /// Keeps `prefetch` batches in flight per thread (default 2).
+    pub fn with_prefetch(mut self, prefetch: usize) -> ThreadExecutor {
+        self.prefetch = prefetch.max(1);
+        self
     }
 }
 
 impl Executor for ThreadExecutor {
     fn try_submit(&mut self, batch: Batch) -> Result<Option<Batch>, String> {
-        if self.in_flight >= self.threads * IN_FLIGHT_PER_WORKER {
+        if self.in_flight >= self.threads * self.prefetch {
             return Ok(Some(batch));
         }
         self.in_flight += 1;

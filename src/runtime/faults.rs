@@ -7,7 +7,8 @@
 //!   writes `DIR/paused` (holding the committed count) and stops dispatching until `DIR/resume`
 //!   exists or a stop is requested (SIGINT/SIGTERM). A test waits for `paused`, does what must
 //!   happen "during" the run (kill it, kill a worker, read the journal) and creates `resume`:
-//!   no timing luck.
+//!   no timing luck. It pauses once per process; with `SPECSEARCH_FAULT_PAUSE_SEGMENT=NAME`
+//!   it counts only in segment NAME of a `[[segment]]` config (N outcomes of that segment).
 //! - `SPECSEARCH_FAULT_HANG_SPEC=I[,J…]`: a worker process stops answering (sleeps forever) on
 //!   reaching spec I, as a deadlocked or endlessly looping evaluation would (the watchdog's
 //!   test). Ignored outside worker processes. With `SPECSEARCH_FAULT_HANG_MARK_DIR=DIR` it first
@@ -80,6 +81,8 @@ pub fn corrupt_mutation(index: u64) -> bool {
 pub struct PausePoint {
     pub after: u64,
     dir: std::path::PathBuf,
+    /// It paused already (a later segment's dispatch does not pause again).
+    done: AtomicBool,
 }
 
 /// The pause point, if the test set one.
@@ -92,15 +95,31 @@ pub fn pause_point() -> Option<&'static PausePoint> {
             Some(PausePoint {
                 after: after.trim().parse().ok()?,
                 dir: dir.into(),
+                done: AtomicBool::new(false),
             })
         })
         .as_ref()
+}
+
+/// The pause point for the dispatch of segment `segment` (`None`: a config without segments):
+/// the pause point unless `SPECSEARCH_FAULT_PAUSE_SEGMENT` names another segment, and only
+/// until it has paused once.
+pub fn pause_point_for(segment: Option<&str>) -> Option<&'static PausePoint> {
+    let point = pause_point()?;
+    if point.done.load(Ordering::Relaxed) {
+        return None;
+    }
+    match std::env::var("SPECSEARCH_FAULT_PAUSE_SEGMENT") {
+        Ok(wanted) if Some(wanted.as_str()) != segment => None,
+        _ => Some(point),
+    }
 }
 
 impl PausePoint {
     /// Says that `committed` outcomes are in the journal, then waits for the test's go-ahead
     /// (or a stop request).
     pub fn wait(&self, committed: u64) {
+        self.done.store(true, Ordering::Relaxed);
         let paused = self.dir.join("paused");
         let tmp = self.dir.join("paused.tmp");
         // Written then renamed: the test never reads a half-written count.

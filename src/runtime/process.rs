@@ -4,6 +4,11 @@
 //! Workers are spawned (not forked: the coordinator is multi-threaded), each in its own process
 //! group (a terminal's Ctrl-C reaches only the coordinator, which drains them; the watchdog
 //! signals the whole group), and killed by the kernel if the coordinator dies.
+//!
+//! The pool stays warm across the segments of an invocation: [`ProcessExecutor::serve`] sends
+//! the next segment's setup to the workers it needs (spawning more if it needs more, leaving the
+//! others idle), [`ProcessExecutor::end_segment`] closes a segment's telemetry (per worker:
+//! specs, busy time, CPU since the segment began, peak RSS) and keeps the processes.
 
 use std::collections::VecDeque;
 use std::io::{BufReader, BufWriter};
@@ -23,6 +28,7 @@ use super::protocol::{read_frame, write_frame, FromWorker, ToWorker, Usage};
 use super::watchdog::{Action, Clock, Watchdog, GRACE};
 use crate::journal::now;
 use crate::journal::runs::WorkerRow;
+use crate::journal::segments::WorkerSetup;
 
 enum Incoming {
     Frame(FromWorker),
@@ -39,6 +45,20 @@ struct WorkerProcess {
     row: WorkerRow,
     /// Since when its front batch runs, or how far the watchdog got in stopping it.
     clock: Clock,
+    /// Whether it serves the current segment (a segment that asks for fewer workers than the
+    /// pool has leaves the others idle, with their last context).
+    serving: bool,
+    /// Its resource usage when the current segment began (CPU per segment is the difference).
+    usage_base: Usage,
+    /// When its current setup was sent, whether that setup reused the process, and what it
+    /// took until the worker said `Ready`.
+    setup_sent: Instant,
+    warm: bool,
+    setup_seconds: Option<f64>,
+    /// A dead worker's telemetry has been handed out (it belongs to one segment only). A
+    /// worker that served a segment keeps `serving` until the next segment's `serve`, so a
+    /// segment's telemetry is that of its serving workers, dead or alive.
+    reported: bool,
 }
 
 impl WorkerProcess {
@@ -57,6 +77,8 @@ pub struct ProcessExecutor {
     rx: Receiver<(u32, Incoming)>,
     size: usize,
     watchdog: Watchdog,
+    /// Batches in flight per worker.
+    prefetch: usize,
 }
 
 impl ProcessExecutor {
@@ -77,6 +99,7 @@ impl ProcessExecutor {
             rx,
             size: n,
             watchdog: Watchdog::new(batch_timeout),
+            prefetch: IN_FLIGHT_PER_WORKER,
         };
         for _ in 0..n {
             ex.spawn()?;
@@ -84,8 +107,142 @@ impl ProcessExecutor {
         Ok(ex)
     }
 
+    /// Keeps `prefetch` batches in flight per worker (default 2).
+    pub fn with_prefetch(mut self, prefetch: usize) -> ProcessExecutor {
+        self.prefetch = prefetch.max(1);
+        self
+    }
+
+    /// Serves the next segment with the same processes: its setup goes to `n` live workers
+    /// (more are spawned if fewer are alive), the others stay idle; the watchdog starts
+    /// afresh. Call after [`ProcessExecutor::end_segment`].
+    pub fn serve(
+        &mut self,
+        setup: Arc<SearchSetup>,
+        n: usize,
+        batch_timeout: Duration,
+        prefetch: usize,
+    ) -> Result<(), String> {
+        self.setup = setup;
+        self.size = n;
+        self.prefetch = prefetch.max(1);
+        self.watchdog = Watchdog::new(batch_timeout);
+        let mut serving = 0;
+        for (idx, w) in self.workers.iter_mut().enumerate() {
+            w.serving = w.alive && serving < n;
+            if !w.serving {
+                continue;
+            }
+            serving += 1;
+            let stdin = w.stdin.as_mut().expect("live workers have stdin");
+            w.setup_sent = Instant::now();
+            w.warm = true;
+            w.setup_seconds = None;
+            w.row.started_at = now();
+            if let Err(e) = write_frame(stdin, &ToWorker::Setup(Box::new((*self.setup).clone()))) {
+                // Its reader reports the loss; dispatch replaces it.
+                tracing::warn!("cannot send the next setup to worker {idx}: {e}");
+            }
+        }
+        for _ in serving..n {
+            self.spawn()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the current segment's telemetry and keeps the processes: one row per worker that
+    /// served it (or died during it), with the specs, busy time and CPU of this segment only
+    /// and the peak RSS so far; counters start again for the next segment.
+    pub fn end_segment(&mut self) -> Vec<WorkerRow> {
+        for w in self.workers.iter_mut().filter(|w| w.alive && w.serving) {
+            w.usage = None;
+            if let Some(stdin) = w.stdin.as_mut() {
+                // A worker that cannot be asked is dying: its reader reports it below.
+                write_frame(stdin, &ToWorker::Report).ok();
+            }
+        }
+        let deadline = Instant::now() + GRACE;
+        while self
+            .workers
+            .iter()
+            .any(|w| w.alive && w.serving && w.usage.is_none())
+        {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match self.rx.recv_timeout(left) {
+                Ok((idx, Incoming::Frame(FromWorker::Usage { usage }))) => {
+                    self.workers[idx as usize].usage = Some(usage);
+                }
+                Ok((idx, Incoming::Frame(FromWorker::Ready { .. }))) => {
+                    self.note_ready(idx);
+                }
+                Ok((idx, Incoming::Closed(_))) => {
+                    let w = &mut self.workers[idx as usize];
+                    if w.alive {
+                        Self::reap(w);
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        let ended = now();
+        let mut rows = Vec::new();
+        for w in self.workers.iter_mut() {
+            if w.reported || !w.serving {
+                continue;
+            }
+            let mut row = w.row.clone();
+            if let Some(u) = w.usage {
+                row.user_cpu_seconds = Some(u.user_seconds - w.usage_base.user_seconds);
+                row.sys_cpu_seconds = Some(u.sys_seconds - w.usage_base.sys_seconds);
+                row.max_rss_kb = Some(u.max_rss_kb);
+                w.usage_base = u;
+            }
+            if w.alive {
+                row.ended_at = Some(ended.clone());
+                row.exit_status = Some("ok".into());
+                w.row.specs = 0;
+                w.row.busy_seconds = 0.0;
+                w.row.started_at = ended.clone();
+            } else {
+                w.reported = true;
+            }
+            rows.push(row);
+        }
+        rows
+    }
+
+    /// What setting each worker up for the current segment took (workers that said `Ready`).
+    pub fn setups(&self) -> Vec<WorkerSetup> {
+        self.workers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.serving)
+            .filter_map(|(idx, w)| {
+                w.setup_seconds.map(|setup_seconds| WorkerSetup {
+                    worker: idx as u32,
+                    pid: Some(w.child.id()),
+                    setup_seconds,
+                    warm: w.warm,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a worker's `Ready`: the end of its setup.
+    fn note_ready(&mut self, idx: u32) {
+        let w = &mut self.workers[idx as usize];
+        if w.setup_seconds.is_none() {
+            w.setup_seconds = Some(w.setup_sent.elapsed().as_secs_f64());
+        }
+    }
+
     fn spawn(&mut self) -> Result<u32, String> {
         let idx = self.workers.len() as u32;
+        let setup_sent = Instant::now();
         let parent = nix::unistd::getpid();
         let mut cmd = Command::new(&self.exe);
         cmd.arg("worker")
@@ -154,6 +311,12 @@ impl ProcessExecutor {
             alive: true,
             usage: None,
             clock: Clock::Idle,
+            serving: true,
+            usage_base: Usage::default(),
+            setup_sent,
+            warm: false,
+            setup_seconds: None,
+            reported: false,
         });
         Ok(idx)
     }
@@ -239,11 +402,13 @@ impl ProcessExecutor {
     fn rows(&mut self) -> Vec<WorkerRow> {
         std::mem::take(&mut self.workers)
             .into_iter()
+            .filter(|w| !w.reported && w.serving)
             .map(|w| {
                 let mut row = w.row;
                 if let Some(u) = w.usage {
-                    row.user_cpu_seconds = Some(u.user_seconds);
-                    row.sys_cpu_seconds = Some(u.sys_seconds);
+                    // This segment's share: a warm worker's earlier segments are reported.
+                    row.user_cpu_seconds = Some(u.user_seconds - w.usage_base.user_seconds);
+                    row.sys_cpu_seconds = Some(u.sys_seconds - w.usage_base.sys_seconds);
                     row.max_rss_kb = Some(u.max_rss_kb);
                 }
                 row
@@ -259,7 +424,10 @@ impl Executor for ProcessExecutor {
             .iter()
             .enumerate()
             .filter(|(_, w)| {
-                w.alive && w.in_flight.len() < IN_FLIGHT_PER_WORKER && w.clock.timed_out().is_none()
+                w.alive
+                    && w.serving
+                    && w.in_flight.len() < self.prefetch
+                    && w.clock.timed_out().is_none()
             })
             .min_by_key(|(_, w)| w.in_flight.len())
             .map(|(i, _)| i);
@@ -292,7 +460,14 @@ impl Executor for ProcessExecutor {
         };
         let w = &mut self.workers[idx as usize];
         match incoming {
-            Incoming::Frame(FromWorker::Ready { .. }) => None,
+            Incoming::Frame(FromWorker::Ready { .. }) => {
+                self.note_ready(idx);
+                None
+            }
+            Incoming::Frame(FromWorker::Usage { usage }) => {
+                self.workers[idx as usize].usage = Some(usage);
+                None
+            }
             Incoming::Frame(FromWorker::Done {
                 id,
                 records,

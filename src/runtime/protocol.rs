@@ -1,8 +1,9 @@
 //! The coordinator ↔ worker protocol: length-prefixed frames (u32 little-endian length, then a
 //! bincode-encoded message) over the worker's stdin and stdout.
 //!
-//! Only metadata crosses the pipe: the setup once, then ranges of spec indices in and compact
-//! outcome records out.
+//! Only metadata crosses the pipe: a setup, then ranges of spec indices in and compact outcome
+//! records out. A worker of the warm pool gets a new setup for each segment it serves and
+//! keeps its process (`Setup` again, answered by `Ready` again).
 
 use std::io::{self, Read, Write};
 
@@ -17,14 +18,15 @@ const MAX_FRAME: usize = 1 << 30;
 /// Coordinator → worker.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ToWorker {
+    /// Build the context of this search (the first message, and again for each segment the
+    /// worker serves next); answered by `Ready` or `Failed`.
     Setup(Box<SearchSetup>),
     /// Evaluate the half-open index ranges.
-    Batch {
-        id: u64,
-        ranges: Vec<(u64, u64)>,
-    },
+    Batch { id: u64, ranges: Vec<(u64, u64)> },
     /// Finish: reply with `Bye` and exit.
     Shutdown,
+    /// Reply with `Usage` (the end of a segment: its CPU share is the difference).
+    Report,
 }
 
 /// Resource usage of a process (or thread).
@@ -53,6 +55,10 @@ pub enum FromWorker {
         message: String,
     },
     Bye {
+        usage: Usage,
+    },
+    /// The answer to `Report`.
+    Usage {
         usage: Usage,
     },
 }
@@ -142,6 +148,24 @@ mod tests {
         assert!(read_frame::<ToWorker, _>(&mut r, &mut scratch)
             .unwrap()
             .is_none());
+        // The warm pool's end of a segment: Report is answered by Usage.
+        let mut warm = Vec::new();
+        write_frame(&mut warm, &ToWorker::Report).unwrap();
+        let usage = Usage {
+            user_seconds: 1.5,
+            sys_seconds: 0.25,
+            max_rss_kb: 4096,
+        };
+        write_frame(&mut warm, &FromWorker::Usage { usage }).unwrap();
+        let mut r = &warm[..];
+        assert!(matches!(
+            read_frame::<ToWorker, _>(&mut r, &mut scratch).unwrap(),
+            Some(ToWorker::Report)
+        ));
+        match read_frame::<FromWorker, _>(&mut r, &mut scratch).unwrap() {
+            Some(FromWorker::Usage { usage: u }) => assert_eq!(u, usage),
+            other => panic!("unexpected {other:?}"),
+        }
         // A truncated frame is an error, not a clean end.
         let mut r = &buf[..6];
         assert!(read_frame::<ToWorker, _>(&mut r, &mut scratch).is_err());

@@ -19,7 +19,7 @@ use rusqlite::Connection;
 use tracing::warn;
 
 use self::columns::{ColumnCatalogue, ScenarioColumns};
-use self::inputs::ScenarioInputs;
+pub use self::inputs::ScenarioInputs;
 use self::project::Projector;
 use crate::config::{Direction, ModelChoice};
 use crate::data::Frequency;

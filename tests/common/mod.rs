@@ -11,7 +11,7 @@ use specsearch::synth::{self, SynthSpec};
 
 /// The fault-injection variables (src/runtime/faults.rs) that a test must not pass on by
 /// accident.
-pub const FAULT_VARS: [&str; 7] = [
+pub const FAULT_VARS: [&str; 8] = [
     "SPECSEARCH_FAULT_CRASH_SPEC",
     "SPECSEARCH_FAULT_HANG_SPEC",
     "SPECSEARCH_FAULT_HANG_MARK_DIR",
@@ -19,6 +19,7 @@ pub const FAULT_VARS: [&str; 7] = [
     "SPECSEARCH_FAULT_KILL_AFTER_STORE_REPLAY",
     "SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC",
     "SPECSEARCH_FAULT_PAUSE",
+    "SPECSEARCH_FAULT_PAUSE_SEGMENT",
 ];
 
 /// Unsets every fault-injection variable in `cmd`'s environment.

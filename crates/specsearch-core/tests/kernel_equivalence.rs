@@ -358,3 +358,73 @@ fn journal_path_does_not_allocate_once_warm() {
     assert!(st.specs - st.choice_skipped > before_stats.specs - before_stats.choice_skipped);
     assert_eq!(allocated, 0, "the filtered journal path allocated");
 }
+
+/// The coordinator's screen ([`Evaluator::screen_into`], hybrid scheduling) decides a spec
+/// exactly as the journal path would — same outcome, bit for bit — and leaves undecided only
+/// specs the journal path does not fail at rank, error or R². The screen's scratch sees every
+/// spec and the pool's only the undecided ones (as in a hybrid run), so Gram-prefix reuse
+/// across different spec sequences is exercised too. `min_r2` is set at the median R² of the
+/// sample so that both sides of the threshold are well represented.
+#[test]
+fn screen_decides_like_the_journal_path() {
+    let search = Ppnr::new(5, Noise::Iid);
+    let n_specs = search.space.count();
+    let mut rng = Rng(0xA076_1D64_78BD_642F);
+    let starts: Vec<u64> = (0..400).map(|_| rng.next() % n_specs).collect();
+    let mut spec = Vec::new();
+    // The median R² of the sample.
+    let probe = search.evaluator(FilterThresholds::default());
+    let (mut scratch, mut out) = (Scratch::default(), Outcome::default());
+    let mut r2s = Vec::new();
+    for &s in &starts {
+        for index in s..(s + 16).min(n_specs) {
+            search.space.spec_at(index, &mut spec).unwrap();
+            probe.decide_into(&spec, &[], &mut scratch, &mut out);
+            r2s.extend(out.r2);
+        }
+    }
+    r2s.sort_by(f64::total_cmp);
+    let median = r2s[r2s.len() / 2];
+    let ev = search.evaluator(FilterThresholds {
+        min_r2: median,
+        ..FilterThresholds::default()
+    });
+    let (mut screen, mut pool, mut reference) =
+        (Scratch::default(), Scratch::default(), Scratch::default());
+    let (mut screened, mut by_pool, mut expected) =
+        (Outcome::default(), Outcome::default(), Outcome::default());
+    let (mut decided, mut undecided) = (0, 0);
+    let mut failures = Vec::new();
+    for &s in &starts {
+        for index in s..(s + 16).min(n_specs) {
+            search.space.spec_at(index, &mut spec).unwrap();
+            ev.decide_into(&spec, &[], &mut reference, &mut expected);
+            if ev.screen_into(&spec, &[], &mut screen, &mut screened) {
+                decided += 1;
+                if all_bits(&screened) != all_bits(&expected) {
+                    failures.push(format!("spec {index}: the screen's outcome differs"));
+                }
+            } else {
+                undecided += 1;
+                ev.decide_into(&spec, &[], &mut pool, &mut by_pool);
+                if all_bits(&by_pool) != all_bits(&expected) {
+                    failures.push(format!("spec {index}: the pool's outcome differs"));
+                }
+                if expected.failed_test == Some(FilterTest::InSampleR2)
+                    || expected.status == Status::Error
+                {
+                    failures.push(format!("spec {index}: left undecided but fails filter 1"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures[..failures.len().min(10)].join("\n")
+    );
+    assert!(
+        decided > 1000 && undecided > 1000,
+        "both sides of min_r2 must be exercised: {decided} decided, {undecided} not"
+    );
+}

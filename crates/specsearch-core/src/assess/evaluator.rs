@@ -241,6 +241,9 @@ enum Detail {
     Reached,
     /// Every statistic, past the first failure too ([`Evaluator::assess_report`]).
     Report,
+    /// The journal path up to filter 1 only ([`Evaluator::screen_into`]): stops once the
+    /// spec's rank and R² are known to pass.
+    Screen,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -436,6 +439,24 @@ impl Evaluator {
         out: &mut Outcome,
     ) {
         self.run(spec, extra, scratch, out, Detail::Journal);
+    }
+
+    /// The cheap first stage of [`Evaluator::decide_into`] (Gram gather, factorisation,
+    /// residual sum of squares, filter 1): returns `true` when it decides the spec — an error,
+    /// a rank-deficient design or an R² below `min_r2` — and `out` is then exactly the outcome
+    /// `decide_into` gives (the same code runs); `false` when the spec passes filter 1 and needs
+    /// the rest of the pipeline (`out` is then incomplete). The coordinator's hybrid screen.
+    pub fn screen_into(
+        &self,
+        spec: &[u32],
+        extra: &[ExtraColumn<'_>],
+        scratch: &mut Scratch,
+        out: &mut Outcome,
+    ) -> bool {
+        self.run(spec, extra, scratch, out, Detail::Screen);
+        // The screen stops before any filter can pass a spec: `Passed` marks a spec that
+        // passed filter 1, with nothing decided yet.
+        out.status != Status::Passed
     }
 
     /// Full report for `show-model`: evaluates every filter and computes every statistic even

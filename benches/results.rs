@@ -8,25 +8,37 @@
 //! several minutes, so it is kept in `$CARGO_TARGET_DIR/specsearch-bench/results/` and reused
 //! by later runs of the benchmark (`SPECSEARCH_BENCH_REBUILD=1` builds it again).
 //!
-//! Timed: `status`, `failures`, `top`, `show 1`, every example of `sql/examples.sql` through
-//! `query`, `export --what outcomes` to CSV and to Parquet (rows/s and peak RSS), and `run` of
-//! the complete run (which only has to say it is complete). Markdown for BENCHMARKS.md goes to
+//! Timed: `status`, `failures`, `top`, `show 1`, `run` of the complete run (which only has to
+//! say it is complete), `export --what outcomes` to CSV and to Parquet (rows/s and peak RSS),
+//! and every example of `sql/examples.sql` through `query` (those that read every outcome are
+//! linear in the journal and stopped with Ctrl-C after 180 s). Markdown for BENCHMARKS.md goes to
 //! stdout. Not a criterion benchmark: one run of each command is the measurement.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// Time allowed to each example of sql/examples.sql.
+const EXAMPLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(180);
+
 const EXE: &str = env!("CARGO_BIN_EXE_specsearch");
 
 struct Timed {
     seconds: f64,
+    /// Stopped (Ctrl-C) at the time limit.
+    timed_out: bool,
     max_rss_mb: f64,
     stdout: String,
 }
 
 /// Runs the binary with `args`, timing it and reading its own peak RSS (wait4's rusage).
 fn timed(args: &[&str]) -> Timed {
+    timed_within(args, None)
+}
+
+/// As [`timed`], sending SIGINT (which `query` answers by stopping its statement) once `limit`
+/// has passed.
+fn timed_within(args: &[&str], limit: Option<std::time::Duration>) -> Timed {
     let out = tempfile::NamedTempFile::new().unwrap();
     let err = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();
@@ -42,18 +54,32 @@ fn timed(args: &[&str]) -> Timed {
     let mut status = 0;
     // SAFETY: plain syscall on our own child; `usage` is a valid out-pointer.
     let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { nix::libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32, "wait4");
+    let id = child.id() as i32;
+    let mut timed_out = false;
+    loop {
+        // SAFETY: as above; WNOHANG returns 0 while the child runs.
+        let pid = unsafe { nix::libc::wait4(id, &mut status, nix::libc::WNOHANG, &mut usage) };
+        if pid == id {
+            break;
+        }
+        assert_eq!(pid, 0, "wait4");
+        if !timed_out && limit.is_some_and(|l| started.elapsed() >= l) {
+            timed_out = true;
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(id), nix::sys::signal::SIGINT).ok();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let seconds = started.elapsed().as_secs_f64();
     let stdout = std::fs::read_to_string(out.path()).unwrap_or_default();
     assert!(
-        nix::libc::WIFEXITED(status) && nix::libc::WEXITSTATUS(status) == 0,
+        timed_out || (nix::libc::WIFEXITED(status) && nix::libc::WEXITSTATUS(status) == 0),
         "specsearch {} failed: {}",
         args.join(" "),
         std::fs::read_to_string(err.path()).unwrap_or_default()
     );
     Timed {
         seconds,
+        timed_out,
         max_rss_mb: usage.ru_maxrss as f64 / 1024.0,
         stdout,
     }
@@ -152,11 +178,6 @@ fn main() {
         let t = timed(&args);
         row(&format!("`{name}`"), &t, "");
     }
-    for (title, sql) in examples() {
-        let t = timed(&["query", &config_s, &sql, "--csv"]);
-        let rows = t.stdout.lines().count().saturating_sub(1);
-        row(&format!("query: {title}"), &t, &format!("{rows} rows"));
-    }
     for (format, file) in [("csv", "outcomes.csv"), ("parquet", "outcomes.parquet")] {
         let out = dir.join(file);
         let out_s = out.to_string_lossy().into_owned();
@@ -172,5 +193,17 @@ fn main() {
             ),
         );
         std::fs::remove_file(&out).ok();
+    }
+    // Examples that look at every outcome are linear in the journal (minutes here): each gets
+    // at most EXAMPLE_LIMIT, then Ctrl-C.
+    for (title, sql) in examples() {
+        let t = timed_within(&["query", &config_s, &sql, "--csv"], Some(EXAMPLE_LIMIT));
+        let rows = t.stdout.lines().count().saturating_sub(1);
+        let note = if t.timed_out {
+            format!("stopped after {} s", EXAMPLE_LIMIT.as_secs())
+        } else {
+            format!("{rows} rows")
+        };
+        row(&format!("query: {title}"), &t, &note);
     }
 }

@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use plotters::prelude::*;
 
 use super::plots::{
-    decimal_year, err, hex, segments, svg_of, y_range, year_label, Plot, ACTUAL, FONT, SHADE, WIDE,
+    decimal_year, draw_legend, draw_line, err, hex, segments, svg_of, y_range, year_label, Plot,
+    ACTUAL, FONT, SHADE, WIDE,
 };
 
 /// Colours of the scenario paths, mildest first (colour-blind safe, distinct in grey).
@@ -80,39 +81,24 @@ pub fn scenario_fan(
                 (FONT, 12).into_font().color(&RGBColor(0x66, 0x66, 0x66)),
             )))
             .map_err(err)?;
-        let mut first = true;
-        for seg in segments(&hx, &hy, |_| true) {
-            let a = chart
-                .draw_series(LineSeries::new(seg, ACTUAL.stroke_width(2)))
-                .map_err(err)?;
-            if std::mem::take(&mut first) {
-                a.label("actual").legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], ACTUAL.stroke_width(2))
-                });
-            }
-        }
+        draw_line(
+            &mut chart,
+            segments(&hx, &hy, |_| true),
+            ACTUAL,
+            2,
+            "actual",
+        )?;
         for (k, (name, _)) in paths.iter().enumerate() {
             let colour = PATHS[k % PATHS.len()];
-            let mut first = true;
-            for seg in segments(&px[k], &py[k], |_| true) {
-                let a = chart
-                    .draw_series(LineSeries::new(seg, colour.stroke_width(2)))
-                    .map_err(err)?;
-                if std::mem::take(&mut first) {
-                    a.label(name.as_str()).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                    });
-                }
-            }
+            draw_line(
+                &mut chart,
+                segments(&px[k], &py[k], |_| true),
+                colour,
+                2,
+                name,
+            )?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xbb, 0xbb, 0xbb))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
         Ok(())
     })?;
     let mut series = vec![("actual".to_string(), hex(&ACTUAL))];

@@ -8,6 +8,7 @@
 
 use anyhow::{anyhow, Result};
 use chrono::{Datelike, NaiveDate};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -106,6 +107,49 @@ pub(super) fn svg_of(
     Ok(svg)
 }
 
+/// A chart of the report: numbers on both axes, drawn into an SVG string.
+pub(super) type Chart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws each run of `runs` as a line in `colour`, `width` pixels wide; the first run names
+/// the line in the legend (drawn 2 pixels wide, whatever the line's width).
+pub(super) fn draw_line(
+    chart: &mut Chart<'_, '_>,
+    runs: Vec<Vec<(f64, f64)>>,
+    colour: RGBColor,
+    width: u32,
+    label: &str,
+) -> Result<()> {
+    let mut first = true;
+    for run in runs {
+        let a = chart
+            .draw_series(LineSeries::new(run, colour.stroke_width(width)))
+            .map_err(err)?;
+        if std::mem::take(&mut first) {
+            a.label(label).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The legend box of every plot: at `position`, over a light background.
+pub(super) fn draw_legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(0xbb, 0xbb, 0xbb))
+        .draw()
+        .map_err(err)
+}
+
 pub(super) fn year_label(x: &f64) -> String {
     format!("{:.0}", x.floor())
 }
@@ -152,51 +196,28 @@ pub fn fitted_vs_actual(s: &ModelSeries) -> Result<Plot> {
                 )))
                 .map_err(err)?;
         }
-        let mut first = true;
-        for seg in segments(&x, &s.actual, |_| true) {
-            let a = chart
-                .draw_series(LineSeries::new(seg, ACTUAL.stroke_width(2)))
-                .map_err(err)?;
-            if std::mem::take(&mut first) {
-                a.label("actual").legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], ACTUAL.stroke_width(2))
-                });
-            }
-        }
-        let mut first = true;
-        for seg in segments(&x, &s.fitted, |i| s.in_sample[i]) {
-            let a = chart
-                .draw_series(LineSeries::new(seg, FITTED.stroke_width(2)))
-                .map_err(err)?;
-            if std::mem::take(&mut first) {
-                a.label("fitted (in-sample)").legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], FITTED.stroke_width(2))
-                });
-            }
-        }
+        draw_line(
+            &mut chart,
+            segments(&x, &s.actual, |_| true),
+            ACTUAL,
+            2,
+            "actual",
+        )?;
+        let fitted = segments(&x, &s.fitted, |i| s.in_sample[i]);
+        draw_line(&mut chart, fitted, FITTED, 2, "fitted (in-sample)")?;
         // The prediction line starts at the last in-sample fit, so the two lines join.
-        let mut first = true;
         let last_in = s.in_sample.iter().rposition(|&i| i);
-        for seg in segments(&x, &s.fitted, |i| {
+        let predicted = segments(&x, &s.fitted, |i| {
             !s.in_sample[i] || Some(i) == last_in && has_oos
-        }) {
-            let a = chart
-                .draw_series(LineSeries::new(seg, PREDICTED.stroke_width(2)))
-                .map_err(err)?;
-            if std::mem::take(&mut first) {
-                a.label("predicted (out-of-sample)").legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], PREDICTED.stroke_width(2))
-                });
-            }
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xbb, 0xbb, 0xbb))
-            .draw()
-            .map_err(err)?;
+        });
+        draw_line(
+            &mut chart,
+            predicted,
+            PREDICTED,
+            2,
+            "predicted (out-of-sample)",
+        )?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
         Ok(())
     })?;
     let mut series = vec![
@@ -256,26 +277,10 @@ pub fn residuals_over_time(s: &ModelSeries) -> Result<Plot> {
             (true, FITTED, "in-sample"),
             (false, PREDICTED, "out-of-sample"),
         ] {
-            let mut first = true;
-            for seg in segments(&x, &s.residual, |i| s.in_sample[i] == in_sample) {
-                let a = chart
-                    .draw_series(LineSeries::new(seg, color.stroke_width(1)))
-                    .map_err(err)?;
-                if std::mem::take(&mut first) {
-                    a.label(label).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                    });
-                }
-            }
+            let runs = segments(&x, &s.residual, |i| s.in_sample[i] == in_sample);
+            draw_line(&mut chart, runs, color, 1, label)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xbb, 0xbb, 0xbb))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
         Ok(())
     })?;
     let mut series = vec![("in-sample".to_string(), hex(&FITTED))];
@@ -357,14 +362,7 @@ pub fn residual_acf(resid: &[f64]) -> Result<Plot> {
                 BAND.stroke_width(1),
             ))
             .map_err(err)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 11))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xbb, 0xbb, 0xbb))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 11)?;
         Ok(())
     })?;
     Ok(Plot {
@@ -445,14 +443,7 @@ pub fn residual_histogram(resid: &[f64]) -> Result<Plot> {
             .map_err(err)?
             .label("normal density")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], DENSITY.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 11))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xbb, 0xbb, 0xbb))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 11)?;
         Ok(())
     })?;
     Ok(Plot {

@@ -6,7 +6,6 @@
 use anyhow::{bail, Result};
 
 use crate::config::RankingConfig;
-use crate::journal::queries::{self, Ranking};
 use crate::results::{self, model, print_table, Format, JournalArgs, OutputArgs};
 
 #[derive(Debug, clap::Args)]
@@ -27,33 +26,13 @@ pub struct SeriesArgs {
 }
 
 pub fn run(args: &SeriesArgs) -> Result<()> {
-    let mut journal = args.journal.clone();
-    let mut rank = args.rank;
-    // `series --workspace DIR 3`: the lone positional is the rank, not a config.
-    if rank.is_none() && args.spec.is_none() && journal.workspace.is_some() {
-        if let Some(c) = &journal.config {
-            if let (Ok(r), false) = (c.to_string_lossy().parse::<usize>(), c.exists()) {
-                rank = Some(r);
-                journal.config = None;
-            }
-        }
-    }
-    let j = results::open(&journal)?;
-    let run = j.select_run(journal.run.as_deref())?;
-    let options = model::ReportOptions::default();
-    let report = match (args.spec, rank) {
-        (Some(index), _) => model::load(&j, &run, index, None, options)?,
-        (None, Some(rank)) => {
-            let ranking = match &args.weights {
-                Some(w) => Ranking::Weights(w.clone()),
-                None if queries::has_stored_ranking(&j.conn, run.run_id)? => Ranking::Stored,
-                None => Ranking::Weights(j.run_weights(&run)),
-            };
-            let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;
-            model::load(&j, &run, index, Some((rank as i64, score)), options)?
-        }
-        (None, None) => bail!("give a RANK or --spec INDEX"),
-    };
+    let (_, run, report) = super::show::chosen_model(
+        &args.journal,
+        args.rank,
+        args.spec,
+        args.weights.as_ref(),
+        model::ReportOptions::default(),
+    )?;
     if report.outcome.is_none() {
         bail!(
             "spec {} of run {} did not pass ({}): the journal keeps coefficients for passed \

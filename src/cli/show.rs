@@ -52,38 +52,13 @@ impl ReportArgs {
 }
 
 pub fn run(args: &ShowArgs) -> Result<()> {
-    let mut journal = args.journal.clone();
-    let mut rank = args.rank;
-    // `show --workspace DIR 3`: the lone positional is the rank, not a config.
-    if rank.is_none() && args.spec.is_none() && journal.workspace.is_some() {
-        if let Some(c) = &journal.config {
-            if let (Ok(r), false) = (c.to_string_lossy().parse::<usize>(), c.exists()) {
-                rank = Some(r);
-                journal.config = None;
-            }
-        }
-    }
-    let j = results::open(&journal)?;
-    let run = j.select_run(journal.run.as_deref())?;
-    let report = match (args.spec, rank) {
-        (Some(index), _) => model::load(&j, &run, index, None, args.report.options())?,
-        (None, Some(rank)) => {
-            let ranking = match &args.weights {
-                Some(w) => Ranking::Weights(w.clone()),
-                None if queries::has_stored_ranking(&j.conn, run.run_id)? => Ranking::Stored,
-                None => Ranking::Weights(j.run_weights(&run)),
-            };
-            let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;
-            model::load(
-                &j,
-                &run,
-                index,
-                Some((rank as i64, score)),
-                args.report.options(),
-            )?
-        }
-        (None, None) => bail!("give a RANK or --spec INDEX"),
-    };
+    let (_, _, report) = chosen_model(
+        &args.journal,
+        args.rank,
+        args.spec,
+        args.weights.as_ref(),
+        args.report.options(),
+    )?;
     match args.output.format() {
         Format::Human => print!("{}", report.render(args.report.cov)),
         Format::Json => println!(
@@ -95,4 +70,47 @@ pub fn run(args: &ShowArgs) -> Result<()> {
             .write_csv(std::io::stdout().lock())?,
     }
     Ok(())
+}
+
+/// The model a `show`-like command names: `RANK` in the run's stored ranking (or ranked now with
+/// `weights`), or `--spec INDEX`; with `--workspace DIR` and no CONFIG, a lone positional that
+/// is a number and not a file is the rank (`show --workspace DIR 3`). Returns the journal, the
+/// run and the model's report.
+pub(super) fn chosen_model(
+    journal: &JournalArgs,
+    rank: Option<usize>,
+    spec: Option<u64>,
+    weights: Option<&RankingConfig>,
+    options: model::ReportOptions,
+) -> Result<(
+    results::Journal,
+    crate::journal::runs::RunRow,
+    model::ModelReport,
+)> {
+    let mut journal = journal.clone();
+    let mut rank = rank;
+    if rank.is_none() && spec.is_none() && journal.workspace.is_some() {
+        if let Some(c) = &journal.config {
+            if let (Ok(r), false) = (c.to_string_lossy().parse::<usize>(), c.exists()) {
+                rank = Some(r);
+                journal.config = None;
+            }
+        }
+    }
+    let j = results::open(&journal)?;
+    let run = j.select_run(journal.run.as_deref())?;
+    let report = match (spec, rank) {
+        (Some(index), _) => model::load(&j, &run, index, None, options)?,
+        (None, Some(rank)) => {
+            let ranking = match weights {
+                Some(w) => Ranking::Weights(w.clone()),
+                None if queries::has_stored_ranking(&j.conn, run.run_id)? => Ranking::Stored,
+                None => Ranking::Weights(j.run_weights(&run)),
+            };
+            let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;
+            model::load(&j, &run, index, Some((rank as i64, score)), options)?
+        }
+        (None, None) => bail!("give a RANK or --spec INDEX"),
+    };
+    Ok((j, run, report))
 }

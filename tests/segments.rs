@@ -14,7 +14,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{assert_counters_match, assert_ok, small_search, specsearch, text, PausedRun};
+use common::{assert_ok, journal_of, run_content, small_search, specsearch, text, PausedRun};
 use rusqlite::Connection;
 
 /// One segment of the test config: its name and the TOML bodies of its tables.
@@ -160,70 +160,20 @@ fn write_standalone(b: &Base, s: &Segment) -> PathBuf {
     path
 }
 
-fn journal(config: &Path) -> PathBuf {
-    let stem = config.file_stem().unwrap().to_string_lossy().into_owned();
-    config
-        .parent()
-        .unwrap()
-        .join(format!("{stem}.specsearch/journal.sqlite"))
-}
-
-/// A run's outcomes and ranking as text lines, with its bundle hash and status (after checking
-/// the journal's counters).
+/// A run's outcomes, ranking and status as text lines (`common::run_content`, which also
+/// checks the journal's counters; also for the screen's outcomes in hybrid runs), with its
+/// bundle hash and spec count.
 fn content(journal: &Path, run_id: i64) -> Vec<String> {
-    let conn = Connection::open(journal).unwrap();
-    // The writer's counters agree with the outcomes (also for the screen's, in hybrid runs).
-    assert_counters_match(&conn);
-    let mut out = Vec::new();
-    let mut stmt = conn
-        .prepare(
-            "SELECT spec_index, status, failed_test, features, quote(r2), message FROM outcomes \
-             WHERE run_id = ?1 ORDER BY spec_index",
-        )
-        .unwrap();
-    out.extend(
-        stmt.query_map([run_id], |r| {
-            Ok(format!(
-                "o {} {} {:?} {} {} {:?}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?
-            ))
-        })
+    let mut out = run_content(journal, run_id);
+    let (bundle, count): (String, i64) = Connection::open(journal)
         .unwrap()
-        .map(|r| r.unwrap()),
-    );
-    let mut stmt = conn
-        .prepare(
-            "SELECT rank, spec_index, quote(score), p.spec_key, p.detail FROM ranking r \
-             JOIN passed p USING (run_id, spec_index) WHERE run_id = ?1 ORDER BY rank",
-        )
-        .unwrap();
-    out.extend(
-        stmt.query_map([run_id], |r| {
-            Ok(format!(
-                "r {} {} {} {} {}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?
-            ))
-        })
-        .unwrap()
-        .map(|r| r.unwrap()),
-    );
-    let (status, bundle, count): (String, String, i64) = conn
         .query_row(
-            "SELECT status, bundle_hash, spec_count FROM runs WHERE run_id = ?1",
+            "SELECT bundle_hash, spec_count FROM runs WHERE run_id = ?1",
             [run_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    out.push(format!("status {status} bundle {bundle} specs {count}"));
+    out.push(format!("bundle {bundle} specs {count}"));
     out
 }
 
@@ -259,7 +209,7 @@ fn references(b: &Base, segs: &[Segment]) -> Vec<Vec<String>> {
                     .output()
                     .unwrap(),
             );
-            let j = journal(&config);
+            let j = journal_of(&config);
             content(&j, latest_run(&j))
         })
         .collect()
@@ -299,7 +249,7 @@ fn three_segments_equal_three_separate_runs_and_share_one_warm_pool() {
         );
         assert!(out.contains(&next), "no `{next}` in\n{out}");
     }
-    let j = journal(&config);
+    let j = journal_of(&config);
     let mut pids = Vec::new();
     for (s, r) in segs.iter().zip(&reference) {
         let run_id = segment_run(&j, s.name);
@@ -395,7 +345,7 @@ fn a_kill_in_the_second_segment_resumes_there_with_the_same_result() {
     let segs = segments(&b);
     let reference = references(&b, &segs);
     let config = write_segmented(&b, "banks", &segs, "");
-    let j = journal(&config);
+    let j = journal_of(&config);
     let mut cmd = specsearch();
     cmd.arg("run")
         .arg(&config)
@@ -466,7 +416,7 @@ fn hybrid_scheduling_gives_the_journal_of_the_pool_and_knobs_apply_per_segment()
     let hybrid = write_segmented(&b, "hybrid", &segs, "workers = 2\nhybrid = true");
     assert_ok(&run(&plain, &[]));
     let out = assert_ok(&run(&hybrid, &[]));
-    let (jp, jh) = (journal(&plain), journal(&hybrid));
+    let (jp, jh) = (journal_of(&plain), journal_of(&hybrid));
     let conn = Connection::open(&jh).unwrap();
     let mut screened_total = 0;
     for s in &segs {
@@ -567,7 +517,7 @@ fn bad_segments_are_refused_naming_segment_and_key_before_anything_is_written() 
             assert!(err.contains(e), "{name}: {e:?} not in {err}");
         }
         assert!(
-            !journal(&config).parent().unwrap().exists(),
+            !journal_of(&config).parent().unwrap().exists(),
             "{name}: the workspace was created"
         );
     }
@@ -595,7 +545,7 @@ fn bad_segments_are_refused_naming_segment_and_key_before_anything_is_written() 
         err.contains("delta") && err.contains("alpha, beta, gamma"),
         "{err}"
     );
-    assert!(!journal(&config).parent().unwrap().exists());
+    assert!(!journal_of(&config).parent().unwrap().exists());
 }
 
 #[test]

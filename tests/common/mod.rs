@@ -192,11 +192,18 @@ pub fn merged_results(journal: &Path) -> Vec<String> {
 /// The user-visible content of the latest run: every outcome and the ranking, as text lines.
 /// Also checks the journal's counters against its outcomes ([`assert_counters_match`]).
 pub fn derived(journal: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(journal).unwrap();
-    assert_counters_match(&conn);
-    let run_id: i64 = conn
+    let run_id: i64 = rusqlite::Connection::open(journal)
+        .unwrap()
         .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
         .unwrap();
+    run_content(journal, run_id)
+}
+
+/// Run `run_id`'s outcomes, ranking (with each model's detail) and status as text lines, after
+/// checking the journal's counters ([`assert_counters_match`]).
+pub fn run_content(journal: &Path, run_id: i64) -> Vec<String> {
+    let conn = rusqlite::Connection::open(journal).unwrap();
+    assert_counters_match(&conn);
     let mut out = Vec::new();
     let mut stmt = conn
         .prepare(

@@ -281,6 +281,46 @@ fn hand_checked_budget_skips_inside_option_product() {
 }
 
 #[test]
+fn common_prefix_is_the_forced_columns_no_spec_puts_anything_before() {
+    // space_one forces dummies(M), but its one_of can add dummies(Q), which sort first
+    // (specs 8, 19, …): no column begins every spec.
+    let space = space_one();
+    assert!(space.common_prefix().is_empty());
+    let columns: Vec<ColumnInfo> = (0..12).map(|c| space.column(c).clone()).collect();
+    let input = SpaceInput {
+        forced: vec![
+            Element::dummy_set("dummies(M)", &[0, 1]),
+            Element::variable("HPI", &[8]),
+        ],
+        pool: vec![
+            var(Element::variable("GDP", &[3, 2]), Some("output")),
+            var(Element::variable("CPI", &[6, 7]), None),
+        ],
+        max_vars: 4,
+        category_limit: 1,
+        columns,
+        key_context: String::new(),
+    };
+    // Without Q dummies the month dummies begin every spec; HPI is in every spec too but
+    // sorts after CPI_LV and GDP_LV, so it stays in each spec's own list.
+    let forced_months = SpecSpace::new(input.clone()).unwrap();
+    assert_eq!(names_of(&forced_months, &forced_months.common_prefix()), ["M:2", "M:10"]);
+    let mut out = Vec::new();
+    for i in 0..forced_months.count() {
+        forced_months.spec_at(i, &mut out).unwrap();
+        assert!(names_of(&forced_months, &out).contains(&"HPI_LV".to_string()));
+    }
+    // A forced variable with two variants is not common to every spec.
+    let two_variants = SpecSpace::new(SpaceInput {
+        forced: vec![Element::variable("GDP", &[3, 2])],
+        pool: vec![],
+        ..input
+    })
+    .unwrap();
+    assert!(two_variants.common_prefix().is_empty());
+}
+
+#[test]
 fn forced_only_space_and_budget_equal_to_forced() {
     let space = space_one();
     let input = SpaceInput {
@@ -960,6 +1000,19 @@ proptest! {
         // per-spec invariants, from elements_of
         let one_of_pools: Vec<usize> = space.pools().iter().enumerate()
             .filter(|(_, p)| *p.kind() == PoolKind::OneOf).map(|(i, _)| i).collect();
+        let prefix = space.common_prefix();
+        // With forced items of one variant each and room for a pool pick, every other column
+        // appears in some spec but not in the forced-only one: the prefix is then exactly the
+        // longest prefix all specs share.
+        let single_forced = input.forced.iter().all(|e| e.variants.len() == 1);
+        if !input.forced.is_empty() && single_forced && input.max_vars > input.forced.len() {
+            let mut longest: Vec<u32> = want[0].0.clone();
+            for (cols, _) in &want {
+                let n = longest.iter().zip(cols).take_while(|(a, b)| a == b).count();
+                longest.truncate(n);
+            }
+            prop_assert_eq!(&prefix, &longest);
+        }
         for i in 0..count {
             let picks = space.elements_of(i).unwrap();
             prop_assert!(picks.len() <= input.max_vars);
@@ -980,6 +1033,7 @@ proptest! {
             }
             // sorted by rule S, no repeats
             space.spec_at(i, &mut out).unwrap();
+            prop_assert!(out.starts_with(&prefix), "spec {} does not begin with {:?}", i, prefix);
             for w in out.windows(2) {
                 prop_assert_eq!(
                     rule_s(&input.columns[w[0] as usize], &input.columns[w[1] as usize]),

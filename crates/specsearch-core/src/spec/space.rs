@@ -344,6 +344,36 @@ impl SpecSpace {
             .collect())
     }
 
+    /// The column ids every spec begins with, in spec order: the columns of single-variant
+    /// forced elements that sort (rule S) before every column a spec may lack. Forced month
+    /// dummies are the usual case; the journal stores them once per run instead of in every
+    /// outcome.
+    ///
+    /// Every spec holds each such column (forced, one variant) and every other column of a spec
+    /// ranks at or after the first optional one, so the spec starts with them.
+    pub fn common_prefix(&self) -> Vec<u32> {
+        let n_variants = |e: usize| self.elem_var[e + 1] - self.elem_var[e];
+        let mut always: Vec<u32> = (0..self.n_forced)
+            .filter(|&e| n_variants(e) == 1)
+            .flat_map(|e| self.variant_ranks(e, 0).iter().copied())
+            .collect();
+        always.sort_unstable();
+        always.dedup();
+        let first_optional = (0..self.elements.len())
+            // Pool members appear in some spec only when the budget admits one.
+            .filter(|&e| if e < self.n_forced { n_variants(e) > 1 } else { self.budget > 0 })
+            .flat_map(|e| (0..n_variants(e)).flat_map(move |v| self.variant_ranks(e, v)))
+            .copied()
+            .filter(|r| always.binary_search(r).is_err())
+            .min()
+            .unwrap_or(u32::MAX);
+        always
+            .into_iter()
+            .take_while(|&r| r < first_optional)
+            .map(|r| self.order.id_of[r as usize])
+            .collect()
+    }
+
     pub(crate) fn variant_ranks(&self, element: usize, variant: usize) -> &[u32] {
         let v = self.elem_var[element] + variant;
         &self.var_ranks[self.var_bounds[v]..self.var_bounds[v + 1]]

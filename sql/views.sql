@@ -10,10 +10,29 @@
 -- Every view has a `run_id` column: filter on it (`WHERE run_id = 3`) or join `runs` for names.
 -- Examples of use: sql/examples.sql.
 
+-- One row per (outcome, feature): the spec's feature ids in spec order, `position` 0 first.
+-- The building block of every view that lists a spec's features: a spec is the run's common
+-- prefix (`run_spec_prefixes`, the forced columns every spec begins with) followed by the
+-- outcome's own `feature_codes`, one character per feature whose code point is the feature id.
+-- Join `run_features` on (run_id, feature_id) for names.
+-- Columns: run_id, spec_index, status (code), failed_test (code), position, feature_id.
+DROP VIEW IF EXISTS outcome_columns;
+CREATE VIEW outcome_columns AS
+SELECT o.run_id,
+       o.spec_index,
+       o.status,
+       o.failed_test,
+       s.slot - 1 AS position,
+       unicode(substr(x.feature_codes || o.feature_codes, s.slot, 1)) AS feature_id
+FROM outcomes o
+-- CROSS JOIN keeps the outcome outermost: its codes bound the slots walked.
+CROSS JOIN run_spec_prefixes x ON x.run_id = o.run_id
+CROSS JOIN feature_slots s ON s.slot <= length(x.feature_codes) + length(o.feature_codes);
+
 -- Every outcome with readable status and failed-test names.
 -- Columns: run_id, spec_index, status ('passed' | 'filtered' | 'error'), failed_test (name of
 -- the first failed filter, NULL unless filtered), r2, message (errors), features (JSON array of
--- feature ids), session_id, worker, eval_us (evaluation time in microseconds).
+-- feature ids, spec order), session_id, worker, eval_us (evaluation time in microseconds).
 DROP VIEW IF EXISTS outcome_status;
 CREATE VIEW outcome_status AS
 SELECT o.run_id,
@@ -22,11 +41,16 @@ SELECT o.run_id,
        t.name AS failed_test,
        o.r2,
        o.message,
-       o.features,
+       (SELECT json_group_array(id)
+          FROM (SELECT unicode(substr(x.feature_codes || o.feature_codes, s.slot, 1)) AS id
+                  FROM feature_slots s
+                 WHERE s.slot <= length(x.feature_codes) + length(o.feature_codes)
+                 ORDER BY s.slot)) AS features,
        o.session_id,
        o.worker,
        o.eval_us
 FROM outcomes o
+CROSS JOIN run_spec_prefixes x ON x.run_id = o.run_id
 JOIN outcome_statuses st ON st.code = o.status
 LEFT JOIN filter_tests t ON t.code = o.failed_test;
 
@@ -35,19 +59,18 @@ LEFT JOIN filter_tests t ON t.code = o.failed_test;
 -- feature (name, e.g. unemp_QQDF_L1), base (variable, e.g. unemp; dummies: M or Q), role.
 DROP VIEW IF EXISTS outcome_features;
 CREATE VIEW outcome_features AS
-SELECT o.run_id,
-       o.spec_index,
+SELECT c.run_id,
+       c.spec_index,
        st.name AS status,
-       o.failed_test,
-       j.key AS position,
+       c.failed_test,
+       c.position,
        f.feature_id,
        f.name AS feature,
        f.base,
        f.role
-FROM outcomes o
-JOIN outcome_statuses st ON st.code = o.status
-JOIN json_each(o.features) j
-JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value;
+FROM outcome_columns c
+CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id
+JOIN outcome_statuses st ON st.code = c.status;
 
 -- Every outcome with its features expanded: the columns of `outcome_status` plus
 -- feature_names (comma-separated, spec order), n_columns (design columns besides the
@@ -63,6 +86,25 @@ SELECT s.*,
        (SELECT count(DISTINCT f.base) FROM json_each(s.features) j
           JOIN run_features f ON f.run_id = s.run_id AND f.feature_id = j.value) AS n_variables
 FROM outcome_status s;
+
+-- The features of every passed spec, ranked or not (`passed_models` and `top --weights` read
+-- them). Columns: run_id, spec_index, n_variables (distinct variables; a dummy set counts as
+-- one), n_columns (design columns besides the intercept), features (names, spec order).
+DROP VIEW IF EXISTS passed_feature_lists;
+CREATE VIEW passed_feature_lists AS
+SELECT p.run_id,
+       p.spec_index,
+       (SELECT count(DISTINCT f.base) FROM outcome_columns c
+          CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id
+         WHERE c.run_id = p.run_id AND c.spec_index = p.spec_index) AS n_variables,
+       (SELECT count(*) FROM outcome_columns c
+         WHERE c.run_id = p.run_id AND c.spec_index = p.spec_index) AS n_columns,
+       (SELECT group_concat(name, ', ')
+          FROM (SELECT f.name FROM outcome_columns c
+                CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id
+                WHERE c.run_id = p.run_id AND c.spec_index = p.spec_index
+                ORDER BY c.position)) AS features
+FROM passed p;
 
 -- Passed models, deduplicated (lowest spec index of each spec key) and ranked by the run's
 -- weights (the `ranking` table, written when a run completes; `specsearch top --weights`
@@ -89,29 +131,25 @@ SELECT r.run_id,
        p.oos_rmse,
        p.oos_max_abs,
        p.cov_type,
-       (SELECT count(DISTINCT f.base) FROM json_each(o.features) j
-          JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value) AS n_variables,
-       json_array_length(o.features) AS n_columns,
-       (SELECT group_concat(name, ', ')
-          FROM (SELECT f.name FROM json_each(o.features) j
-                JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value
-                ORDER BY j.key)) AS features,
+       l.n_variables,
+       l.n_columns,
+       l.features,
        p.spec_key,
        p.detail
 FROM ranking r
 JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index
-JOIN outcomes o ON o.run_id = r.run_id AND o.spec_index = r.spec_index;
+JOIN passed_feature_lists l ON l.run_id = r.run_id AND l.spec_index = r.spec_index;
 
 -- One row per (ranked passed model, feature): for "top models containing a driver".
 -- Columns: run_id, rank, spec_index, score, r2, position, feature, base, role.
 DROP VIEW IF EXISTS passed_model_features;
 CREATE VIEW passed_model_features AS
-SELECT r.run_id, r.rank, r.spec_index, r.score, o.r2, j.key AS position,
+SELECT r.run_id, r.rank, r.spec_index, r.score, p.r2, c.position,
        f.name AS feature, f.base, f.role
 FROM ranking r
-JOIN outcomes o ON o.run_id = r.run_id AND o.spec_index = r.spec_index
-JOIN json_each(o.features) j
-JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value;
+JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index
+CROSS JOIN outcome_columns c ON c.run_id = r.run_id AND c.spec_index = r.spec_index
+CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id;
 
 -- How many specs failed at each filter, per run (filters nobody failed are left out). Read
 -- from the counters the journal writer keeps (`outcome_counts`), so it costs the same for any

@@ -166,6 +166,7 @@ fn journal_cost(session: &Session, records: Vec<OutcomeRecord>) -> Result<f64> {
             target_stationary: session.built.target_pretest.stationary,
             has_out_of_sample: b.sample.n_oos() > 0,
             features: &session.run_features(),
+            common_prefix: &session.plan.space.common_prefix(),
         },
     )?;
     let session_id = runs::start_session(&conn, run_id, "serial", "duckdb", 1)?;

@@ -572,6 +572,7 @@ pub fn find_or_create_run(
             target_stationary: session.built.target_pretest.stationary,
             has_out_of_sample: b.sample.n_oos() > 0,
             features: &session.run_features(),
+            common_prefix: &session.plan.space.common_prefix(),
         },
     )?;
     if let Some(s) = opts.shard {

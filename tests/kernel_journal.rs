@@ -13,8 +13,16 @@ use specsearch::runtime::context::{EvalContext, Transport};
 use specsearch::search::{self, RunOptions};
 use specsearch::session::Session;
 
-/// `(spec index, status, failed test, R², passed detail JSON)` as the journal's views give them.
-type JournaledOutcome = (i64, String, Option<String>, Option<f64>, Option<String>);
+/// `(spec index, status, failed test, R², passed detail JSON, feature ids)` as the journal's
+/// views give them.
+type JournaledOutcome = (
+    i64,
+    String,
+    Option<String>,
+    Option<f64>,
+    Option<String>,
+    String,
+);
 
 #[test]
 fn journal_of_the_fast_kernel_equals_the_full_computation() {
@@ -55,7 +63,7 @@ fn journal_of_the_fast_kernel_equals_the_full_computation() {
     let conn = Connection::open(&summary.journal).unwrap();
     let mut stmt = conn
         .prepare(
-            "SELECT o.spec_index, o.status, o.failed_test, o.r2, p.detail \
+            "SELECT o.spec_index, o.status, o.failed_test, o.r2, p.detail, o.features \
              FROM outcome_status o LEFT JOIN passed p \
                ON p.run_id = o.run_id AND p.spec_index = o.spec_index \
              WHERE o.run_id = ?1 ORDER BY o.spec_index",
@@ -63,7 +71,14 @@ fn journal_of_the_fast_kernel_equals_the_full_computation() {
         .unwrap();
     let rows: Vec<JournaledOutcome> = stmt
         .query_map([run_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .unwrap()
         .map(Result::unwrap)
@@ -72,8 +87,28 @@ fn journal_of_the_fast_kernel_equals_the_full_computation() {
     let mut spec = Vec::new();
     let mut scratch = Scratch::default();
     let (mut passed, mut filtered) = (0, 0);
-    for (index, status, failed, r2, detail) in &rows {
+    // The forced month dummies begin every spec: stored once for the run, not per outcome,
+    // and the views give every spec back whole.
+    let prefix = ctx.space.common_prefix();
+    assert!(prefix.len() >= 2, "prefix {prefix:?}");
+    let own_bytes: i64 = conn
+        .query_row(
+            "SELECT max(length(CAST(feature_codes AS BLOB))) FROM outcomes WHERE run_id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        own_bytes <= 2 * 4,
+        "{own_bytes} bytes of codes for at most 4 drivers"
+    );
+    for (index, status, failed, r2, detail, features) in &rows {
         ctx.space.spec_at(*index as u64, &mut spec).unwrap();
+        assert_eq!(
+            features,
+            &serde_json::to_string(&spec).unwrap(),
+            "spec {index}"
+        );
         let (report, _) = ctx.assess_report(&spec);
         assert_eq!(status, report.status.code(), "spec {index}");
         assert_eq!(

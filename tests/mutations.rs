@@ -170,8 +170,8 @@ fn composite_uses(conn: &Connection, run_id: i64) -> BTreeMap<String, Vec<(i64, 
     let mut uses: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     let mut stmt = conn
         .prepare(
-            "SELECT spec_index, features, worker FROM outcomes WHERE run_id = ?1 AND status = 0 \
-             ORDER BY spec_index",
+            "SELECT spec_index, features, worker FROM outcome_status \
+             WHERE run_id = ?1 AND status = 'passed' ORDER BY spec_index",
         )
         .unwrap();
     let rows = stmt
@@ -482,6 +482,7 @@ fn conflicting_mutation_records_are_refused_as_errors() {
             target_stationary: true,
             has_out_of_sample: false,
             features: &[],
+            common_prefix: &[],
         },
     )
     .unwrap();

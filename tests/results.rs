@@ -91,7 +91,10 @@ fn int(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> i64 {
 /// (status, failed_test, feature ids) of every outcome of a run, from the raw table.
 fn outcomes(conn: &Connection, run: i64) -> Vec<(i64, Option<i64>, Vec<i64>)> {
     let mut stmt = conn
-        .prepare("SELECT status, failed_test, features FROM outcomes WHERE run_id = ?1")
+        .prepare(&format!(
+            "SELECT status, failed_test, features FROM ({}) WHERE run_id = ?1",
+            common::OUTCOMES_WITH_FEATURES
+        ))
         .unwrap();
     stmt.query_map([run], |r| {
         let f: String = r.get(2)?;
@@ -447,7 +450,7 @@ fn top_shows_the_stored_ranking_and_reranks_with_other_weights() {
     let names = feature_names(&conn, 2);
     let feats: String = conn
         .query_row(
-            "SELECT features FROM outcomes WHERE run_id = 2 AND spec_index = ?1",
+            "SELECT features FROM outcome_status WHERE run_id = 2 AND spec_index = ?1",
             [stored[0]],
             |r| r.get(0),
         )

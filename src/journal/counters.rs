@@ -10,28 +10,67 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// counter tables just before the transaction commits (so both land or neither does).
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// The run's common prefix: in every outcome, counted once per outcome at flush.
+    prefix: Vec<u32>,
     /// (session, status, failed test or 0) → outcomes.
     outcomes: HashMap<(i64, u8, u8), u64>,
-    /// (status, failed test or 0, feature id) → outcomes containing the feature.
-    features: HashMap<(u8, u8, u32), u64>,
+    /// Outcomes containing each feature (beyond the prefix), per outcome kind
+    /// ([`kind_slot`]), indexed by feature id: two array increments per feature on the hot
+    /// path instead of a hash lookup.
+    features: Vec<Vec<u64>>,
     /// Journaled spec indices, as half-open ranges in arrival order (merged at flush).
     ranges: Vec<(u64, u64)>,
 }
 
+/// Outcome kinds: passed, filtered at test 1..=7, error.
+const KINDS: usize = 9;
+
+/// The slot of (status, failed test or 0) in [`Tally::features`], and back.
+fn kind_slot(status: u8, test: u8) -> usize {
+    match status {
+        0 => 0,
+        1 => test as usize,
+        _ => KINDS - 1,
+    }
+}
+
+fn slot_kind(slot: usize) -> (u8, u8) {
+    match slot {
+        0 => (0, 0),
+        s if s < KINDS - 1 => (1, s as u8),
+        _ => (2, 0),
+    }
+}
+
 impl Tally {
-    /// Counts one outcome that was inserted (not one ignored as already journaled).
+    /// A tally for a run whose outcomes all begin with `prefix` (stored once per run).
+    pub fn new(prefix: Vec<u32>) -> Self {
+        Tally {
+            prefix,
+            features: vec![Vec::new(); KINDS],
+            ..Tally::default()
+        }
+    }
+
+    /// Counts one outcome that was inserted (not one ignored as already journaled);
+    /// `own_features` are its features after the run's prefix.
     pub fn add(
         &mut self,
         session_id: i64,
         status: u8,
         failed_test: Option<u8>,
-        features: &[u32],
+        own_features: &[u32],
         spec_index: u64,
     ) {
         let test = failed_test.unwrap_or(0);
         *self.outcomes.entry((session_id, status, test)).or_default() += 1;
-        for &f in features {
-            *self.features.entry((status, test, f)).or_default() += 1;
+        let counts = &mut self.features[kind_slot(status, test)];
+        for &f in own_features {
+            let f = f as usize;
+            if counts.len() <= f {
+                counts.resize(f + 1, 0);
+            }
+            counts[f] += 1;
         }
         match self.ranges.last_mut() {
             Some(last) if last.1 == spec_index => last.1 += 1,
@@ -54,23 +93,41 @@ impl Tally {
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, session_id, status, failed_test) \
              DO UPDATE SET specs = specs + excluded.specs",
         )?;
+        let mut per_kind = [0u64; KINDS];
         for (&(session, status, test), &n) in &self.outcomes {
             put.execute(params![run_id, session, status, test, n as i64])?;
+            per_kind[kind_slot(status, test)] += n;
+        }
+        // Every outcome holds the prefix.
+        for (slot, &n) in per_kind.iter().enumerate() {
+            let counts = &mut self.features[slot];
+            for &f in &self.prefix {
+                let f = f as usize;
+                if counts.len() <= f {
+                    counts.resize(f + 1, 0);
+                }
+                counts[f] += n;
+            }
         }
         let mut put = conn.prepare_cached(
             "INSERT INTO feature_counts (run_id, status, failed_test, feature_id, specs) \
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, status, failed_test, feature_id) \
              DO UPDATE SET specs = specs + excluded.specs",
         )?;
-        for (&(status, test, feature), &n) in &self.features {
-            put.execute(params![run_id, status, test, feature, n as i64])?;
+        for (slot, counts) in self.features.iter_mut().enumerate() {
+            let (status, test) = slot_kind(slot);
+            for (feature, n) in counts.iter_mut().enumerate() {
+                if *n > 0 {
+                    put.execute(params![run_id, status, test, feature as i64, *n as i64])?;
+                    *n = 0;
+                }
+            }
         }
         let ranges = coalesce(std::mem::take(&mut self.ranges));
         for (start, end) in ranges {
             add_range(conn, run_id, start, end)?;
         }
         self.outcomes.clear();
-        self.features.clear();
         Ok(())
     }
 }
@@ -116,8 +173,8 @@ fn add_range(conn: &Connection, run_id: i64, start: u64, end: u64) -> rusqlite::
     Ok(())
 }
 
-/// Adds the outcomes in `table` (columns spec_index, status, failed_test, features,
-/// session_id; none of them journaled in `run_id` before) to the counters of `run_id`: how
+/// Adds the outcomes in `table` (columns spec_index, status, failed_test, feature_codes
+/// after the prefix of `run_id`, session_id; none of them journaled in `run_id` before) to the counters of `run_id`: how
 /// `merge` counts a shard's rows, in the transaction that inserts them.
 pub fn add_rows(conn: &Connection, run_id: i64, table: &str) -> rusqlite::Result<()> {
     conn.execute(
@@ -133,9 +190,13 @@ pub fn add_rows(conn: &Connection, run_id: i64, table: &str) -> rusqlite::Result
     conn.execute(
         &format!(
             "INSERT INTO feature_counts (run_id, status, failed_test, feature_id, specs) \
-             SELECT ?1, o.status, coalesce(o.failed_test, 0), j.value, count(*) \
-             FROM {table} o, json_each(o.features) j \
-             WHERE true GROUP BY o.status, coalesce(o.failed_test, 0), j.value \
+             SELECT ?1, o.status, coalesce(o.failed_test, 0), \
+             unicode(substr(x.feature_codes || o.feature_codes, s.slot, 1)) AS feature_id, \
+             count(*) FROM {table} o \
+             CROSS JOIN run_spec_prefixes x ON x.run_id = ?1 \
+             CROSS JOIN feature_slots s \
+             ON s.slot <= length(x.feature_codes) + length(o.feature_codes) \
+             WHERE true GROUP BY o.status, coalesce(o.failed_test, 0), feature_id \
              ON CONFLICT (run_id, status, failed_test, feature_id) \
              DO UPDATE SET specs = specs + excluded.specs"
         ),

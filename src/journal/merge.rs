@@ -209,6 +209,17 @@ fn create_merged_run(conn: &Connection, first: &ShardRun) -> rusqlite::Result<i6
              WHERE run_id = ?2",
             params![run_id, first.run.run_id],
         )?;
+        tx.execute(
+            "INSERT INTO run_spec_prefixes (run_id, feature_codes) \
+             SELECT ?1, feature_codes FROM shard.run_spec_prefixes WHERE run_id = ?2",
+            params![run_id, first.run.run_id],
+        )?;
+        let features: i64 = tx.query_row(
+            "SELECT count(*) FROM run_features WHERE run_id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )?;
+        runs::ensure_slots(&tx, features as usize)?;
         tx.commit()?;
         Ok(run_id)
     })();
@@ -272,19 +283,43 @@ fn copy_attached(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), Jou
         // The shard's outcomes not merged before (a shard merged twice adds nothing), counted
         // into the merged run's counters in this same transaction.
         tx.execute_batch("DROP TABLE IF EXISTS temp.new_outcomes")?;
+        // Each outcome's codes re-spelled after the merged run's prefix (the same as the
+        // shard's for shards of one version; a shard journaled before schema 9 has none).
         tx.execute(
             "CREATE TEMP TABLE new_outcomes AS \
-             SELECT s.spec_index, s.status, s.failed_test, s.features, s.r2, s.message, \
-             s.session_id + ?3 AS session_id, s.worker, s.eval_us FROM shard.outcomes s \
+             SELECT s.spec_index, s.status, s.failed_test, \
+             substr(sx.feature_codes || s.feature_codes, length(mx.feature_codes) + 1) \
+                 AS feature_codes, \
+             substr(sx.feature_codes || s.feature_codes, 1, length(mx.feature_codes)) \
+                 = mx.feature_codes AS has_prefix, \
+             s.r2, s.message, s.session_id + ?3 AS session_id, s.worker, s.eval_us \
+             FROM shard.outcomes s \
+             JOIN shard.run_spec_prefixes sx ON sx.run_id = s.run_id \
+             JOIN main.run_spec_prefixes mx ON mx.run_id = ?1 \
              WHERE s.run_id = ?2 AND NOT EXISTS (SELECT 1 FROM main.outcomes o \
              WHERE o.run_id = ?1 AND o.spec_index = s.spec_index) ORDER BY s.spec_index",
             p,
         )?;
+        let stray: Option<i64> = tx.query_row(
+            "SELECT min(spec_index) FROM temp.new_outcomes WHERE NOT has_prefix",
+            [],
+            |r| r.get(0),
+        )?;
+        if let Some(index) = stray {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                Some(format!(
+                    "spec {index} of this shard does not begin with the features every spec of \
+                     the merged run begins with; the shard was not journaled from the same \
+                     search (nothing of it was merged)"
+                )),
+            ));
+        }
         tx.execute(
-            "INSERT INTO outcomes (run_id, spec_index, status, failed_test, features, r2, \
+            "INSERT INTO outcomes (run_id, spec_index, status, failed_test, feature_codes, r2, \
              message, session_id, worker, eval_us) \
-             SELECT ?1, spec_index, status, failed_test, features, r2, message, session_id, \
-             worker, eval_us FROM temp.new_outcomes",
+             SELECT ?1, spec_index, status, failed_test, feature_codes, r2, message, \
+             session_id, worker, eval_us FROM temp.new_outcomes",
             [run_id],
         )?;
         super::counters::add_rows(&tx, run_id, "temp.new_outcomes")?;

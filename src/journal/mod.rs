@@ -11,8 +11,9 @@
 //! audits them, `scenarios` keeps scenario forecasts, `queries` reads what the inspection
 //! commands show, `merge` unions shards, `segments` records the segment of each run and the
 //! workers' setups, and `status` and `rows` are the typed boundary (status enums; dynamically
-//! typed result rows).
+//! typed result rows); `codes` spells the feature lists of outcomes compactly.
 
+pub mod codes;
 pub mod counters;
 pub mod derive;
 pub mod merge;
@@ -75,7 +76,8 @@ pub struct OutcomeRecord {
     pub status: OutcomeStatus,
     /// Filter code 1..=7 (table `filter_tests`) when filtered.
     pub failed_test: Option<u8>,
-    /// The spec's column ids, sorted as the spec is.
+    /// The spec's column ids, sorted as the spec is (all of them: the writer leaves out the
+    /// run's common prefix).
     pub features: Vec<u32>,
     pub r2: Option<f64>,
     pub message: Option<String>,

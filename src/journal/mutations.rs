@@ -121,9 +121,9 @@ pub fn passed_columns(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<Us
         // feature of the run and re-read each passed model's list for each (seconds with
         // thousands of passes).
         "SELECT f.name, f.role, m.sha256 \
-         FROM (SELECT DISTINCT j.value AS feature_id FROM passed p \
-               CROSS JOIN outcomes o ON o.run_id = p.run_id AND o.spec_index = p.spec_index \
-               CROSS JOIN json_each(o.features) j WHERE p.run_id = ?1) u \
+         FROM (SELECT DISTINCT c.feature_id FROM passed p \
+               CROSS JOIN outcome_columns c ON c.run_id = p.run_id \
+               AND c.spec_index = p.spec_index WHERE p.run_id = ?1) u \
          CROSS JOIN run_features f ON f.run_id = ?1 AND f.feature_id = u.feature_id \
          LEFT JOIN mutations m ON m.run_id = f.run_id AND m.name = f.name \
          ORDER BY f.role, f.name",

@@ -98,9 +98,10 @@ pub fn stream_outcomes(
     let columns: Vec<String> = OUTCOME_COLUMNS.iter().map(|c| c.to_string()).collect();
     sink.begin(&columns)?;
     let mut stmt = conn.prepare(
-        "SELECT spec_index, status, failed_test, r2, message, features, session_id, worker, \
-         eval_us FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
+        "SELECT spec_index, status, failed_test, r2, message, feature_codes, session_id, \
+         worker, eval_us FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
     )?;
+    let prefix = super::runs::common_prefix(conn, run_id)?;
     let mut rows = stmt.query([run_id])?;
     let mut row: Vec<Cell> = Vec::with_capacity(columns.len());
     let mut ids: Vec<u32> = Vec::new();
@@ -108,9 +109,9 @@ pub fn stream_outcomes(
     let mut n = 0u64;
     while let Some(r) = rows.next()? {
         let spec_index: i64 = r.get(0)?;
-        let text = r.get_ref(5)?.as_str()?;
-        parse_ids(text, &mut ids)
-            .with_context(|| format!("outcome {spec_index} of run {run_id}: features {text}"))?;
+        ids.clear();
+        ids.extend_from_slice(&prefix);
+        super::codes::decode(r.get_ref(5)?.as_str()?, &mut ids);
         let mut names = String::with_capacity(16 * ids.len());
         bases.clear();
         for (k, id) in ids.iter().enumerate() {
@@ -154,46 +155,4 @@ pub fn stream_outcomes(
     sink.finish()?;
     progress(n);
     Ok(n)
-}
-
-/// Parses the writer's feature list (`[3,17,40]`: a JSON array of non-negative integers).
-fn parse_ids(text: &str, out: &mut Vec<u32>) -> Result<()> {
-    out.clear();
-    let inner = text
-        .trim()
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .context("not a JSON array")?;
-    if inner.trim().is_empty() {
-        return Ok(());
-    }
-    for part in inner.split(',') {
-        // The writer writes no spaces; other writers may.
-        let part = if part.starts_with(' ') || part.ends_with(' ') {
-            part.trim()
-        } else {
-            part
-        };
-        out.push(part.parse().context("not a feature id")?);
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_ids;
-
-    #[test]
-    fn feature_lists_parse_as_the_writer_writes_them() {
-        let mut v = Vec::new();
-        parse_ids("[3,17,40]", &mut v).unwrap();
-        assert_eq!(v, [3, 17, 40]);
-        parse_ids("[ 1, 2 ]", &mut v).unwrap();
-        assert_eq!(v, [1, 2]);
-        parse_ids("[]", &mut v).unwrap();
-        assert!(v.is_empty());
-        assert!(parse_ids("3,4", &mut v).is_err());
-        assert!(parse_ids("[3,x]", &mut v).is_err());
-        assert!(parse_ids("[-1]", &mut v).is_err());
-    }
 }

@@ -49,16 +49,11 @@ fn reranked_sql(limit_clause: &str) -> String {
         "SELECT p.run_id, rk.rank, p.spec_index, rk.score, rk.fit_score, rk.is_score, \
          rk.oos_score, p.r2, p.adj_r2, p.is_mae, p.is_rmse, p.is_max_abs, p.oos_mae, \
          p.oos_rmse, p.oos_max_abs, p.cov_type, \
-         (SELECT count(DISTINCT f.base) FROM json_each(o.features) j \
-            JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value) AS n_variables, \
-         json_array_length(o.features) AS n_columns, \
-         (SELECT group_concat(name, ', ') FROM (SELECT f.name FROM json_each(o.features) j \
-            JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = j.value \
-            ORDER BY j.key)) AS features, \
+         l.n_variables, l.n_columns, l.features, \
          p.spec_key, s.rank AS stored_rank, p.detail \
          FROM ({RANKING_SQL}) rk \
          JOIN passed p ON p.run_id = ?1 AND p.spec_index = rk.spec_index \
-         JOIN outcomes o ON o.run_id = p.run_id AND o.spec_index = p.spec_index \
+         JOIN passed_feature_lists l ON l.run_id = p.run_id AND l.spec_index = p.spec_index \
          LEFT JOIN ranking s ON s.run_id = p.run_id AND s.spec_index = p.spec_index \
          {limit_clause}"
     )
@@ -361,9 +356,9 @@ pub struct SpecFeature {
 /// The features of spec `spec_index` of a run, in spec order.
 pub fn spec_features(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Vec<SpecFeature>> {
     let mut stmt = conn.prepare(
-        "SELECT f.name, f.role, f.base, f.category FROM outcomes o, json_each(o.features) e \
-         JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = e.value \
-         WHERE o.run_id = ?1 AND o.spec_index = ?2 ORDER BY e.key",
+        "SELECT f.name, f.role, f.base, f.category FROM outcome_columns c \
+         CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id \
+         WHERE c.run_id = ?1 AND c.spec_index = ?2 ORDER BY c.position",
     )?;
     let rows = stmt.query_map(params![run_id, spec_index as i64], |r| {
         Ok(SpecFeature {

@@ -76,10 +76,26 @@ pub struct NewRun<'a> {
     pub target_stationary: bool,
     pub has_out_of_sample: bool,
     pub features: &'a [RunFeature],
+    /// The feature ids every spec begins with (`SpecSpace::common_prefix`): stored once in
+    /// `run_spec_prefixes` instead of in every outcome.
+    pub common_prefix: &'a [u32],
 }
 
 /// Creates a run named `<stem>#<n>` and records its features; returns the run id.
 pub fn create_run(conn: &Connection, run: &NewRun<'_>) -> rusqlite::Result<i64> {
+    // Before anything is written: every id must have a code (journal/codes.rs).
+    super::codes::check_ids(
+        run.features
+            .iter()
+            .map(|f| f.id)
+            .chain(run.common_prefix.iter().copied()),
+    )
+    .map_err(|msg| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+            Some(format!("cannot journal run {}: {msg}", run.name_stem)),
+        )
+    })?;
     let tx = conn.unchecked_transaction()?;
     let n: i64 = tx.query_row(
         "SELECT count(*) + 1 FROM runs WHERE name LIKE ?1 || '#%'",
@@ -114,8 +130,42 @@ pub fn create_run(conn: &Connection, run: &NewRun<'_>) -> rusqlite::Result<i64> 
             stmt.execute(params![run_id, f.id, f.name, f.role, f.base, f.category])?;
         }
     }
+    let mut prefix = String::new();
+    super::codes::encode(run.common_prefix, &mut prefix);
+    tx.execute(
+        "INSERT INTO run_spec_prefixes (run_id, feature_codes) VALUES (?1, ?2)",
+        params![run_id, prefix],
+    )?;
+    ensure_slots(&tx, run.features.len())?;
     tx.commit()?;
     Ok(run_id)
+}
+
+/// Makes `feature_slots` number at least `n` positions (a spec holds at most every feature of
+/// its run once, so a run of `n` features needs `n`).
+pub fn ensure_slots(conn: &Connection, n: usize) -> rusqlite::Result<()> {
+    conn.execute(
+        "WITH RECURSIVE k (slot) AS (SELECT coalesce(max(slot), 0) + 1 FROM feature_slots \
+         UNION ALL SELECT slot + 1 FROM k WHERE slot < ?1) \
+         INSERT OR IGNORE INTO feature_slots (slot) SELECT slot FROM k WHERE slot <= ?1",
+        [n as i64],
+    )?;
+    Ok(())
+}
+
+/// The feature ids every spec of a run begins with (empty for runs journaled before schema
+/// version 9, whose outcomes hold every feature).
+pub fn common_prefix(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<u32>> {
+    let codes: Option<String> = conn
+        .query_row(
+            "SELECT feature_codes FROM run_spec_prefixes WHERE run_id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut ids = Vec::new();
+    super::codes::decode(codes.as_deref().unwrap_or(""), &mut ids);
+    Ok(ids)
 }
 
 /// The most recent run of this search over this bundle, if any.

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::counters::Tally;
-use super::{schema, JournalError, OutcomeRecord};
+use super::{codes, runs, schema, JournalError, OutcomeRecord};
 
 /// When the writer commits.
 #[derive(Debug, Clone, Copy)]
@@ -162,12 +162,14 @@ fn write_loop(
     let mut in_tx = false;
     let mut opened_at = Instant::now();
     let mut features = String::with_capacity(64);
-    let mut tally = Tally::default();
+    // Outcomes keep only what follows the run's common prefix (journal/codes.rs).
+    let prefix = runs::common_prefix(&conn, run_id).map_err(&e)?;
+    let mut tally = Tally::new(prefix.clone());
     let mut stmts = Statements {
         outcome: conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO outcomes (run_id, spec_index, status, failed_test, \
-                 features, r2, message, session_id, worker, eval_us) \
+                 feature_codes, r2, message, session_id, worker, eval_us) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(&e)?,
@@ -230,12 +232,16 @@ fn write_loop(
                     in_tx = true;
                     opened_at = Instant::now();
                 }
-                insert_all(
-                    &conn,
-                    &mut stmts,
+                let batch = Batch {
                     run_id,
                     session_id,
                     worker,
+                    prefix: &prefix,
+                };
+                insert_all(
+                    &conn,
+                    &mut stmts,
+                    &batch,
                     &records,
                     &mut features,
                     &mut tally,
@@ -301,8 +307,8 @@ const CHUNK: usize = 32;
 /// The SQL of a multi-row INSERT of `n` outcomes.
 fn chunk_sql(n: usize) -> String {
     let mut sql = String::from(
-        "INSERT INTO outcomes (run_id, spec_index, status, failed_test, features, r2, message, \
-         session_id, worker, eval_us) VALUES ",
+        "INSERT INTO outcomes (run_id, spec_index, status, failed_test, feature_codes, r2, \
+         message, session_id, worker, eval_us) VALUES ",
     );
     for i in 0..n {
         if i > 0 {
@@ -325,17 +331,48 @@ fn chunk_sql(n: usize) -> String {
     sql
 }
 
+/// Where a batch of outcomes goes: the run, the session and worker that evaluated it, and the
+/// run's common prefix (left out of each outcome's codes).
+struct Batch<'p> {
+    run_id: i64,
+    session_id: i64,
+    worker: u32,
+    prefix: &'p [u32],
+}
+
+impl Batch<'_> {
+    /// The features of `r` after the run's prefix, checked: a spec that does not begin with
+    /// it would be stored wrongly, so the batch is refused instead (nothing of it commits).
+    fn own_features<'r>(&self, r: &'r OutcomeRecord) -> rusqlite::Result<&'r [u32]> {
+        r.features.strip_prefix(self.prefix).ok_or_else(|| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISUSE),
+                Some(format!(
+                    "spec {} (features {:?}) does not begin with the run's common features \
+                     {:?}; this is a bug in specsearch, please report it (the journal keeps \
+                     everything committed before)",
+                    r.spec_index, r.features, self.prefix
+                )),
+            )
+        })
+    }
+
+    /// The codes of `r`'s own features, written into `out`.
+    fn codes_of(&self, r: &OutcomeRecord, out: &mut String) -> rusqlite::Result<()> {
+        out.clear();
+        codes::encode(self.own_features(r)?, out);
+        Ok(())
+    }
+}
+
 /// Journals `records`: outcomes without passed detail in chunks of [`CHUNK`] rows per
 /// statement, when none of a chunk's spec indices is journaled yet (checked with one range
 /// lookup; a batch sent twice after a lost worker takes the row-by-row path, which ignores
 /// what is already there); passed outcomes row by row.
-#[allow(clippy::too_many_arguments)]
 fn insert_all(
     conn: &Connection,
     s: &mut Statements<'_>,
-    run_id: i64,
-    session_id: i64,
-    worker: u32,
+    batch: &Batch<'_>,
     records: &[OutcomeRecord],
     features: &mut String,
     tally: &mut Tally,
@@ -352,15 +389,15 @@ fn insert_all(
             && rest[..CHUNK]
                 .windows(2)
                 .all(|w| w[0].spec_index < w[1].spec_index)
-            && !any_journaled(conn, run_id, &rest[..CHUNK])?
+            && !any_journaled(conn, batch.run_id, &rest[..CHUNK])?
         {
-            insert_chunk(conn, run_id, session_id, worker, &rest[..CHUNK], features)?;
+            insert_chunk(conn, batch, &rest[..CHUNK], features)?;
             for r in &rest[..CHUNK] {
                 tally.add(
-                    session_id,
+                    batch.session_id,
                     r.status.code(),
                     r.failed_test,
-                    &r.features,
+                    batch.own_features(r)?,
                     r.spec_index,
                 );
             }
@@ -369,8 +406,9 @@ fn insert_all(
         }
         let n = plain.max(1);
         for r in &rest[..n] {
-            if let Some(status) = insert(s, run_id, session_id, worker, r, features)? {
-                tally.add(session_id, status, r.failed_test, &r.features, r.spec_index);
+            if let Some(status) = insert(s, batch, r, features)? {
+                let own = batch.own_features(r)?;
+                tally.add(batch.session_id, status, r.failed_test, own, r.spec_index);
             }
         }
         rest = &rest[n..];
@@ -393,20 +431,18 @@ fn any_journaled(
 
 fn insert_chunk(
     conn: &Connection,
-    run_id: i64,
-    session_id: i64,
-    worker: u32,
+    batch: &Batch<'_>,
     chunk: &[OutcomeRecord],
     features: &mut String,
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(&chunk_sql(chunk.len()))?;
-    stmt.raw_bind_parameter(1, run_id)?;
-    stmt.raw_bind_parameter(2, session_id)?;
-    stmt.raw_bind_parameter(3, worker)?;
+    stmt.raw_bind_parameter(1, batch.run_id)?;
+    stmt.raw_bind_parameter(2, batch.session_id)?;
+    stmt.raw_bind_parameter(3, batch.worker)?;
     // Parameters ?1..?3 are shared; each row then has seven numbered after them.
     for (i, r) in chunk.iter().enumerate() {
         let at = 4 + i * 7;
-        feature_list(&r.features, features);
+        batch.codes_of(r, features)?;
         stmt.raw_bind_parameter(at, r.spec_index as i64)?;
         stmt.raw_bind_parameter(at + 1, r.status)?;
         stmt.raw_bind_parameter(at + 2, r.failed_test)?;
@@ -419,28 +455,14 @@ fn insert_chunk(
     Ok(())
 }
 
-/// The writer's text of a spec's feature ids: a JSON array (`[3,17,40]`).
-fn feature_list(ids: &[u32], out: &mut String) {
-    out.clear();
-    out.push('[');
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write!(out, "{id}").expect("write to string");
-    }
-    out.push(']');
-}
-
 fn insert(
     s: &mut Statements<'_>,
-    run_id: i64,
-    session_id: i64,
-    worker: u32,
+    batch: &Batch<'_>,
     r: &OutcomeRecord,
     features: &mut String,
 ) -> rusqlite::Result<Option<u8>> {
-    feature_list(&r.features, features);
+    let (run_id, session_id, worker) = (batch.run_id, batch.session_id, batch.worker);
+    batch.codes_of(r, features)?;
     let conflict = if r.passed.is_some() {
         mutation_conflict(s, run_id, r)?
     } else {

@@ -113,8 +113,8 @@ pub fn assert_counters_match(conn: &rusqlite::Connection) {
         (
             "SELECT run_id, status, failed_test, feature_id, specs FROM feature_counts \
              WHERE specs > 0 ORDER BY 1, 2, 3, 4",
-            "SELECT o.run_id, o.status, coalesce(o.failed_test, 0), j.value, count(*) \
-             FROM outcomes o, json_each(o.features) j GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            "SELECT run_id, status, coalesce(failed_test, 0), feature_id, count(*) \
+             FROM outcome_columns GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
         ),
         (
             "SELECT run_id, start_index, end_index FROM journaled_ranges ORDER BY 1, 2",
@@ -150,10 +150,11 @@ pub fn merged_results(journal: &Path) -> Vec<String> {
         .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
         .unwrap();
     let mut out: Vec<String> = conn
-        .prepare(
-            "SELECT spec_index || ' ' || status || ' ' || coalesce(failed_test, '-') || ' ' || \
-             features || ' ' || quote(r2) FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
-        )
+        .prepare(&format!(
+            "SELECT spec_index || ' ' || status || ' ' || coalesce(failed_test, '-') || ' ' \
+                 || features || ' ' || quote(r2) FROM ({OUTCOMES_WITH_FEATURES}) \
+                 WHERE run_id = ?1 ORDER BY spec_index"
+        ))
         .unwrap()
         .query_map([run_id], |r| r.get(0))
         .unwrap()
@@ -199,6 +200,12 @@ pub fn derived(journal: &Path) -> Vec<String> {
     run_content(journal, run_id)
 }
 
+/// `outcomes` with each spec's whole feature list as a JSON array of ids (`[3,17,40]`), in
+/// place of the codes after the run's prefix that the table stores since schema version 9.
+pub const OUTCOMES_WITH_FEATURES: &str = "SELECT o.run_id, o.spec_index, o.status, \
+    o.failed_test, v.features, o.r2, o.message, o.session_id, o.worker, o.eval_us \
+    FROM outcomes o JOIN outcome_status v ON v.run_id = o.run_id AND v.spec_index = o.spec_index";
+
 /// Run `run_id`'s outcomes, ranking (with each model's detail) and status as text lines, after
 /// checking the journal's counters ([`assert_counters_match`]).
 pub fn run_content(journal: &Path, run_id: i64) -> Vec<String> {
@@ -206,10 +213,10 @@ pub fn run_content(journal: &Path, run_id: i64) -> Vec<String> {
     assert_counters_match(&conn);
     let mut out = Vec::new();
     let mut stmt = conn
-        .prepare(
-            "SELECT spec_index, status, failed_test, features, quote(r2), message FROM outcomes \
-             WHERE run_id = ?1 ORDER BY spec_index",
-        )
+        .prepare(&format!(
+            "SELECT spec_index, status, failed_test, features, quote(r2), message \
+                 FROM ({OUTCOMES_WITH_FEATURES}) WHERE run_id = ?1 ORDER BY spec_index"
+        ))
         .unwrap();
     let rows = stmt
         .query_map([run_id], |r| {

@@ -304,7 +304,10 @@ fn common_prefix_is_the_forced_columns_no_spec_puts_anything_before() {
     // Without Q dummies the month dummies begin every spec; HPI is in every spec too but
     // sorts after CPI_LV and GDP_LV, so it stays in each spec's own list.
     let forced_months = SpecSpace::new(input.clone()).unwrap();
-    assert_eq!(names_of(&forced_months, &forced_months.common_prefix()), ["M:2", "M:10"]);
+    assert_eq!(
+        names_of(&forced_months, &forced_months.common_prefix()),
+        ["M:2", "M:10"]
+    );
     let mut out = Vec::new();
     for i in 0..forced_months.count() {
         forced_months.spec_at(i, &mut out).unwrap();

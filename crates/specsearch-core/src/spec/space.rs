@@ -361,7 +361,13 @@ impl SpecSpace {
         always.dedup();
         let first_optional = (0..self.elements.len())
             // Pool members appear in some spec only when the budget admits one.
-            .filter(|&e| if e < self.n_forced { n_variants(e) > 1 } else { self.budget > 0 })
+            .filter(|&e| {
+                if e < self.n_forced {
+                    n_variants(e) > 1
+                } else {
+                    self.budget > 0
+                }
+            })
             .flat_map(|e| (0..n_variants(e)).flat_map(move |v| self.variant_ranks(e, v)))
             .copied()
             .filter(|r| always.binary_search(r).is_err())

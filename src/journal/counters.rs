@@ -2,8 +2,6 @@
 //! `journaled_ranges`): what the writer adds to them per transaction, how `merge` recomputes
 //! them, and how readers get a run's counts and journaled ranges without scanning `outcomes`.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// What one writer transaction added to `outcomes`, aggregated in memory and written to the
@@ -12,8 +10,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 pub struct Tally {
     /// The run's common prefix: in every outcome, counted once per outcome at flush.
     prefix: Vec<u32>,
-    /// (session, status, failed test or 0) → outcomes.
-    outcomes: HashMap<(i64, u8, u8), u64>,
+    /// Outcomes per session and kind ([`kind_slot`]); a transaction sees one or two
+    /// sessions, so a short list beats hashing every row.
+    outcomes: Vec<(i64, [u64; KINDS])>,
     /// Outcomes containing each feature (beyond the prefix), per outcome kind
     /// ([`kind_slot`]), indexed by feature id: two array increments per feature on the hot
     /// path instead of a hash lookup.
@@ -63,8 +62,16 @@ impl Tally {
         spec_index: u64,
     ) {
         let test = failed_test.unwrap_or(0);
-        *self.outcomes.entry((session_id, status, test)).or_default() += 1;
-        let counts = &mut self.features[kind_slot(status, test)];
+        let slot = kind_slot(status, test);
+        match self.outcomes.iter_mut().find(|(s, _)| *s == session_id) {
+            Some((_, counts)) => counts[slot] += 1,
+            None => {
+                let mut counts = [0; KINDS];
+                counts[slot] = 1;
+                self.outcomes.push((session_id, counts));
+            }
+        }
+        let counts = &mut self.features[slot];
         for &f in own_features {
             let f = f as usize;
             if counts.len() <= f {
@@ -94,9 +101,12 @@ impl Tally {
              DO UPDATE SET specs = specs + excluded.specs",
         )?;
         let mut per_kind = [0u64; KINDS];
-        for (&(session, status, test), &n) in &self.outcomes {
-            put.execute(params![run_id, session, status, test, n as i64])?;
-            per_kind[kind_slot(status, test)] += n;
+        for (session, counts) in &self.outcomes {
+            for (slot, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                let (status, test) = slot_kind(slot);
+                put.execute(params![run_id, session, status, test, n as i64])?;
+                per_kind[slot] += n;
+            }
         }
         // Every outcome holds the prefix.
         for (slot, &n) in per_kind.iter().enumerate() {

@@ -10,7 +10,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use specsearch::journal::runs::{self, NewRun, RunFeature};
 use specsearch::journal::writer::{FlushPolicy, JournalWriter};
-use specsearch::journal::{merge, queries, schema, OutcomeRecord, OutcomeStatus, PassedRecord};
+use specsearch::journal::{merge, queries, schema, OutcomeRecord, OutcomeStatus};
 
 /// Ids 1..=3000 (codes of one, two and three bytes), forced dummies 2990..=2996 as the prefix.
 const PREFIX: [u32; 7] = [2990, 2991, 2992, 2993, 2994, 2995, 2996];
@@ -27,7 +27,7 @@ fn catalogue() -> Vec<RunFeature> {
         .collect()
 }
 
-fn create(conn: &Connection, prefix: &[u32], features: &[RunFeature]) -> i64 {
+fn create(conn: &Connection, prefix: &[u32], features: &[RunFeature]) -> rusqlite::Result<i64> {
     runs::create_run(
         conn,
         &NewRun {
@@ -45,7 +45,6 @@ fn create(conn: &Connection, prefix: &[u32], features: &[RunFeature]) -> i64 {
             common_prefix: prefix,
         },
     )
-    .unwrap()
 }
 
 /// SplitMix64.
@@ -81,21 +80,8 @@ fn record(index: u64) -> OutcomeRecord {
         r2: Some(index as f64 / 1000.0),
         message,
         eval_us: 3,
-        passed: (status == OutcomeStatus::Passed).then(|| {
-            Box::new(PassedRecord {
-                spec_key: format!("{index:064x}"),
-                r2: 0.5,
-                adj_r2: 0.4,
-                is_max_abs: 1.0,
-                is_mae: 0.5,
-                is_rmse: 0.6,
-                oos_max_abs: None,
-                oos_mae: None,
-                oos_rmse: None,
-                cov_type: "nonrobust".into(),
-                detail_json: "{}".into(),
-            })
-        }),
+        passed: (status == OutcomeStatus::Passed)
+            .then(|| common::passed_detail(format!("{index:064x}"))),
         mutations: Vec::new(),
     }
 }
@@ -137,7 +123,7 @@ fn outcomes_store_what_follows_the_prefix_and_the_views_give_specs_back_whole() 
     let path = dir.path().join("journal.sqlite");
     let conn = schema::open_rw(&path).unwrap();
     let features = catalogue();
-    let run_id = create(&conn, &PREFIX, &features);
+    let run_id = create(&conn, &PREFIX, &features).unwrap();
     write(&path, run_id, 0..400);
 
     assert_eq!(features_by_view(&conn, run_id), expected(0..400));
@@ -220,7 +206,7 @@ fn a_merge_respells_a_shard_journaled_without_the_prefix() {
     let shard = |name: &str, prefix: &[u32], indices: std::ops::Range<u64>, index: u32| {
         let path = dir.path().join(name);
         let conn = schema::open_rw(&path).unwrap();
-        let run_id = create(&conn, prefix, &features);
+        let run_id = create(&conn, prefix, &features).unwrap();
         runs::set_shard(&conn, run_id, index, 2).unwrap();
         write(&path, run_id, indices);
         path
@@ -250,7 +236,7 @@ fn a_spec_that_does_not_begin_with_the_prefix_is_refused_and_nothing_of_its_batc
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let conn = schema::open_rw(&path).unwrap();
-    let run_id = create(&conn, &PREFIX, &catalogue());
+    let run_id = create(&conn, &PREFIX, &catalogue()).unwrap();
     write(&path, run_id, 0..64);
     let session = runs::start_session(&conn, run_id, "serial", "duckdb", 1).unwrap();
     let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default()).unwrap();
@@ -286,25 +272,7 @@ fn a_run_whose_features_have_no_code_is_refused_before_anything_is_written() {
         base: "huge".into(),
         category: None,
     });
-    let err = runs::create_run(
-        &conn,
-        &NewRun {
-            name_stem: "p",
-            config_path: "p.toml",
-            config_text: "",
-            search_hash: &"3".repeat(64),
-            bundle_hash: &"4".repeat(64),
-            target: "f0",
-            frequency: "M",
-            spec_count: 1,
-            target_stationary: true,
-            has_out_of_sample: false,
-            features: &features,
-            common_prefix: &[],
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let err = create(&conn, &[], &features).unwrap_err().to_string();
     assert!(err.contains("60000") && err.contains("limit"), "{err}");
     let runs: i64 = conn
         .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))

@@ -15,9 +15,7 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use specsearch::config::Config;
 use specsearch::journal::writer::{FlushPolicy, JournalWriter};
-use specsearch::journal::{
-    runs, schema, MutationRecord, OutcomeRecord, OutcomeStatus, PassedRecord,
-};
+use specsearch::journal::{runs, schema, MutationRecord, OutcomeRecord, OutcomeStatus};
 use specsearch::store::bundle::BundleReader;
 
 /// A small synthetic search with an interaction and a regime in its pool (the regime's base
@@ -443,19 +441,7 @@ fn passed_record(index: u64, m: MutationRecord) -> OutcomeRecord {
         r2: Some(0.5),
         message: None,
         eval_us: 1,
-        passed: Some(Box::new(PassedRecord {
-            spec_key: "a".repeat(64),
-            r2: 0.5,
-            adj_r2: 0.4,
-            is_max_abs: 1.0,
-            is_mae: 0.5,
-            is_rmse: 0.6,
-            oos_max_abs: None,
-            oos_mae: None,
-            oos_rmse: None,
-            cov_type: "nonrobust".into(),
-            detail_json: "{}".into(),
-        })),
+        passed: Some(common::passed_detail("a".repeat(64))),
         mutations: vec![m],
     }
 }

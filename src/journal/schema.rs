@@ -73,6 +73,10 @@ const SEGMENT_VIEWS: &str = include_str!("../../sql/segments.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // New journals only (an existing file keeps its page size): 16 KiB pages hold ~450
+    // compact outcomes each, so fewer B-tree splits and less per-page space (journal bench:
+    // 41.6 → 36.7 bytes per outcome without passed detail, 2.4% fewer instructions).
+    conn.pragma_update(None, "page_size", 16384)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use plotters::prelude::*;
 
 use super::plots::{
-    decimal_year, draw_legend, draw_line, err, hex, segments, svg_of, y_range, year_label, Plot,
-    ACTUAL, FONT, SHADE, WIDE,
+    decimal_year, draw_legend, draw_line, err, hex, segments, shade_window, svg_of, y_range,
+    year_label, Plot, ACTUAL, FONT, WIDE,
 };
 
 /// Colours of the scenario paths, mildest first (colour-blind safe, distinct in grey).
@@ -68,19 +68,7 @@ pub fn scenario_fan(
             .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
             .draw()
             .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(p0, y0), (x1, y1)],
-                SHADE.filled(),
-            )))
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                "scenarios from p0",
-                (p0, y1),
-                (FONT, 12).into_font().color(&RGBColor(0x66, 0x66, 0x66)),
-            )))
-            .map_err(err)?;
+        shade_window(&mut chart, p0, (x1, y0, y1), "scenarios from p0")?;
         draw_line(
             &mut chart,
             segments(&hx, &hy, |_| true),

@@ -113,6 +113,30 @@ pub(super) type Chart<'a, 'b> =
 
 /// Draws each run of `runs` as a line in `colour`, `width` pixels wide; the first run names
 /// the line in the legend (drawn 2 pixels wide, whatever the line's width).
+/// Shades the window from `start` to the right edge `x1` over `[y0, y1]` and labels it at the
+/// top left (the out-of-sample window, the scenario horizon).
+pub(super) fn shade_window(
+    chart: &mut Chart<'_, '_>,
+    start: f64,
+    (x1, y0, y1): (f64, f64, f64),
+    label: &str,
+) -> Result<()> {
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(start, y0), (x1, y1)],
+            SHADE.filled(),
+        )))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Text::new(
+            label.to_string(),
+            (start, y1),
+            (FONT, 12).into_font().color(&RGBColor(0x66, 0x66, 0x66)),
+        )))
+        .map_err(err)?;
+    Ok(())
+}
+
 pub(super) fn draw_line(
     chart: &mut Chart<'_, '_>,
     runs: Vec<Vec<(f64, f64)>>,
@@ -182,19 +206,7 @@ pub fn fitted_vs_actual(s: &ModelSeries) -> Result<Plot> {
             .draw()
             .map_err(err)?;
         if let Some(start) = oos_start {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(start, y0), (x1, y1)],
-                    SHADE.filled(),
-                )))
-                .map_err(err)?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    "out-of-sample",
-                    (start, y1),
-                    (FONT, 12).into_font().color(&RGBColor(0x66, 0x66, 0x66)),
-                )))
-                .map_err(err)?;
+            shade_window(&mut chart, start, (x1, y0, y1), "out-of-sample")?;
         }
         draw_line(
             &mut chart,

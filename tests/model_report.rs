@@ -40,14 +40,6 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 fn close(got: f64, want: f64, scale: f64, what: &str) {
     assert!(
         (got - want).abs() <= 1e-12 * scale.max(want.abs()),
@@ -70,7 +62,7 @@ fn series_equal_show_models_fit() {
         let fit = json(&cli(&["show-model", "--spec", &spec, "--json"]));
         let detail = &fit["detail"];
         assert!(detail.is_object());
-        let params = floats(&detail["params"]);
+        let params = common::floats(&detail["params"]);
         let names: Vec<String> = detail["param_names"]
             .as_array()
             .unwrap()

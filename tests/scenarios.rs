@@ -25,14 +25,6 @@ fn golden() -> &'static Value {
     })
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 fn close(got: f64, want: f64, tol: f64, what: &str) {
     assert!(
         (got - want).abs() <= tol * want.abs() + 1e-300,
@@ -95,7 +87,7 @@ fn check_case(name: &str, config: &Path) {
         .iter()
         .map(|f| f.as_str().unwrap().to_string())
         .collect();
-    let params = floats(&g["params"]);
+    let params = common::floats(&g["params"]);
 
     // specsearch's fit of the same spec equals statsmodels'.
     let b = &session.built.bundle;
@@ -136,19 +128,19 @@ fn check_case(name: &str, config: &Path) {
         let p = &f.paths[k];
         close_all(
             &p.transform,
-            &floats(&want["transform"]),
+            &common::floats(&want["transform"]),
             tol,
             &format!("{what} transform"),
         );
         close_all(
             &p.levels,
-            &floats(&want["levels"]),
+            &common::floats(&want["levels"]),
             tol,
             &format!("{what} levels"),
         );
         close_all(
             &p.quarterly,
-            &floats(&want["quarterly"]),
+            &common::floats(&want["quarterly"]),
             tol,
             &format!("{what} quarterly"),
         );
@@ -337,11 +329,7 @@ fn demo() -> &'static Demo {
             .arg(&config)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("forecast   "), "{stdout}");
         assert!(
@@ -575,11 +563,7 @@ fn forecast_again_writes_identical_rows_and_xlsx_equals_csv() {
             .arg(config)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
         String::from_utf8(out.stdout).unwrap()
     };
     let out = forecast(&config);
@@ -623,11 +607,7 @@ fn running_a_complete_run_again_after_new_scenario_files_forecasts_again() {
             .arg(&config)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
         String::from_utf8(out.stdout).unwrap()
     };
     let same = run();
@@ -704,11 +684,7 @@ fn require_order_leaves_models_out_of_order_out_of_the_ranking_only() {
         .arg(&config)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let conn = Connection::open(common::journal_of(&config)).unwrap();
     let reference = Connection::open(journal()).unwrap();
     let one = |c: &Connection, sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
@@ -770,11 +746,7 @@ fn scenario_values_before_p0_that_differ_from_history_are_ignored_with_a_note() 
         .arg(&config)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("note: scenario Adverse: realgdp: differs from history by up to 1.000%")

@@ -17,14 +17,6 @@ fn close(got: f64, want: f64, what: &str) {
     );
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 #[test]
 fn demo_models_match_statsmodels() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -55,7 +47,7 @@ fn demo_models_match_statsmodels() {
         assert_eq!(o["nobs"].as_u64(), want["nobs"].as_u64(), "{name}: nobs");
         assert_eq!(o["cov_type"], want["cov_type"], "{name}: covariance");
         for key in ["params", "bse", "pvalues"] {
-            let (got, exp) = (floats(&o[key]), floats(&want[key]));
+            let (got, exp) = (common::floats(&o[key]), common::floats(&want[key]));
             assert_eq!(got.len(), exp.len(), "{name}: {key}");
             for (i, (g, e)) in got.iter().zip(&exp).enumerate() {
                 close(*g, *e, &format!("{name}: {key}[{i}]"));

@@ -357,3 +357,12 @@ pub fn passed_detail(spec_key: String) -> Box<specsearch::journal::PassedRecord>
         detail_json: "{}".into(),
     })
 }
+
+/// A JSON array of numbers as floats (panics on anything else: a test's expectation).
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}

@@ -200,18 +200,37 @@ pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
-/// Migration 9 rewrites every outcome once (5.5 s per million here): say so first when
-/// that takes a while, so an upgrade of a large journal is not taken for a hang.
-fn announce_outcome_rewrite(conn: &Connection) -> rusqlite::Result<()> {
-    let outcomes: i64 = conn.query_row(
-        "SELECT coalesce(sum(specs), 0) FROM outcome_counts",
-        [],
-        |r| r.get(0),
-    )?;
+/// Migrations that read or rewrite every outcome, with what that cost here per million
+/// outcomes (7 backfills the counters, 9 converts feature lists): they say so first on a large
+/// journal, so an upgrade is not taken for a hang.
+const OUTCOME_PASSES: &[(i64, &str)] = &[
+    (
+        7,
+        "counting every outcome's features (about 25 s per million)",
+    ),
+    (
+        9,
+        "rewriting every outcome in a compact form (about 5 s per million)",
+    ),
+];
+
+fn announce_outcome_pass(conn: &Connection, version: i64) -> rusqlite::Result<()> {
+    let Some(&(_, what)) = OUTCOME_PASSES.iter().find(|(v, _)| *v == version) else {
+        return Ok(());
+    };
+    // `outcome_counts` exists from version 7 on; before it, one count of the table.
+    let counted: Option<i64> = conn
+        .query_row("SELECT sum(specs) FROM outcome_counts", [], |r| r.get(0))
+        .ok()
+        .flatten();
+    let outcomes = match counted {
+        Some(n) => n,
+        None => conn.query_row("SELECT count(*) FROM outcomes", [], |r| r.get(0))?,
+    };
     if outcomes >= 1_000_000 {
         tracing::info!(
-            "upgrading the journal to schema version 9: rewriting {outcomes} outcomes in a \
-             compact form (once; about 5 s per million)"
+            "upgrading the journal to schema version {version}: {what}, {outcomes} outcomes, \
+             once"
         );
     }
     Ok(())
@@ -258,9 +277,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             conn.execute_batch(&format!("DROP VIEW IF EXISTS \"{view}\""))?;
         }
         for &&(version, name, sql) in &pending {
-            if version == 9 {
-                announce_outcome_rewrite(conn)?;
-            }
+            announce_outcome_pass(conn, version)?;
             let started = std::time::Instant::now();
             let tx = conn.unchecked_transaction()?;
             tx.execute_batch(sql)?;

@@ -182,7 +182,7 @@ fn kernel(config: &Config, ws: &Path) -> KernelFigures {
             if !journal {
                 let what = format!(
                     "{} under {}",
-                    out.failed_test.map_or(out.status.code(), |f| f.code()),
+                    out.failed_test.map_or(out.status.code(), |f| f.as_str()),
                     out.cov_type.map_or("-", |c| c.as_str())
                 );
                 *covariance.entry(what).or_default() += 1;

@@ -42,7 +42,7 @@ fn sample(count: u64) -> Vec<u64> {
 /// One fixture line: what the journal keeps of an outcome.
 fn line(index: u64, o: &Outcome) -> String {
     let status = o.status.code();
-    let failed = o.failed_test.map_or("-", |f| f.code());
+    let failed = o.failed_test.map_or("-", |f| f.as_str());
     let r2 =
         o.r2.map_or("-".to_string(), |r| format!("{:016x}", r.to_bits()));
     let detail = if o.status == Status::Passed {
@@ -79,7 +79,7 @@ fn kernel_reproduces_the_reference_outcomes() {
         let o = ev.assess(&spec, &mut scratch);
         let what = format!(
             "{}/{}",
-            o.failed_test.map_or(o.status.code(), |f| f.code()),
+            o.failed_test.map_or(o.status.code(), |f| f.as_str()),
             o.cov_type.map_or("-", |c| c.as_str())
         );
         *mix.entry(what).or_default() += 1;

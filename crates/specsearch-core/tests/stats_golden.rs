@@ -433,7 +433,7 @@ fn check_outcome(ck: &mut Checker, case: &Case, o: &Outcome, label: &str, full: 
     ck.eq(
         &format!("{name}.failed_test"),
         o.failed_test,
-        want["failed_test"].as_str().and_then(FilterTest::from_code),
+        want["failed_test"].as_str().and_then(FilterTest::parse),
     );
     // A spec failing at R² stops before the covariance choice (nothing else is reached).
     if o.failed_test != Some(FilterTest::InSampleR2) {

@@ -142,8 +142,8 @@ impl FilterTest {
         }
     }
 
-    /// Stable snake_case code (for SQL).
-    pub fn code(self) -> &'static str {
+    /// Stable snake_case name (the serde form, e.g. `in_sample_r2`).
+    pub fn as_str(self) -> &'static str {
         match self {
             FilterTest::InSampleR2 => "in_sample_r2",
             FilterTest::CoefficientSignificance => "coefficient_significance",
@@ -155,9 +155,40 @@ impl FilterTest {
         }
     }
 
-    /// Parses a code produced by [`FilterTest::code`].
-    pub fn from_code(code: &str) -> Option<FilterTest> {
-        FilterTest::ALL.into_iter().find(|f| f.code() == code)
+    /// Parses a name produced by [`FilterTest::as_str`].
+    pub fn parse(name: &str) -> Option<FilterTest> {
+        FilterTest::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
+    /// The stored code: `filter_tests.code` in the journal, 1..=7 in §5's order.
+    ///
+    /// These codes are stored in journals and must never change: a new filter gets a new
+    /// code, and reordering the variants (or [`FilterTest::ALL`]) must not move any of them.
+    /// Hence an explicit match rather than the variant's position.
+    pub fn code(self) -> u8 {
+        match self {
+            FilterTest::InSampleR2 => 1,
+            FilterTest::CoefficientSignificance => 2,
+            FilterTest::GroupFTest => 3,
+            FilterTest::Multicollinearity => 4,
+            FilterTest::ResidualStationarity => 5,
+            FilterTest::Cointegration => 6,
+            FilterTest::SignCheck => 7,
+        }
+    }
+
+    /// The filter of a stored code ([`FilterTest::code`]); `None` for any other value.
+    pub fn from_code(code: u8) -> Option<FilterTest> {
+        match code {
+            1 => Some(FilterTest::InSampleR2),
+            2 => Some(FilterTest::CoefficientSignificance),
+            3 => Some(FilterTest::GroupFTest),
+            4 => Some(FilterTest::Multicollinearity),
+            5 => Some(FilterTest::ResidualStationarity),
+            6 => Some(FilterTest::Cointegration),
+            7 => Some(FilterTest::SignCheck),
+            _ => None,
+        }
     }
 }
 
@@ -349,5 +380,37 @@ impl Outcome {
     /// `true` when the spec passed every filter.
     pub fn passed(&self) -> bool {
         self.status == Status::Passed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FilterTest;
+
+    #[test]
+    fn filter_codes_round_trip() {
+        for f in FilterTest::ALL {
+            assert_eq!(FilterTest::from_code(f.code()), Some(f), "{f}");
+            assert_eq!(FilterTest::parse(f.as_str()), Some(f), "{f}");
+        }
+        assert_eq!(FilterTest::from_code(0), None);
+        assert_eq!(FilterTest::from_code(8), None);
+        assert_eq!(FilterTest::from_code(u8::MAX), None);
+        assert_eq!(FilterTest::parse("InSampleR2"), None);
+    }
+
+    #[test]
+    fn filter_names_are_the_serde_names() {
+        for f in FilterTest::ALL {
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(json, format!("\"{}\"", f.as_str()));
+        }
+    }
+
+    #[test]
+    fn filter_codes_follow_the_evaluation_order() {
+        // `filter_tests.code` is 1..=7 in §5's order, which is also `ALL`'s.
+        let codes: Vec<u8> = FilterTest::ALL.iter().map(|f| f.code()).collect();
+        assert_eq!(codes, (1..=7).collect::<Vec<u8>>());
     }
 }

@@ -1,7 +1,7 @@
 //! The pure core of specsearch: everything about one search that is computation only.
 //!
 //! - [`spec`]: the deterministic enumeration (spec index ↔ spec), spec keys, index ranges and
-//!   shard arithmetic;
+//!   shard arithmetic, and the feature-role vocabulary ([`spec::FeatureRole`]);
 //! - [`stats`]: OLS, covariances, diagnostics, unit-root tests, distributions;
 //! - [`assess`]: one spec → one outcome (SEARCH-SEMANTICS §5), allocation-free on the hot path;
 //! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics.

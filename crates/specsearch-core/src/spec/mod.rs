@@ -55,11 +55,16 @@
 //! # Spec key
 //! `sha256` over the canonical text described in `key.rs` (context + sorted column names).
 //! Equal keys at two indices mean one model; downstream keeps the lowest index.
+//!
+//! # Feature roles
+//! [`FeatureRole`] names what a column of the store is (target, variant, dummy, regime base,
+//! composite), with the lowercase names the store keeps (`role.rs`).
 
 mod iter;
 mod key;
 mod pool;
 pub mod ranges;
+mod role;
 pub mod shard;
 mod space;
 
@@ -68,6 +73,7 @@ use serde::{Deserialize, Serialize};
 pub use iter::SpecIter;
 pub use key::canonical_text;
 pub use pool::{Pool, PoolKind};
+pub use role::FeatureRole;
 pub use space::{Pick, SpecSpace};
 
 /// One item of a spec as counted toward `max_vars`, with its surviving variants.

@@ -13,6 +13,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::results::series::ModelSeries;
+use crate::stats::diagnostics::acf;
 
 /// Width and height of a time-series plot, in CSS pixels (fits an A4 page's text width).
 pub(super) const WIDE: (u32, u32) = (720, 300);
@@ -308,24 +309,6 @@ pub fn residuals_over_time(s: &ModelSeries) -> Result<Plot> {
     })
 }
 
-/// Sample autocorrelations of `x` at lags 1..=`max_lag` (statsmodels `acf`, biased).
-pub fn acf(x: &[f64], max_lag: usize) -> Vec<f64> {
-    let n = x.len();
-    let mean = x.iter().sum::<f64>() / n as f64;
-    let d: Vec<f64> = x.iter().map(|v| v - mean).collect();
-    let c0: f64 = d.iter().map(|v| v * v).sum();
-    (1..=max_lag.min(n.saturating_sub(1)))
-        .map(|k| {
-            d[k..]
-                .iter()
-                .zip(&d[..n - k])
-                .map(|(a, b)| a * b)
-                .sum::<f64>()
-                / c0
-        })
-        .collect()
-}
-
 /// The ACF of the in-sample residuals with the ±1.96/√n band.
 pub fn residual_acf(resid: &[f64]) -> Result<Plot> {
     let n = resid.len();
@@ -541,16 +524,6 @@ pub fn failures_by_test(failures: &[(String, u64)]) -> Result<Plot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn acf_of_an_alternating_series_is_minus_one_then_one() {
-        let x: Vec<f64> = (0..200)
-            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
-            .collect();
-        let r = acf(&x, 2);
-        assert!((r[0] + 199.0 / 200.0).abs() < 1e-12, "{r:?}");
-        assert!((r[1] - 198.0 / 200.0).abs() < 1e-12, "{r:?}");
-    }
 
     #[test]
     fn decimal_years_order_quarter_ends() {

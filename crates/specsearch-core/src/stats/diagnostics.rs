@@ -1,7 +1,8 @@
-//! Residual diagnostics and collinearity measures: Durbin–Watson, Breusch–Godfrey,
-//! Breusch–Pagan (Koenker), White, Jarque–Bera, Cramér–von Mises normality, VIF and the Wald F
-//! test of a coefficient group — as standalone functions (statsmodels conventions) plus the
-//! allocation-free kernels `assess` uses, which reuse the factored main fit.
+//! Residual diagnostics and collinearity measures: Durbin–Watson, the autocorrelation function,
+//! Breusch–Godfrey, Breusch–Pagan (Koenker), White, Jarque–Bera, Cramér–von Mises normality, VIF
+//! and the Wald F test of a coefficient group — as standalone functions (statsmodels
+//! conventions) plus the allocation-free kernels `assess` uses, which reuse the factored main
+//! fit.
 
 use super::linalg::{dot, dot4, forward, mean};
 use super::ols::{projection_r2, ColMajor, Columns, LsWork};
@@ -14,6 +15,28 @@ pub fn durbin_watson(resid: &[f64]) -> f64 {
         .map(|w| (w[1] - w[0]) * (w[1] - w[0]))
         .sum();
     num / dot(resid, resid)
+}
+
+/// Sample autocorrelations of `x` at lags 1..=`max_lag` (statsmodels
+/// `acf(x, adjusted=False, fft=False)` without its lag 0): with `d = x − x̄`,
+/// `r_k = Σ_{t=k}^{n−1} d_t d_{t−k} / Σ d_t²`, summed in row order. Lags beyond `n − 1` are
+/// left out, so the result has `min(max_lag, n − 1)` entries (none for `n ≤ 1`); a constant
+/// series gives NaN.
+pub fn acf(x: &[f64], max_lag: usize) -> Vec<f64> {
+    let n = x.len();
+    let mean = x.iter().sum::<f64>() / n as f64;
+    let d: Vec<f64> = x.iter().map(|v| v - mean).collect();
+    let c0: f64 = d.iter().map(|v| v * v).sum();
+    (1..=max_lag.min(n.saturating_sub(1)))
+        .map(|k| {
+            d[k..]
+                .iter()
+                .zip(&d[..n - k])
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                / c0
+        })
+        .collect()
 }
 
 fn lm_test(n: usize, r2: f64, df: f64) -> TestResult {
@@ -410,4 +433,64 @@ pub fn bp_from_fit<C: Columns + ?Sized>(
     forward(&work.l, k, &work.kept, &mut buf[..k]);
     let r2 = dot(&buf[..k], &buf[..k]) / tss;
     lm_test(n, r2, k as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acf;
+    use proptest::prelude::*;
+
+    #[test]
+    fn acf_of_an_alternating_series_is_minus_one_then_one() {
+        let x: Vec<f64> = (0..200)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let r = acf(&x, 2);
+        assert!((r[0] + 199.0 / 200.0).abs() < 1e-12, "{r:?}");
+        assert!((r[1] - 198.0 / 200.0).abs() < 1e-12, "{r:?}");
+    }
+
+    #[test]
+    fn acf_matches_the_statsmodels_definition_by_hand() {
+        // x̄ = 3, d = [−2, −1, 0, 1, 2], Σd² = 10: statsmodels
+        // `acf([1, 2, 3, 4, 5], nlags=4, adjusted=False, fft=False)` is
+        // [1, 0.4, −0.1, −0.4, −0.4]; every sum here is exact in binary.
+        assert_eq!(acf(&[1.0, 2.0, 3.0, 4.0, 5.0], 4), [0.4, -0.1, -0.4, -0.4]);
+        // x̄ = 2, d = [−1, 2, −2, 1], Σd² = 10: r₁ = (−2 − 4 − 2)/10, r₂ = (2 + 2)/10,
+        // r₃ = −1/10 (lags past n − 1 = 3 are left out).
+        assert_eq!(acf(&[1.0, 4.0, 0.0, 3.0], 10), [-0.8, 0.4, -0.1]);
+    }
+
+    #[test]
+    fn acf_lags_stop_at_the_sample() {
+        assert!(acf(&[], 3).is_empty());
+        assert!(acf(&[1.0], 3).is_empty());
+        assert_eq!(acf(&[1.0, 2.0], 3), [-0.5]);
+        assert!(acf(&[2.0; 5], 2).iter().all(|r| r.is_nan()));
+    }
+
+    proptest! {
+        /// The definition term by term (`t = k..n`, in row order), and `|r_k| ≤ 1`.
+        #[test]
+        fn acf_is_the_textbook_sum(
+            x in prop::collection::vec(-1e3f64..1e3, 2..60),
+            max_lag in 0usize..70,
+        ) {
+            let r = acf(&x, max_lag);
+            let n = x.len();
+            prop_assert_eq!(r.len(), max_lag.min(n - 1));
+            let mean = x.iter().sum::<f64>() / n as f64;
+            let d: Vec<f64> = x.iter().map(|v| v - mean).collect();
+            let c0: f64 = d.iter().map(|v| v * v).sum();
+            for (i, &rk) in r.iter().enumerate() {
+                let k = i + 1;
+                let mut s = -0.0;
+                for t in k..n {
+                    s += d[t] * d[t - k];
+                }
+                prop_assert_eq!(rk.to_bits(), (s / c0).to_bits(), "lag {}", k);
+                prop_assert!(rk.abs() <= 1.0 + 1e-12, "lag {}: {}", k, rk);
+            }
+        }
+    }
 }

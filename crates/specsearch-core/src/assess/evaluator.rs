@@ -3,6 +3,12 @@
 //! values), and the public entry points. The §5 pipeline itself is in [`pipeline`]; it turns
 //! one spec into an [`Outcome`] using only the buffers of a reusable [`Scratch`].
 //!
+//! Submodules: [`pipeline`] runs the filters and calls [`residuals`] (the residual pass and
+//! its sums) and [`significance`] (filter 2 one coefficient at a time on the journal path).
+//! What more than one of them uses (the spec's column view `SpecCols`, the cached critical
+//! values `t_cut`/`bg_cut`, and the helpers `grow`/`opt`) is defined here, so they depend on
+//! this module and `pipeline` on the other two, never the other way round.
+//!
 //! Memory strategy for the cross-products: with at most `max_gram_columns` columns (default
 //! 2048, i.e. ≤ 16 MiB as a packed triangle) the centered Gram of all columns is precomputed,
 //! and a spec only gathers its `k(k+1)/2` entries. Above that the entries are computed per spec
@@ -19,7 +25,7 @@ pub use significance::SignificanceStats;
 use super::{FilterTest, FilterThresholds, Outcome, Status};
 use crate::stats::dist::PCut;
 use crate::stats::linalg::{center_into, dot, gram_lower};
-use crate::stats::ols::LsWork;
+use crate::stats::ols::{Columns, LsWork};
 use crate::stats::unitroot::{stationarity_with, UnitRootWork};
 use crate::stats::StatsError;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -252,8 +258,42 @@ enum ColRef {
     Extra(usize),
 }
 
+/// The spec's centered columns, without copying frozen data.
+struct SpecCols<'a> {
+    ev: &'a Evaluator,
+    refs: &'a [ColRef],
+    ext: &'a [f64],
+}
+
+impl Columns for SpecCols<'_> {
+    fn ncols(&self) -> usize {
+        self.refs.len()
+    }
+    #[inline]
+    fn col(&self, j: usize) -> &[f64] {
+        let n = self.ev.n;
+        match self.refs[j] {
+            ColRef::Frozen(id) => &self.ev.xc[id * n..(id + 1) * n],
+            ColRef::Extra(e) => &self.ext[e * n..(e + 1) * n],
+        }
+    }
+}
+
 fn first_bad(x: &[f64]) -> Option<(usize, f64)> {
     x.iter().position(|v| !v.is_finite()).map(|i| (i, x[i]))
+}
+
+/// Grows `v` to at least `len` entries (never shrinks it, so a warmed-up scratch does not
+/// allocate).
+fn grow(v: &mut Vec<f64>, len: usize) {
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+}
+
+/// A computed statistic as an outcome field: always `Some`, NaN included.
+fn opt(x: f64) -> Option<f64> {
+    Some(x)
 }
 
 impl Evaluator {
@@ -363,6 +403,17 @@ impl Evaluator {
             t_cuts: (0..=n).map(|_| OnceLock::new()).collect(),
             bg_cut: OnceLock::new(),
         })
+    }
+
+    /// Cached filter-2 cut for `df` residual degrees of freedom.
+    fn t_cut(&self, df: usize) -> &PCut {
+        self.t_cuts[df].get_or_init(|| PCut::student_t(df as f64, self.thresholds.coef_alpha))
+    }
+
+    /// Cached Breusch–Godfrey(1) cut.
+    fn bg_cut(&self) -> &PCut {
+        self.bg_cut
+            .get_or_init(|| PCut::chi2(1.0, self.thresholds.bg_alpha))
     }
 
     /// The in-sample rows where frozen column `id` is 1, when it is a 0/1 dummy.

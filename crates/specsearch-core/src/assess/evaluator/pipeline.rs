@@ -7,8 +7,8 @@
 //! spec passes, because the journal keeps the full outcome of passed specs only (status, failed
 //! test and R² otherwise). Concretely, before the outcome is known:
 //! - coefficient p-values are not computed: filter 2 compares `|t|` with a cached critical value
-//!   ([`PCut`]), which takes exactly the decision `p < coef_alpha` (the exact p-value is
-//!   evaluated only within ~1e-9 relative of the critical value);
+//!   ([`PCut`](crate::stats::dist::PCut)), which takes exactly the decision `p < coef_alpha`
+//!   (the exact p-value is evaluated only within ~1e-9 relative of the critical value);
 //! - Breusch–Godfrey is computed only when Durbin–Watson is outside its range (otherwise it
 //!   cannot change the covariance choice), and its p-value is replaced by a cached χ²(1) cut;
 //! - the out-of-sample metrics are not computed.
@@ -25,38 +25,19 @@
 
 use super::residuals::{abs_max, record_fit, resid_sums, residuals_into};
 use super::significance::FastInputs;
-use super::{first_bad, ColRef, ColumnUnitRoot, Detail, Evaluator, ExtraColumn, Scratch};
+use super::{
+    first_bad, grow, opt, ColRef, ColumnUnitRoot, Detail, Evaluator, ExtraColumn, Scratch, SpecCols,
+};
 use crate::assess::{FilterTest, GroupF, Outcome, Status};
 use crate::stats::covariance::{self, hac_maxlags, CovType};
 use crate::stats::diagnostics::{
     bg1_from_fit, bg1_stat_with_lag_sum, bp_from_fit, cramer_von_mises_into, jarque_bera,
     vif_from_work, wald_f_into, white_centered,
 };
-use crate::stats::dist::{self, PCut};
+use crate::stats::dist;
 use crate::stats::linalg::{center_into, dot};
 use crate::stats::ols::{t_pvalues, t_stats, Columns, LsWork};
 use crate::stats::unitroot::{adf_with, pp_with, stationarity_with};
-
-/// The spec's centered columns, without copying frozen data.
-pub(super) struct SpecCols<'a> {
-    pub(super) ev: &'a Evaluator,
-    pub(super) refs: &'a [ColRef],
-    pub(super) ext: &'a [f64],
-}
-
-impl Columns for SpecCols<'_> {
-    fn ncols(&self) -> usize {
-        self.refs.len()
-    }
-    #[inline]
-    fn col(&self, j: usize) -> &[f64] {
-        let n = self.ev.n;
-        match self.refs[j] {
-            ColRef::Frozen(id) => &self.ev.xc[id * n..(id + 1) * n],
-            ColRef::Extra(e) => &self.ext[e * n..(e + 1) * n],
-        }
-    }
-}
 
 /// What the covariance choice reads and the scratch buffers it uses.
 struct ChoiceParts<'c, 'a> {
@@ -68,28 +49,7 @@ struct ChoiceParts<'c, 'a> {
     aux_ls: &'c mut LsWork,
 }
 
-fn grow(v: &mut Vec<f64>, len: usize) {
-    if v.len() < len {
-        v.resize(len, 0.0);
-    }
-}
-
-pub(super) fn opt(x: f64) -> Option<f64> {
-    Some(x)
-}
-
 impl Evaluator {
-    /// Cached filter-2 cut for `df` residual degrees of freedom.
-    pub(super) fn t_cut(&self, df: usize) -> &PCut {
-        self.t_cuts[df].get_or_init(|| PCut::student_t(df as f64, self.thresholds.coef_alpha))
-    }
-
-    /// Cached Breusch–Godfrey(1) cut.
-    fn bg_cut(&self) -> &PCut {
-        self.bg_cut
-            .get_or_init(|| PCut::chi2(1.0, self.thresholds.bg_alpha))
-    }
-
     /// Validates inputs and prepares the column references; `Err` carries the message.
     fn prepare(
         &self,

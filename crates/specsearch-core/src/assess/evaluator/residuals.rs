@@ -3,7 +3,7 @@
 //! reference kernels (every sum sequential in row order), so outcomes are bit-reproducible
 //! whichever pass computes them.
 
-use super::pipeline::opt;
+use super::opt;
 use crate::assess::Outcome;
 use crate::stats::linalg::dot;
 use crate::stats::ols::Columns;

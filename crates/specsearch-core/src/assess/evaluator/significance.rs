@@ -26,8 +26,7 @@
 //! within rounding of the cut) is decided by the full covariance as before, so the decision is
 //! always the one computing everything would take.
 
-use super::pipeline::SpecCols;
-use super::{ColRef, Evaluator};
+use super::{grow, ColRef, Evaluator, SpecCols};
 use crate::stats::coefficient::{
     influence_into, robust_variances, rounding_bound, InfluenceColumn,
 };
@@ -260,11 +259,5 @@ impl Evaluator {
         let hc1 = verdict(CovType::HC1, hc1_var);
         let hac = verdict(CovType::HAC, hac_var);
         (hc1, hac)
-    }
-}
-
-fn grow(v: &mut Vec<f64>, len: usize) {
-    if v.len() < len {
-        v.resize(len, 0.0);
     }
 }

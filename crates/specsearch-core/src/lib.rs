@@ -2,12 +2,15 @@
 //!
 //! - [`spec`]: the deterministic enumeration (spec index ↔ spec), spec keys, index ranges and
 //!   shard arithmetic, and the feature-role vocabulary ([`spec::FeatureRole`]);
-//! - [`stats`]: OLS, covariances, diagnostics, unit-root tests, distributions;
+//! - [`stats`]: OLS, covariances, diagnostics (the autocorrelation function among them),
+//!   unit-root tests, distributions, and the report-only fit summary;
 //! - [`assess`]: one spec → one outcome (SEARCH-SEMANTICS §5), allocation-free on the hot path;
+//!   the filters and their stored codes ([`assess::FilterTest`]);
 //! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics.
 //!
-//! No files, no SQLite, no DuckDB, no processes: the main crate feeds it slices and stores
-//! what it returns.
+//! `assess` builds on `stats`; `spec`, `stats` and `projection` use no other module of the
+//! crate. No files, no SQLite, no DuckDB, no processes: the main crate feeds it slices and
+//! stores what it returns.
 
 pub mod assess;
 pub mod projection;

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use specsearch::config::{Config, Executor};
-use specsearch::journal::scenarios;
+use specsearch::journal::JournalRw;
 use specsearch::scenario::{self, columns::ColumnCatalogue};
 use specsearch::search::{self, RunOptions};
 use specsearch::session::Session;
@@ -94,7 +94,7 @@ fn main() {
 
     let session = Session::open(config, Some(&ws)).unwrap();
     // Configured as the coordinator and `specsearch forecast` open it (WAL, cache size).
-    let conn = specsearch::journal::schema::open_rw(&summary.journal).unwrap();
+    let journal = JournalRw::open(&summary.journal).unwrap();
     let run = summary.run.clone();
     // As at a run's finish: no forecast set yet (the one the finish wrote is deleted first,
     // untimed); and as `specsearch forecast` on a forecast run: the set replaced.
@@ -102,12 +102,12 @@ fn main() {
     let mut replace = Vec::new();
     let mut report = None;
     for _ in 0..3 {
-        scenarios::delete_forecast_set(&conn, run.run_id).unwrap();
+        journal.delete_forecast_set(run.run_id).unwrap();
         let t = Instant::now();
-        report = scenario::forecast_run(&conn, &run, &session).unwrap();
+        report = scenario::forecast_run(&journal, &run, &session).unwrap();
         total.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        scenario::forecast_run(&conn, &run, &session).unwrap();
+        scenario::forecast_run(&journal, &run, &session).unwrap();
         replace.push(t.elapsed().as_secs_f64());
     }
     let report = report.unwrap();
@@ -115,7 +115,7 @@ fn main() {
 
     // The parts: reading the coefficients, computing, writing.
     let t = Instant::now();
-    let models = scenarios::ranked_coefficients(&conn, run.run_id, None).unwrap();
+    let models = journal.ranked_coefficients(run.run_id, None).unwrap();
     let read_s = t.elapsed().as_secs_f64();
     let inputs = scenario::check_inputs(&session).unwrap().unwrap();
     let catalogue = ColumnCatalogue::new(&session.built.bundle, &session.plan.composites);

@@ -1,4 +1,4 @@
--- Ranking of one run's passed models (SEARCH-SEMANTICS §7), used by `run` at finish (stored in
+-- Ranking of one run's passed models (docs/semantics.md §7), used by `run` at finish (stored in
 -- the `ranking` table) and by `top --weights` (re-ranking without re-running).
 -- Parameters: ?1 run_id, ?2 weight of fit, ?3 weight of in-sample errors, ?4 weight of
 -- out-of-sample errors.

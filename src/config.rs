@@ -60,13 +60,19 @@ pub enum ConfigError {
     },
 }
 
-/// A parsed, validated configuration plus where it came from.
+/// A parsed, validated configuration plus where it came from, resolved once: the exact text it
+/// was parsed from (what a run records) and absolute paths.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The config file as given on the command line.
+    /// The config file as given on the command line (messages name it so).
     pub path: PathBuf,
-    /// Directory that relative paths in the file are resolved against.
+    /// The config file's absolute path (what a run records: `merge` and the result commands
+    /// find the config from any working directory).
+    pub absolute_path: PathBuf,
+    /// Absolute directory that relative paths in the file are resolved against.
     pub base_dir: PathBuf,
+    /// The file's text exactly as parsed (the whole file for a segment of it).
+    pub text: std::sync::Arc<str>,
     pub file: ConfigFile,
     /// Which `[[segment]]` of the file this search is (`None`: a file without segments).
     pub segment: Option<SegmentId>,
@@ -218,7 +224,7 @@ impl Default for RankingConfig {
 }
 
 /// How specs are evaluated in parallel.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Executor {
     /// Worker processes (the same binary, spawned): the default.
@@ -231,7 +237,7 @@ pub enum Executor {
 }
 
 /// How worker processes read the frozen features.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// `mmap` for large bundles, `duckdb` otherwise.
@@ -290,6 +296,17 @@ impl Default for RunConfig {
     }
 }
 
+impl RankingConfig {
+    /// The weights of the three ranking groups, as the journal ranks with them.
+    pub fn weights(&self) -> crate::journal::Weights {
+        crate::journal::Weights {
+            fit: self.fit,
+            in_sample: self.in_sample,
+            out_of_sample: self.out_of_sample,
+        }
+    }
+}
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -326,20 +343,30 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        let config = Config::from_file(path, file, None);
+        let config = Config::from_file(path, text.into(), file, None);
         config.validate()?;
         Ok(config)
     }
 
-    fn from_file(path: &Path, file: ConfigFile, segment: Option<SegmentId>) -> Config {
-        let base_dir = path
+    fn from_file(
+        path: &Path,
+        text: std::sync::Arc<str>,
+        file: ConfigFile,
+        segment: Option<SegmentId>,
+    ) -> Config {
+        // `absolute` neither needs the file to exist nor resolves symlinks: the path as given,
+        // anchored at the working directory once.
+        let absolute_path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let base_dir = absolute_path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
         Config {
             path: path.to_path_buf(),
+            absolute_path,
             base_dir,
+            text,
             file,
             segment,
         }

@@ -8,9 +8,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::journal::runs::{self, NewRun};
-use crate::journal::writer::{FlushPolicy, JournalWriter};
-use crate::journal::{schema, OutcomeRecord, OutcomeStatus};
+use crate::journal::{FlushPolicy, JournalRw, JournalWriter, NewRun, OutcomeRecord, OutcomeStatus};
 use crate::resources;
 use crate::runtime::context::{EvalContext, EvalScratch, Transport};
 use crate::session::Session;
@@ -150,26 +148,25 @@ fn journal_cost(session: &Session, records: Vec<OutcomeRecord>) -> Result<f64> {
     let rows = (records.len() - warm_up).max(1) as f64;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("estimate.sqlite");
-    let conn = schema::open_rw(&path)?;
+    let journal = JournalRw::open(&path)?;
     let b = &session.built.bundle;
-    let run_id = runs::create_run(
-        &conn,
-        &NewRun {
-            name_stem: "estimate",
-            config_path: "",
-            config_text: "",
-            search_hash: session.bundle_hash(),
-            bundle_hash: session.bundle_hash(),
-            target: &b.catalogue.columns[0].name,
-            frequency: &b.frequency.to_string(),
-            spec_count: session.plan.space.count(),
-            target_stationary: session.built.target_pretest.stationary,
-            has_out_of_sample: b.sample.n_oos() > 0,
-            features: &session.run_features(),
-            common_prefix: &session.plan.space.common_prefix(),
-        },
-    )?;
-    let session_id = runs::start_session(&conn, run_id, "serial", "duckdb", 1)?;
+    let run_id = journal.create_run(&NewRun {
+        name_stem: "estimate",
+        config_path: "",
+        config_text: "",
+        search_hash: session.bundle_hash(),
+        bundle_hash: session.bundle_hash(),
+        target: &b.catalogue.columns[0].name,
+        frequency: &b.frequency.to_string(),
+        spec_count: session.plan.space.count(),
+        target_stationary: session.built.target_pretest.stationary,
+        has_out_of_sample: b.sample.n_oos() > 0,
+        features: &session.run_features(),
+        common_prefix: &session.plan.space.common_prefix(),
+    })?;
+    // A scratch run: the guard only numbers the session (the directory goes with `dir`).
+    let (mut guard, _) = journal.begin_run(run_id)?;
+    let session_id = guard.start_session("serial", "duckdb", 1)?;
     let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default())?;
     writer.send(session_id, 0, records[..warm_up].to_vec())?;
     writer.flush()?;

@@ -7,15 +7,14 @@
 //! Every step is derived from the journal and the frozen data, so a finish is idempotent: a
 //! run killed anywhere in it resumes straight into it and ends as an uninterrupted run would.
 //! A step that cannot be done (the store is locked, the weights leave nothing to rank by)
-//! leaves the run `interrupted` with the reason, resumable.
+//! leaves the run `interrupted` with the reason, resumable: the finish ends the caller's
+//! [`RunGuard`] with the run's status, whatever happens.
 
 use anyhow::{Context, Result};
-use rusqlite::Connection;
 use tracing::info;
 
 use crate::config::RankingConfig;
-use crate::journal::runs::{self, RunRow};
-use crate::journal::{derive, RunStatus};
+use crate::journal::{JournalRw, RunGuard, RunRow, RunStatus};
 use crate::runtime::faults;
 use crate::scenario::{self, ForecastReport};
 use crate::session::Session;
@@ -37,19 +36,28 @@ pub struct FinishReport {
     pub forecast: Option<ForecastReport>,
 }
 
-/// Finishes a run whose every spec has an outcome. Without a `session` (a merge whose config
-/// cannot be read) the run is ranked and marked complete, and its composites are not replayed.
+/// Finishes a run whose every spec has an outcome, and ends `guard` with the run's status.
+/// Without a `session` (a merge whose config cannot be read) the run is ranked and marked
+/// complete, and its composites are not replayed.
 pub fn finish(
-    conn: &Connection,
+    journal: &JournalRw,
+    guard: RunGuard<'_>,
     run: &RunRow,
     ranking: &RankingConfig,
     session: Option<&Session>,
 ) -> Result<FinishReport> {
-    derive::check_weights(ranking, run.has_out_of_sample).map_err(anyhow::Error::msg)?;
-    let ranked = derive::store_ranking(conn, run.run_id, ranking)
-        .with_context(|| format!("ranking the passed models of run {}", run.name))?;
+    let ranked = match journal
+        .store_ranking(run, &ranking.weights())
+        .with_context(|| format!("ranking the passed models of run {}", run.name))
+    {
+        Ok(n) => n,
+        Err(err) => {
+            guard.end(RunStatus::Interrupted, Some(&format!("{err:#}")))?;
+            return Err(err);
+        }
+    };
     let Some(session) = session else {
-        runs::set_status(conn, run.run_id, RunStatus::Complete, None)?;
+        guard.end(RunStatus::Complete, None)?;
         return Ok(FinishReport {
             ranked,
             replay: None,
@@ -60,11 +68,11 @@ pub fn finish(
         });
     };
     faults::before_replay();
-    let finished = replay_and_validate(conn, run, session)
+    let finished = replay_and_validate(journal, run, session)
         .map_err(|e| e.context("replay not done"))
         .and_then(|(r, v, problem)| {
             let forecast = match problem {
-                None => scenario::forecast_run(conn, run, session)
+                None => scenario::forecast_run(journal, run, session)
                     .context("scenario forecasts not done")?,
                 Some(_) => None,
             };
@@ -77,7 +85,7 @@ pub fn finish(
             } else {
                 RunStatus::Complete
             };
-            runs::set_status(conn, run.run_id, status, problem.as_deref())?;
+            guard.end(status, problem.as_deref())?;
             Ok(FinishReport {
                 ranked,
                 replay: Some(report),
@@ -89,8 +97,7 @@ pub fn finish(
         }
         Err(err) => {
             // The run stays resumable: the next `run` (or `merge`) goes straight to the finish.
-            let detail = format!("{err:#}");
-            runs::set_status(conn, run.run_id, RunStatus::Interrupted, Some(&detail))?;
+            guard.end(RunStatus::Interrupted, Some(&format!("{err:#}")))?;
             Err(err)
         }
     }
@@ -99,7 +106,7 @@ pub fn finish(
 /// Replays the run's mutations into the session's store and validates its passed models:
 /// what the replay did, the composites checked, and the failure report (if any).
 fn replay_and_validate(
-    conn: &Connection,
+    journal: &JournalRw,
     run: &RunRow,
     session: &Session,
 ) -> Result<(ReplayReport, usize, Option<String>)> {
@@ -117,12 +124,10 @@ fn replay_and_validate(
     let store = session.workspace.features_duckdb();
     let built = &session.built;
     let report = replay::replay(
-        conn,
-        run.run_id,
-        &run.name,
+        journal,
+        run,
         &store,
-        &built.bundle,
-        &built.hash,
+        (&built.bundle, &built.hash),
         &session.plan.composites,
         faults::after_store_replay,
     )
@@ -137,7 +142,7 @@ fn replay_and_validate(
             report.conflicts
         );
     }
-    let (problems, checked) = replay::validate(conn, run.run_id, &store, built.bundle.n_rows())?;
+    let (problems, checked) = replay::validate(journal, run.run_id, &store, built.bundle.n_rows())?;
     if problems.is_empty() {
         if checked > 0 {
             info!("validated {checked} composite column(s) of passed models against the store");
@@ -164,4 +169,35 @@ fn replay_and_validate(
         shown.join("\n")
     );
     Ok((report, checked, Some(detail)))
+}
+
+/// Forecasts a complete run again (`specsearch forecast`, or `run` on a complete run whose
+/// scenario inputs changed), as one more piece of work on the run: with
+/// `scenarios.require_order` every passed model is ranked afresh first (through the same
+/// weight check as a finish), so the ordering exclusion is judged on the new forecasts. A
+/// failure leaves the run `interrupted` with the reason (the next `run` finishes it again).
+pub fn reforecast(
+    journal: &JournalRw,
+    run: &RunRow,
+    session: &Session,
+) -> Result<Option<ForecastReport>> {
+    let (guard, _) = journal.begin_run(run.run_id)?;
+    let config = &session.config.file;
+    let forecast = (|| {
+        if config.scenarios.as_ref().is_some_and(|s| s.require_order) {
+            journal.store_ranking(run, &config.ranking.weights())?;
+        }
+        scenario::forecast_run(journal, run, session)
+    })();
+    match forecast {
+        Ok(report) => {
+            guard.end(RunStatus::Complete, None)?;
+            Ok(report)
+        }
+        Err(err) => {
+            let detail = format!("forecast not done: {err:#}");
+            guard.end(RunStatus::Interrupted, Some(&detail))?;
+            Err(err)
+        }
+    }
 }

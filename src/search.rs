@@ -20,15 +20,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use rusqlite::Connection;
 use tracing::{info, warn};
 
 use crate::config::{self, Config};
 use crate::estimate::{Estimate, Limits};
 use crate::finish::{self, FinishReport};
-use crate::journal::runs::{self, NewRun, RunRow};
-use crate::journal::segments;
-use crate::journal::{schema, RunStatus, SessionStatus};
+use crate::journal::{Journal, JournalRw, NewRun, RunRow, RunStatus, SessionTotals};
 use crate::runtime::context::Transport;
 use crate::runtime::pool::WarmPool;
 use crate::runtime::progress::{Before, Stage};
@@ -38,7 +35,7 @@ use crate::spec::ranges;
 use crate::spec::shard::Shard;
 
 mod evaluate;
-pub use evaluate::{evaluate, Evaluation};
+pub use evaluate::{evaluate, Evaluation, Work};
 
 /// Overrides of the config's `[run]` section from the command line.
 #[derive(Debug, Clone, Default)]
@@ -65,9 +62,19 @@ pub struct RunOptions {
 }
 
 /// The runtime knobs of this invocation: the config's `[run]` with the command line's
-/// overrides, resolved once.
+/// overrides, resolved once per search and handed down as one value.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Start a new run even if one of the same config and data exists.
+    pub fresh: bool,
+    /// Show a progress bar (only on a terminal).
+    pub progress: bool,
+    /// Evaluate only this shard's part of the spec index space, into its own journal.
+    pub shard: Option<Shard>,
+    /// Start even when the resource guards object (`run --yes`).
+    pub assume_yes: bool,
+    /// The binary worker processes run (this executable unless the command line says).
+    pub worker_exe: Option<PathBuf>,
     pub executor: config::Executor,
     pub transport: Transport,
     pub workers: usize,
@@ -86,6 +93,11 @@ impl Settings {
     pub fn resolve(session: &Session, opts: &RunOptions) -> Settings {
         let run = &session.config.file.run;
         Settings {
+            fresh: opts.fresh,
+            progress: opts.progress,
+            shard: opts.shard,
+            assume_yes: opts.assume_yes,
+            worker_exe: opts.worker_exe.clone(),
             executor: opts.executor.unwrap_or(run.executor),
             transport: session.resolve_transport(opts.transport.unwrap_or(run.transport)),
             workers: match opts.workers.unwrap_or(run.workers) {
@@ -186,7 +198,7 @@ pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary
         };
         let session = Session::open(config, opts.workspace.as_deref()).map_err(in_segment)?;
         let settings = Settings::resolve(&session, opts);
-        guard(&session, &settings, opts).map_err(in_segment)?;
+        guard(&session, &settings).map_err(in_segment)?;
         // Bad scenario inputs stop the run here, not after the search.
         let scenario_inputs = crate::scenario::check_inputs(&session).map_err(in_segment)?;
         prepared.push((session, settings, scenario_inputs));
@@ -211,7 +223,6 @@ pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary
             session,
             settings,
             scenario_inputs.as_ref(),
-            opts,
             &mut pool,
             keep_warm,
         )
@@ -234,7 +245,6 @@ fn run_segment(
     session: &Session,
     settings: &Settings,
     scenario_inputs: Option<&crate::scenario::ScenarioInputs>,
-    opts: &RunOptions,
     pool: &mut WarmPool,
     keep_warm: bool,
 ) -> Result<RunSummary> {
@@ -245,7 +255,10 @@ fn run_segment(
         ..RunTimings::default()
     };
     let started = Instant::now();
-    let stage = Stage::start(opts.progress, "freezing the features (or checking them)");
+    let stage = Stage::start(
+        settings.progress,
+        "freezing the features (or checking them)",
+    );
     let froze_bundle = session.freeze()?.written;
     timings.freeze_s = started.elapsed().as_secs_f64();
     if froze_bundle {
@@ -262,17 +275,17 @@ fn run_segment(
         warn!("{key} {item:?} is left out: {why}");
     }
 
-    let journal_path = match opts.shard {
+    let journal_path = match settings.shard {
         Some(s) => session.workspace_root.shard_journal(s.index, s.count),
         None => session.workspace_root.journal(),
     };
     ws.warn_if_on_network_filesystem(&journal_path);
-    let conn = schema::open_rw(&journal_path)?;
-    let (run, resumed) = find_or_create_run(&conn, session, opts)?;
+    let journal = JournalRw::open(&journal_path)?;
+    let (run, resumed) = find_or_create_run(&journal, session, settings)?;
     let mut summary = RunSummary {
         run: run.clone(),
         segment: session.config.segment_name().map(str::to_string),
-        shard: opts.shard,
+        shard: settings.shard,
         journal: journal_path.clone(),
         already_complete: run.status == RunStatus::Complete,
         resumed,
@@ -293,28 +306,27 @@ fn run_segment(
     };
     if summary.already_complete {
         // New scenario files need no new search: the finished run is forecast again.
-        if let (Some(inputs), None) = (scenario_inputs, opts.shard) {
-            if crate::scenario::forecast_is_stale(&conn, &run, inputs)? {
-                summary.reforecast = crate::scenario::reforecast(&conn, &run, session)?;
+        if let (Some(inputs), None) = (scenario_inputs, settings.shard) {
+            if crate::scenario::forecast_is_stale(&journal, &run, inputs)? {
+                summary.reforecast = finish::reforecast(&journal, &run, session)?;
             }
         }
         return Ok(summary);
     }
-    let stale = runs::close_stale_sessions(&conn, run.run_id)?;
+    let (mut guard, stale) = journal.begin_run(run.run_id)?;
     if stale > 0 {
         info!(
             "closed {stale} session(s) of run {} left open by a killed coordinator",
             run.name
         );
     }
-    runs::set_status(&conn, run.run_id, RunStatus::Running, None)?;
-    let owned = match opts.shard {
+    let owned = match settings.shard {
         Some(s) => s.ranges(run.spec_count),
         None => vec![(0, run.spec_count)],
     };
-    let pending = ranges::subtract(&owned, &runs::done_ranges(&conn, run.run_id)?);
+    let pending = ranges::subtract(&owned, &journal.done_ranges(run.run_id)?);
     let (owned_count, pending_count) = (ranges::count(&owned), ranges::count(&pending));
-    let counts = runs::counts(&conn, run.run_id)?;
+    let counts = journal.counts(run.run_id)?;
     let before = Before {
         done: owned_count - pending_count,
         passed: counts.passed,
@@ -328,47 +340,32 @@ fn run_segment(
         );
     }
 
-    let session_id = runs::start_session(
-        &conn,
-        run.run_id,
+    let session_id = guard.start_session(
         executor_code(settings.executor),
         settings.transport.as_str(),
         settings.workers,
     )?;
-    let e = match evaluate(
-        session,
-        &run,
-        settings,
-        opts,
+    let work = Work {
+        run: &run,
         session_id,
-        (pending, before),
-        &journal_path,
-        pool,
-        keep_warm,
-    ) {
+        pending,
+        before,
+        journal: &journal_path,
+    };
+    let e = match evaluate(session, settings, work, pool, keep_warm) {
         Ok(e) => e,
         Err(err) => {
             // Nothing was evaluated (the executor or the writer did not start): close the
             // session and leave the run resumable.
-            let detail = format!("stopped: {err:#}");
-            runs::set_status(&conn, run.run_id, RunStatus::Interrupted, Some(&detail))?;
-            runs::end_session(
-                &conn,
-                run.run_id,
-                session_id,
-                SessionStatus::Failed,
-                0,
-                0.0,
-                0.0,
-            )?;
+            guard.fail(&format!("stopped: {err:#}"))?;
             return Err(err);
         }
     };
     for w in &e.workers {
-        runs::record_worker(&conn, run.run_id, session_id, w)?;
+        journal.record_worker(run.run_id, session_id, w)?;
     }
     for s in &e.setups {
-        segments::record_setup(&conn, run.run_id, session_id, s)?;
+        journal.record_setup(run.run_id, session_id, s)?;
     }
     summary.executor = executor_name(settings.executor, e.fell_back_to_serial.is_some());
     summary.transport = settings.transport.as_str().to_string();
@@ -387,22 +384,14 @@ fn run_segment(
     summary.timings.writer_cpu_s = e.writer_cpu_seconds;
     summary.timings.worker_cpu_s = e.worker_cpu_seconds;
     summary.timings.writer_busy_s = e.writer_busy_seconds;
-    let end_session = |status: SessionStatus, wall: f64| {
-        runs::end_session(
-            &conn,
-            run.run_id,
-            session_id,
-            status,
-            e.evaluated,
-            wall,
-            e.cpu_seconds,
-        )
-    };
+    guard.record_totals(SessionTotals {
+        specs_done: e.evaluated,
+        wall_seconds: e.wall_seconds,
+        cpu_seconds: e.cpu_seconds,
+    });
     if let Some(err) = e.error {
         // Everything evaluated so far is committed: leave the run resumable and say why.
-        let detail = format!("stopped: {err:#}");
-        runs::set_status(&conn, run.run_id, RunStatus::Interrupted, Some(&detail))?;
-        end_session(SessionStatus::Failed, e.wall_seconds)?;
+        guard.fail(&format!("stopped: {err:#}"))?;
         return Err(err.context(format!(
             "run {} stopped; the {} outcomes journaled so far are kept and the same command \
              resumes it",
@@ -412,58 +401,46 @@ fn run_segment(
     summary.interrupted = signals::stop_requested().then(signals::stop_signal_name);
     summary.wall_seconds = e.wall_seconds;
     let complete =
-        summary.interrupted.is_none() && runs::counts(&conn, run.run_id)?.evaluated == owned_count;
-    let status = if !complete {
-        runs::set_status(&conn, run.run_id, RunStatus::Interrupted, None)?;
-        RunStatus::Interrupted
-    } else if opts.shard.is_some() {
+        summary.interrupted.is_none() && journal.counts(run.run_id)?.evaluated == owned_count;
+    if !complete {
+        guard.end(RunStatus::Interrupted, None)?;
+    } else if settings.shard.is_some() {
         // A shard's ranking and replay are derived by `merge`, over every shard's outcomes.
-        runs::set_status(&conn, run.run_id, RunStatus::Complete, None)?;
-        RunStatus::Complete
+        guard.end(RunStatus::Complete, None)?;
     } else {
         let ranking = &session.config.file.ranking;
         let started = Instant::now();
         let stage = Stage::start(
-            opts.progress,
+            settings.progress,
             "finishing: ranking the passed models, replaying composites, validating",
         );
-        let finished = finish::finish(&conn, &run, ranking, Some(session)).with_context(|| {
-            format!(
-                "finishing run {} (journal {})",
-                run.name,
-                journal_path.display()
-            )
-        });
+        let finished =
+            finish::finish(&journal, guard, &run, ranking, Some(session)).with_context(|| {
+                format!(
+                    "finishing run {} (journal {})",
+                    run.name,
+                    journal_path.display()
+                )
+            });
         drop(stage);
         summary.timings.finish_s = started.elapsed().as_secs_f64();
-        match finished {
-            Ok(report) => {
-                let status = report.status;
-                summary.finish = Some(report);
-                status
-            }
-            Err(err) => {
-                end_session(SessionStatus::Interrupted, e.wall_seconds)?;
-                return Err(err);
-            }
-        }
-    };
-    end_session(status.into(), e.wall_seconds)?;
-    summary.run = runs::find(&conn, &run.run_id.to_string())?.expect("the run exists");
+        summary.finish = Some(finished?);
+    }
+    summary.run = journal.run(run.run_id)?.expect("the run exists");
     Ok(summary)
 }
 
 /// Refuses, before anything is written, a run that would exceed the machine (disk, memory)
 /// or the configured limits (`run.max_hours`, `run.max_specs`), with the figures and what to
 /// do; `--yes` turns the refusal into warnings.
-fn guard(session: &Session, settings: &Settings, opts: &RunOptions) -> Result<()> {
+fn guard(session: &Session, settings: &Settings) -> Result<()> {
     let run = &session.config.file.run;
     let specs = session.plan.space.count();
-    let owned = match opts.shard {
+    let owned = match settings.shard {
         Some(s) => ranges::count(&s.ranges(specs)),
         None => specs,
     };
-    let pending = owned.saturating_sub(journaled(session, opts));
+    let pending = owned.saturating_sub(journaled(session, settings));
     if pending == 0 {
         return Ok(());
     }
@@ -482,7 +459,7 @@ fn guard(session: &Session, settings: &Settings, opts: &RunOptions) -> Result<()
     if objections.is_empty() {
         return Ok(());
     }
-    if opts.assume_yes {
+    if settings.assume_yes {
         for o in &objections {
             warn!("starting anyway (--yes): {o}");
         }
@@ -500,35 +477,35 @@ fn guard(session: &Session, settings: &Settings, opts: &RunOptions) -> Result<()
 
 /// Outcomes the journal already holds for this run (0 when there is no journal or run yet),
 /// read without creating anything.
-fn journaled(session: &Session, opts: &RunOptions) -> u64 {
+fn journaled(session: &Session, settings: &Settings) -> u64 {
     let ws = &session.workspace_root;
-    let path = match opts.shard {
+    let path = match settings.shard {
         Some(s) => ws.shard_journal(s.index, s.count),
         None => ws.journal(),
     };
-    if opts.fresh || !path.exists() {
+    if settings.fresh || !path.exists() {
         return 0;
     }
-    let Ok(conn) = schema::open_ro(&path) else {
+    let Ok(journal) = Journal::open(&path) else {
         return 0;
     };
-    match runs::latest_for(&conn, &session.config.search_hash(), session.bundle_hash()) {
-        Ok(Some(run)) => runs::counts(&conn, run.run_id).map_or(0, |c| c.evaluated),
+    match journal.latest_run_for(&session.config.search_hash(), session.bundle_hash()) {
+        Ok(Some(run)) => journal.counts(run.run_id).map_or(0, |c| c.evaluated),
         _ => 0,
     }
 }
 
 /// The run of this config and data to resume, or a new one: `(run, resumed)`.
 pub fn find_or_create_run(
-    conn: &Connection,
+    journal: &JournalRw,
     session: &Session,
-    opts: &RunOptions,
+    settings: &Settings,
 ) -> Result<(RunRow, bool)> {
     let config = &session.config;
     let spec_count = session.plan.space.count();
     let search_hash = config.search_hash();
-    if !opts.fresh {
-        if let Some(r) = runs::latest_for(conn, &search_hash, session.bundle_hash())? {
+    if !settings.fresh {
+        if let Some(r) = journal.latest_run_for(&search_hash, session.bundle_hash())? {
             anyhow::ensure!(
                 r.spec_count == spec_count,
                 "run {} has {} specs but the plan now has {spec_count}; start over with --fresh",
@@ -538,7 +515,7 @@ pub fn find_or_create_run(
             return Ok((r, true));
         }
         // Say why a new run starts: the same search on other data, or another search.
-        if let Some(prev) = runs::latest_of_search(conn, &search_hash)? {
+        if let Some(prev) = journal.latest_run_of_search(&search_hash)? {
             info!(
                 "the data changed since run {} of this search (frozen bundle {} → {}): starting \
                  a new run",
@@ -546,8 +523,8 @@ pub fn find_or_create_run(
                 &prev.bundle_hash[..12],
                 &session.bundle_hash()[..12]
             );
-        } else if let Some(prev) = runs::latest(conn)? {
-            if prev.config_path == config.path.display().to_string() {
+        } else if let Some(prev) = journal.latest_run()? {
+            if prev.config_path == config.absolute_path.display().to_string() {
                 info!(
                     "the search config changed since run {}: starting a new run",
                     prev.name
@@ -556,32 +533,27 @@ pub fn find_or_create_run(
         }
     }
     let b = &session.built.bundle;
-    let text = std::fs::read_to_string(&config.path)
-        .with_context(|| format!("cannot read {}", config.path.display()))?;
-    let run_id = runs::create_run(
-        conn,
-        &NewRun {
-            name_stem: &session.run_name_stem(),
-            config_path: &config.path.display().to_string(),
-            config_text: &text,
-            search_hash: &search_hash,
-            bundle_hash: session.bundle_hash(),
-            target: &b.catalogue.columns[0].name,
-            frequency: &b.frequency.to_string(),
-            spec_count,
-            target_stationary: session.built.target_pretest.stationary,
-            has_out_of_sample: b.sample.n_oos() > 0,
-            features: &session.run_features(),
-            common_prefix: &session.plan.space.common_prefix(),
-        },
-    )?;
-    if let Some(s) = opts.shard {
-        runs::set_shard(conn, run_id, s.index, s.count)?;
+    let run_id = journal.create_run(&NewRun {
+        name_stem: &session.run_name_stem(),
+        config_path: &config.absolute_path.display().to_string(),
+        config_text: &config.text,
+        search_hash: &search_hash,
+        bundle_hash: session.bundle_hash(),
+        target: &b.catalogue.columns[0].name,
+        frequency: &b.frequency.to_string(),
+        spec_count,
+        target_stationary: session.built.target_pretest.stationary,
+        has_out_of_sample: b.sample.n_oos() > 0,
+        features: &session.run_features(),
+        common_prefix: &session.plan.space.common_prefix(),
+    })?;
+    if let Some(s) = settings.shard {
+        journal.set_shard(run_id, s.index, s.count)?;
     }
     if let Some(segment) = config.segment_name() {
-        segments::set_segment(conn, run_id, segment)?;
+        journal.set_segment(run_id, segment)?;
     }
-    let row = runs::find(conn, &run_id.to_string())?.expect("the run just created");
+    let row = journal.run(run_id)?.expect("the run just created");
     Ok((row, false))
 }
 

@@ -14,11 +14,11 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::freeze::{self, Built, FreezeReport};
-use crate::journal::runs::RunFeature;
+use crate::journal::RunFeature;
 use crate::plan::{self, Plan};
 use crate::runtime::context::{ColumnSetup, SearchSetup, Transport};
 use crate::runtime::lock;
-use crate::store::catalogue::Role;
+use crate::spec::FeatureRole;
 use crate::workspace::Workspace;
 
 /// Matrices at least this large go through `mmap` when the transport is `auto`.
@@ -144,8 +144,8 @@ impl Session {
             .map(|c| ColumnSetup {
                 name: c.name.clone(),
                 expected_sign: c.sign,
-                is_dummy: c.role == Role::Dummy,
-                dummy_group: if c.role == Role::Dummy && c.full_dummy_set {
+                is_dummy: c.role == FeatureRole::Dummy,
+                dummy_group: if c.role == FeatureRole::Dummy && c.full_dummy_set {
                     c.dummy_set
                         .as_deref()
                         .and_then(|s| full_sets.iter().position(|f| *f == s))
@@ -185,14 +185,14 @@ impl Session {
             .map(|(id, c)| RunFeature {
                 id: id as u32,
                 name: c.name.clone(),
-                role: c.role.as_str().to_string(),
+                role: c.role,
                 base: c.base.clone(),
                 category: c.category.clone(),
             });
         let composites = self.plan.composites.iter().map(|c| RunFeature {
             id: c.id,
             name: c.name.clone(),
-            role: "composite".into(),
+            role: FeatureRole::Composite,
             base: c.base.clone(),
             category: c.category.clone(),
         });

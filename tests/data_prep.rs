@@ -1,4 +1,4 @@
-//! Data preparation (SEARCH-SEMANTICS §1): golden values from scipy/pandas
+//! Data preparation (docs/semantics.md §1): golden values from scipy/pandas
 //! (tests/golden/gen_data.py → tests/golden/data/*.json), aggregation identities as properties,
 //! and one test per bad-input error checking that the message names file, line, column and text.
 //!

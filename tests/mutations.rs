@@ -1,5 +1,5 @@
 //! Composite features, mutation records, replay into `features.duckdb`, validation and audit
-//! (seed design step 6), end to end.
+//! (docs/architecture.md, seed step 6), end to end.
 //!
 //! Every expected value is recomputed here from independent sources: composite values and their
 //! sha256 from the frozen columns read back from the store, the specs that need each composite
@@ -14,8 +14,6 @@ use common::{assert_ok, small_search, specsearch, text};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use specsearch::config::Config;
-use specsearch::journal::writer::{FlushPolicy, JournalWriter};
-use specsearch::journal::{runs, schema, MutationRecord, OutcomeRecord, OutcomeStatus};
 use specsearch::store::bundle::BundleReader;
 
 /// A small synthetic search with an interaction and a regime in its pool (the regime's base
@@ -432,100 +430,12 @@ fn sigkill_between_workers_finished_and_replay_done_resumes_without_duplicates()
     }
 }
 
-fn passed_record(index: u64, m: MutationRecord) -> OutcomeRecord {
-    OutcomeRecord {
-        spec_index: index,
-        status: OutcomeStatus::Passed,
-        failed_test: None,
-        features: vec![1, 2],
-        r2: Some(0.5),
-        message: None,
-        eval_us: 1,
-        passed: Some(common::passed_detail("a".repeat(64))),
-        mutations: vec![m],
-    }
-}
-
 #[test]
-fn conflicting_mutation_records_are_refused_as_errors() {
-    // Journal level: the first record of a name wins; a later one with another hash or another
-    // definition turns its spec into an error; a repeat with the same content is fine, and the
-    // lowest spec index is kept whatever the arrival order.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("journal.sqlite");
-    let conn = schema::open_rw(&path).unwrap();
-    let run_id = runs::create_run(
-        &conn,
-        &runs::NewRun {
-            name_stem: "t",
-            config_path: "t.toml",
-            config_text: "",
-            search_hash: &"1".repeat(64),
-            bundle_hash: &"2".repeat(64),
-            target: "y",
-            frequency: "M",
-            spec_count: 10,
-            target_stationary: true,
-            has_out_of_sample: false,
-            features: &[],
-            common_prefix: &[],
-        },
-    )
-    .unwrap();
-    let m = |definition: &str, hash: char| MutationRecord {
-        name: "a_b_MUL".into(),
-        definition: definition.into(),
-        sha256: hash.to_string().repeat(64),
-    };
-    let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default()).unwrap();
-    writer
-        .send(1, 0, vec![passed_record(7, m("interaction(a, b)", 'c'))])
-        .unwrap();
-    writer
-        .send(
-            1,
-            1,
-            vec![
-                passed_record(3, m("interaction(a, b)", 'c')),
-                passed_record(5, m("interaction(a, b)", 'd')),
-                passed_record(9, m("interaction(a_x, b)", 'c')),
-            ],
-        )
-        .unwrap();
-    writer.finish().unwrap();
-    let rows: Vec<(i64, i64, Option<String>)> = conn
-        .prepare("SELECT spec_index, status, message FROM outcomes ORDER BY spec_index")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    assert_eq!(rows[0], (3, 0, None));
-    assert_eq!((rows[1].0, rows[1].1), (5, 2));
-    assert!(rows[1]
-        .2
-        .as_deref()
-        .unwrap()
-        .starts_with("mutation conflict: a_b_MUL"));
-    assert_eq!(rows[2], (7, 0, None));
-    assert_eq!((rows[3].0, rows[3].1), (9, 2));
-    assert!(rows[3]
-        .2
-        .as_deref()
-        .unwrap()
-        .contains("interaction(a_x, b)"));
-    let passed: i64 = conn
-        .query_row("SELECT count(*) FROM passed", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(passed, 2);
-    assert_eq!(
-        mutations(&conn, run_id)["a_b_MUL"],
-        ("interaction(a, b)".into(), "c".repeat(64), 3)
-    );
-    drop(conn);
-
-    // End to end: a worker that reports another hash for a composite than the one already
-    // journaled (the fault corrupts the records of one later spec) gets that spec refused.
+fn a_worker_reporting_another_hash_for_a_journaled_composite_gets_that_spec_refused() {
+    // (The writer's rules for conflicting records are tested in the journal crate:
+    // crates/specsearch-journal/tests/it/writer.rs.)
+    // A worker that reports another hash for a composite than the one already journaled (the
+    // fault corrupts the records of one later spec) gets that spec refused.
     let dir = tempfile::tempdir().unwrap();
     let config = composite_search(dir.path());
     assert_ok(&run_cli(&config, &["--executor", "serial"], &[]));

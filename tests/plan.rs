@@ -10,7 +10,7 @@ use std::process::Command;
 use assert_cmd::cargo::CommandCargoExt;
 use common::demo_copy;
 use specsearch::config::Config;
-use specsearch::store::catalogue::Role;
+use specsearch::spec::FeatureRole;
 
 fn plan(config: &Path, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("specsearch")
@@ -52,7 +52,7 @@ fn demo_plan_count_matches_an_independent_count_and_pretests_follow_the_keep_rul
         .catalogue
         .columns
         .iter()
-        .filter(|c| c.role == Role::Variant)
+        .filter(|c| c.role == FeatureRole::Variant)
     {
         let p = &c.pretest;
         let stationary = p.adf_p.is_some_and(|v| v < 0.05) || p.pp_p.is_some_and(|v| v < 0.05);
@@ -83,7 +83,7 @@ fn demo_plan_count_matches_an_independent_count_and_pretests_follow_the_keep_rul
     let kept = |base: &str| {
         cat.columns
             .iter()
-            .filter(|c| c.role == Role::Variant && c.base == base && c.pretest.kept)
+            .filter(|c| c.role == FeatureRole::Variant && c.base == base && c.pretest.kept)
             .count() as u64
     };
     let gdp_gr = &cat.columns[cat.id("realgdp_QQGR").unwrap() as usize];
@@ -252,7 +252,7 @@ fn a_together_group_is_one_pool_of_the_product_of_its_members_variants() {
     let kept_pop = cat
         .columns
         .iter()
-        .filter(|c| c.role == Role::Variant && c.base == "pop" && c.pretest.kept)
+        .filter(|c| c.role == FeatureRole::Variant && c.base == "pop" && c.pretest.kept)
         .count() as u64;
     for name in ["m1_QQGR", "m1_QQGR2"] {
         assert!(

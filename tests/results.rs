@@ -338,7 +338,7 @@ fn status_lists_runs_with_their_counts() {
     assert!(text.contains(&format!("Run {} (id 1)", names[0])), "{text}");
 }
 
-/// The ranking of SEARCH-SEMANTICS §7 computed here from `passed`: (spec_index, score).
+/// The ranking of docs/semantics.md §7 computed here from `passed`: (spec_index, score).
 fn rank_by_hand(conn: &Connection, run: i64, w: [f64; 3]) -> Vec<(i64, f64)> {
     let mut stmt = conn
         .prepare(

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use rusqlite::Connection;
 use serde_json::Value;
-use specsearch::journal::scenarios::ModelCoefficients;
+use specsearch::journal::ModelCoefficients;
 use specsearch::runtime::context::{EvalContext, Transport};
 use specsearch::scenario::{self, columns::ColumnCatalogue};
 use specsearch::session::Session;

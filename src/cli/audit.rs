@@ -6,8 +6,8 @@
 use anyhow::{bail, Context, Result};
 
 use super::WorkspaceArgs;
-use crate::journal::mutations::{self, ReplayAction};
-use crate::journal::{runs, schema, segments, RunStatus};
+use crate::journal::{Journal, ReplayAction, RunStatus};
+use crate::results::table::TableText;
 use crate::results::{Cell, Table};
 use crate::workspace::Workspace;
 
@@ -26,16 +26,14 @@ pub struct AuditArgs {
 pub fn run(args: &AuditArgs) -> Result<()> {
     let config = args.ws.config()?;
     let root = Workspace::for_config(&config, args.ws.workspace.as_deref());
-    let conn = schema::open_ro(&root.journal())?;
+    let journal = Journal::open(&root.journal())?;
     let latest = match config.segment_name() {
-        Some(name) => match segments::latest_run_of(&conn, name, &[])? {
-            Some(id) => runs::find(&conn, &id.to_string())?,
-            None => None,
-        },
-        None => runs::latest(&conn)?,
+        Some(name) => journal.latest_run_of_segment(name, &[])?,
+        None => journal.latest_run()?,
     };
     let run = match &args.run {
-        Some(r) => runs::find(&conn, r)?
+        Some(r) => journal
+            .find_run(r)?
             .with_context(|| format!("no run {r:?} in {}", root.journal().display()))?,
         None => match latest {
             Some(r) => r,
@@ -43,12 +41,12 @@ pub fn run(args: &AuditArgs) -> Result<()> {
         },
     };
     // The store of the run's segment (a `[[segment]]` config keeps a bundle per segment).
-    let ws = match segments::segment_of(&conn, run.run_id)? {
+    let ws = match journal.segment_of(run.run_id)? {
         Some(name) => root.segment(&name),
         None => root.clone(),
     };
     let detail = run.status_detail.clone();
-    let rows = mutations::audit(&conn, run.run_id)?;
+    let rows = journal.mutation_audit(run.run_id)?;
     if args.json {
         let doc = serde_json::json!({
             "run": {

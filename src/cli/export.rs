@@ -8,13 +8,10 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
 
-use crate::config::RankingConfig;
-use crate::journal::outcome_rows;
-use crate::journal::queries::{self, prepare_user_statement, Ranking};
-use crate::journal::RunStatus;
+use super::JournalArgs;
+use crate::journal::{Ranking, RunStatus, Sink, Weights, OUTCOME_KINDS};
+use crate::results;
 use crate::results::export::{self, FileFormat};
-use crate::results::table::{stream_statement, Sink};
-use crate::results::{self, JournalArgs};
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,7 +36,7 @@ pub struct ExportArgs {
     pub output: PathBuf,
     /// File format (default: from the output's extension: .csv, .json, .parquet).
     #[arg(long, value_enum)]
-    pub format: Option<FileFormat>,
+    pub format: Option<FormatArg>,
     /// What to export (ignored with --sql).
     #[arg(long, value_enum, default_value = "passed", conflicts_with = "sql")]
     pub what: What,
@@ -48,12 +45,22 @@ pub struct ExportArgs {
     pub sql: Option<String>,
     /// With --what passed: rank with these weights of fit, in-sample and out-of-sample errors.
     #[arg(long, value_name = "FIT,IS,OOS", value_parser = results::parse_weights)]
-    pub weights: Option<RankingConfig>,
+    pub weights: Option<Weights>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Json,
+    Parquet,
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let format = match args.format {
-        Some(f) => f,
+        Some(FormatArg::Csv) => FileFormat::Csv,
+        Some(FormatArg::Json) => FileFormat::Json,
+        Some(FormatArg::Parquet) => FileFormat::Parquet,
         None => FileFormat::from_extension(&args.output).ok_or_else(|| {
             anyhow!(
                 "cannot tell the format of {} from its extension: add --format csv|json|parquet",
@@ -61,15 +68,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             )
         })?,
     };
-    let j = results::open(&args.journal)?;
+    let j = args.journal.open()?;
     let run = j.select_run(args.journal.run.as_deref())?;
-    let conn = &j.conn;
+    let journal = &j.journal;
     // An export of a run that is not complete holds only what was journaled so far: say so,
     // on the terminal and in the file.
     let note = (run.status != RunStatus::Complete).then(|| {
-        let evaluated = crate::journal::runs::counts(conn, run.run_id)
-            .map(|c| c.evaluated)
-            .unwrap_or(0);
+        let evaluated = journal.counts(run.run_id).map(|c| c.evaluated).unwrap_or(0);
         format!(
             "partial: run {} is {}, with {evaluated} of {} specs evaluated when this was \
              exported; ranks are provisional",
@@ -81,23 +86,19 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     let (rows, what) = if let Some(sql) = &args.sql {
         // Checked once up front; each pass prepares its own statement.
-        let uses_run = prepare_user_statement(conn, sql)?
-            .parameter_index(":run")?
-            .is_some();
+        journal.user_query(sql)?;
         let produce = |sink: &mut dyn Sink| -> Result<u64> {
-            let mut stmt = prepare_user_statement(conn, sql)?;
-            if uses_run {
-                stream_statement(
-                    &mut stmt,
-                    rusqlite::named_params! {":run": run.run_id},
-                    sink,
-                )
-            } else {
-                stream_statement(&mut stmt, [], sink)
-            }
+            Ok(journal.user_query(sql)?.stream(Some(run.run_id), sink)?)
         };
         (
-            export::write(conn, &args.output, format, &produce, note.as_deref(), None)?,
+            export::write(
+                journal,
+                &args.output,
+                format,
+                &produce,
+                note.as_deref(),
+                None,
+            )?,
             "rows",
         )
     } else {
@@ -105,41 +106,47 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             What::Passed => {
                 let ranking = match &args.weights {
                     Some(w) => {
-                        crate::journal::derive::check_weights(w, run.has_out_of_sample)
-                            .map_err(|e| anyhow!(e))?;
-                        Ranking::Weights(w.clone())
+                        w.check(run.has_out_of_sample).map_err(|e| anyhow!(e))?;
+                        Ranking::Weights(*w)
                     }
-                    None if queries::has_stored_ranking(conn, run.run_id)? => Ranking::Stored,
+                    None if journal.has_stored_ranking(run.run_id)? => Ranking::Stored,
                     None => Ranking::Weights(j.run_weights(&run)),
                 };
-                let produce = |sink: &mut dyn Sink| {
-                    queries::stream_passed(conn, run.run_id, &ranking, None, true, sink)
+                let produce = |sink: &mut dyn Sink| -> Result<u64> {
+                    Ok(journal.stream_passed(run.run_id, &ranking, None, true, sink)?)
                 };
                 (
-                    export::write(conn, &args.output, format, &produce, note.as_deref(), None)?,
+                    export::write(
+                        journal,
+                        &args.output,
+                        format,
+                        &produce,
+                        note.as_deref(),
+                        None,
+                    )?,
                     "passed models",
                 )
             }
             What::Outcomes => {
-                let total = crate::journal::runs::counts(conn, run.run_id)?.evaluated;
+                let total = journal.counts(run.run_id)?.evaluated;
                 let bar = progress_bar(total);
-                let produce = |sink: &mut dyn Sink| {
+                let produce = |sink: &mut dyn Sink| -> Result<u64> {
                     if let Some(b) = &bar {
                         b.reset();
                     }
-                    outcome_rows::stream_outcomes(conn, run.run_id, sink, &mut |n| {
+                    Ok(journal.stream_outcomes(run.run_id, sink, &mut |n| {
                         if let Some(b) = &bar {
                             b.set_position(n);
                         }
-                    })
+                    })?)
                 };
                 let rows = export::write(
-                    conn,
+                    journal,
                     &args.output,
                     format,
                     &produce,
                     note.as_deref(),
-                    Some(outcome_rows::OUTCOME_KINDS),
+                    Some(OUTCOME_KINDS),
                 )?;
                 if let Some(b) = bar {
                     b.finish_and_clear();
@@ -147,17 +154,24 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                 (rows, "outcomes")
             }
             What::Forecasts => {
-                if crate::journal::scenarios::set_info(conn, run.run_id)?.is_none() {
+                if journal.forecast_set(run.run_id)?.is_none() {
                     anyhow::bail!(
                         "run {} has no scenario forecasts: add [scenarios] to its config and run                          `specsearch forecast CONFIG`",
                         run.name
                     );
                 }
-                let produce = |sink: &mut dyn Sink| {
-                    crate::journal::scenarios::stream_forecasts(conn, run.run_id, sink)
+                let produce = |sink: &mut dyn Sink| -> Result<u64> {
+                    Ok(journal.stream_forecasts(run.run_id, sink)?)
                 };
                 (
-                    export::write(conn, &args.output, format, &produce, note.as_deref(), None)?,
+                    export::write(
+                        journal,
+                        &args.output,
+                        format,
+                        &produce,
+                        note.as_deref(),
+                        None,
+                    )?,
                     "forecast rows",
                 )
             }

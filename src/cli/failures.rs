@@ -5,8 +5,9 @@
 
 use anyhow::Result;
 
-use crate::journal::queries;
-use crate::results::{self, Format, JournalArgs, OutputArgs, Table};
+use super::{JournalArgs, OutputArgs};
+use crate::results::table::TableText;
+use crate::results::{self, Format, Table};
 
 /// One part of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,25 +32,22 @@ pub struct FailuresArgs {
 }
 
 pub fn run(args: &FailuresArgs) -> Result<()> {
-    let j = results::open(&args.journal)?;
+    let j = args.journal.open()?;
     let run = j.select_run(args.journal.run.as_deref())?;
     let want = |p: Part| args.only.is_none_or(|o| o == p);
     let mut parts: Vec<(&str, Table)> = Vec::new();
     if want(Part::Tests) {
-        parts.push(("tests", queries::failures_by_test(&j.conn, run.run_id)?));
+        parts.push(("tests", j.journal.failures_by_test(run.run_id)?));
     }
     let mut in_every_spec = None;
     if want(Part::Features) {
-        let f = queries::failure_features(&j.conn, run.run_id, args.top)?;
+        let f = j.journal.failure_features(run.run_id, args.top)?;
         parts.push(("features", f.table));
         in_every_spec = Some(f.in_every_spec);
     }
     if want(Part::Errors) {
-        parts.push(("errors", queries::errors_by_type(&j.conn, run.run_id)?));
-        parts.push((
-            "error_messages",
-            queries::errors_by_message(&j.conn, run.run_id)?,
-        ));
+        parts.push(("errors", j.journal.errors_by_type(run.run_id)?));
+        parts.push(("error_messages", j.journal.errors_by_message(run.run_id)?));
     }
     let format = args.output.format();
     match format {
@@ -73,12 +71,12 @@ pub fn run(args: &FailuresArgs) -> Result<()> {
             results::print_table(&Table::sections(&refs), format)
         }
         Format::Human => {
-            let crate::journal::runs::Counts {
+            let crate::journal::Counts {
                 evaluated,
                 passed,
                 filtered,
                 errors,
-            } = crate::journal::runs::counts(&j.conn, run.run_id)?;
+            } = j.journal.counts(run.run_id)?;
             println!(
                 "run {}: {evaluated} of {} specs evaluated, {passed} passed, {filtered} \
                  filtered, {errors} errors",

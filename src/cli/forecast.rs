@@ -7,7 +7,7 @@
 use anyhow::{bail, Context, Result};
 
 use super::{summary, WorkspaceArgs};
-use crate::journal::{runs, schema, RunStatus};
+use crate::journal::{JournalRw, RunStatus};
 use crate::runtime::lock;
 use crate::session::Session;
 
@@ -40,19 +40,20 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
     }
     // One writer per journal: not while a run of the workspace is going on.
     let _lock = lock::acquire(&ws.dir, "run.lock")?;
-    let conn = schema::open_rw(&journal)?;
+    let rw = JournalRw::open(&journal)?;
     let run = match &args.run {
-        Some(r) => runs::find(&conn, r)?
+        Some(r) => rw
+            .find_run(r)?
             .with_context(|| format!("no run {r:?} in {}", journal.display()))?,
-        None => {
-            runs::latest_of_search(&conn, &session.config.search_hash())?.with_context(|| {
+        None => rw
+            .latest_run_of_search(&session.config.search_hash())?
+            .with_context(|| {
                 format!(
                     "{} has no run of {} as its search is now; choose one with --run",
                     journal.display(),
                     args.ws.config.display()
                 )
-            })?
-        }
+            })?,
     };
     if run.status != RunStatus::Complete {
         bail!(
@@ -71,20 +72,21 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
             args.ws.config.display()
         );
     }
-    let report =
-        crate::scenario::reforecast(&conn, &run, &session)?.expect("the config has scenarios");
+    // Bad scenario inputs are refused before the run is touched.
+    crate::scenario::check_inputs(&session)?;
+    let report = crate::finish::reforecast(&rw, &run, &session)?.expect("the config has scenarios");
     println!(
         "run        {} ({} specs, target {})",
         run.name, run.spec_count, run.target
     );
     summary::print_forecast_report(&report);
-    let top: Vec<(u64, u64)> =
-        crate::journal::queries::run_digest(&conn, run.run_id, session.config.file.ranking.top_n)?
-            .top
-            .iter()
-            .map(|t| (t.rank, t.spec_index))
-            .collect();
-    summary::print_scenario_statistics(&conn, &run, &top)?;
+    let top: Vec<(u64, u64)> = rw
+        .run_digest(run.run_id, session.config.file.ranking.top_n)?
+        .top
+        .iter()
+        .map(|t| (t.rank, t.spec_index))
+        .collect();
+    summary::print_scenario_statistics(&rw, &run, &top)?;
     println!("journal    {}", journal.display());
     Ok(())
 }

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::summary;
 use crate::finish;
-use crate::journal::{merge, runs, schema};
+use crate::journal::{self, JournalRw};
 use crate::session::Session;
 
 #[derive(Debug, clap::Args)]
@@ -28,12 +28,12 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
-    let first = merge::read_shard(&args.shards[0])?;
+    let first = journal::read_shard(&args.shards[0])?;
     let config_path = args
         .config
         .clone()
         .unwrap_or_else(|| PathBuf::from(&first.run.config_path));
-    let report = merge::merge(&args.out, &args.shards)?;
+    let report = journal::merge(&args.out, &args.shards)?;
     println!(
         "merged     {} shard journal(s) of {} into {} (run {})",
         report.shards.len(),
@@ -45,7 +45,7 @@ pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
         "added      {} outcomes; {} of {} specs covered",
         report.outcomes_added, report.outcomes_total, report.run.spec_count
     );
-    let conn = schema::open_rw(&args.out)?;
+    let rw = JournalRw::open(&args.out)?;
     if !report.complete {
         let shown: Vec<String> = report
             .missing
@@ -96,9 +96,10 @@ pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
         .as_ref()
         .map(|s| s.config.file.ranking.clone())
         .unwrap_or_default();
-    let finish = finish::finish(&conn, &report.run, &ranking, session.as_ref())?;
-    let run = runs::find(&conn, &report.run.run_id.to_string())?.expect("the merged run exists");
-    summary::print_digest(&conn, &run, Some(&finish), ranking.top_n)?;
+    let (guard, _) = rw.begin_run(report.run.run_id)?;
+    let finish = finish::finish(&rw, guard, &report.run, &ranking, session.as_ref())?;
+    let run = rw.run(report.run.run_id)?.expect("the merged run exists");
+    summary::print_digest(&rw, &run, Some(&finish), ranking.top_n)?;
     if let Some(problem) = &finish.problem {
         eprintln!("error: run {} failed: {problem}", run.name);
         return Ok(std::process::ExitCode::FAILURE);

@@ -23,6 +23,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::journal::{JournalError, StorageFailure};
+
 /// Exhaustive econometric model search: every admissible combination of transformed drivers,
 /// fitted by OLS, filtered, ranked, and journaled in SQL.
 #[derive(Debug, Parser)]
@@ -109,6 +111,64 @@ enum Command {
     /// Internal: a worker process (spawned by `run`; speaks the frame protocol on stdin/stdout).
     #[command(hide = true)]
     Worker,
+}
+
+/// Which journal and which run: `CONFIG` and/or `--workspace DIR`, and `--run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JournalArgs {
+    /// The search's TOML config (optional with --workspace).
+    #[arg(value_name = "CONFIG", required_unless_present = "workspace")]
+    pub config: Option<PathBuf>,
+    /// Directory of the stores; default `<config dir>/<config stem>.specsearch/`. Without a
+    /// CONFIG, the journal in DIR is read as it is (e.g. a copied workspace).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// The run to read, by id or name (e.g. `3` or `demo#2`); default: the latest run of the
+    /// config (the latest run in the journal without a CONFIG).
+    #[arg(long, value_name = "RUN")]
+    pub run: Option<String>,
+    /// The segment of a config with `[[segment]]` tables: its latest run (default: the latest
+    /// run of any of the config's segments, with a note saying which).
+    #[arg(long, value_name = "NAME")]
+    pub segment: Option<String>,
+}
+
+impl JournalArgs {
+    pub fn choice(&self) -> crate::results::JournalChoice {
+        crate::results::JournalChoice {
+            config: self.config.clone(),
+            workspace: self.workspace.clone(),
+            run: self.run.clone(),
+            segment: self.segment.clone(),
+        }
+    }
+
+    /// Opens the journal read-only, with this specsearch's views.
+    pub fn open(&self) -> anyhow::Result<crate::results::OpenJournal> {
+        crate::results::open(&self.choice())
+    }
+}
+
+/// `--json` / `--csv` (default: a human table).
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct OutputArgs {
+    /// Print JSON (an array of objects; an object of arrays for multi-part reports).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV (with a header row).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> crate::results::Format {
+        use crate::results::Format;
+        match (self.json, self.csv) {
+            (true, _) => Format::Json,
+            (_, true) => Format::Csv,
+            _ => Format::Human,
+        }
+    }
 }
 
 /// The config and where its stores live.
@@ -198,26 +258,19 @@ fn describe(err: &anyhow::Error) -> String {
         }
     }
     let mut out = parts.join(": ");
-    let code = err
+    let failure = err
         .chain()
-        .find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
-            Some(rusqlite::Error::SqliteFailure(e, _)) => Some(e.code),
-            _ => None,
-        });
+        .find_map(|c| c.downcast_ref::<JournalError>()?.storage_failure());
     let io_full = err.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.raw_os_error() == Some(nix::libc::ENOSPC))
     });
-    use rusqlite::ErrorCode;
-    if code == Some(ErrorCode::DiskFull) || io_full || out.contains("No space left") {
+    if failure == Some(StorageFailure::DiskFull) || io_full || out.contains("No space left") {
         out.push_str(
             "\nThe disk is full. Everything committed before this is kept and consistent: free \
              some space (`df -h` shows where) and run the same command again to resume.",
         );
-    } else if matches!(
-        code,
-        Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase)
-    ) {
+    } else if failure == Some(StorageFailure::Damaged) {
         out.push_str(
             "\nThe SQLite file named above is damaged. Keep it for the record and \
              recover what it holds into a new file with \
@@ -281,17 +334,15 @@ mod tests {
 
     #[test]
     fn a_full_disk_is_explained_with_the_file_and_what_to_do() {
-        let full = rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
-            Some("database or disk is full".into()),
-        );
+        // (The journal's own SQLITE_FULL is recognised by `JournalError::storage_failure`,
+        // tested in the journal crate.)
+        let full = std::io::Error::from_raw_os_error(nix::libc::ENOSPC);
         let err = anyhow::Error::new(full)
             .context("finishing run demo#1 (journal /w/demo.specsearch/journal.sqlite)");
         let text = describe(&err);
         assert!(
             text.starts_with(
-                "finishing run demo#1 (journal /w/demo.specsearch/journal.sqlite): database or \
-                 disk is full"
+                "finishing run demo#1 (journal /w/demo.specsearch/journal.sqlite): No space left"
             ),
             "{text}"
         );

@@ -10,7 +10,7 @@ use crate::freeze::pretest::exclusion_kind;
 use crate::resources;
 use crate::runtime::progress::Stage;
 use crate::session::Session;
-use crate::store::catalogue::Role;
+use crate::spec::FeatureRole;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -87,7 +87,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         .catalogue
         .columns
         .iter()
-        .filter(|c| c.role == Role::Variant)
+        .filter(|c| c.role == FeatureRole::Variant)
         .collect();
     let kept = variants.iter().filter(|c| c.pretest.kept).count();
     println!(

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-use crate::journal::queries::prepare_user_statement;
-use crate::results::{self, JournalArgs, OutputArgs, Table};
+use super::{JournalArgs, OutputArgs};
+use crate::journal::{Interrupter, TableSink};
+use crate::results;
 
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
@@ -49,28 +50,21 @@ pub fn run(args: &QueryArgs) -> Result<()> {
         run: args.run.clone(),
         segment: args.segment.clone(),
     };
-    let j = results::open(&journal)?;
-    let mut stmt = prepare_user_statement(&j.conn, &sql)?;
-    let run_param = stmt.parameter_index(":run")?;
-    let others = stmt.parameter_count() - usize::from(run_param.is_some());
-    if others > 0 {
-        bail!("the SQL has parameters other than :run; write values into the SQL instead");
-    }
-    let run_id = match run_param {
-        Some(_) => Some(j.select_run(journal.run.as_deref())?.run_id),
-        None => None,
+    let j = journal.open()?;
+    let mut query = j.journal.user_query(&sql)?;
+    let run_id = match query.binds_run() {
+        true => Some(j.select_run(journal.run.as_deref())?.run_id),
+        false => None,
     };
-    let watch = Watch::start(j.conn.get_interrupt_handle());
-    let table = match run_id {
-        Some(id) => Table::from_statement(&mut stmt, rusqlite::named_params! {":run": id}),
-        None => Table::from_statement(&mut stmt, []),
-    };
+    let watch = Watch::start(j.journal.interrupter());
+    let mut table = TableSink::default();
+    let streamed = query.stream(run_id, &mut table);
     let interrupted = watch.stop();
-    let table = match table {
+    match streamed {
         Err(_) if interrupted => bail!("interrupted (Ctrl-C): the query was stopped"),
         t => t?,
     };
-    results::print_table(&table, args.output.format())
+    results::print_table(&table.0, args.output.format())
 }
 
 static INTERRUPT: AtomicBool = AtomicBool::new(false);
@@ -91,7 +85,7 @@ struct Watch {
 impl Watch {
     const QUIET: Duration = Duration::from_secs(2);
 
-    fn start(handle: rusqlite::InterruptHandle) -> Watch {
+    fn start(handle: Interrupter) -> Watch {
         use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
         let action = SigAction::new(
             SigHandler::Handler(on_interrupt),

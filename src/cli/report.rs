@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use super::show::ReportArgs;
+use super::JournalArgs;
 use crate::results::report::{ReportRequest, RunReport};
-use crate::results::{self, JournalArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct ReportCmdArgs {
@@ -30,7 +30,7 @@ pub struct ReportCmdArgs {
 }
 
 pub fn run(args: &ReportCmdArgs) -> Result<()> {
-    let j = results::open(&args.journal)?;
+    let j = args.journal.open()?;
     let run = j.select_run(args.journal.run.as_deref())?;
     let request = ReportRequest {
         top: args.top,

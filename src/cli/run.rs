@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::{summary, WorkspaceArgs};
 use crate::config;
-use crate::journal::{schema, RunStatus};
+use crate::journal::{Journal, RunStatus};
 use crate::search::{self, RunOptions, RunSummary};
 use crate::spec::ranges;
 use crate::spec::shard::Shard;
@@ -17,13 +17,13 @@ pub struct RunArgs {
     pub ws: WorkspaceArgs,
     /// Where specs are evaluated (default: the config's `run.executor`, else `process`).
     #[arg(long, value_enum)]
-    pub executor: Option<config::Executor>,
+    pub executor: Option<ExecutorArg>,
     /// Number of workers (default: the config's `run.workers`, else every core).
     #[arg(long, short = 'j')]
     pub workers: Option<usize>,
     /// How workers read the frozen features (default: the config's, else `auto`).
     #[arg(long, value_enum)]
-    pub transport: Option<config::Transport>,
+    pub transport: Option<TransportArg>,
     /// Spec indices per batch sent to a worker.
     #[arg(long)]
     pub batch_size: Option<usize>,
@@ -53,6 +53,48 @@ pub struct RunArgs {
     pub yes: bool,
 }
 
+/// `--executor` (the config's `run.executor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExecutorArg {
+    /// Worker processes (the same binary, spawned): the default.
+    Process,
+    /// Threads in the coordinator process (rayon).
+    Thread,
+    /// One spec after another in the coordinator.
+    Serial,
+}
+
+impl From<ExecutorArg> for config::Executor {
+    fn from(a: ExecutorArg) -> config::Executor {
+        match a {
+            ExecutorArg::Process => config::Executor::Process,
+            ExecutorArg::Thread => config::Executor::Thread,
+            ExecutorArg::Serial => config::Executor::Serial,
+        }
+    }
+}
+
+/// `--transport` (the config's `run.transport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TransportArg {
+    /// `mmap` for large bundles, `duckdb` otherwise.
+    Auto,
+    /// Each worker reads the columns from features.duckdb (read-only) into private memory.
+    Duckdb,
+    /// Each worker maps features.f64; pages are shared between workers.
+    Mmap,
+}
+
+impl From<TransportArg> for config::Transport {
+    fn from(a: TransportArg) -> config::Transport {
+        match a {
+            TransportArg::Auto => config::Transport::Auto,
+            TransportArg::Duckdb => config::Transport::Duckdb,
+            TransportArg::Mmap => config::Transport::Mmap,
+        }
+    }
+}
+
 pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
     let configs = args.ws.configs()?;
     let shard = args
@@ -63,8 +105,8 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         .map_err(anyhow::Error::msg)?;
     let opts = RunOptions {
         workspace: args.ws.workspace.clone(),
-        executor: args.executor,
-        transport: args.transport,
+        executor: args.executor.map(Into::into),
+        transport: args.transport.map(Into::into),
         workers: args.workers,
         batch_size: args.batch_size,
         prefetch: args.prefetch,
@@ -85,16 +127,16 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         if let Some(segment) = &summary.segment {
             println!("── segment {segment}");
         }
-        let conn = schema::open_ro(&summary.journal)?;
+        let journal = Journal::open(&summary.journal)?;
         print_header(summary);
         if let Some(f) = &summary.reforecast {
             println!("scenario inputs changed since the run's forecasts: forecast again");
             summary::print_forecast_report(f);
         }
-        summary::print_digest(&conn, &summary.run, summary.finish.as_ref(), top_n)?;
+        summary::print_digest(&journal, &summary.run, summary.finish.as_ref(), top_n)?;
         println!("journal    {}", summary.journal.display());
         if summary.shard.is_none() {
-            let passed = crate::journal::runs::counts(&conn, summary.run.run_id)?.passed;
+            let passed = journal.counts(summary.run.run_id)?.passed;
             summary::print_next_steps(
                 &summary.run,
                 passed,

@@ -5,8 +5,9 @@
 
 use anyhow::{bail, Result};
 
-use crate::config::RankingConfig;
-use crate::results::{self, model, print_table, Format, JournalArgs, OutputArgs};
+use super::{JournalArgs, OutputArgs};
+use crate::journal::Weights;
+use crate::results::{self, model, print_table, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct SeriesArgs {
@@ -20,7 +21,7 @@ pub struct SeriesArgs {
     pub spec: Option<u64>,
     /// Take RANK from a ranking with these weights of fit, in-sample and out-of-sample errors.
     #[arg(long, value_name = "FIT,IS,OOS", value_parser = results::parse_weights)]
-    pub weights: Option<RankingConfig>,
+    pub weights: Option<Weights>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

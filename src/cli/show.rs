@@ -9,9 +9,10 @@
 
 use anyhow::{bail, Result};
 
-use crate::config::RankingConfig;
-use crate::journal::queries::{self, Ranking};
-use crate::results::{self, model, Format, JournalArgs, OutputArgs};
+use super::{JournalArgs, OutputArgs};
+use crate::journal::{Ranking, RunRow, Weights};
+use crate::results::table::TableText;
+use crate::results::{self, model, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
@@ -25,7 +26,7 @@ pub struct ShowArgs {
     pub spec: Option<u64>,
     /// Take RANK from a ranking with these weights of fit, in-sample and out-of-sample errors.
     #[arg(long, value_name = "FIT,IS,OOS", value_parser = results::parse_weights)]
-    pub weights: Option<RankingConfig>,
+    pub weights: Option<Weights>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -80,13 +81,9 @@ pub(super) fn chosen_model(
     journal: &JournalArgs,
     rank: Option<usize>,
     spec: Option<u64>,
-    weights: Option<&RankingConfig>,
+    weights: Option<&Weights>,
     options: model::ReportOptions,
-) -> Result<(
-    results::Journal,
-    crate::journal::runs::RunRow,
-    model::ModelReport,
-)> {
+) -> Result<(results::OpenJournal, RunRow, model::ModelReport)> {
     let mut journal = journal.clone();
     let mut rank = rank;
     if rank.is_none() && spec.is_none() && journal.workspace.is_some() {
@@ -97,14 +94,14 @@ pub(super) fn chosen_model(
             }
         }
     }
-    let j = results::open(&journal)?;
+    let j = journal.open()?;
     let run = j.select_run(journal.run.as_deref())?;
     let report = match (spec, rank) {
         (Some(index), _) => model::load(&j, &run, index, None, options)?,
         (None, Some(rank)) => {
             let ranking = match weights {
-                Some(w) => Ranking::Weights(w.clone()),
-                None if queries::has_stored_ranking(&j.conn, run.run_id)? => Ranking::Stored,
+                Some(w) => Ranking::Weights(*w),
+                None if j.journal.has_stored_ranking(run.run_id)? => Ranking::Stored,
                 None => Ranking::Weights(j.run_weights(&run)),
             };
             let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;

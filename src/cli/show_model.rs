@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 use super::show::ReportArgs;
 use super::WorkspaceArgs;
 use crate::results::model;
+use crate::results::table::TableText;
 use crate::runtime::context::{EvalContext, Transport};
 use crate::session::Session;
 

@@ -5,8 +5,10 @@
 
 use anyhow::Result;
 
-use crate::journal::queries;
-use crate::results::{self, Format, JournalArgs, OutputArgs};
+use super::{JournalArgs, OutputArgs};
+use crate::journal::RunStatus;
+use crate::results::table::TableText;
+use crate::results::{self, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -26,14 +28,14 @@ fn duration(secs: f64) -> String {
 }
 
 pub fn run(args: &StatusArgs) -> Result<()> {
-    let j = results::open(&args.journal)?;
+    let j = args.journal.open()?;
     let run = j.select_run(args.journal.run.as_deref())?;
     let alive = j.coordinator_alive();
-    let mut runs = queries::run_progress(&j.conn, None)?;
-    // A 'running' run with no coordinator holding the workspace lock was killed: say so.
+    let mut runs = j.journal.run_progress(None)?;
+    // A running run with no coordinator holding the workspace lock was killed: say so.
     if let (Some(false), Some(c)) = (alive, runs.col("status")) {
         for r in &mut runs.rows {
-            if r[c].as_str() == Some("running") {
+            if r[c].as_str() == Some(RunStatus::Running.as_str()) {
                 r[c] = "stopped (resumable)".into();
             }
         }
@@ -63,7 +65,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let i = runs
         .rows
         .iter()
-        .position(|r| r[0].as_i64() == Some(run.run_id))
+        .position(|r| r[0].as_i64() == Some(run.run_id.0))
         .unwrap_or(0);
     let get = |c: &str| runs.get(i, c).clone();
     let int = |c: &str| get(c).as_i64().unwrap_or(0);
@@ -118,8 +120,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             rate
         );
     }
-    if run.status == crate::journal::RunStatus::Running {
-        let stalled = queries::stalled_workers(&j.conn, run.run_id)?;
+    if run.status == RunStatus::Running {
+        let stalled = j.journal.stalled_workers(run.run_id)?;
         if alive != Some(false) && !stalled.is_empty() {
             println!(
                 "  stalled    worker(s) {:?} gave no answer in time and are being stopped; \
@@ -141,17 +143,17 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             _ => println!("  eta        not yet known"),
         }
     }
-    let sessions = queries::sessions(&j.conn, run.run_id)?;
+    let sessions = j.journal.sessions(run.run_id)?;
     if !sessions.rows.is_empty() {
         println!("\nSessions");
         print!("{}", sessions.render());
     }
-    let events = queries::events(&j.conn, run.run_id, 8)?;
+    let events = j.journal.events(run.run_id, 8)?;
     if !events.rows.is_empty() {
         println!("\nEvents (latest)");
         print!("{}", events.render());
     }
-    let fails = queries::failures_by_test(&j.conn, run.run_id)?;
+    let fails = j.journal.failures_by_test(run.run_id)?;
     if !fails.rows.is_empty() {
         println!("\nFailed at (see `specsearch failures`)");
         print!(

@@ -4,12 +4,9 @@
 //! commands to try next.
 
 use anyhow::Result;
-use rusqlite::Connection;
 
 use crate::finish::FinishReport;
-use crate::journal::queries;
-use crate::journal::runs::RunRow;
-use crate::journal::RunStatus;
+use crate::journal::{Journal, RunRow, RunStatus};
 use crate::results::table::fmt_real;
 
 fn pct(n: u64, total: u64) -> String {
@@ -23,12 +20,12 @@ fn pct(n: u64, total: u64) -> String {
 /// Prints the digest of `run` (read back from the journal) and, when this invocation finished
 /// it, what the finish did.
 pub fn print_digest(
-    conn: &Connection,
+    journal: &Journal,
     run: &RunRow,
     finish: Option<&FinishReport>,
     top_n: usize,
 ) -> Result<()> {
-    let d = queries::run_digest(conn, run.run_id, top_n)?;
+    let d = journal.run_digest(run.run_id, top_n)?;
     let c = d.counts;
     println!(
         "outcomes   {} of {}: {} passed ({}), {} filtered ({}), {} errors",
@@ -44,7 +41,7 @@ pub fn print_digest(
         let parts: Vec<String> = d
             .failed_at
             .iter()
-            .map(|(t, n)| format!("{t} {}", pct(*n, c.evaluated)))
+            .map(|(t, n)| format!("{} {}", t.name(), pct(*n, c.evaluated)))
             .collect();
         println!("failed at  {}", parts.join(" · "));
     }
@@ -101,7 +98,7 @@ pub fn print_digest(
             );
         }
         let specs: Vec<(u64, u64)> = d.top.iter().map(|t| (t.rank, t.spec_index)).collect();
-        print_scenario_statistics(conn, run, &specs)?;
+        print_scenario_statistics(journal, run, &specs)?;
     }
     Ok(())
 }
@@ -138,12 +135,11 @@ pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
 /// forecast set: one line per model with each scenario's 9Q % change of the level (or the last
 /// quarter's when the horizon is shorter) and the ordering check.
 pub fn print_scenario_statistics(
-    conn: &Connection,
+    journal: &Journal,
     run: &RunRow,
     specs: &[(u64, u64)],
 ) -> Result<()> {
-    use crate::journal::scenarios;
-    let Some(set) = scenarios::set_info(conn, run.run_id)? else {
+    let Some(set) = journal.forecast_set(run.run_id)? else {
         return Ok(());
     };
     if specs.is_empty() {
@@ -164,7 +160,7 @@ pub fn print_scenario_statistics(
     header.push_str("  in order");
     println!("{header}");
     for &(rank, spec) in specs {
-        let t = scenarios::model_stats(conn, run.run_id, spec)?;
+        let t = journal.scenario_stats(run.run_id, spec)?;
         let mut line = format!("  {rank:>4}");
         let mut in_order = String::from("—");
         for row in 0..t.rows.len() {

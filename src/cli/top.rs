@@ -6,10 +6,9 @@
 
 use anyhow::{bail, Result};
 
-use crate::config::RankingConfig;
-use crate::journal::derive;
-use crate::journal::queries::{self, Ranking};
-use crate::results::{self, Format, JournalArgs, OutputArgs};
+use super::{JournalArgs, OutputArgs};
+use crate::journal::{Cell, Journal, Ranking, RunId, Table, Weights};
+use crate::results::{self, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct TopArgs {
@@ -21,7 +20,7 @@ pub struct TopArgs {
     /// Re-rank with these weights of fit, in-sample errors and out-of-sample errors,
     /// e.g. `--weights 1,1,0` to ignore out-of-sample performance.
     #[arg(long, value_name = "FIT,IS,OOS", value_parser = results::parse_weights)]
-    pub weights: Option<RankingConfig>,
+    pub weights: Option<Weights>,
     /// Add the JSON detail of each model (every statistic) to --json / --csv output.
     #[arg(long)]
     pub detail: bool,
@@ -34,18 +33,18 @@ pub struct TopArgs {
 }
 
 pub fn run(args: &TopArgs) -> Result<()> {
-    let j = results::open(&args.journal)?;
+    let j = args.journal.open()?;
     let run = j.select_run(args.journal.run.as_deref())?;
-    let run_weights = j.run_weights(&run);
-    let stored = queries::has_stored_ranking(&j.conn, run.run_id)?;
-    let counts = crate::journal::runs::counts(&j.conn, run.run_id)?;
+    let run_ranking = j.run_ranking(&run);
+    let stored = j.journal.has_stored_ranking(run.run_id)?;
+    let counts = j.journal.counts(run.run_id)?;
     let (ranking, how) = match &args.weights {
         Some(w) => {
-            if let Err(e) = derive::check_weights(w, run.has_out_of_sample) {
+            if let Err(e) = w.check(run.has_out_of_sample) {
                 bail!(e);
             }
             (
-                Ranking::Weights(w.clone()),
+                Ranking::Weights(*w),
                 format!(
                     "re-ranked with weights fit {}, in-sample {}, out-of-sample {} (stored rank \
                      alongside)",
@@ -56,7 +55,7 @@ pub fn run(args: &TopArgs) -> Result<()> {
         None if stored => (Ranking::Stored, "stored ranking".to_string()),
         None => {
             (
-                Ranking::Weights(run_weights.clone()),
+                Ranking::Weights(run_ranking.weights()),
                 if counts.passed == 0 {
                     format!(
                     "no model passed{}: nothing to rank (`specsearch failures` shows where the \
@@ -80,11 +79,10 @@ pub fn run(args: &TopArgs) -> Result<()> {
     let n = args
         .n
         .or_else(|| j.config.as_ref().map(|c| c.file.ranking.top_n))
-        .unwrap_or(run_weights.top_n);
+        .unwrap_or(run_ranking.top_n);
     let limit = (n > 0).then_some(n);
     let format = args.output.format();
-    let mut table = queries::passed_models(
-        &j.conn,
+    let mut table = j.journal.passed_models(
         run.run_id,
         &ranking,
         limit,
@@ -92,7 +90,7 @@ pub fn run(args: &TopArgs) -> Result<()> {
     )?;
     let scenario_column = match &args.scenario {
         Some(name) => Some(add_scenario_column(
-            &j.conn, run.run_id, &run.name, name, &mut table,
+            &j.journal, run.run_id, &run.name, name, &mut table,
         )?),
         None => None,
     };
@@ -134,15 +132,15 @@ pub fn run(args: &TopArgs) -> Result<()> {
 /// Appends `pct_change_9q_<scenario>` (the model's 9Q % change of the level under `scenario`,
 /// empty without a forecast) to `table`; its name.
 fn add_scenario_column(
-    conn: &rusqlite::Connection,
-    run_id: i64,
+    journal: &Journal,
+    run_id: RunId,
     run_name: &str,
     scenario: &str,
-    table: &mut crate::journal::rows::Table,
+    table: &mut Table,
 ) -> Result<String> {
-    use crate::journal::rows::Cell;
-    let Some(values) = crate::journal::scenarios::pct_change_9q(conn, run_id, scenario)? else {
-        let known = crate::journal::scenarios::set_info(conn, run_id)?
+    let Some(values) = journal.pct_change_9q(run_id, scenario)? else {
+        let known = journal
+            .forecast_set(run_id)?
             .map(|s| s.scenarios.join(", "))
             .unwrap_or_else(|| "none (no forecasts: see `specsearch forecast`)".into());
         bail!("run {run_name} has no scenario {scenario:?}; its scenarios: {known}");

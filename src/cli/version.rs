@@ -10,6 +10,6 @@ pub fn report() -> String {
         "specsearch {}\ncommit     {}\nduckdb     {duckdb}\nsqlite     {}\n",
         env!("CARGO_PKG_VERSION"),
         env!("SPECSEARCH_GIT_COMMIT"),
-        rusqlite::version()
+        crate::journal::sqlite_version()
     )
 }

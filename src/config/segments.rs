@@ -58,6 +58,7 @@ impl Config {
         };
         let mut shared = doc.clone();
         shared.remove("segment");
+        let text: std::sync::Arc<str> = text.into();
         let mut configs: Vec<Config> = Vec::with_capacity(tables.len());
         for (index, table) in tables.iter().enumerate() {
             let key = |k: &str| format!("segment[{index}].{k}");
@@ -140,6 +141,7 @@ impl Config {
                 })?;
             let config = Config::from_file(
                 path,
+                text.clone(),
                 file,
                 Some(SegmentId {
                     name: name.clone(),

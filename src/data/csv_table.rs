@@ -13,6 +13,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
+use sha2::Digest as _;
 
 use super::calendar::{self, CalendarIssue};
 use super::{Column, DataError, Frequency, Table, TableSource};
@@ -33,29 +34,33 @@ pub fn load_table(source: &TableSource) -> Result<Table, DataError> {
     // A workbook sheet is read as the CSV text of its cells, so both kinds of file go through
     // one parser and give identical tables for identical values. Messages then name the sheet
     // with the file, and line numbers are the sheet's row numbers.
+    if source.sheet.is_some() && !super::xlsx::is_workbook(source.path) {
+        return Err(DataError::SheetOnText {
+            path: source.path.to_path_buf(),
+            sheet: source.sheet.unwrap_or_default().to_string(),
+        });
+    }
+    // The file is read once: its bytes are hashed and parsed.
+    let raw = std::fs::read(source.path).map_err(|e| DataError::Io {
+        path: source.path.to_path_buf(),
+        source: e,
+    })?;
+    let sha256 = hex::encode(sha2::Sha256::digest(&raw));
     let (display, bytes, line_offset) = if super::xlsx::is_workbook(source.path) {
-        let sheet = super::xlsx::sheet_as_csv(source.path, source.sheet)?;
+        let sheet = super::xlsx::sheet_as_csv(source.path, raw, source.sheet)?;
         (sheet.display, sheet.csv, sheet.first_row)
     } else {
-        if let Some(sheet) = source.sheet {
-            return Err(DataError::SheetOnText {
-                path: source.path.to_path_buf(),
-                sheet: sheet.to_string(),
-            });
-        }
-        let bytes = std::fs::read(source.path).map_err(|e| DataError::Io {
-            path: source.path.to_path_buf(),
-            source: e,
-        })?;
-        (source.path.to_path_buf(), bytes, 0)
+        (source.path.to_path_buf(), raw, 0)
     };
-    parse_table(
+    let mut table = parse_table(
         &display,
         &bytes,
         line_offset,
         source.date_column,
         source.ffill,
-    )
+    )?;
+    table.sha256 = sha256;
+    Ok(table)
 }
 
 /// Parses CSV text read from `path` (a file, or a workbook sheet shown as `file [sheet name]`);
@@ -149,6 +154,7 @@ fn parse_table(
     }
     Ok(Table {
         path: path.to_path_buf(),
+        sha256: String::new(),
         frequency,
         dates,
         columns,

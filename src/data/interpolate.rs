@@ -31,7 +31,7 @@ const ZERO_MEAN_REL: f64 = 1e-12;
 /// month-end grid from the first month of the first quarter to the last month of the last quarter,
 /// and the monthly values on it.
 ///
-/// Method (SEARCH-SEMANTICS §1), applied to the *valid span* (first to last non-missing quarter;
+/// Method (docs/semantics.md §1), applied to the *valid span* (first to last non-missing quarter;
 /// every month outside it is `NaN`):
 /// 1. Missing quarters inside the span are dropped from the fit; their months are `NaN` at the end.
 /// 2. Each valid quarter becomes a point `(x, value)` where x is a day number (days since

@@ -1,5 +1,5 @@
 //! Input data: loading CSV tables of a target series and macro-economic variables (MEVs), and
-//! aligning them onto the target's calendar (SEARCH-SEMANTICS §1 "Data preparation").
+//! aligning them onto the target's calendar (docs/semantics.md §1 "Data preparation").
 //!
 //! Flow: [`load_table`] reads one CSV file or workbook sheet (`xlsx`) into a [`Table`] (dates snapped to period ends,
 //! frequency inferred and checked, optional forward fill); [`align`] puts the target table and the
@@ -89,6 +89,9 @@ pub struct Column {
 pub struct Table {
     /// The file it came from, for messages.
     pub path: PathBuf,
+    /// sha256 (hex) of the file's bytes as they were read (the whole workbook for a sheet):
+    /// what the frozen bundle records of its sources, hashed from the one read.
+    pub sha256: String,
     pub frequency: Frequency,
     /// Period ends (month-end or quarter-end dates), strictly increasing and without gaps.
     pub dates: Vec<NaiveDate>,

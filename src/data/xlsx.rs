@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use calamine::{open_workbook_auto, CellErrorType, Data, Reader};
+use calamine::{open_workbook_auto_from_rs, CellErrorType, Data, Reader};
 use chrono::{Duration, NaiveDate};
 
 use super::DataError;
@@ -31,18 +31,23 @@ pub fn is_workbook(path: &Path) -> bool {
         .is_some_and(|e| matches!(e.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods"))
 }
 
-/// Reads sheet `sheet` (default: the first) of the workbook at `path`.
-pub(crate) fn sheet_as_csv(path: &Path, sheet: Option<&str>) -> Result<SheetText, DataError> {
-    let mut book = open_workbook_auto(path).map_err(|e| match e {
-        calamine::Error::Io(source) => DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        other => DataError::Workbook {
-            path: path.to_path_buf(),
-            message: other.to_string(),
-        },
-    })?;
+/// Reads sheet `sheet` (default: the first) of the workbook read from `path` (its `bytes`).
+pub(crate) fn sheet_as_csv(
+    path: &Path,
+    bytes: Vec<u8>,
+    sheet: Option<&str>,
+) -> Result<SheetText, DataError> {
+    let mut book =
+        open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| match e {
+            calamine::Error::Io(source) => DataError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => DataError::Workbook {
+                path: path.to_path_buf(),
+                message: other.to_string(),
+            },
+        })?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(wanted) => names

@@ -1,4 +1,4 @@
-//! Composite features (SEARCH-SEMANTICS §2): columns a spec builds from frozen columns instead
+//! Composite features (docs/semantics.md §2): columns a spec builds from frozen columns instead
 //! of reading them from the frozen store.
 //!
 //! - `interaction(a, b)` = a·b, one column per pair of surviving variants (a's variant slowest),

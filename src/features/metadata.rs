@@ -130,16 +130,19 @@ fn check_header(path: &Path, headers: &csv::StringRecord) -> Result<(), Metadata
     Ok(())
 }
 
-/// Reads and validates a metadata CSV.
-pub fn load_metadata(path: &Path) -> Result<Metadata, MetadataError> {
+/// Reads and validates a metadata CSV; also the sha256 (hex) of the file's bytes, hashed from
+/// the one read.
+pub fn load_metadata(path: &Path) -> Result<(Metadata, String), MetadataError> {
+    use sha2::Digest as _;
     let read_err = |e: &dyn std::fmt::Display| MetadataError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
+    let bytes = std::fs::read(path).map_err(|e| read_err(&e))?;
+    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| read_err(&e))?;
+        .from_reader(bytes.as_slice());
     let headers = reader.headers().map_err(|e| read_err(&e))?.clone();
     check_header(path, &headers)?;
     let find = |name: &'static str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
@@ -215,10 +218,13 @@ pub fn load_metadata(path: &Path) -> Result<Metadata, MetadataError> {
             return Err(value_err("variable", format!("{variable} is listed twice")));
         }
     }
-    Ok(Metadata {
-        path: path.to_path_buf(),
-        by_variable,
-    })
+    Ok((
+        Metadata {
+            path: path.to_path_buf(),
+            by_variable,
+        },
+        sha256,
+    ))
 }
 
 #[cfg(test)]
@@ -229,7 +235,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("metadata.csv");
         std::fs::write(&path, format!("variable,type,sign\n{rows}")).unwrap();
-        load_metadata(&path)
+        load_metadata(&path).map(|(m, _)| m)
     }
 
     #[test]

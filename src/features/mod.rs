@@ -1,4 +1,4 @@
-//! Feature transforms (§2 of SEARCH-SEMANTICS): the transform catalogue, variant expansion by
+//! Feature transforms (§2 of docs/semantics.md): the transform catalogue, variant expansion by
 //! variable type, variant naming, composites (`composite`), and MEV metadata.
 //!
 //! A *variant* of a variable is `f(x[t−L], p)` for a transform `f`, period `p` and lag `L`. The

@@ -8,7 +8,8 @@ use super::resolve::{periods, ResolvedItem, ResolvedSearch};
 use crate::config::Config;
 use crate::features::dummies::{self, DummySet};
 use crate::features::expand_variants;
-use crate::store::catalogue::{Catalogue, FrozenColumn, Role};
+use crate::spec::FeatureRole;
+use crate::store::catalogue::{Catalogue, FrozenColumn};
 
 /// Materialises the target, every variant of every referenced variable (in order of first
 /// reference: forced, pool, one_of, together) and every dummy column.
@@ -25,7 +26,7 @@ pub fn build(
         period: config.file.target.period,
         ..FrozenColumn::new(
             prepared.target_name.clone(),
-            Role::Target,
+            FeatureRole::Target,
             config.file.target.column.clone(),
             prepared.target.clone(),
         )
@@ -98,7 +99,7 @@ pub fn build(
                 category: meta.category.clone(),
                 var_type: Some(meta.var_type),
                 sign: meta.sign,
-                ..FrozenColumn::new(v.name, Role::Variant, base.clone(), values)
+                ..FrozenColumn::new(v.name, FeatureRole::Variant, base.clone(), values)
             });
         }
     }
@@ -142,7 +143,7 @@ pub fn build(
             columns.push(FrozenColumn {
                 dummy_set: Some(set.item_name()),
                 full_dummy_set: set.is_full(),
-                ..FrozenColumn::new(name, Role::Dummy, set.column.clone(), values)
+                ..FrozenColumn::new(name, FeatureRole::Dummy, set.column.clone(), values)
             });
         }
         dummy_set_columns.push((set.item_name(), names));
@@ -156,7 +157,7 @@ pub fn build(
             .expect("resolved regime columns exist");
         columns.push(FrozenColumn::new(
             column.clone(),
-            Role::Base,
+            FeatureRole::Base,
             column,
             values.to_vec(),
         ));

@@ -12,7 +12,7 @@ use std::time::Instant;
 use self::prepare::PrepareError;
 use self::resolve::ResolvedSearch;
 use crate::config::Config;
-use crate::store::catalogue;
+use crate::spec::FeatureRole;
 use crate::store::{self, bundle, mmap, FrozenBundle};
 use crate::workspace::Workspace;
 
@@ -130,7 +130,7 @@ pub fn write_built(
     let variables = {
         let mut bases: Vec<&str> = columns
             .iter()
-            .filter(|c| c.role == catalogue::Role::Variant)
+            .filter(|c| c.role == FeatureRole::Variant)
             .map(|c| c.base.as_str())
             .collect();
         bases.dedup();
@@ -145,8 +145,8 @@ pub fn write_built(
         in_sample_rows: b.sample.n_in(),
         out_of_sample_rows: b.sample.n_oos(),
         variables,
-        variants: role_count(catalogue::Role::Variant),
-        dummies: role_count(catalogue::Role::Dummy),
+        variants: role_count(FeatureRole::Variant),
+        dummies: role_count(FeatureRole::Dummy),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -1,12 +1,11 @@
 //! From a config to aligned data: load the tables and metadata, align them on the target's
-//! calendar, build the target series and locate the sample windows (§1 of SEARCH-SEMANTICS).
+//! calendar, build the target series and locate the sample windows (§1 of docs/semantics.md).
 //!
 //! Every check against the data happens here, before anything is written.
 
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::data::{self, DataError, Frequency, Panel, Sample, TableSource};
@@ -53,17 +52,6 @@ impl Prepared {
     }
 }
 
-pub(crate) fn hash_file(path: &std::path::Path) -> Result<SourceFile, PrepareError> {
-    let bytes = std::fs::read(path).map_err(|source| PrepareError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(SourceFile {
-        path: path.to_path_buf(),
-        sha256: hex::encode(Sha256::digest(&bytes)),
-    })
-}
-
 /// Loads and aligns the data of a config.
 pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
     let invalid = |key: &str, message: String| PrepareError::Invalid {
@@ -73,8 +61,11 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
     };
     let d = &config.file.data;
     let metadata_path = config.resolve(&d.metadata);
-    let metadata = metadata::load_metadata(&metadata_path)?;
-    let mut sources = vec![hash_file(&metadata_path)?];
+    let (metadata, metadata_sha256) = metadata::load_metadata(&metadata_path)?;
+    let mut sources = vec![SourceFile {
+        path: metadata_path.clone(),
+        sha256: metadata_sha256,
+    }];
 
     let load = |t: &crate::config::TableConfig| -> Result<data::Table, PrepareError> {
         let path = config.resolve(&t.path);
@@ -86,13 +77,17 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
         })?;
         Ok(table)
     };
+    // Each file's bytes are hashed from the one read (a workbook's whole file for a sheet).
+    let source_of = |t: &crate::config::TableConfig, table: &data::Table| SourceFile {
+        path: config.resolve(&t.path),
+        sha256: table.sha256.clone(),
+    };
     let target_table = load(&d.target_table)?;
-    // The file's bytes (a workbook's table path also names its sheet).
-    sources.push(hash_file(&config.resolve(&d.target_table.path))?);
+    sources.push(source_of(&d.target_table, &target_table));
     let mut mevs = Vec::with_capacity(d.mev_tables.len());
     for t in &d.mev_tables {
         let table = load(t)?;
-        sources.push(hash_file(&config.resolve(&t.path))?);
+        sources.push(source_of(t, &table));
         mevs.push(table);
     }
     let panel = data::align(&target_table, &mevs, &|name: &str| {

@@ -1,4 +1,4 @@
-//! Pretests (§3 of SEARCH-SEMANTICS), run once per search while freezing, never per spec:
+//! Pretests (§3 of docs/semantics.md), run once per search while freezing, never per spec:
 //! the target's stationarity picks the branch; every variant is tested for validity (finite on
 //! every in-sample date) and stationarity (ADF or PP p < 0.05), and kept by the branch's rule.
 //! Every exclusion is recorded with its reason in the catalogue.
@@ -6,8 +6,9 @@
 use rayon::prelude::*;
 
 use crate::data::Sample;
+use crate::spec::FeatureRole;
 use crate::stats::unitroot::{stationarity_with, UnitRootWork};
-use crate::store::catalogue::{Catalogue, Role};
+use crate::store::catalogue::Catalogue;
 
 /// Significance of the "moderate" stationarity verdict (§6).
 pub const PRETEST_ALPHA: f64 = 0.05;
@@ -116,7 +117,7 @@ pub fn run(
 ) -> TargetPretest {
     let rows = sample.in_rows();
     let target = &mut catalogue.columns[0];
-    debug_assert_eq!(target.role, Role::Target);
+    debug_assert_eq!(target.role, FeatureRole::Target);
     let s = stationarity_with(&target.values[rows.clone()], &mut UnitRootWork::default());
     let verdict = TargetPretest {
         stationary: s.any_stationary(PRETEST_ALPHA),
@@ -134,14 +135,14 @@ pub fn run(
         .par_iter_mut()
         .for_each_init(UnitRootWork::default, |work, c| {
             let p = &mut c.pretest;
-            if c.role == Role::Base {
+            if c.role == FeatureRole::Base {
                 // A regime's source column: read by workers, never a regressor.
                 p.valid = Some(c.values[rows.clone()].iter().all(|v| v.is_finite()));
                 p.kept = false;
                 p.exclusion = Some("regime source column: never a regressor".into());
                 return;
             }
-            if c.role == Role::Dummy {
+            if c.role == FeatureRole::Dummy {
                 // Dummies are deterministic indicators: no unit-root question to ask.
                 p.valid = Some(c.values[rows.clone()].iter().all(|v| v.is_finite()));
                 p.kept = p.valid == Some(true);

@@ -4,7 +4,7 @@
 use super::Planner;
 use crate::freeze::resolve::ResolvedItem;
 use crate::spec::Element;
-use crate::store::catalogue::Role;
+use crate::spec::FeatureRole;
 
 impl Planner<'_> {
     fn kept(&self, id: u32) -> bool {
@@ -54,7 +54,7 @@ impl Planner<'_> {
                 let ids: Vec<u32> = (0..self.catalogue.len() as u32)
                     .filter(|&id| {
                         let col = &self.catalogue.columns[id as usize];
-                        col.role == Role::Variant
+                        col.role == FeatureRole::Variant
                             && col.category.as_deref() == Some(c.as_str())
                             && col.pretest.kept
                     })

@@ -36,8 +36,9 @@ use crate::config::Config;
 use crate::features::composite::CompositeDef;
 use crate::features::metadata::Metadata;
 use crate::freeze::resolve::{ResolvedItem, ResolvedSearch};
+use crate::spec::FeatureRole;
 use crate::spec::{ColumnClass, ColumnInfo, Element, PoolEntry, SpaceInput, SpecError, SpecSpace};
-use crate::store::catalogue::{Catalogue, Role};
+use crate::store::catalogue::Catalogue;
 
 pub use composites::composites;
 
@@ -95,9 +96,9 @@ pub fn column_infos(catalogue: &Catalogue) -> Vec<ColumnInfo> {
         .iter()
         .map(|c| {
             let class = match (c.role, c.base.as_str()) {
-                (Role::Dummy, "Q") => ColumnClass::QuarterDummy,
-                (Role::Dummy, "M") => ColumnClass::MonthDummy,
-                (Role::Dummy, _) => ColumnClass::OtherDummy,
+                (FeatureRole::Dummy, "Q") => ColumnClass::QuarterDummy,
+                (FeatureRole::Dummy, "M") => ColumnClass::MonthDummy,
+                (FeatureRole::Dummy, _) => ColumnClass::OtherDummy,
                 _ => ColumnClass::Feature,
             };
             ColumnInfo::new(c.name.clone(), class)

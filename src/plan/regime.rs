@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::{PlanError, Planner};
 use crate::freeze::resolve::{ResolvedItem, ResolvedSearch};
-use crate::store::catalogue::Role;
+use crate::spec::FeatureRole;
 
 /// Where an item sits in the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub(super) fn regime_merges(
                     .columns
                     .iter()
                     .filter(|col| {
-                        col.role == Role::Variant
+                        col.role == FeatureRole::Variant
                             && col.pretest.kept
                             && col.category.as_deref() == Some(c.as_str())
                     })

@@ -12,8 +12,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::table::{Cell, CsvSink, JsonSink, Sink};
-use crate::journal::outcome_rows::CellKind;
+use super::table::{CsvSink, JsonSink};
+use crate::journal::{BoxError, Cell, CellKind, Journal, Sink};
+use crate::results::table::CellText;
 
 /// What a `detail` column holds, recorded in Parquet files (key/value metadata) and in the
 /// README; JSON exports embed the object itself.
@@ -24,7 +25,7 @@ pub const DETAIL_DOC: &str = "JSON object (as text) with every statistic of the 
     computed. See `specsearch show`.";
 
 /// Output file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
     Csv,
     Json,
@@ -58,7 +59,7 @@ impl FileFormat {
 /// place for it: a leading `# …` comment line in CSV (`pandas.read_csv(comment="#")` skips it),
 /// the key `specsearch_note` of the Parquet file's key-value metadata.
 pub fn write(
-    conn: &rusqlite::Connection,
+    journal: &Journal,
     output: &Path,
     format: FileFormat,
     produce: &dyn Fn(&mut dyn Sink) -> Result<u64>,
@@ -74,7 +75,7 @@ pub fn write(
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     // One read transaction: both Parquet passes see the same snapshot.
-    let rows = crate::journal::queries::in_snapshot(conn, || match format {
+    let rows = journal.in_snapshot(|| match format {
         FileFormat::Csv => {
             if let Some(note) = note {
                 use std::io::Write;
@@ -124,18 +125,18 @@ struct TypeSink {
 }
 
 impl Sink for TypeSink {
-    fn begin(&mut self, columns: &[String]) -> Result<()> {
+    fn begin(&mut self, columns: &[String]) -> Result<(), BoxError> {
         self.columns = unique_names(columns);
         self.types = vec![ColType::Unknown; columns.len()];
         Ok(())
     }
-    fn row(&mut self, row: &[Cell]) -> Result<()> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), BoxError> {
         for (t, c) in self.types.iter_mut().zip(row) {
             *t = t.widen(c);
         }
         Ok(())
     }
-    fn finish(&mut self) -> Result<()> {
+    fn finish(&mut self) -> Result<(), BoxError> {
         Ok(())
     }
 }
@@ -233,7 +234,7 @@ struct ParquetSink {
 const ROW_GROUP_ROWS: usize = 262_144;
 
 impl ParquetSink {
-    fn write_pending(&mut self) -> Result<()> {
+    fn write_pending(&mut self) -> Result<(), BoxError> {
         if self.pending == 0 {
             return Ok(());
         }
@@ -250,18 +251,20 @@ impl ParquetSink {
 }
 
 impl Sink for ParquetSink {
-    fn begin(&mut self, columns: &[String]) -> Result<()> {
+    fn begin(&mut self, columns: &[String]) -> Result<(), BoxError> {
         use duckdb::arrow::datatypes::{DataType, Field, Schema};
         use parquet::basic::{Compression, ZstdLevel};
         use parquet::file::metadata::KeyValue;
         use parquet::file::properties::WriterProperties;
         let columns = unique_names(columns);
-        anyhow::ensure!(
-            columns.len() == self.types.len(),
-            "internal: {} column types for {} columns",
-            self.types.len(),
-            columns.len()
-        );
+        if columns.len() != self.types.len() {
+            return Err(format!(
+                "internal: {} column types for {} columns",
+                self.types.len(),
+                columns.len()
+            )
+            .into());
+        }
         let fields: Vec<Field> = columns
             .iter()
             .zip(&self.types)
@@ -301,7 +304,7 @@ impl Sink for ParquetSink {
         self.builders = self.types.iter().map(|&t| ColumnBuilder::new(t)).collect();
         Ok(())
     }
-    fn row(&mut self, row: &[Cell]) -> Result<()> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), BoxError> {
         for (b, c) in self.builders.iter_mut().zip(row) {
             b.push(c);
         }
@@ -311,7 +314,7 @@ impl Sink for ParquetSink {
         }
         Ok(())
     }
-    fn finish(&mut self) -> Result<()> {
+    fn finish(&mut self) -> Result<(), BoxError> {
         self.write_pending()?;
         if let Some(w) = self.writer.take() {
             w.close()?;

@@ -3,8 +3,8 @@
 //! opening it read-only (safe while a run writes: WAL readers see the last commit), choosing a
 //! run, and the shared output formats of [`table`].
 //!
-//! Everything here reads through the views of `sql/views.sql`, which this module installs as
-//! TEMP views on its own read-only connection, so a journal written by an older specsearch (or
+//! Everything here reads through the journal crate's read-only [`Journal`] handle, which
+//! installs this build's views as TEMP views, so a journal written by an older specsearch (or
 //! copied from elsewhere) reads exactly like a fresh one, without being modified.
 
 pub mod export;
@@ -16,45 +16,27 @@ pub mod table;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use rusqlite::Connection;
 
 use crate::config::{Config, RankingConfig};
-use crate::journal::runs::{self, RunRow};
-use crate::journal::{schema, segments};
+use crate::journal::{Journal, RunRow, Weights};
+use crate::results::table::TableText;
 use crate::store::bundle::BundleReader;
 use crate::workspace::Workspace;
 
 pub use table::{Cell, Table};
 
-/// Which journal and which run: `CONFIG` and/or `--workspace DIR`, and `--run`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct JournalArgs {
-    /// The search's TOML config (optional with --workspace).
-    #[arg(value_name = "CONFIG", required_unless_present = "workspace")]
+/// Which journal and which run: a config and/or a workspace directory, a run, a segment (the
+/// command line's `CONFIG`, `--workspace`, `--run`, `--segment`).
+#[derive(Debug, Clone, Default)]
+pub struct JournalChoice {
+    /// The search's TOML config (optional with a workspace).
     pub config: Option<PathBuf>,
-    /// Directory of the stores; default `<config dir>/<config stem>.specsearch/`. Without a
-    /// CONFIG, the journal in DIR is read as it is (e.g. a copied workspace).
-    #[arg(long, value_name = "DIR")]
+    /// Directory of the stores; default `<config dir>/<config stem>.specsearch/`.
     pub workspace: Option<PathBuf>,
-    /// The run to read, by id or name (e.g. `3` or `demo#2`); default: the latest run of the
-    /// config (the latest run in the journal without a CONFIG).
-    #[arg(long, value_name = "RUN")]
+    /// The run to read, by id or name; default: the latest run of the config.
     pub run: Option<String>,
-    /// The segment of a config with `[[segment]]` tables: its latest run (default: the latest
-    /// run of any of the config's segments, with a note saying which).
-    #[arg(long, value_name = "NAME")]
+    /// The segment of a config with `[[segment]]` tables.
     pub segment: Option<String>,
-}
-
-/// `--json` / `--csv` (default: a human table).
-#[derive(Debug, Clone, Copy, Default, clap::Args)]
-pub struct OutputArgs {
-    /// Print JSON (an array of objects; an object of arrays for multi-part reports).
-    #[arg(long, conflicts_with = "csv")]
-    pub json: bool,
-    /// Print CSV (with a header row).
-    #[arg(long)]
-    pub csv: bool,
 }
 
 /// Output format of a command.
@@ -63,16 +45,6 @@ pub enum Format {
     Human,
     Csv,
     Json,
-}
-
-impl OutputArgs {
-    pub fn format(&self) -> Format {
-        match (self.json, self.csv) {
-            (true, _) => Format::Json,
-            (_, true) => Format::Csv,
-            _ => Format::Human,
-        }
-    }
 }
 
 /// Writes one table to stdout in the chosen format.
@@ -95,10 +67,10 @@ pub fn print_table(t: &Table, format: Format) -> Result<()> {
 }
 
 /// An open journal and what it was found from.
-pub struct Journal {
+pub struct OpenJournal {
     pub path: PathBuf,
     pub workspace: Workspace,
-    pub conn: Connection,
+    pub journal: Journal,
     /// The config given on the command line, if any (the `--segment` one of a config with
     /// segments; `None` when it has several and none was chosen).
     pub config: Option<Config>,
@@ -111,7 +83,7 @@ pub struct Journal {
 }
 
 /// Opens the journal named by `args` read-only, with the views of this specsearch installed.
-pub fn open(args: &JournalArgs) -> Result<Journal> {
+pub fn open(args: &JournalChoice) -> Result<OpenJournal> {
     let configs = match args.config.as_deref() {
         Some(path) => crate::config::select(
             path,
@@ -131,12 +103,11 @@ pub fn open(args: &JournalArgs) -> Result<Journal> {
         },
     };
     let path = workspace.journal();
-    let conn = schema::open_ro(&path)?;
-    schema::install_temp_views(&conn).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Journal {
+    let journal = Journal::open(&path)?;
+    Ok(OpenJournal {
         path,
         workspace,
-        conn,
+        journal,
         config,
         configs,
         segment: args.segment.clone(),
@@ -144,7 +115,7 @@ pub fn open(args: &JournalArgs) -> Result<Journal> {
     })
 }
 
-impl Journal {
+impl OpenJournal {
     /// The run named by `--run`, else the latest run of the config, else the latest run.
     pub fn select_run(&self, run: Option<&str>) -> Result<RunRow> {
         self.find_run(run)
@@ -153,8 +124,10 @@ impl Journal {
 
     fn find_run(&self, run: Option<&str>) -> Result<RunRow> {
         if let Some(r) = run {
-            return runs::find(&self.conn, r)?.ok_or_else(|| {
-                let known: Vec<String> = runs::all(&self.conn)
+            return self.journal.find_run(r)?.ok_or_else(|| {
+                let known: Vec<String> = self
+                    .journal
+                    .runs()
                     .map(|v| {
                         v.iter()
                             .map(|r| format!("{} ({})", r.run_id, r.name))
@@ -179,10 +152,10 @@ impl Journal {
             return self.latest_of_segments();
         }
         if let Some(config) = &self.config {
-            if let Some(run) = runs::latest_of_search(&self.conn, &config.search_hash())? {
+            if let Some(run) = self.journal.latest_run_of_search(&config.search_hash())? {
                 return Ok(run);
             }
-            if let Some(latest) = runs::latest(&self.conn)? {
+            if let Some(latest) = self.journal.latest_run()? {
                 eprintln!(
                     "note: no run of {} as it is now (it changed since its last run); showing \
                      the latest run, {} (choose another with --run)",
@@ -192,7 +165,7 @@ impl Journal {
                 return Ok(latest);
             }
         }
-        match runs::latest(&self.conn)? {
+        match self.journal.latest_run()? {
             Some(r) => Ok(r),
             None => bail!(
                 "the journal {} has no runs yet: run `specsearch run CONFIG` first",
@@ -205,20 +178,20 @@ impl Journal {
     /// of a segment of that name (with a note).
     fn latest_of_segment(&self, segment: &str) -> Result<RunRow> {
         let hashes: Vec<String> = self.configs.iter().map(|c| c.search_hash()).collect();
-        let mut id = segments::latest_run_of(&self.conn, segment, &hashes)?;
-        if id.is_none() && !hashes.is_empty() {
-            id = segments::latest_run_of(&self.conn, segment, &[])?;
-            if id.is_some() {
+        let mut run = self.journal.latest_run_of_segment(segment, &hashes)?;
+        if run.is_none() && !hashes.is_empty() {
+            run = self.journal.latest_run_of_segment(segment, &[])?;
+            if run.is_some() {
                 eprintln!(
                     "note: no run of segment {segment} as the config is now (it changed since); \
                      showing its latest run"
                 );
             }
-        } else if id.is_none() {
-            id = segments::latest_run_of(&self.conn, segment, &[])?;
+        } else if run.is_none() {
+            run = self.journal.latest_run_of_segment(segment, &[])?;
         }
-        match id {
-            Some(id) => Ok(runs::find(&self.conn, &id.to_string())?.expect("the run exists")),
+        match run {
+            Some(run) => Ok(run),
             None => bail!(
                 "the journal {} has no run of segment {segment}: run `specsearch run CONFIG \
                  --segment {segment}` first",
@@ -231,7 +204,7 @@ impl Journal {
     fn latest_of_segments(&self) -> Result<RunRow> {
         let mut latest: Option<RunRow> = None;
         for c in &self.configs {
-            if let Some(r) = runs::latest_of_search(&self.conn, &c.search_hash())? {
+            if let Some(r) = self.journal.latest_run_of_search(&c.search_hash())? {
                 if latest.as_ref().is_none_or(|l| r.run_id > l.run_id) {
                     latest = Some(r);
                 }
@@ -265,9 +238,9 @@ impl Journal {
     /// run's segment of a `[[segment]]` config), for its ranking weights and filter
     /// thresholds.
     pub fn run_config(&self, run: &RunRow) -> Option<Config> {
-        let text = runs::config_text(&self.conn, run.run_id).ok()?;
+        let text = self.journal.config_text(run.run_id).ok()?;
         let all = Config::parse_all(Path::new(&run.config_path), &text).ok()?;
-        let segment = segments::segment_of(&self.conn, run.run_id).ok()?;
+        let segment = self.journal.segment_of(run.run_id).ok()?;
         all.into_iter()
             .find(|c| c.segment_name() == segment.as_deref())
     }
@@ -275,17 +248,22 @@ impl Journal {
     /// The workspace directory holding the run's frozen bundle (a segment's own directory for
     /// a run of a `[[segment]]` config).
     pub fn run_store(&self, run: &RunRow) -> Workspace {
-        match segments::segment_of(&self.conn, run.run_id).ok().flatten() {
+        match self.journal.segment_of(run.run_id).ok().flatten() {
             Some(name) => self.workspace.segment(&name),
             None => self.workspace.clone(),
         }
     }
 
-    /// The ranking weights of the run's config (defaults if it cannot be read).
-    pub fn run_weights(&self, run: &RunRow) -> RankingConfig {
+    /// The ranking section of the run's config (defaults if it cannot be read).
+    pub fn run_ranking(&self, run: &RunRow) -> RankingConfig {
         self.run_config(run)
             .map(|c| c.file.ranking)
             .unwrap_or_default()
+    }
+
+    /// The ranking weights of the run's config (defaults if it cannot be read).
+    pub fn run_weights(&self, run: &RunRow) -> Weights {
+        self.run_ranking(run).weights()
     }
 
     /// The workspace's `features.duckdb` when it is the bundle `run` used (opened once per
@@ -336,7 +314,7 @@ pub fn coordinator_alive(dir: &Path) -> Option<bool> {
 }
 
 /// Parses `--weights fit,is,oos` (three non-negative numbers).
-pub fn parse_weights(s: &str) -> Result<RankingConfig, String> {
+pub fn parse_weights(s: &str) -> Result<Weights, String> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();
     if parts.len() != 3 {
         return Err(format!(
@@ -353,10 +331,9 @@ pub fn parse_weights(s: &str) -> Result<RankingConfig, String> {
         }
         *slot = v;
     }
-    Ok(RankingConfig {
+    Ok(Weights {
         fit: w[0],
         in_sample: w[1],
         out_of_sample: w[2],
-        ..RankingConfig::default()
     })
 }

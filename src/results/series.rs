@@ -17,6 +17,7 @@ use crate::store::bundle::BundleReader;
 use crate::store::FrozenBundle;
 
 use super::table::{Cell, Table};
+use crate::results::table::TableText;
 
 /// The data of one model over the full sample (in-sample then out-of-sample dates).
 #[derive(Debug, Clone, PartialEq)]

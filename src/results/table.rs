@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-pub use crate::journal::rows::{stream_statement, Cell, Sink, Table, TableSink};
+pub use crate::journal::{BoxError, Cell, Sink, Table, TableSink};
 
 /// Columns whose text is a JSON document (a passed model's `detail`): JSON outputs embed the
 /// document itself, never a string holding JSON; CSV and Parquet keep the text.
@@ -26,9 +26,18 @@ pub fn json_in_column(column: &str, cell: &Cell) -> serde_json::Value {
     cell.json()
 }
 
-impl Cell {
+/// How a result cell is written for people, CSV and JSON (the cell type is the journal's).
+pub trait CellText {
     /// Exact text for CSV: integers as is, reals in shortest round-trip form, NULL empty.
-    pub fn csv_text(&self) -> String {
+    fn csv_text(&self) -> String;
+    /// JSON value: NaN and infinities become null, blobs hex strings.
+    fn json(&self) -> serde_json::Value;
+    /// Text for a human table: numbers rounded sensibly, long text cut.
+    fn human(&self) -> String;
+}
+
+impl CellText for Cell {
+    fn csv_text(&self) -> String {
         match self {
             Cell::Null => String::new(),
             Cell::Int(i) => i.to_string(),
@@ -38,8 +47,7 @@ impl Cell {
         }
     }
 
-    /// JSON value: NaN and infinities become null, blobs hex strings.
-    pub fn json(&self) -> serde_json::Value {
+    fn json(&self) -> serde_json::Value {
         match self {
             Cell::Null => serde_json::Value::Null,
             Cell::Int(i) => (*i).into(),
@@ -51,8 +59,7 @@ impl Cell {
         }
     }
 
-    /// Text for a human table: numbers rounded sensibly, long text cut.
-    pub fn human(&self) -> String {
+    fn human(&self) -> String {
         match self {
             Cell::Null => String::new(),
             Cell::Int(i) => i.to_string(),
@@ -112,10 +119,21 @@ fn trim_zeros(text: &str) -> &str {
     }
 }
 
-impl Table {
+/// How a result table is written for people, CSV and JSON (the table type is the journal's).
+pub trait TableText {
     /// Aligned columns (comfy-table): numbers right-aligned, text left-aligned, a rule under
     /// the header, two spaces between columns, no borders, no trailing blanks.
-    pub fn render(&self) -> String {
+    fn render(&self) -> String;
+    /// CSV with a header row.
+    fn write_csv(&self, w: impl Write) -> Result<()>;
+    /// An array of objects, keys in column order.
+    fn write_json(&self, w: impl Write) -> Result<()>;
+    /// One JSON object per row, keys in column order (for embedding in a larger document).
+    fn to_json(&self) -> serde_json::Value;
+}
+
+impl TableText for Table {
+    fn render(&self) -> String {
         use comfy_table::{CellAlignment, ColumnConstraint};
         let mut t = comfy_table::Table::new();
         t.load_preset(comfy_table::presets::NOTHING);
@@ -166,27 +184,15 @@ impl Table {
         out
     }
 
-    pub fn write_csv(&self, w: impl Write) -> Result<()> {
-        let mut sink = CsvSink::new(w);
-        sink.begin(&self.columns)?;
-        for r in &self.rows {
-            sink.row(r)?;
-        }
-        sink.finish()
+    fn write_csv(&self, w: impl Write) -> Result<()> {
+        write_all(self, &mut CsvSink::new(w))
     }
 
-    /// An array of objects, keys in column order.
-    pub fn write_json(&self, w: impl Write) -> Result<()> {
-        let mut sink = JsonSink::new(w);
-        sink.begin(&self.columns)?;
-        for r in &self.rows {
-            sink.row(r)?;
-        }
-        sink.finish()
+    fn write_json(&self, w: impl Write) -> Result<()> {
+        write_all(self, &mut JsonSink::new(w))
     }
 
-    /// One JSON object per row, keys in column order (for embedding in a larger document).
-    pub fn to_json(&self) -> serde_json::Value {
+    fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Array(
             self.rows
                 .iter()
@@ -204,6 +210,16 @@ impl Table {
     }
 }
 
+/// Every row of `table` into `sink`.
+fn write_all(table: &Table, sink: &mut dyn Sink) -> Result<()> {
+    sink.begin(&table.columns)
+        .map_err(anyhow::Error::from_boxed)?;
+    for r in &table.rows {
+        sink.row(r).map_err(anyhow::Error::from_boxed)?;
+    }
+    sink.finish().map_err(anyhow::Error::from_boxed)
+}
+
 /// CSV with a header row.
 pub struct CsvSink<W: Write> {
     w: csv::Writer<W>,
@@ -218,15 +234,15 @@ impl<W: Write> CsvSink<W> {
 }
 
 impl<W: Write> Sink for CsvSink<W> {
-    fn begin(&mut self, columns: &[String]) -> Result<()> {
+    fn begin(&mut self, columns: &[String]) -> Result<(), BoxError> {
         self.w.write_record(columns)?;
         Ok(())
     }
-    fn row(&mut self, row: &[Cell]) -> Result<()> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), BoxError> {
         self.w.write_record(row.iter().map(Cell::csv_text))?;
         Ok(())
     }
-    fn finish(&mut self) -> Result<()> {
+    fn finish(&mut self) -> Result<(), BoxError> {
         self.w.flush()?;
         Ok(())
     }
@@ -252,7 +268,7 @@ impl<W: Write> JsonSink<W> {
 }
 
 impl<W: Write> Sink for JsonSink<W> {
-    fn begin(&mut self, columns: &[String]) -> Result<()> {
+    fn begin(&mut self, columns: &[String]) -> Result<(), BoxError> {
         self.columns = columns.to_vec();
         self.keys = columns
             .iter()
@@ -261,7 +277,7 @@ impl<W: Write> Sink for JsonSink<W> {
         self.w.write_all(b"[")?;
         Ok(())
     }
-    fn row(&mut self, row: &[Cell]) -> Result<()> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), BoxError> {
         self.w
             .write_all(if self.rows == 0 { b"\n{" } else { b",\n{" })?;
         for (i, ((k, c), v)) in self.keys.iter().zip(&self.columns).zip(row).enumerate() {
@@ -276,7 +292,7 @@ impl<W: Write> Sink for JsonSink<W> {
         self.rows += 1;
         Ok(())
     }
-    fn finish(&mut self) -> Result<()> {
+    fn finish(&mut self) -> Result<(), BoxError> {
         self.w.write_all(b"\n]\n")?;
         self.w.flush()?;
         Ok(())

@@ -21,7 +21,9 @@ use crate::assess::{
     Outcome, Scratch, Status, TargetData,
 };
 use crate::features::composite::CompositeDef;
-use crate::journal::{filter_code, MutationRecord, OutcomeRecord, OutcomeStatus, PassedRecord};
+use crate::journal::{
+    MutationRecord, OutcomeRecord, OutcomeStatus, PassedDetail, PassedRecord, INTERCEPT,
+};
 use crate::spec::{SpaceInput, SpecSpace};
 use crate::store::FeatureMatrix;
 use crate::workspace::Workspace;
@@ -370,7 +372,7 @@ impl EvalContext {
     pub fn record(&self, index: u64, spec: &[u32], o: &Outcome, eval_us: u32) -> OutcomeRecord {
         let (status, failed_test) = match o.status {
             Status::Passed => (OutcomeStatus::Passed, None),
-            Status::Filtered => (OutcomeStatus::Filtered, o.failed_test.map(filter_code)),
+            Status::Filtered => (OutcomeStatus::Filtered, o.failed_test),
             Status::Error => (OutcomeStatus::Error, None),
         };
         let passed = (o.status == Status::Passed).then(|| {
@@ -468,7 +470,7 @@ impl EvalContext {
         let outcome = self
             .evaluator
             .assess_report(&frozen, &extra, &mut Scratch::default());
-        let names = std::iter::once("const".to_string())
+        let names = std::iter::once(INTERCEPT.to_string())
             .chain(
                 frozen
                     .iter()
@@ -488,24 +490,23 @@ impl EvalContext {
         }
     }
 
-    /// The outcome as JSON plus `param_names` (coefficient order).
+    /// The outcome as the journal keeps it ([`PassedDetail`]: coefficient names in
+    /// coefficient order).
     fn detail_json(&self, spec: &[u32], o: &Outcome) -> String {
-        #[derive(Serialize)]
-        struct Detail<'a> {
-            #[serde(flatten)]
-            outcome: &'a Outcome,
-            param_names: Vec<&'a str>,
-        }
         let frozen = spec.iter().filter(|&&id| id < self.n_frozen);
         let composites = spec.iter().filter(|&&id| id >= self.n_frozen);
-        let param_names = std::iter::once("const")
-            .chain(frozen.chain(composites).map(|&id| self.column_name(id)))
+        let param_names = std::iter::once(INTERCEPT.to_string())
+            .chain(
+                frozen
+                    .chain(composites)
+                    .map(|&id| self.column_name(id).to_string()),
+            )
             .collect();
-        serde_json::to_string(&Detail {
-            outcome: o,
+        PassedDetail {
+            outcome: o.clone(),
             param_names,
-        })
-        .expect("outcomes serialise")
+        }
+        .to_json()
     }
 }
 

@@ -12,8 +12,7 @@ pub use super::progress::Progress;
 
 use super::executor::{Batch, Event, Executor};
 use super::signals;
-use crate::journal::writer::{JournalWriter, SessionEvent};
-use crate::journal::{OutcomeRecord, OutcomeStatus};
+use crate::journal::{EventKind, JournalWriter, OutcomeRecord, OutcomeStatus, SessionEvent};
 use crate::plan;
 
 /// Crashes tolerated per session before the run is abandoned as hopeless.
@@ -91,7 +90,7 @@ pub fn dispatch(
     let mut held: Option<Batch> = None;
     let mut pause = d.pause;
     let mut stop_seen: Option<Instant> = None;
-    let event = |worker: Option<u32>, kind: &'static str, detail: String| {
+    let event = |worker: Option<u32>, kind: EventKind, detail: String| {
         writer.event(SessionEvent {
             session_id,
             worker,
@@ -115,7 +114,7 @@ pub fn dispatch(
                     if ex.in_flight() > 0 {
                         info!("{detail}; Ctrl-C again to stop at once");
                     }
-                    event(None, "stop_requested", detail)?;
+                    event(None, EventKind::StopRequested, detail)?;
                     now
                 }
             };
@@ -131,7 +130,7 @@ pub fn dispatch(
                     }
                 );
                 warn!("{detail}: their specs stay pending, the next run evaluates them");
-                event(None, "drain_timeout", detail)?;
+                event(None, EventKind::DrainTimeout, detail)?;
                 d.abandoned = true;
                 return Ok(());
             }
@@ -183,7 +182,7 @@ pub fn dispatch(
             } => {
                 event(
                     Some(worker),
-                    "worker_stalled",
+                    EventKind::WorkerStalled,
                     format!(
                         "worker {worker} (pid {pid}) gave no answer for {:.0} s (deadline {:.0} s): \
                          stopping it",
@@ -206,7 +205,7 @@ pub fn dispatch(
                 );
                 event(
                     Some(worker),
-                    "worker_lost",
+                    EventKind::WorkerLost,
                     format!("{status}; {} batch(es) re-queued", batches.len()),
                 )?;
                 let cause = match timed_out {

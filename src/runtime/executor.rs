@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::context::{EvalContext, EvalScratch};
 use super::protocol::usage;
-use crate::journal::runs::WorkerRow;
+use crate::journal::WorkerRow;
 use crate::journal::{now, OutcomeRecord};
 
 /// A unit of dispatch: half-open ranges of spec indices.

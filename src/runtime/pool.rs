@@ -1,7 +1,7 @@
-//! The warm pool (seed §8): the worker processes of one invocation, started for the first
-//! segment that needs them and kept for every later one. A worker receives the next segment's
-//! setup and keeps its process, so spawning, exec and the dynamic loader are paid once per
-//! worker instead of once per worker and segment (BENCHMARKS.md measures both).
+//! The warm pool (docs/architecture.md, seed step 8): the worker processes of one invocation,
+//! started for the first segment that needs them and kept for every later one. A worker receives
+//! the next segment's setup and keeps its process, so spawning, exec and the dynamic loader are
+//! paid once per worker instead of once per worker and segment (BENCHMARKS.md measures both).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use super::context::SearchSetup;
 use super::process::ProcessExecutor;
-use crate::journal::runs::WorkerRow;
-use crate::journal::segments::WorkerSetup;
+use crate::journal::WorkerRow;
+use crate::journal::WorkerSetup;
 
 /// The process executor shared by the segments of an invocation (none until one needs it).
 #[derive(Default)]

@@ -27,8 +27,8 @@ use super::executor::{Batch, Event, Executor, IN_FLIGHT_PER_WORKER};
 use super::protocol::{read_frame, write_frame, FromWorker, ToWorker, Usage};
 use super::watchdog::{Action, Clock, Watchdog, GRACE};
 use crate::journal::now;
-use crate::journal::runs::WorkerRow;
-use crate::journal::segments::WorkerSetup;
+use crate::journal::WorkerRow;
+use crate::journal::WorkerSetup;
 
 enum Incoming {
     Frame(FromWorker),

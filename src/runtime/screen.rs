@@ -1,9 +1,10 @@
-//! Hybrid scheduling (seed §8): the coordinator screens each fresh batch with the cheap first
-//! stage of the kernel — rank and R² against `filters.min_r2`, computed from the Gram matrix
-//! and one residual pass by exactly the code a worker runs — journals the outcomes that stage
-//! decides itself, and sends only the remaining specs to the pool. Outcomes are identical with
-//! and without it (`tests/segments.rs`); whether it is faster depends on how many specs fail at
-//! R² and on whether the coordinator has a core of its own (see BENCHMARKS.md: off by default).
+//! Hybrid scheduling (docs/architecture.md, seed step 8): the coordinator screens each fresh batch
+//! with the cheap first stage of the kernel — rank and R² against `filters.min_r2`, computed from
+//! the Gram matrix and one residual pass by exactly the code a worker runs — journals the outcomes
+//! that stage decides itself, and sends only the remaining specs to the pool. Outcomes are
+//! identical with and without it (`tests/segments.rs`); whether it is faster depends on how many
+//! specs fail at R² and on whether the coordinator has a core of its own (see BENCHMARKS.md: off by
+//! default).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,8 +12,8 @@ use std::time::Instant;
 use super::context::{EvalContext, EvalScratch};
 use super::executor::Batch;
 use crate::journal::now;
-use crate::journal::runs::WorkerRow;
 use crate::journal::OutcomeRecord;
+use crate::journal::WorkerRow;
 
 /// The worker number the screen's outcomes and telemetry carry in the journal.
 pub const SCREEN_WORKER: u32 = u32::MAX;

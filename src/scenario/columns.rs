@@ -13,7 +13,7 @@ use chrono::Datelike;
 use super::inputs::{Scenario, ScenarioInputs};
 use crate::features::composite::CompositeDef;
 use crate::features::{self, dummies};
-use crate::store::catalogue::Role;
+use crate::spec::FeatureRole;
 use crate::store::FrozenBundle;
 
 /// Where a model's column names come from: the frozen catalogue and the plan's composites.
@@ -57,9 +57,10 @@ impl<'a> ColumnCatalogue<'a> {
         }
         let c = &catalogue.columns[id as usize];
         let name = match c.role {
-            Role::Variant | Role::Dummy => &c.base,
-            Role::Base => &c.name,
-            Role::Target => return,
+            FeatureRole::Variant | FeatureRole::Dummy => &c.base,
+            FeatureRole::Base => &c.name,
+            // Frozen columns are never composites (those have ids past the catalogue).
+            FeatureRole::Target | FeatureRole::Composite => return,
         };
         if name != "M" && name != "Q" && !out.contains(name) {
             out.push(name.clone());
@@ -145,13 +146,13 @@ impl<'a> ScenarioColumns<'a> {
         } else {
             let c = &catalogue.columns[id as usize];
             match c.role {
-                Role::Variant => {
+                FeatureRole::Variant => {
                     let transform = c
                         .transform
                         .ok_or_else(|| anyhow!("variant {} has no transform", c.name))?;
                     features::apply(self.raw(&c.base)?, transform, c.period, c.lag)
                 }
-                Role::Dummy => {
+                FeatureRole::Dummy => {
                     let level: i64 = c
                         .name
                         .rsplit(':')
@@ -160,8 +161,11 @@ impl<'a> ScenarioColumns<'a> {
                         .ok_or_else(|| anyhow!("dummy column {} names no level", c.name))?;
                     dummies::indicator(self.raw(&c.base)?, level)
                 }
-                Role::Base => self.raw(&c.name)?.to_vec(),
-                Role::Target => bail!("the target {} is not a regressor", c.name),
+                FeatureRole::Base => self.raw(&c.name)?.to_vec(),
+                FeatureRole::Target => bail!("the target {} is not a regressor", c.name),
+                FeatureRole::Composite => {
+                    bail!("{} is a replayed composite, not a frozen column", c.name)
+                }
             }
         };
         self.columns.insert(id, values);

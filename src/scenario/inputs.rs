@@ -1,6 +1,6 @@
 //! The scenario inputs of a config, loaded and checked: the jumping-off date p0 on the frozen
 //! calendar, the forecast dates, and every scenario's MEV tables put through the data
-//! preparation of the search (§1 of SEARCH-SEMANTICS: load, forward fill, frequency conversion
+//! preparation of the search (§1 of docs/semantics.md: load, forward fill, frequency conversion
 //! by aggregation) on the calendar extended past p0.
 //!
 //! History comes from the frozen data up to p0, scenario values after it: a scenario table's
@@ -15,7 +15,6 @@ use chrono::{Datelike, NaiveDate};
 use crate::config::{Config, Direction, ModelChoice, QuarterAggregation, ScenariosConfig};
 use crate::data::{self, Aggregation, Frequency, Table, TableSource};
 use crate::features::metadata::Metadata;
-use crate::freeze::prepare::hash_file;
 use crate::store::FrozenBundle;
 
 /// A bad scenario input: the message names the config key, scenario, file, sheet, column or
@@ -194,7 +193,7 @@ impl ScenarioInputs {
                 sources.push(ScenarioSource {
                     path: t.path.display().to_string(),
                     sheet: t.sheet.clone(),
-                    sha256: hash_file(&path)?.sha256,
+                    sha256: table.sha256.clone(),
                 });
                 tables.push(table);
             }
@@ -217,6 +216,7 @@ impl ScenarioInputs {
             .collect();
         let calendar_table = Table {
             path: PathBuf::from("the scenario calendar"),
+            sha256: String::new(),
             frequency,
             dates: calendar,
             columns: Vec::new(),

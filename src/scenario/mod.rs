@@ -15,7 +15,6 @@ pub mod inputs;
 pub mod project;
 
 use anyhow::{Context, Result};
-use rusqlite::Connection;
 use tracing::warn;
 
 use self::columns::{ColumnCatalogue, ScenarioColumns};
@@ -23,11 +22,10 @@ pub use self::inputs::ScenarioInputs;
 use self::project::Projector;
 use crate::config::{Direction, ModelChoice};
 use crate::data::Frequency;
-use crate::journal::runs::RunRow;
-use crate::journal::scenarios::{self as journal, ForecastSet, ModelCoefficients, ScenarioRow};
+use crate::journal::{ForecastSet, Journal, JournalRw, ModelCoefficients, RunRow, ScenarioRow};
 use crate::projection::ModelForecast;
 use crate::session::Session;
-use crate::store::catalogue::Role;
+use crate::spec::FeatureRole;
 
 /// What a forecast step did.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +50,7 @@ pub fn check_inputs(session: &Session) -> Result<Option<ScenarioInputs>> {
     let columns = &session.built.bundle.catalogue.columns;
     let mut drivers = Vec::new();
     for (id, c) in columns.iter().enumerate() {
-        if c.role != Role::Target && c.pretest.kept {
+        if c.role != FeatureRole::Target && c.pretest.kept {
             catalogue.drivers(id as u32, &mut drivers);
         }
     }
@@ -87,7 +85,7 @@ fn load(session: &Session, drivers: &[String], whose: &str) -> Result<Option<Sce
 /// run's forecast set; `Ok(None)` when the config has no `[scenarios]`. With
 /// `scenarios.require_order`, models out of order then leave the stored ranking.
 pub fn forecast_run(
-    conn: &Connection,
+    journal: &JournalRw,
     run: &RunRow,
     session: &Session,
 ) -> Result<Option<ForecastReport>> {
@@ -96,7 +94,7 @@ pub fn forecast_run(
     };
     let limit = (sc.models == ModelChoice::Top)
         .then(|| sc.top_n.unwrap_or(session.config.file.ranking.top_n));
-    let models = journal::ranked_coefficients(conn, run.run_id, limit)?;
+    let models = journal.ranked_coefficients(run.run_id, limit)?;
     let catalogue = ColumnCatalogue::new(&session.built.bundle, &session.plan.composites);
     let mut drivers = Vec::new();
     for m in &models {
@@ -111,14 +109,15 @@ pub fn forecast_run(
     };
     let forecasts = forecast_models(&inputs, &catalogue, session, &models)?;
     let set = forecast_set(&inputs, session, &forecasts);
-    let rows = journal::write_forecast_set(conn, run.run_id, &set)
+    let rows = journal
+        .write_forecast_set(run.run_id, &set)
         .with_context(|| format!("journaling the scenario forecasts of run {}", run.name))?;
     let out_of_order = forecasts
         .iter()
         .filter(|f| f.in_order == Some(false))
         .count();
     let excluded = if inputs.require_order {
-        journal::exclude_out_of_order(conn, run.run_id)?
+        journal.exclude_out_of_order(run.run_id)?
     } else {
         0
     };
@@ -138,24 +137,9 @@ pub fn forecast_run(
 }
 
 /// Whether the run's forecast set (if any) came from other scenario inputs than `inputs`.
-pub fn forecast_is_stale(conn: &Connection, run: &RunRow, inputs: &ScenarioInputs) -> Result<bool> {
-    let stored = journal::set_info(conn, run.run_id)?.map(|s| s.inputs_sha256);
+pub fn forecast_is_stale(journal: &Journal, run: &RunRow, inputs: &ScenarioInputs) -> Result<bool> {
+    let stored = journal.forecast_set(run.run_id)?.map(|s| s.inputs_sha256);
     Ok(stored.as_deref() != Some(inputs.inputs_sha256().as_str()))
-}
-
-/// Forecasts a complete run again (`specsearch forecast`, or `run` on a complete run whose
-/// scenario inputs changed): with `scenarios.require_order` every passed model is ranked afresh
-/// first, so the ordering exclusion is judged on the new forecasts.
-pub fn reforecast(
-    conn: &Connection,
-    run: &RunRow,
-    session: &Session,
-) -> Result<Option<ForecastReport>> {
-    let config = &session.config.file;
-    if config.scenarios.as_ref().is_some_and(|s| s.require_order) {
-        crate::journal::derive::store_ranking(conn, run.run_id, &config.ranking)?;
-    }
-    forecast_run(conn, run, session)
 }
 
 /// Forecasts `models` under every scenario of `inputs`.

@@ -9,7 +9,7 @@ use super::inputs::ScenarioInputs;
 use crate::config::{Direction, QuarterAggregation, TargetConfig};
 use crate::data::Frequency;
 use crate::features::Transform;
-use crate::journal::scenarios::ModelCoefficients;
+use crate::journal::ModelCoefficients;
 use crate::projection::{
     self, LevelLink, ModelForecast, QuarterOf, ScenarioPath, ScenarioStatistics,
 };

@@ -8,11 +8,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use tracing::{info, warn};
 
-use super::{RunOptions, Settings};
+use super::Settings;
 use crate::config;
-use crate::journal::runs::{RunRow, WorkerRow};
-use crate::journal::segments::WorkerSetup;
-use crate::journal::writer::{FlushPolicy, JournalWriter};
+use crate::journal::WorkerSetup;
+use crate::journal::{FlushPolicy, JournalWriter};
+use crate::journal::{RunRow, WorkerRow};
 use crate::runtime::context::EvalContext;
 use crate::runtime::dispatch::{dispatch, BatchSource, Dispatch};
 use crate::runtime::executor::{Executor, SerialExecutor, ThreadExecutor};
@@ -48,22 +48,36 @@ pub struct Evaluation {
     pub error: Option<anyhow::Error>,
 }
 
-/// Evaluates the `pending` spec index ranges on the chosen executor and journals every
-/// outcome (`before`: what earlier sessions journaled, for the progress line); returns once
-/// every outcome is committed. The process executor is the warm `pool`:
+/// What one session of a run evaluates.
+pub struct Work<'a> {
+    pub run: &'a RunRow,
+    /// The session the outcomes are journaled under.
+    pub session_id: i64,
+    /// The spec index ranges without an outcome (of the shard, for a shard's run).
+    pub pending: Vec<(u64, u64)>,
+    /// What earlier sessions journaled, for the progress line.
+    pub before: Before,
+    /// The journal the outcomes go to.
+    pub journal: &'a std::path::Path,
+}
+
+/// Evaluates the pending spec index ranges of `work` on the chosen executor and journals every
+/// outcome; returns once every outcome is committed. The process executor is the warm `pool`:
 /// its workers stay for the next segment when `keep_warm`, otherwise they exit here.
-#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     session: &Session,
-    run: &RunRow,
     settings: &Settings,
-    opts: &RunOptions,
-    session_id: i64,
-    (pending, before): (Vec<(u64, u64)>, Before),
-    journal: &std::path::Path,
+    work: Work<'_>,
     pool: &mut WarmPool,
     keep_warm: bool,
 ) -> Result<Evaluation> {
+    let Work {
+        run,
+        session_id,
+        pending,
+        before,
+        journal,
+    } = work;
     let pending_count = ranges::count(&pending);
     let started = Instant::now();
     let cpu_before = usage(nix::sys::resource::UsageWho::RUSAGE_SELF);
@@ -73,7 +87,7 @@ pub fn evaluate(
     let mut fell_back_to_serial = None;
     match settings.executor {
         config::Executor::Process if pending_count > 0 => {
-            let exe = match &opts.worker_exe {
+            let exe = match &settings.worker_exe {
                 Some(p) => p.clone(),
                 None => std::env::current_exe().context("cannot locate the specsearch binary")?,
             };
@@ -109,7 +123,7 @@ pub fn evaluate(
         None
     };
     let writer = JournalWriter::spawn(journal, run.run_id, FlushPolicy::default())?;
-    let progress = Progress::new(opts.progress, before.done + pending_count, before);
+    let progress = Progress::new(settings.progress, before.done + pending_count, before);
     let mut d = Dispatch {
         batches: BatchSource::new(pending, settings.batch_size),
         retry: VecDeque::new(),

@@ -10,27 +10,7 @@
 use std::collections::HashMap;
 
 use crate::features::{Transform, VarType};
-
-/// What a frozen column is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Target,
-    Variant,
-    Dummy,
-    /// A panel column a `regime(...)` reads (never a regressor).
-    Base,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Target => "target",
-            Role::Variant => "variant",
-            Role::Dummy => "dummy",
-            Role::Base => "base",
-        }
-    }
-}
+use crate::spec::FeatureRole;
 
 /// Pretest verdicts of a column (filled during planning; `None` until tested).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,7 +30,7 @@ pub struct Pretest {
 #[derive(Debug, Clone)]
 pub struct FrozenColumn {
     pub name: String,
-    pub role: Role,
+    pub role: FeatureRole,
     /// Base variable (dummy columns: the indicator's source column).
     pub base: String,
     pub transform: Option<Transform>,
@@ -70,7 +50,7 @@ pub struct FrozenColumn {
 impl FrozenColumn {
     /// A column with no transform, category, sign, dummy set or pretest verdict yet: the
     /// starting point the materialiser fills in for each role.
-    pub fn new(name: String, role: Role, base: String, values: Vec<f64>) -> FrozenColumn {
+    pub fn new(name: String, role: FeatureRole, base: String, values: Vec<f64>) -> FrozenColumn {
         FrozenColumn {
             name,
             role,
@@ -130,7 +110,7 @@ impl Catalogue {
     pub fn base_column(&self, column: &str) -> Option<u32> {
         self.columns
             .iter()
-            .position(|c| c.role == Role::Base && c.name == column)
+            .position(|c| c.role == FeatureRole::Base && c.name == column)
             .map(|i| i as u32)
     }
 
@@ -139,7 +119,7 @@ impl Catalogue {
         (0..self.columns.len() as u32)
             .filter(|&i| {
                 let c = &self.columns[i as usize];
-                c.role == Role::Variant && c.base == base
+                c.role == FeatureRole::Variant && c.base == base
             })
             .collect()
     }

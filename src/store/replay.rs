@@ -1,7 +1,7 @@
-//! Replay (seed design, step 6): after every worker has exited, the coordinator writes the
-//! composite features that passed models depend on into `features.duckdb`, journals every
-//! replay, and validates that every passed model's columns are in the store with the values the
-//! run used.
+//! Replay (docs/architecture.md, seed step 6): after every worker has exited, the coordinator
+//! writes the composite features that passed models depend on into `features.duckdb`, journals
+//! every replay, and validates that every passed model's columns are in the store with the values
+//! the run used.
 //!
 //! - **Replay.** For each mutation the run journaled and has not replayed yet, the coordinator
 //!   recomputes the values from its own frozen bundle and compares their sha256 with the
@@ -23,11 +23,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use duckdb::{params, Connection as Duck};
-use rusqlite::Connection;
 
 use super::{column_sha256, FrozenBundle};
 use crate::features::composite::CompositeDef;
-use crate::journal::mutations::{self, Replay, ReplayAction};
+use crate::journal::{Journal, JournalError, JournalRw, Replay, ReplayAction, RunId, RunRow};
+use crate::spec::FeatureRole;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -41,8 +41,8 @@ pub enum ReplayError {
         path: PathBuf,
         source: duckdb::Error,
     },
-    #[error("journal: {0}")]
-    Journal(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
     #[error("{0}")]
     Invalid(String),
 }
@@ -156,20 +156,19 @@ fn stored_values(
     ))
 }
 
-/// Replays the run's pending mutations into `store` (see the module docs). `after_store` runs
-/// once the store changes are committed and before the journal records them (fault injection).
-#[allow(clippy::too_many_arguments)]
+/// Replays the run's pending mutations into `store` (see the module docs), rebuilding each from
+/// `bundle` (whose hash is `bundle_hash`). `after_store` runs once the store changes are
+/// committed and before the journal records them (fault injection).
 pub fn replay(
-    journal: &Connection,
-    run_id: i64,
-    run_name: &str,
+    journal: &JournalRw,
+    run: &RunRow,
     store: &Path,
-    bundle: &FrozenBundle,
-    bundle_hash: &str,
+    (bundle, bundle_hash): (&FrozenBundle, &str),
     composites: &[CompositeDef],
     after_store: impl FnOnce(),
 ) -> Result<ReplayReport, ReplayError> {
-    let pending = mutations::pending(journal, run_id)?;
+    let (run_id, run_name) = (run.run_id, run.name.as_str());
+    let pending = journal.pending_mutations(run_id)?;
     let mut report = ReplayReport::default();
     if pending.is_empty() {
         return Ok(report);
@@ -248,7 +247,7 @@ pub fn replay(
                 Some(v) => column_sha256(&v),
                 None => "incomplete values".into(),
             };
-            if col.role == "composite" && present == m.sha256 {
+            if col.role == FeatureRole::Composite.as_str() && present == m.sha256 {
                 let detail = (col.replayed_by.as_deref() == Some(run_name))
                     .then(|| "inserted by an earlier, interrupted finish of this run".to_string());
                 replays.push(replay(ReplayAction::AlreadyPresent, detail));
@@ -299,7 +298,7 @@ pub fn replay(
             m.name.clone(),
             StoredColumn {
                 id: next_id,
-                role: "composite".into(),
+                role: FeatureRole::Composite.as_str().into(),
                 replayed_by: Some(run_name.to_string()),
             },
         );
@@ -311,7 +310,7 @@ pub fn replay(
     duck.close().map_err(|(_, err)| e(err))?;
     after_store();
 
-    mutations::record_replays(journal, run_id, &replays)?;
+    journal.record_replays(run_id, &replays)?;
     for r in &replays {
         match r.action {
             ReplayAction::Inserted => report.inserted += 1,
@@ -326,12 +325,12 @@ pub fn replay(
 /// the recorded hash. Returns the problems found (empty: valid) and the number of composite
 /// columns checked.
 pub fn validate(
-    journal: &Connection,
-    run_id: i64,
+    journal: &Journal,
+    run_id: RunId,
     store: &Path,
     rows: usize,
 ) -> Result<(Vec<String>, usize), ReplayError> {
-    let used = mutations::passed_columns(journal, run_id)?;
+    let used = journal.passed_columns(run_id)?;
     let mut problems = Vec::new();
     let mut checked = 0;
     if used.is_empty() {
@@ -345,8 +344,8 @@ pub fn validate(
             problems.push(format!("{name} ({role}) is not in the store"));
             continue;
         };
-        if !used.is_composite {
-            if col.role == "composite" {
+        if used.role != FeatureRole::Composite {
+            if col.role == FeatureRole::Composite.as_str() {
                 problems.push(format!(
                     "{name} is a frozen {role} column of the run but a composite in the store"
                 ));
@@ -360,7 +359,7 @@ pub fn validate(
             ));
             continue;
         };
-        if col.role != "composite" {
+        if col.role != FeatureRole::Composite.as_str() {
             problems.push(format!(
                 "{name}: the store has it as a {} column, not a composite",
                 col.role

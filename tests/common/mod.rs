@@ -89,63 +89,20 @@ pub fn journal_of(config: &Path) -> PathBuf {
 /// `journaled_ranges`, migration 0007) equal what a full scan of `outcomes` gives, for every
 /// run of the journal. Called by [`derived`], so every test that compares results also checks
 /// the counters (after kills, resumes, merges).
-pub fn assert_counters_match(conn: &rusqlite::Connection) {
-    let rows = |sql: &str| -> Vec<String> {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let n = stmt.column_count();
-        stmt.query_map([], |r| {
-            Ok((0..n)
-                .map(|i| r.get::<_, i64>(i).unwrap().to_string())
-                .collect::<Vec<_>>()
-                .join(" "))
-        })
+pub fn assert_counters_match(journal: &Path) {
+    let problems = specsearch_journal::Journal::open(journal)
         .unwrap()
-        .map(|r| r.unwrap())
-        .collect()
-    };
-    let pairs = [
-        (
-            "SELECT run_id, session_id, status, failed_test, specs FROM outcome_counts \
-             WHERE specs > 0 ORDER BY 1, 2, 3, 4",
-            "SELECT run_id, session_id, status, coalesce(failed_test, 0), count(*) FROM outcomes \
-             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
-        ),
-        (
-            "SELECT run_id, status, failed_test, feature_id, specs FROM feature_counts \
-             WHERE specs > 0 ORDER BY 1, 2, 3, 4",
-            "SELECT run_id, status, coalesce(failed_test, 0), feature_id, count(*) \
-             FROM outcome_columns GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
-        ),
-        (
-            "SELECT run_id, start_index, end_index FROM journaled_ranges ORDER BY 1, 2",
-            "SELECT run_id, min(spec_index), max(spec_index) + 1 FROM (SELECT run_id, spec_index, \
-             spec_index - row_number() OVER (PARTITION BY run_id ORDER BY spec_index) AS island \
-             FROM outcomes) GROUP BY run_id, island ORDER BY 1, 2",
-        ),
-    ];
-    for (kept, scanned) in pairs {
-        assert_eq!(
-            rows(kept),
-            rows(scanned),
-            "counters differ from a scan: {kept}"
-        );
-    }
-    // The writer does not ask SQLite to check its references (src/journal/writer.rs): check
-    // them here.
-    let dangling: i64 = conn
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
+        .counter_mismatches()
         .unwrap();
-    assert_eq!(dangling, 0, "rows referring to rows that do not exist");
+    assert!(problems.is_empty(), "{}: {problems:#?}", journal.display());
 }
 
 /// What a merge of shard journals must reproduce of an unsharded run, as comparable lines:
 /// every outcome, the ranking with each passed model's detail, the composite features
 /// (recorded once, first needed by the lowest spec, replayed once) and the run's status.
 pub fn merged_results(journal: &Path) -> Vec<String> {
+    assert_counters_match(journal);
     let conn = rusqlite::Connection::open(journal).unwrap();
-    assert_counters_match(&conn);
     let run_id: i64 = conn
         .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
         .unwrap();
@@ -209,8 +166,8 @@ pub const OUTCOMES_WITH_FEATURES: &str = "SELECT o.run_id, o.spec_index, o.statu
 /// Run `run_id`'s outcomes, ranking (with each model's detail) and status as text lines, after
 /// checking the journal's counters ([`assert_counters_match`]).
 pub fn run_content(journal: &Path, run_id: i64) -> Vec<String> {
+    assert_counters_match(journal);
     let conn = rusqlite::Connection::open(journal).unwrap();
-    assert_counters_match(&conn);
     let mut out = Vec::new();
     let mut stmt = conn
         .prepare(&format!(
@@ -342,8 +299,8 @@ impl PausedRun {
 
 /// The passed-model detail of a journal-level test record (the numbers are arbitrary; only the
 /// spec key matters to dedup).
-pub fn passed_detail(spec_key: String) -> Box<specsearch::journal::PassedRecord> {
-    Box::new(specsearch::journal::PassedRecord {
+pub fn passed_detail(spec_key: String) -> Box<specsearch_journal::PassedRecord> {
+    Box::new(specsearch_journal::PassedRecord {
         spec_key,
         r2: 0.5,
         adj_r2: 0.4,

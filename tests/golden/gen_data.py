@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for data preparation (SEARCH-SEMANTICS §1), checked by tests/data_prep.rs.
+"""Golden values for data preparation (docs/semantics.md §1), checked by tests/data_prep.rs.
 
 Regenerate from the repository root with a Python that has numpy, pandas and scipy:
 
@@ -43,7 +43,7 @@ def knot(period, agg):
 
 
 def quarterly_to_monthly(q_dates, values, agg):
-    """Reference quarterly → monthly conversion, following SEARCH-SEMANTICS §1 literally."""
+    """Reference quarterly → monthly conversion, following docs/semantics.md §1 literally."""
     q = pd.Series(values, index=pd.PeriodIndex([pd.Period(d, "Q") for d in q_dates]), dtype=float)
     full = q.reindex(pd.period_range(q.index.min(), q.index.max(), freq="Q"))
     months = pd.period_range(full.index[0].asfreq("M", "start"), full.index[-1].asfreq("M", "end"), freq="M")

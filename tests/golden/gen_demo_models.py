@@ -43,7 +43,7 @@ out = {}
 for name, features in models.items():
     X = sm.add_constant(X_all.loc[in_sample, features])
     plain = sm.OLS(y[in_sample], X).fit()
-    # The covariance choice of SEARCH-SEMANTICS §5, from the non-robust fit.
+    # The covariance choice of docs/semantics.md §5, from the non-robust fit.
     dw = float(durbin_watson(plain.resid))
     bg_p = acorr_breusch_godfrey(plain, nlags=1)[1]
     if not (1.5 <= dw <= 2.5) and bg_p <= 0.10:

@@ -34,7 +34,7 @@ outdir.mkdir(parents=True, exist_ok=True)
 
 
 def transform(x, kind, period, lag):
-    """f(x[t - lag], period) as SEARCH-SEMANTICS §2 defines it."""
+    """f(x[t - lag], period) as docs/semantics.md §2 defines it."""
     x = x.shift(lag)
     if kind == "LV":
         return x

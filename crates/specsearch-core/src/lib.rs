@@ -4,7 +4,7 @@
 //!   shard arithmetic, and the feature-role vocabulary ([`spec::FeatureRole`]);
 //! - [`stats`]: OLS, covariances, diagnostics (the autocorrelation function among them),
 //!   unit-root tests, distributions, and the report-only fit summary;
-//! - [`assess`]: one spec → one outcome (SEARCH-SEMANTICS §5), allocation-free on the hot path;
+//! - [`assess`]: one spec → one outcome (docs/semantics.md §5), allocation-free on the hot path;
 //!   the filters and their stored codes ([`assess::FilterTest`]);
 //! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics.
 //!

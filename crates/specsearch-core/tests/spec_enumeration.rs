@@ -1,4 +1,5 @@
-//! Enumeration contract of `specsearch_core::spec` (SEARCH-SEMANTICS §4, rules P/C/S in `spec/mod.rs`).
+//! Enumeration contract of `specsearch_core::spec` (docs/semantics.md §4, rules P/C/S in
+//! `spec/mod.rs`).
 //!
 //! Hand-checked spaces list every spec by hand, derived from the rules, so a change of order is
 //! caught as a journal-compatibility break. Property tests compare the DP counting, unranking

@@ -4,33 +4,31 @@
 use anyhow::Result;
 
 use super::FeatureDef;
-use crate::journal::runs::RunRow;
-use crate::results::Journal;
+use crate::journal::RunRow;
+use crate::results::OpenJournal;
+use crate::spec::FeatureRole;
 use crate::store::bundle::BundleReader;
 
 pub(super) fn journal_features(
-    j: &Journal,
+    j: &OpenJournal,
     run: &RunRow,
     spec_index: u64,
 ) -> Result<Vec<FeatureDef>> {
-    let features = crate::journal::queries::spec_features(&j.conn, run.run_id, spec_index)?;
+    let features = j.journal.spec_features(run.run_id, spec_index)?;
     Ok(features
         .into_iter()
         .map(|f| {
             let mut def = FeatureDef {
                 category: f.category,
-                ..FeatureDef::default()
+                ..FeatureDef::new(f.name, f.role, f.base)
             };
-            if f.role == "variant" {
-                if let Some((t, p, l)) = parse_variant(&f.name, &f.base) {
+            if f.role == FeatureRole::Variant {
+                if let Some((t, p, l)) = parse_variant(&def.name, &def.base) {
                     def.transform = Some(t);
                     def.period = Some(p);
                     def.lag = Some(l);
                 }
             }
-            def.name = f.name;
-            def.role = f.role;
-            def.base = f.base;
             def
         })
         .collect())

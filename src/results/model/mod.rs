@@ -18,11 +18,10 @@ mod verdicts;
 use anyhow::{anyhow, bail, Result};
 
 use super::series::{ModelData, ModelSeries};
-use super::Journal;
+use super::OpenJournal;
 use crate::assess::{FilterTest, FilterThresholds, Outcome};
-use crate::journal::queries::{self, Ranking};
-use crate::journal::runs::RunRow;
-use crate::journal::OutcomeStatus;
+use crate::journal::{OutcomeStatus, PassedDetail, Ranking, RunRow};
+use crate::spec::FeatureRole;
 use crate::stats::summary::FitSummary;
 
 pub use definitions::parse_variant;
@@ -30,18 +29,16 @@ use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
 pub use tables::confidence_percent;
 
-/// The one name of the intercept in every table, JSON document and page (the journal's
-/// `param_names` and statsmodels' `add_constant` spell it the same way).
-pub const INTERCEPT: &str = "const";
+pub use crate::journal::INTERCEPT;
 
 /// Default significance level of the coefficients' confidence intervals.
 pub const DEFAULT_ALPHA: f64 = 0.05;
 
 /// What a feature is.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FeatureDef {
     pub name: String,
-    pub role: String,
+    pub role: FeatureRole,
     pub base: String,
     pub category: Option<String>,
     pub transform: Option<String>,
@@ -52,6 +49,26 @@ pub struct FeatureDef {
     pub adf_pvalue: Option<f64>,
     pub pp_pvalue: Option<f64>,
     pub stationary: Option<bool>,
+}
+
+impl FeatureDef {
+    /// A feature known by name, role and base only (definitions are filled in when found).
+    pub fn new(name: String, role: FeatureRole, base: String) -> FeatureDef {
+        FeatureDef {
+            name,
+            role,
+            base,
+            category: None,
+            transform: None,
+            period: None,
+            lag: None,
+            expected_sign: None,
+            full_dummy_set: None,
+            adf_pvalue: None,
+            pp_pvalue: None,
+            stationary: None,
+        }
+    }
 }
 
 /// Where a report's numbers come from.
@@ -122,7 +139,7 @@ pub fn parse_alpha(s: &str) -> Result<f64, String> {
 
 /// The spec index and score at `rank` (1-based) of a run's ranking.
 pub fn spec_at_rank(
-    j: &Journal,
+    j: &OpenJournal,
     run: &RunRow,
     rank: usize,
     ranking: &Ranking,
@@ -130,7 +147,9 @@ pub fn spec_at_rank(
     if rank == 0 {
         bail!("ranks start at 1");
     }
-    let t = queries::passed_models(&j.conn, run.run_id, ranking, Some(rank), false)?;
+    let t = j
+        .journal
+        .passed_models(run.run_id, ranking, Some(rank), false)?;
     if t.rows.len() < rank {
         bail!(
             "run {} has {} ranked model{}; there is no rank {rank}",
@@ -147,25 +166,25 @@ pub fn spec_at_rank(
 
 /// Loads the report of `spec_index` in `run`.
 pub fn load(
-    j: &Journal,
+    j: &OpenJournal,
     run: &RunRow,
     spec_index: u64,
     ranked: Option<(i64, f64)>,
     options: ReportOptions,
 ) -> Result<ModelReport> {
-    let Some(row) = queries::spec_row(&j.conn, run.run_id, spec_index)? else {
+    let Some(row) = j.journal.spec_row(run.run_id, spec_index)? else {
         bail!(
             "spec {spec_index} has no outcome in run {} ({} of {} specs evaluated so far)",
             run.name,
-            crate::journal::runs::counts(&j.conn, run.run_id)?.evaluated,
+            j.journal.counts(run.run_id)?.evaluated,
             run.spec_count
         );
     };
     let (outcome, param_names) = match &row.detail {
         Some(d) => {
-            let (o, names) = parse_detail(d)
-                .map_err(|e| anyhow!("passed.detail of spec {spec_index} does not parse: {e}"))?;
-            (Some(o), names)
+            let what = format!("spec {spec_index} of run {}", run.name);
+            let detail = PassedDetail::parse(d, &what)?;
+            (Some(detail.outcome), detail.param_names)
         }
         None => (None, Vec::new()),
     };
@@ -192,10 +211,7 @@ pub fn load(
         rank,
         score,
         status: row.status,
-        failed_test: row
-            .failed_test
-            .as_deref()
-            .and_then(|n| FilterTest::ALL.into_iter().find(|f| f.name() == n)),
+        failed_test: row.failed_test,
         message: row.message,
         r2: row.r2,
         spec_key: row.spec_key,
@@ -208,7 +224,9 @@ pub fn load(
         data: None,
         summary: None,
         data_note: None,
-        scenarios: crate::journal::scenarios::model_stats(&j.conn, run.run_id, spec_index)
+        scenarios: j
+            .journal
+            .scenario_stats(run.run_id, spec_index)
             .ok()
             .filter(|t| !t.rows.is_empty()),
     };
@@ -228,18 +246,6 @@ pub fn load(
             Some("the journal keeps full statistics for passed models only".to_string());
     }
     Ok(report)
-}
-
-/// The outcome and the coefficient names of a passed model's detail JSON.
-pub fn parse_detail(detail: &str) -> Result<(Outcome, Vec<String>), serde_json::Error> {
-    #[derive(serde::Deserialize)]
-    struct Names {
-        #[serde(default)]
-        param_names: Vec<String>,
-    }
-    let outcome: Outcome = serde_json::from_str(detail)?;
-    let names: Names = serde_json::from_str(detail)?;
-    Ok((outcome, names.param_names))
 }
 
 impl ModelReport {
@@ -305,8 +311,12 @@ impl ModelReport {
             .chain(
                 self.features
                     .iter()
-                    .filter(|f| f.role != "composite")
-                    .chain(self.features.iter().filter(|f| f.role == "composite"))
+                    .filter(|f| f.role != FeatureRole::Composite)
+                    .chain(
+                        self.features
+                            .iter()
+                            .filter(|f| f.role == FeatureRole::Composite),
+                    )
                     .map(|f| f.name.clone()),
             )
             .collect()
@@ -320,13 +330,17 @@ impl ModelReport {
     pub fn param_feature(&self, k: usize) -> Option<&FeatureDef> {
         self.features
             .iter()
-            .filter(|f| f.role != "composite")
-            .chain(self.features.iter().filter(|f| f.role == "composite"))
+            .filter(|f| f.role != FeatureRole::Composite)
+            .chain(
+                self.features
+                    .iter()
+                    .filter(|f| f.role == FeatureRole::Composite),
+            )
             .nth(k)
     }
 
     fn in_full_set(&self, f: &FeatureDef) -> bool {
         let has_groups = self.outcome.as_ref().is_some_and(|o| !o.group_f.is_empty());
-        f.role == "dummy" && f.full_dummy_set.unwrap_or(has_groups)
+        f.role == FeatureRole::Dummy && f.full_dummy_set.unwrap_or(has_groups)
     }
 }

@@ -9,7 +9,7 @@ use crate::journal::OutcomeStatus;
 use crate::results::series::ModelData;
 use crate::runtime::context::EvalContext;
 use crate::session::Session;
-use crate::store::catalogue::Role;
+use crate::spec::FeatureRole;
 
 /// Fits `spec` (column ids of the session's plan, composites included) with the full report
 /// assessment and builds its report; `spec_index` when the spec came from the planned space.
@@ -31,14 +31,14 @@ pub fn from_session(
                 let c = &catalogue.columns[id as usize];
                 FeatureDef {
                     name: c.name.clone(),
-                    role: c.role.as_str().to_string(),
+                    role: c.role,
                     base: c.base.clone(),
                     category: c.category.clone(),
                     transform: c.transform.map(|t| t.code().to_string()),
-                    period: (c.role == Role::Variant).then_some(c.period as i64),
-                    lag: (c.role == Role::Variant).then_some(c.lag as i64),
+                    period: (c.role == FeatureRole::Variant).then_some(c.period as i64),
+                    lag: (c.role == FeatureRole::Variant).then_some(c.lag as i64),
                     expected_sign: (c.sign != 0).then_some(c.sign as i64),
-                    full_dummy_set: (c.role == Role::Dummy).then_some(c.full_dummy_set),
+                    full_dummy_set: (c.role == FeatureRole::Dummy).then_some(c.full_dummy_set),
                     adf_pvalue: c.pretest.adf_p,
                     pp_pvalue: c.pretest.pp_p,
                     stationary: c.pretest.stationary,
@@ -46,12 +46,9 @@ pub fn from_session(
             } else {
                 let c = &session.plan.composites[(id - n_frozen) as usize];
                 FeatureDef {
-                    name: c.name.clone(),
-                    role: "composite".into(),
-                    base: c.base.clone(),
                     category: c.category.clone(),
                     expected_sign: (c.expected_sign != 0).then_some(c.expected_sign as i64),
-                    ..FeatureDef::default()
+                    ..FeatureDef::new(c.name.clone(), FeatureRole::Composite, c.base.clone())
                 }
             }
         })

@@ -3,6 +3,8 @@
 //! one JSON document, or one CSV table.
 
 use super::{ModelReport, Origin, INTERCEPT};
+use crate::results::table::CellText;
+use crate::results::table::TableText;
 use crate::results::table::{fmt_real, Cell, Table};
 
 fn opt_i(v: Option<i64>) -> Cell {
@@ -390,7 +392,7 @@ impl ModelReport {
             .collect();
         let mut doc = serde_json::Value::Object(overview);
         if let Some(run) = self.run() {
-            doc["run_id"] = run.run_id.into();
+            doc["run_id"] = run.run_id.0.into();
         }
         doc["alpha"] = self.alpha.into();
         doc["features"] = self.features_table().to_json();

@@ -5,9 +5,9 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use plotters::prelude::*;
 
-use super::plots::{
-    decimal_year, draw_legend, draw_line, err, hex, segments, shade_window, svg_of, y_range,
-    year_label, Plot, ACTUAL, FONT, WIDE,
+use super::chart::{
+    decimal_year, draw_legend, draw_line, hex, segments, shade_window, svg_of, y_range, Frame,
+    Plot, ACTUAL, WIDE,
 };
 
 /// Colours of the scenario paths, mildest first (colour-blind safe, distinct in grey).
@@ -50,24 +50,11 @@ pub fn scenario_fan(
         .filter_map(|x| x.last().copied())
         .fold(p0 + 0.25, f64::max);
     let (y0, y1) = y_range(hy.iter().chain(py.iter().flatten()));
+    let y_desc = format!("{target} (level)");
     let svg = svg_of(WIDE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(34)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("date (year)")
-            .y_desc(format!("{target} (level)"))
-            .x_label_formatter(&year_label)
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 12))
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
-            .draw()
-            .map_err(err)?;
+        let mut chart = Frame::new(x0..x1, y0..y1, "date (year)", &y_desc)
+            .dates()
+            .draw(root)?;
         shade_window(&mut chart, p0, (x1, y0, y1), "scenarios from p0")?;
         draw_line(
             &mut chart,

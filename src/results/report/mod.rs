@@ -8,6 +8,7 @@
 //! document, `sections` its parts, `plots` and `fan` draw the pictures. Scenario forecasts are
 //! one more section per model ([`sections::scenarios`]), fed by [`ScenarioData`].
 
+mod chart;
 mod fan;
 mod page;
 mod plots;
@@ -19,13 +20,10 @@ use anyhow::Result;
 
 use super::model::{self, ModelReport, ReportOptions};
 use super::table::{Cell, Table};
-use super::Journal;
-use crate::assess::FilterTest;
-use crate::journal::queries::{self, Ranking};
-use crate::journal::runs::{self, Counts, RunRow};
-use crate::journal::OutcomeStatus;
+use super::OpenJournal;
+use crate::journal::{Counts, OutcomeStatus, Ranking, RunRow};
 
-pub use plots::Plot;
+pub use chart::Plot;
 
 /// What to put in the report.
 #[derive(Debug, Clone)]
@@ -56,7 +54,7 @@ pub struct ScenarioData {
     /// p0, horizon and where the scenarios came from, one line.
     pub about: Option<String>,
     pub fan: Option<Plot>,
-    /// One row per scenario (`journal::scenarios::model_stats`).
+    /// One row per scenario (`journal::Journal::scenario_stats`).
     pub stats: Option<Table>,
 }
 
@@ -89,12 +87,12 @@ pub struct RunReport {
 impl RunReport {
     /// Reads the run and the selected models from the journal (and their data from the
     /// workspace's bundle).
-    pub fn load(j: &Journal, run: &RunRow, request: &ReportRequest) -> Result<RunReport> {
-        let conn = &j.conn;
+    pub fn load(j: &OpenJournal, run: &RunRow, request: &ReportRequest) -> Result<RunReport> {
+        let journal = &j.journal;
         // One read transaction: every part of the page sees the same journal, even while a
         // run writes.
-        queries::in_snapshot(conn, || {
-            let mix = queries::outcome_mix(conn, run.run_id)?;
+        journal.in_snapshot(|| {
+            let mix = journal.outcome_mix(run.run_id)?;
             let count =
                 |s: OutcomeStatus| -> u64 { mix.iter().filter(|m| m.0 == s).map(|m| m.2).sum() };
             let counts = Counts {
@@ -103,13 +101,13 @@ impl RunReport {
                 filtered: count(OutcomeStatus::Filtered),
                 errors: count(OutcomeStatus::Error),
             };
-            let stored = queries::has_stored_ranking(conn, run.run_id)?;
+            let stored = journal.has_stored_ranking(run.run_id)?;
             let ranking_kind = if stored {
                 Ranking::Stored
             } else {
                 Ranking::Weights(j.run_weights(run))
             };
-            let all = queries::passed_models(conn, run.run_id, &ranking_kind, None, false)?;
+            let all = journal.passed_models(run.run_id, &ranking_kind, None, false)?;
             let ranked_total = all.rows.len();
             let show = request.top.max(request.specs.len()).max(20);
             let mut ranking = all.select(&[
@@ -127,10 +125,7 @@ impl RunReport {
             let failures: Vec<(String, u64)> = mix
                 .iter()
                 .filter(|m| m.0 == OutcomeStatus::Filtered)
-                .filter_map(|m| {
-                    let test = FilterTest::ALL.get(m.1? as usize - 1)?;
-                    Some((test.name().to_string(), m.2))
-                })
+                .filter_map(|m| Some((m.1?.name().to_string(), m.2)))
                 .collect();
             let mut failures_table = Table::new(&[
                 "failed_test",
@@ -177,15 +172,15 @@ impl RunReport {
             };
             Ok(RunReport {
                 run: run.clone(),
-                config_text: runs::config_text(conn, run.run_id).ok(),
+                config_text: journal.config_text(run.run_id).ok(),
                 counts,
                 coordinator_alive: j.coordinator_alive(),
                 manifest,
                 manifest_note,
                 failures,
                 failures_table,
-                errors: queries::errors_by_message(conn, run.run_id)?,
-                sessions: queries::sessions(conn, run.run_id)?,
+                errors: journal.errors_by_message(run.run_id)?,
+                sessions: journal.sessions(run.run_id)?,
                 ranking,
                 ranked_total,
                 provisional_ranking: !stored,
@@ -208,22 +203,21 @@ impl RunReport {
 }
 
 /// The manifest of the workspace's bundle when it is the run's.
-fn bundle_manifest(j: &Journal, run: &RunRow) -> Result<BTreeMap<String, String>> {
+fn bundle_manifest(j: &OpenJournal, run: &RunRow) -> Result<BTreeMap<String, String>> {
     let bundle = j.run_bundle(run).map_err(|e| anyhow::anyhow!(e))?;
     Ok(bundle.manifest()?)
 }
 
 /// A model's scenario forecasts from the journal (a note when the run has none).
-fn scenario_data(j: &Journal, run: &RunRow, spec: u64) -> Result<ScenarioData> {
-    use crate::journal::scenarios;
-    let conn = &j.conn;
-    let Some(set) = scenarios::set_info(conn, run.run_id)? else {
+fn scenario_data(j: &OpenJournal, run: &RunRow, spec: u64) -> Result<ScenarioData> {
+    let journal = &j.journal;
+    let Some(set) = journal.forecast_set(run.run_id)? else {
         return Ok(ScenarioData {
             note: Some("no scenarios in this run".into()),
             ..ScenarioData::default()
         });
     };
-    let stats = scenarios::model_stats(conn, run.run_id, spec)?;
+    let stats = journal.scenario_stats(run.run_id, spec)?;
     if stats.rows.is_empty() {
         return Ok(ScenarioData {
             note: Some(format!(
@@ -235,21 +229,22 @@ fn scenario_data(j: &Journal, run: &RunRow, spec: u64) -> Result<ScenarioData> {
         });
     }
     let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
-    let history: Vec<(chrono::NaiveDate, f64)> = scenarios::history(conn, run.run_id)?
+    let history: Vec<(chrono::NaiveDate, f64)> = journal
+        .scenario_history(run.run_id)?
         .into_iter()
         .filter_map(|(d, l)| Some((date(&d)?, l)))
         .collect();
-    let paths: Vec<(String, Vec<(chrono::NaiveDate, f64)>)> =
-        scenarios::model_paths(conn, run.run_id, spec)?
-            .into_iter()
-            .map(|(name, p)| {
-                let p = p
-                    .into_iter()
-                    .filter_map(|(d, l)| Some((date(&d)?, l)))
-                    .collect();
-                (name, p)
-            })
-            .collect();
+    let paths: Vec<(String, Vec<(chrono::NaiveDate, f64)>)> = journal
+        .scenario_paths(run.run_id, spec)?
+        .into_iter()
+        .map(|(name, p)| {
+            let p = p
+                .into_iter()
+                .filter_map(|(d, l)| Some((date(&d)?, l)))
+                .collect();
+            (name, p)
+        })
+        .collect();
     let level_name = j
         .run_config(run)
         .map(|c| c.file.target.column)

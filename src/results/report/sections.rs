@@ -7,6 +7,7 @@ use maud::{html, Markup, PreEscaped};
 use super::{ModelSection, Plot, RunReport, ScenarioData};
 use crate::journal::RunStatus;
 use crate::results::model::confidence_percent;
+use crate::results::table::CellText;
 use crate::results::table::{fmt_real, Cell, Table};
 
 /// The CSS class of a verdict cell, so passes, failures and "not applicable" read at a glance.

@@ -1,5 +1,5 @@
 //! `assess`: one spec (target + design columns) → one [`Outcome`], following
-//! SEARCH-SEMANTICS.md §5: OLS with intercept, covariance choice, the seven filters in order
+//! docs/semantics.md §5: OLS with intercept, covariance choice, the seven filters in order
 //! (stopping at the first failure), and every statistic computed on the way.
 //!
 //! Pure (no I/O). An [`Evaluator`] is built once per worker from the frozen in-sample and

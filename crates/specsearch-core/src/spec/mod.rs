@@ -1,4 +1,4 @@
-//! The deterministic spec space: spec index ↔ spec (SEARCH-SEMANTICS §4).
+//! The deterministic spec space: spec index ↔ spec (docs/semantics.md §4).
 //!
 //! A spec index is the unit of resume, sharding and dedup, so the order defined here is a
 //! **compatibility contract**: a journal written by one binary must resume with the next. Any

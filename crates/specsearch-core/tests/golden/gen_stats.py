@@ -10,7 +10,7 @@ Regenerate (from the repository root), in a throw-away virtual environment:
 Writes crates/specsearch-core/tests/golden/stats/*.json. Inputs are generated here deterministically (numpy seeds) and
 stored next to the expected values, so tests/stats_golden.rs needs nothing else. Every expected
 number comes from statsmodels / arch / scipy; the only hand-written logic is (a) the filter
-sequence of SEARCH-SEMANTICS.md §5, which combines library numbers into the expected outcome,
+sequence of docs/semantics.md §5, which combines library numbers into the expected outcome,
 and (b) the Cramér–von Mises p-value (Stephens' modified statistic with the D'Agostino–Stephens
 table formulas, as in R nortest::cvm.test), for which no Python reference library exists; its
 statistic is scipy's.
@@ -40,7 +40,7 @@ from statsmodels.tsa.stattools import adfuller
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stats")
 
-# Default thresholds of SEARCH-SEMANTICS.md §5 (assess::FilterThresholds::default()).
+# Default thresholds of docs/semantics.md §5 (assess::FilterThresholds::default()).
 R2_MIN = 0.3
 COEF_P = 0.10
 GROUP_P = 0.10

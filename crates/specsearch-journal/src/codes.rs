@@ -11,7 +11,7 @@ pub const MAX_FEATURE_ID: u32 = 0xD7FF;
 
 /// Appends the codes of `ids` to `out`. Ids are checked when the run is created
 /// ([`check_ids`]) and a spec never holds the target (id 0), so an id without a code is a bug.
-pub fn encode(ids: &[u32], out: &mut String) {
+pub(crate) fn encode(ids: &[u32], out: &mut String) {
     for &id in ids {
         out.push(
             char::from_u32(id)
@@ -22,12 +22,12 @@ pub fn encode(ids: &[u32], out: &mut String) {
 }
 
 /// The feature ids spelled by `codes`, appended to `out`.
-pub fn decode(codes: &str, out: &mut Vec<u32>) {
+pub(crate) fn decode(codes: &str, out: &mut Vec<u32>) {
     out.extend(codes.chars().map(u32::from));
 }
 
 /// An error naming the first id that has no code.
-pub fn check_ids(ids: impl IntoIterator<Item = u32>) -> Result<(), String> {
+pub(crate) fn check_ids(ids: impl IntoIterator<Item = u32>) -> Result<(), String> {
     match ids.into_iter().find(|&id| id > MAX_FEATURE_ID) {
         Some(id) => Err(format!(
             "feature id {id} is beyond the journal's limit of {MAX_FEATURE_ID} features per run; \

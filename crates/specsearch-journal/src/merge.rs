@@ -10,10 +10,11 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
+use specsearch_core::spec::shard::{self, Shard};
 
-use super::runs::{self, RunRow};
-use super::{schema, JournalError, RunStatus};
-use crate::spec::shard::{self, Shard};
+use crate::error::{JournalError, Result};
+use crate::runs::{self, RunId, RunRow};
+use crate::{schema, RunStatus};
 
 /// One shard journal's run.
 #[derive(Debug, Clone)]
@@ -41,9 +42,9 @@ fn invalid(msg: String) -> JournalError {
 }
 
 /// Reads the (single, latest) run of a shard journal and its shard assignment.
-pub fn read_shard(path: &Path) -> Result<ShardRun, JournalError> {
+pub fn read_shard(path: &Path) -> Result<ShardRun> {
     let conn = schema::open_ro(path)?;
-    let e = JournalError::at(path);
+    let e = JournalError::naming::<JournalError>(path);
     let run = runs::latest(&conn)
         .map_err(&e)?
         .ok_or_else(|| invalid(format!("{}: the journal has no run", path.display())))?;
@@ -54,6 +55,7 @@ pub fn read_shard(path: &Path) -> Result<ShardRun, JournalError> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()
+        .map_err(JournalError::from)
         .map_err(&e)?;
     let (index, count) = shard.ok_or_else(|| {
         invalid(format!(
@@ -75,7 +77,7 @@ pub fn read_shard(path: &Path) -> Result<ShardRun, JournalError> {
 /// Merges shard journals into `out` (created if needed). Refuses shards of another search,
 /// another bundle or another shard count before writing anything. A merged run that still
 /// misses shards is left `interrupted`; a complete one is for `finish` to rank and replay.
-pub fn merge(out: &Path, shard_paths: &[PathBuf]) -> Result<MergeReport, JournalError> {
+pub fn merge(out: &Path, shard_paths: &[PathBuf]) -> Result<MergeReport> {
     if shard_paths.is_empty() {
         return Err(invalid("name at least one shard journal to merge".into()));
     }
@@ -135,20 +137,30 @@ pub fn merge(out: &Path, shard_paths: &[PathBuf]) -> Result<MergeReport, Journal
     }
 
     let conn = schema::open_rw(out)?;
-    let e = JournalError::at(out);
+    let e = JournalError::naming::<JournalError>(out);
     let run_id = match runs::latest_for(&conn, &first.run.search_hash, &first.run.bundle_hash)
         .map_err(&e)?
     {
         Some(r) => r.run_id,
-        None => create_merged_run(&conn, first).map_err(&e)?,
+        None => create_merged_run(&conn, first)
+            .map_err(JournalError::from)
+            .map_err(&e)?,
     };
-    let before = runs::counts(&conn, run_id).map_err(&e)?.evaluated;
+    let before = runs::counts(&conn, run_id)
+        .map_err(JournalError::from)
+        .map_err(&e)?
+        .evaluated;
     for s in &shards {
         copy_shard(&conn, run_id, s)?;
     }
-    let total = runs::counts(&conn, run_id).map_err(&e)?.evaluated;
-    let done = runs::done_ranges(&conn, run_id).map_err(&e)?;
-    let missing = crate::spec::ranges::subtract(&[(0, first.run.spec_count)], &done);
+    let total = runs::counts(&conn, run_id)
+        .map_err(JournalError::from)
+        .map_err(&e)?
+        .evaluated;
+    let done = crate::counters::journaled_ranges(&conn, run_id)
+        .map_err(JournalError::from)
+        .map_err(&e)?;
+    let missing = specsearch_core::spec::ranges::subtract(&[(0, first.run.spec_count)], &done);
     let mut missing_shards: Vec<u32> = Vec::new();
     for &(a, b) in &missing {
         // Walk block by block: a missing range may span several shards.
@@ -170,9 +182,10 @@ pub fn merge(out: &Path, shard_paths: &[PathBuf]) -> Result<MergeReport, Journal
             RunStatus::Interrupted,
             Some("shards missing"),
         )
+        .map_err(JournalError::from)
         .map_err(&e)?;
     }
-    let run = runs::find(&conn, &run_id.to_string())
+    let run = runs::get(&conn, run_id)
         .map_err(&e)?
         .expect("the merged run exists");
     Ok(MergeReport {
@@ -187,7 +200,7 @@ pub fn merge(out: &Path, shard_paths: &[PathBuf]) -> Result<MergeReport, Journal
 }
 
 /// Creates the merged run as a copy of the first shard's run row (without the shard fields).
-fn create_merged_run(conn: &Connection, first: &ShardRun) -> rusqlite::Result<i64> {
+fn create_merged_run(conn: &Connection, first: &ShardRun) -> rusqlite::Result<RunId> {
     conn.execute(
         "ATTACH DATABASE ?1 AS shard",
         [first.path.to_string_lossy().as_ref()],
@@ -199,10 +212,10 @@ fn create_merged_run(conn: &Connection, first: &ShardRun) -> rusqlite::Result<i6
              frequency, spec_count, target_stationary, has_out_of_sample, created_at, status) \
              SELECT replace(name, '#', '-merged#'), config_path, config_text, search_hash, \
              bundle_hash, target, frequency, spec_count, target_stationary, has_out_of_sample, \
-             ?2, 'running' FROM shard.runs WHERE run_id = ?1",
-            params![first.run.run_id, super::now()],
+             ?2, ?3 FROM shard.runs WHERE run_id = ?1",
+            params![first.run.run_id, crate::now(), RunStatus::Running],
         )?;
-        let run_id = tx.last_insert_rowid();
+        let run_id = RunId(tx.last_insert_rowid());
         tx.execute(
             "INSERT OR IGNORE INTO run_features (run_id, feature_id, name, role, base, category) \
              SELECT ?1, feature_id, name, role, base, category FROM shard.run_features \
@@ -228,8 +241,8 @@ fn create_merged_run(conn: &Connection, first: &ShardRun) -> rusqlite::Result<i6
 }
 
 /// Unions one shard's rows into the merged run, in one transaction.
-fn copy_shard(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), JournalError> {
-    let e = JournalError::at(&s.path);
+fn copy_shard(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
+    let e = JournalError::naming::<rusqlite::Error>(&s.path);
     conn.execute(
         "ATTACH DATABASE ?1 AS shard",
         [s.path.to_string_lossy().as_ref()],
@@ -240,8 +253,8 @@ fn copy_shard(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), Journa
     result
 }
 
-fn copy_attached(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), JournalError> {
-    let e = JournalError::at(&s.path);
+fn copy_attached(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
+    let e = JournalError::naming::<rusqlite::Error>(&s.path);
     // A composite built with other values on another machine: refuse before writing.
     let conflicts: Vec<String> = conn
         .prepare(
@@ -306,13 +319,13 @@ fn copy_attached(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), Jou
             |r| r.get(0),
         )?;
         if let Some(index) = stray {
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
-                Some(format!(
+            return Err(JournalError::sqlite(
+                rusqlite::ffi::SQLITE_CONSTRAINT,
+                format!(
                     "spec {index} of this shard does not begin with the features every spec of \
                      the merged run begins with; the shard was not journaled from the same \
                      search (nothing of it was merged)"
-                )),
+                ),
             ));
         }
         tx.execute(
@@ -322,7 +335,7 @@ fn copy_attached(conn: &Connection, run_id: i64, s: &ShardRun) -> Result<(), Jou
              session_id, worker, eval_us FROM temp.new_outcomes",
             [run_id],
         )?;
-        super::counters::add_rows(&tx, run_id, "temp.new_outcomes")?;
+        crate::counters::add_rows(&tx, run_id, "temp.new_outcomes")?;
         tx.execute_batch("DROP TABLE temp.new_outcomes")?;
         tx.execute(
             "INSERT OR IGNORE INTO passed (run_id, spec_index, spec_key, r2, adj_r2, is_max_abs, \

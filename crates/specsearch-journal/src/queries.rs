@@ -3,17 +3,19 @@
 //! failures by test, the features most common among each test's failures, errors by type and
 //! message, and every outcome with its features.
 
-use anyhow::Result;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
+use specsearch_core::assess::FilterTest;
 
-use super::rows::{stream_statement, Sink, Table, TableSink};
-use crate::config::RankingConfig;
-
-/// The ranking of SEARCH-SEMANTICS §7 (parameters: run, fit, in-sample, out-of-sample weights).
-const RANKING_SQL: &str = include_str!("../../sql/ranking.sql");
+use crate::derive::{Weights, RANKING_SQL};
+use crate::error::Result;
+use crate::rows::{stream_statement, Sink, Table, TableSink};
+use crate::runs::RunId;
+use crate::status::{filter_test_from_sql, role_from_sql};
+use crate::OutcomeStatus;
+use specsearch_core::spec::FeatureRole;
 
 /// `run_progress` rows: every run, or one.
-pub fn run_progress(conn: &Connection, run_id: Option<i64>) -> Result<Table> {
+pub(crate) fn run_progress(conn: &Connection, run_id: Option<RunId>) -> Result<Table> {
     Table::query(
         conn,
         "SELECT * FROM run_progress WHERE ?1 IS NULL OR run_id = ?1 ORDER BY run_id",
@@ -22,7 +24,7 @@ pub fn run_progress(conn: &Connection, run_id: Option<i64>) -> Result<Table> {
 }
 
 /// Whether the run has a stored ranking (written when it completed).
-pub fn has_stored_ranking(conn: &Connection, run_id: i64) -> Result<bool> {
+pub(crate) fn has_stored_ranking(conn: &Connection, run_id: RunId) -> Result<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM ranking WHERE run_id = ?1)",
         [run_id],
@@ -36,7 +38,7 @@ pub enum Ranking {
     /// The stored ranking (`passed_models` view).
     Stored,
     /// Ranked now with these weights (nothing is stored); adds a `stored_rank` column.
-    Weights(RankingConfig),
+    Weights(Weights),
 }
 
 /// Columns of [`passed_models`] without `detail` (shown by `top`, exported by default).
@@ -61,9 +63,9 @@ fn reranked_sql(limit_clause: &str) -> String {
 
 /// Ranked passed models of a run, best first; `limit` of `None` means all. `detail` adds the
 /// JSON detail column.
-pub fn passed_models(
+pub(crate) fn passed_models(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     ranking: &Ranking,
     limit: Option<usize>,
     detail: bool,
@@ -74,9 +76,9 @@ pub fn passed_models(
 }
 
 /// As [`passed_models`], streamed into `sink`; returns the row count.
-pub fn stream_passed(
+pub(crate) fn stream_passed(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     ranking: &Ranking,
     limit: Option<usize>,
     detail: bool,
@@ -109,7 +111,7 @@ pub fn stream_passed(
 }
 
 /// Failed specs per filter, in filter order.
-pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
+pub(crate) fn failures_by_test(conn: &Connection, run_id: RunId) -> Result<Table> {
     Table::query(
         conn,
         "SELECT code, failed_test, specs, percent_of_outcomes, percent_of_filtered \
@@ -119,20 +121,20 @@ pub fn failures_by_test(conn: &Connection, run_id: i64) -> Result<Table> {
 }
 
 /// Outcome counts of a run by status and failed filter (from `outcome_counts`):
-/// `(status, failed_test code 1..=7 or None, specs)`, filters in order. What `report` shows as
+/// `(status, failed filter, specs)`, filters in order. What `report` shows as
 /// the outcome mix and failures by test (the `failures_by_test` view gives the same numbers).
-pub fn outcome_mix(
+pub(crate) fn outcome_mix(
     conn: &Connection,
-    run_id: i64,
-) -> Result<Vec<(super::OutcomeStatus, Option<u8>, u64)>> {
+    run_id: RunId,
+) -> Result<Vec<(OutcomeStatus, Option<FilterTest>, u64)>> {
     let mut stmt = conn.prepare(
         "SELECT status, nullif(failed_test, 0), sum(specs) FROM outcome_counts \
          WHERE run_id = ?1 GROUP BY status, failed_test ORDER BY status, failed_test",
     )?;
     let rows = stmt.query_map([run_id], |r| {
         Ok((
-            r.get::<_, super::OutcomeStatus>(0)?,
-            r.get::<_, Option<u8>>(1)?,
+            r.get::<_, OutcomeStatus>(0)?,
+            filter_test_from_sql(r.get(1)?)?,
             r.get::<_, i64>(2)? as u64,
         ))
     })?;
@@ -140,7 +142,11 @@ pub fn outcome_mix(
 }
 
 /// The `top` most common features among each filter's failures.
-pub fn failure_features(conn: &Connection, run_id: i64, top: usize) -> Result<FailureFeatures> {
+pub(crate) fn failure_features(
+    conn: &Connection,
+    run_id: RunId,
+    top: usize,
+) -> Result<FailureFeatures> {
     // A feature in every spec (a forced item) is in every failure too: it says nothing about
     // why specs fail, so it is listed apart and the others are ranked without it. One scan of
     // the writer's counters gives both (the view's `in_every_spec`).
@@ -200,7 +206,7 @@ pub struct FailureFeatures {
 }
 
 /// Errors by type, then by message.
-pub fn errors_by_type(conn: &Connection, run_id: i64) -> Result<Table> {
+pub(crate) fn errors_by_type(conn: &Connection, run_id: RunId) -> Result<Table> {
     Table::query(
         conn,
         "SELECT error_type, specs, messages, first_spec_index, example FROM errors_by_type \
@@ -209,7 +215,7 @@ pub fn errors_by_type(conn: &Connection, run_id: i64) -> Result<Table> {
     )
 }
 
-pub fn errors_by_message(conn: &Connection, run_id: i64) -> Result<Table> {
+pub(crate) fn errors_by_message(conn: &Connection, run_id: RunId) -> Result<Table> {
     Table::query(
         conn,
         "SELECT error_type, message, specs, first_spec_index FROM errors_by_message \
@@ -219,7 +225,7 @@ pub fn errors_by_message(conn: &Connection, run_id: i64) -> Result<Table> {
 }
 
 /// Sessions of a run (one per invocation of `run`).
-pub fn sessions(conn: &Connection, run_id: i64) -> Result<Table> {
+pub(crate) fn sessions(conn: &Connection, run_id: RunId) -> Result<Table> {
     Table::query(
         conn,
         "SELECT s.session_id AS session, s.started_at, s.ended_at, s.status, s.executor, \
@@ -247,25 +253,28 @@ pub struct TopModel {
 /// specs failed at, the most frequent error, mutation records and replays, the best models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunDigest {
-    pub counts: super::runs::Counts,
-    /// The four filters most specs failed at: (name, specs).
-    pub failed_at: Vec<(String, u64)>,
+    pub counts: crate::runs::Counts,
+    /// The four filters most specs failed at, with how many specs failed there.
+    pub failed_at: Vec<(FilterTest, u64)>,
     /// The most frequent error message and how many specs had it.
     pub top_error: Option<(String, u64)>,
-    pub mutations: super::mutations::MutationTotals,
+    pub mutations: crate::mutations::MutationTotals,
     /// The stored ranking's first models (empty until the run is ranked).
     pub top: Vec<TopModel>,
 }
 
 /// The digest of a run, with up to `top_n` ranked models.
-pub fn run_digest(conn: &Connection, run_id: i64, top_n: usize) -> Result<RunDigest> {
-    let counts = super::runs::counts(conn, run_id)?;
+pub(crate) fn run_digest(conn: &Connection, run_id: RunId, top_n: usize) -> Result<RunDigest> {
+    let counts = crate::runs::counts(conn, run_id)?;
     let failed_at = conn
         .prepare(
-            "SELECT failed_test, specs FROM failures_by_test WHERE run_id = ?1 \
-             ORDER BY specs DESC LIMIT 4",
+            "SELECT code, specs FROM failures_by_test WHERE run_id = ?1 \
+             ORDER BY specs DESC, code LIMIT 4",
         )?
-        .query_map([run_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+        .query_map([run_id], |r| {
+            let test = filter_test_from_sql(r.get(0)?)?.expect("failures have a filter");
+            Ok((test, r.get::<_, i64>(1)? as u64))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let top_error = if counts.errors > 0 {
         Some(conn.query_row(
@@ -279,8 +288,9 @@ pub fn run_digest(conn: &Connection, run_id: i64, top_n: usize) -> Result<RunDig
     let top = conn
         .prepare(
             "SELECT r.rank, r.spec_index, r.score, p.r2, \
-             (SELECT group_concat(feature, ', ') FROM (SELECT feature FROM outcome_features f \
-              WHERE f.run_id = r.run_id AND f.spec_index = r.spec_index ORDER BY position)) \
+             coalesce((SELECT group_concat(feature, ', ') FROM (SELECT feature \
+              FROM outcome_features f WHERE f.run_id = r.run_id AND f.spec_index = r.spec_index \
+              ORDER BY position)), '') \
              FROM ranking r JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index \
              WHERE r.run_id = ?1 ORDER BY r.rank LIMIT ?2",
         )?
@@ -298,7 +308,7 @@ pub fn run_digest(conn: &Connection, run_id: i64, top_n: usize) -> Result<RunDig
         counts,
         failed_at,
         top_error,
-        mutations: super::mutations::totals(conn, run_id)?,
+        mutations: crate::mutations::totals(conn, run_id)?,
         top,
     })
 }
@@ -306,8 +316,8 @@ pub fn run_digest(conn: &Connection, run_id: i64, top_n: usize) -> Result<RunDig
 /// What the journal keeps about one spec of a run (`show`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpecRow {
-    pub status: super::OutcomeStatus,
-    pub failed_test: Option<String>,
+    pub status: OutcomeStatus,
+    pub failed_test: Option<FilterTest>,
     pub message: Option<String>,
     pub r2: Option<f64>,
     pub spec_key: Option<String>,
@@ -318,12 +328,15 @@ pub struct SpecRow {
 }
 
 /// The outcome of spec `spec_index` of a run, if it has one.
-pub fn spec_row(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Option<SpecRow>> {
-    use rusqlite::OptionalExtension;
+pub(crate) fn spec_row(
+    conn: &Connection,
+    run_id: RunId,
+    spec_index: u64,
+) -> Result<Option<SpecRow>> {
     Ok(conn
         .query_row(
-            "SELECT o.status, t.name, o.message, o.r2, p.spec_key, p.detail, r.rank, r.score \
-             FROM outcomes o LEFT JOIN filter_tests t ON t.code = o.failed_test \
+            "SELECT o.status, o.failed_test, o.message, o.r2, p.spec_key, p.detail, r.rank, \
+             r.score FROM outcomes o \
              LEFT JOIN passed p ON p.run_id = o.run_id AND p.spec_index = o.spec_index \
              LEFT JOIN ranking r ON r.run_id = o.run_id AND r.spec_index = o.spec_index \
              WHERE o.run_id = ?1 AND o.spec_index = ?2",
@@ -331,7 +344,7 @@ pub fn spec_row(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Optio
             |r| {
                 Ok(SpecRow {
                     status: r.get(0)?,
-                    failed_test: r.get(1)?,
+                    failed_test: filter_test_from_sql(r.get(1)?)?,
                     message: r.get(2)?,
                     r2: r.get(3)?,
                     spec_key: r.get(4)?,
@@ -348,13 +361,17 @@ pub fn spec_row(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Optio
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecFeature {
     pub name: String,
-    pub role: String,
+    pub role: FeatureRole,
     pub base: String,
     pub category: Option<String>,
 }
 
 /// The features of spec `spec_index` of a run, in spec order.
-pub fn spec_features(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Vec<SpecFeature>> {
+pub(crate) fn spec_features(
+    conn: &Connection,
+    run_id: RunId,
+    spec_index: u64,
+) -> Result<Vec<SpecFeature>> {
     let mut stmt = conn.prepare(
         "SELECT f.name, f.role, f.base, f.category FROM outcome_columns c \
          CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id \
@@ -363,7 +380,7 @@ pub fn spec_features(conn: &Connection, run_id: i64, spec_index: u64) -> Result<
     let rows = stmt.query_map(params![run_id, spec_index as i64], |r| {
         Ok(SpecFeature {
             name: r.get(0)?,
-            role: r.get(1)?,
+            role: role_from_sql(&r.get::<_, String>(1)?)?,
             base: r.get(2)?,
             category: r.get(3)?,
         })
@@ -371,109 +388,9 @@ pub fn spec_features(conn: &Connection, run_id: i64, spec_index: u64) -> Result<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Runs `read` inside one read transaction, so every statement it runs sees the same snapshot
-/// of the journal (even while a run writes).
-pub fn in_snapshot<T>(conn: &Connection, read: impl FnOnce() -> Result<T>) -> Result<T> {
-    conn.execute_batch("BEGIN")?;
-    let result = read();
-    conn.execute_batch("COMMIT").ok();
-    result
-}
-
-/// The statement without its leading comments and blanks.
-fn strip_leading_comments(sql: &str) -> &str {
-    let mut s = sql.trim_start();
-    loop {
-        if let Some(rest) = s.strip_prefix("--") {
-            s = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
-        } else if let Some(rest) = s.strip_prefix("/*") {
-            s = rest.split_once("*/").map_or("", |(_, r)| r).trim_start();
-        } else {
-            return s;
-        }
-    }
-}
-
-/// The first keyword of a statement, for the refusal message.
-fn verb(sql: &str) -> String {
-    strip_leading_comments(sql)
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
-}
-
-/// Pragmas that only report (SQLite marks some of them as possibly writing because the same
-/// pragma with `= value` sets something); the connection is read-only in any case.
-const INSPECTION_PRAGMAS: &[&str] = &[
-    "application_id",
-    "auto_vacuum",
-    "collation_list",
-    "compile_options",
-    "database_list",
-    "encoding",
-    "foreign_key_check",
-    "foreign_key_list",
-    "foreign_keys",
-    "freelist_count",
-    "function_list",
-    "index_info",
-    "index_list",
-    "index_xinfo",
-    "integrity_check",
-    "journal_mode",
-    "page_count",
-    "page_size",
-    "pragma_list",
-    "quick_check",
-    "schema_version",
-    "table_info",
-    "table_list",
-    "table_xinfo",
-    "user_version",
-];
-
-/// `PRAGMA name` or `PRAGMA name(argument)` of an inspection pragma (never `= value`).
-fn is_inspection_pragma(sql: &str) -> bool {
-    if verb(sql) != "PRAGMA" || sql.contains('=') {
-        return false;
-    }
-    let rest = strip_leading_comments(sql)["PRAGMA".len()..].trim_start();
-    let name: String = rest
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-        .collect();
-    let name = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    INSPECTION_PRAGMAS.contains(&name.as_str())
-}
-
-/// Prepares a user's SQL (`query`, `export --sql`), refusing anything that is not a single
-/// read-only statement.
-pub fn prepare_user_statement<'c>(
-    conn: &'c Connection,
-    sql: &str,
-) -> Result<rusqlite::Statement<'c>> {
-    let stmt = match conn.prepare(sql) {
-        Ok(s) => s,
-        Err(rusqlite::Error::MultipleStatement) => {
-            anyhow::bail!("give one SQL statement at a time (this text has several)")
-        }
-        Err(e) => anyhow::bail!("{e}"),
-    };
-    if !stmt.readonly() && !is_inspection_pragma(sql) {
-        anyhow::bail!(
-            "refused: `query` only reads the journal, and this {} statement would modify it; \
-             the journal is changed only by `specsearch run` (copy the file if you want to \
-             experiment)",
-            verb(sql)
-        );
-    }
-    Ok(stmt)
-}
-
 /// The latest `limit` events of a run's sessions (newest last): stalled and lost workers,
 /// stop requests, abandoned drains.
-pub fn events(conn: &Connection, run_id: i64, limit: usize) -> Result<Table> {
+pub(crate) fn events(conn: &Connection, run_id: RunId, limit: usize) -> Result<Table> {
     Table::query(
         conn,
         "SELECT * FROM (SELECT session_id AS session, at, worker, kind, detail FROM events \
@@ -483,7 +400,7 @@ pub fn events(conn: &Connection, run_id: i64, limit: usize) -> Result<Table> {
 }
 
 /// Workers of the run's latest session the watchdog is stopping (stalled and not yet lost).
-pub fn stalled_workers(conn: &Connection, run_id: i64) -> Result<Vec<i64>> {
+pub(crate) fn stalled_workers(conn: &Connection, run_id: RunId) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare(
         "SELECT s.worker FROM events s \
          WHERE s.run_id = ?1 AND s.kind = 'worker_stalled' \

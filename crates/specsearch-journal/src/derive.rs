@@ -1,13 +1,32 @@
-//! Results derived from the journal by SQL: dedup and ranking of passed models.
+//! Results derived from the journal by SQL: dedup and ranking of passed models (the ranking of
+//! docs/semantics.md §7, `sql/ranking.sql`).
 //!
 //! Nothing here depends on the order outcomes arrived in, so the result is the same for an
 //! uninterrupted run, a resumed run, and any worker count.
 
 use rusqlite::{params, Connection};
 
-use crate::config::RankingConfig;
+use crate::runs::RunId;
 
-const RANKING_SQL: &str = include_str!("../../sql/ranking.sql");
+pub(crate) const RANKING_SQL: &str = include_str!("../../../sql/ranking.sql");
+
+/// The weights of the three ranking groups (fit, in-sample errors, out-of-sample errors).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    pub fit: f64,
+    pub in_sample: f64,
+    pub out_of_sample: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            fit: 1.0,
+            in_sample: 1.0,
+            out_of_sample: 1.0,
+        }
+    }
+}
 
 /// One ranked model.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +40,7 @@ pub struct Ranked {
 }
 
 /// Checks that the weights leave something to rank by for this run.
-pub fn check_weights(w: &RankingConfig, has_out_of_sample: bool) -> Result<(), String> {
+pub(crate) fn check_weights(w: &Weights, has_out_of_sample: bool) -> Result<(), String> {
     let total = w.fit
         + w.in_sample
         + if has_out_of_sample {
@@ -39,8 +58,16 @@ pub fn check_weights(w: &RankingConfig, has_out_of_sample: bool) -> Result<(), S
     Ok(())
 }
 
+impl Weights {
+    /// Checks that the weights leave something to rank by for a run with (or without) an
+    /// out-of-sample window.
+    pub fn check(&self, has_out_of_sample: bool) -> Result<(), String> {
+        check_weights(self, has_out_of_sample)
+    }
+}
+
 /// Ranks a run's passed models with the given weights, without storing anything.
-pub fn rank(conn: &Connection, run_id: i64, w: &RankingConfig) -> rusqlite::Result<Vec<Ranked>> {
+pub(crate) fn rank(conn: &Connection, run_id: RunId, w: &Weights) -> rusqlite::Result<Vec<Ranked>> {
     let mut stmt = conn.prepare(RANKING_SQL)?;
     let rows = stmt.query_map(params![run_id, w.fit, w.in_sample, w.out_of_sample], |r| {
         Ok(Ranked {
@@ -56,7 +83,11 @@ pub fn rank(conn: &Connection, run_id: i64, w: &RankingConfig) -> rusqlite::Resu
 }
 
 /// Recomputes and stores the run's ranking (replacing any earlier one) in one transaction.
-pub fn store_ranking(conn: &Connection, run_id: i64, w: &RankingConfig) -> rusqlite::Result<usize> {
+pub(crate) fn store_ranking(
+    conn: &Connection,
+    run_id: RunId,
+    w: &Weights,
+) -> rusqlite::Result<usize> {
     let tx = conn.unchecked_transaction()?;
     tx.execute("DELETE FROM ranking WHERE run_id = ?1", [run_id])?;
     let n = tx.execute(

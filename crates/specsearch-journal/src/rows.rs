@@ -1,10 +1,14 @@
 //! Result rows as SQLite returns them: a dynamically typed [`Cell`], a [`Table`] of rows with
 //! named columns, and a [`Sink`] that large result sets stream into row by row. The typed
 //! boundary of every query whose columns are not known in advance (`query`, views, exports);
-//! `results::table` renders them for people, CSV and JSON.
+//! the main crate's `results::table` renders them for people, CSV and JSON.
 
-use anyhow::Result;
 use rusqlite::types::ValueRef;
+
+use crate::error::{JournalError, Result};
+
+/// The error a [`Sink`] may fail with (an I/O error, a Parquet writer's error, …).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// One value of a result row (SQLite's dynamic types).
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +21,7 @@ pub enum Cell {
 }
 
 impl Cell {
-    pub fn from_ref(v: ValueRef<'_>) -> Cell {
+    pub(crate) fn from_ref(v: ValueRef<'_>) -> Cell {
         match v {
             ValueRef::Null => Cell::Null,
             ValueRef::Integer(i) => Cell::Int(i),
@@ -107,7 +111,7 @@ impl Table {
     }
 
     /// Runs `sql` with `params` and collects every row.
-    pub fn query(
+    pub(crate) fn query(
         conn: &rusqlite::Connection,
         sql: &str,
         params: impl rusqlite::Params,
@@ -116,7 +120,7 @@ impl Table {
         Table::from_statement(&mut stmt, params)
     }
 
-    pub fn from_statement(
+    pub(crate) fn from_statement(
         stmt: &mut rusqlite::Statement<'_>,
         params: impl rusqlite::Params,
     ) -> Result<Table> {
@@ -192,19 +196,19 @@ impl Table {
 
 /// Receives a result set row by row.
 pub trait Sink {
-    fn begin(&mut self, columns: &[String]) -> Result<()>;
-    fn row(&mut self, row: &[Cell]) -> Result<()>;
-    fn finish(&mut self) -> Result<()>;
+    fn begin(&mut self, columns: &[String]) -> Result<(), BoxError>;
+    fn row(&mut self, row: &[Cell]) -> Result<(), BoxError>;
+    fn finish(&mut self) -> Result<(), BoxError>;
 }
 
 /// Runs a prepared statement and feeds every row to `sink`; returns the row count.
-pub fn stream_statement(
+pub(crate) fn stream_statement(
     stmt: &mut rusqlite::Statement<'_>,
     params: impl rusqlite::Params,
     sink: &mut dyn Sink,
 ) -> Result<u64> {
     let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
-    sink.begin(&columns)?;
+    sink.begin(&columns).map_err(JournalError::Output)?;
     let mut rows = stmt.query(params)?;
     let mut buf = Vec::with_capacity(columns.len());
     let mut n = 0u64;
@@ -213,10 +217,10 @@ pub fn stream_statement(
         for i in 0..columns.len() {
             buf.push(Cell::from_ref(r.get_ref(i)?));
         }
-        sink.row(&buf)?;
+        sink.row(&buf).map_err(JournalError::Output)?;
         n += 1;
     }
-    sink.finish()?;
+    sink.finish().map_err(JournalError::Output)?;
     Ok(n)
 }
 
@@ -225,15 +229,15 @@ pub fn stream_statement(
 pub struct TableSink(pub Table);
 
 impl Sink for TableSink {
-    fn begin(&mut self, columns: &[String]) -> Result<()> {
+    fn begin(&mut self, columns: &[String]) -> Result<(), BoxError> {
         self.0.columns = columns.to_vec();
         Ok(())
     }
-    fn row(&mut self, row: &[Cell]) -> Result<()> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), BoxError> {
         self.0.rows.push(row.to_vec());
         Ok(())
     }
-    fn finish(&mut self) -> Result<()> {
+    fn finish(&mut self) -> Result<(), BoxError> {
         Ok(())
     }
 }

@@ -1,14 +1,42 @@
 //! Runs and sessions: creating a run, finding the one to resume, recording sessions and worker
 //! telemetry, and listing which spec indices already have an outcome.
 
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
+use specsearch_core::spec::FeatureRole;
 
-use super::{now, RunStatus, SessionStatus};
+use crate::error::{JournalError, Result};
+use crate::{now, RunStatus, SessionStatus};
+
+/// A run's id in its journal (`runs.run_id`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct RunId(pub i64);
+
+impl std::fmt::Display for RunId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ToSql for RunId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
+    }
+}
+
+impl FromSql for RunId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value.as_i64().map(RunId)
+    }
+}
 
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRow {
-    pub run_id: i64,
+    pub run_id: RunId,
     pub name: String,
     pub config_path: String,
     pub search_hash: String,
@@ -57,7 +85,7 @@ fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
 pub struct RunFeature {
     pub id: u32,
     pub name: String,
-    pub role: String,
+    pub role: FeatureRole,
     pub base: String,
     pub category: Option<String>,
 }
@@ -82,20 +110,15 @@ pub struct NewRun<'a> {
 }
 
 /// Creates a run named `<stem>#<n>` and records its features; returns the run id.
-pub fn create_run(conn: &Connection, run: &NewRun<'_>) -> rusqlite::Result<i64> {
-    // Before anything is written: every id must have a code (journal/codes.rs).
-    super::codes::check_ids(
+pub(crate) fn create_run(conn: &Connection, run: &NewRun<'_>) -> Result<RunId> {
+    // Before anything is written: every id must have a code (codes.rs).
+    crate::codes::check_ids(
         run.features
             .iter()
             .map(|f| f.id)
             .chain(run.common_prefix.iter().copied()),
     )
-    .map_err(|msg| {
-        rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
-            Some(format!("cannot journal run {}: {msg}", run.name_stem)),
-        )
-    })?;
+    .map_err(|msg| JournalError::Invalid(format!("cannot journal run {}: {msg}", run.name_stem)))?;
     let tx = conn.unchecked_transaction()?;
     let n: i64 = tx.query_row(
         "SELECT count(*) + 1 FROM runs WHERE name LIKE ?1 || '#%'",
@@ -105,7 +128,7 @@ pub fn create_run(conn: &Connection, run: &NewRun<'_>) -> rusqlite::Result<i64> 
     tx.execute(
         "INSERT INTO runs (name, config_path, config_text, search_hash, bundle_hash, target, \
          frequency, spec_count, target_stationary, has_out_of_sample, created_at, status) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running')",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             format!("{}#{n}", run.name_stem),
             run.config_path,
@@ -117,21 +140,29 @@ pub fn create_run(conn: &Connection, run: &NewRun<'_>) -> rusqlite::Result<i64> 
             run.spec_count as i64,
             run.target_stationary,
             run.has_out_of_sample,
-            now()
+            now(),
+            RunStatus::Running
         ],
     )?;
-    let run_id = tx.last_insert_rowid();
+    let run_id = RunId(tx.last_insert_rowid());
     {
         let mut stmt = tx.prepare(
             "INSERT INTO run_features (run_id, feature_id, name, role, base, category) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for f in run.features {
-            stmt.execute(params![run_id, f.id, f.name, f.role, f.base, f.category])?;
+            stmt.execute(params![
+                run_id,
+                f.id,
+                f.name,
+                f.role.as_str(),
+                f.base,
+                f.category
+            ])?;
         }
     }
     let mut prefix = String::new();
-    super::codes::encode(run.common_prefix, &mut prefix);
+    crate::codes::encode(run.common_prefix, &mut prefix);
     tx.execute(
         "INSERT INTO run_spec_prefixes (run_id, feature_codes) VALUES (?1, ?2)",
         params![run_id, prefix],
@@ -143,7 +174,7 @@ pub fn create_run(conn: &Connection, run: &NewRun<'_>) -> rusqlite::Result<i64> 
 
 /// Makes `feature_slots` number at least `n` positions (a spec holds at most every feature of
 /// its run once, so a run of `n` features needs `n`).
-pub fn ensure_slots(conn: &Connection, n: usize) -> rusqlite::Result<()> {
+pub(crate) fn ensure_slots(conn: &Connection, n: usize) -> rusqlite::Result<()> {
     conn.execute(
         "WITH RECURSIVE k (slot) AS (SELECT coalesce(max(slot), 0) + 1 FROM feature_slots \
          UNION ALL SELECT slot + 1 FROM k WHERE slot < ?1) \
@@ -155,7 +186,7 @@ pub fn ensure_slots(conn: &Connection, n: usize) -> rusqlite::Result<()> {
 
 /// The feature ids every spec of a run begins with (empty for runs journaled before schema
 /// version 9, whose outcomes hold every feature).
-pub fn common_prefix(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<u32>> {
+pub(crate) fn common_prefix(conn: &Connection, run_id: RunId) -> rusqlite::Result<Vec<u32>> {
     let codes: Option<String> = conn
         .query_row(
             "SELECT feature_codes FROM run_spec_prefixes WHERE run_id = ?1",
@@ -164,39 +195,61 @@ pub fn common_prefix(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<u32
         )
         .optional()?;
     let mut ids = Vec::new();
-    super::codes::decode(codes.as_deref().unwrap_or(""), &mut ids);
+    crate::codes::decode(codes.as_deref().unwrap_or(""), &mut ids);
     Ok(ids)
 }
 
+fn one_run(conn: &Connection, filter: &str, p: impl rusqlite::Params) -> Result<Option<RunRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY run_id DESC LIMIT 1"),
+            p,
+            run_from_row,
+        )
+        .optional()?)
+}
+
 /// The most recent run of this search over this bundle, if any.
-pub fn latest_for(
+pub(crate) fn latest_for(
     conn: &Connection,
     search_hash: &str,
     bundle_hash: &str,
-) -> rusqlite::Result<Option<RunRow>> {
-    conn.query_row(
-        &format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE search_hash = ?1 AND bundle_hash = ?2 \
-             ORDER BY run_id DESC LIMIT 1"
-        ),
+) -> Result<Option<RunRow>> {
+    one_run(
+        conn,
+        "WHERE search_hash = ?1 AND bundle_hash = ?2",
         params![search_hash, bundle_hash],
-        run_from_row,
     )
-    .optional()
 }
 
 /// The most recent run of any search in the journal.
-pub fn latest(conn: &Connection) -> rusqlite::Result<Option<RunRow>> {
-    conn.query_row(
-        &format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY run_id DESC LIMIT 1"),
-        [],
-        run_from_row,
-    )
-    .optional()
+pub(crate) fn latest(conn: &Connection) -> Result<Option<RunRow>> {
+    one_run(conn, "", [])
+}
+
+/// The most recent run of this search (any bundle), if any.
+pub(crate) fn latest_of_search(conn: &Connection, search_hash: &str) -> Result<Option<RunRow>> {
+    one_run(conn, "WHERE search_hash = ?1", [search_hash])
+}
+
+/// Run `run_id`.
+pub(crate) fn get(conn: &Connection, run_id: RunId) -> Result<Option<RunRow>> {
+    one_run(conn, "WHERE run_id = ?1", [run_id])
+}
+
+/// A run by what a person typed: its id (`3`) or its name (`demo#2`). A name that looks like
+/// a number is still found by name when no run has that id.
+pub(crate) fn find(conn: &Connection, id_or_name: &str) -> Result<Option<RunRow>> {
+    if let Ok(id) = id_or_name.trim().parse::<i64>() {
+        if let Some(run) = get(conn, RunId(id))? {
+            return Ok(Some(run));
+        }
+    }
+    one_run(conn, "WHERE name = ?1", [id_or_name])
 }
 
 /// Records that a run is shard `index` of `count`.
-pub fn set_shard(conn: &Connection, run_id: i64, index: u32, count: u32) -> rusqlite::Result<()> {
+pub(crate) fn set_shard(conn: &Connection, run_id: RunId, index: u32, count: u32) -> Result<()> {
     conn.execute(
         "UPDATE runs SET shard_index = ?2, shard_count = ?3 WHERE run_id = ?1",
         params![run_id, index, count],
@@ -204,49 +257,26 @@ pub fn set_shard(conn: &Connection, run_id: i64, index: u32, count: u32) -> rusq
     Ok(())
 }
 
-/// The most recent run of this search (any bundle), if any.
-pub fn latest_of_search(conn: &Connection, search_hash: &str) -> rusqlite::Result<Option<RunRow>> {
-    conn.query_row(
-        &format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE search_hash = ?1 ORDER BY run_id DESC LIMIT 1"
-        ),
-        [search_hash],
-        run_from_row,
-    )
-    .optional()
-}
-
 /// The config text a run recorded when it was created.
-pub fn config_text(conn: &Connection, run_id: i64) -> rusqlite::Result<String> {
-    conn.query_row(
+pub(crate) fn config_text(conn: &Connection, run_id: RunId) -> Result<String> {
+    Ok(conn.query_row(
         "SELECT config_text FROM runs WHERE run_id = ?1",
         [run_id],
         |r| r.get(0),
-    )
-}
-
-/// A run by id or by name.
-pub fn find(conn: &Connection, id_or_name: &str) -> rusqlite::Result<Option<RunRow>> {
-    let by_id = id_or_name.parse::<i64>().ok();
-    conn.query_row(
-        &format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1 OR name = ?2 LIMIT 1"),
-        params![by_id, id_or_name],
-        run_from_row,
-    )
-    .optional()
+    )?)
 }
 
 /// Every run, oldest first.
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<RunRow>> {
+pub(crate) fn all(conn: &Connection) -> Result<Vec<RunRow>> {
     let mut stmt = conn.prepare(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY run_id"))?;
     let rows = stmt.query_map([], run_from_row)?;
-    rows.collect()
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Sets a run's status (and why); a finished run gets its end time.
-pub fn set_status(
+pub(crate) fn set_status(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     status: RunStatus,
     detail: Option<&str>,
 ) -> rusqlite::Result<()> {
@@ -259,9 +289,9 @@ pub fn set_status(
 }
 
 /// Starts a session (one invocation of `run`); returns its id within the run.
-pub fn start_session(
+pub(crate) fn start_session(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     executor: &str,
     transport: &str,
     workers: usize,
@@ -289,7 +319,7 @@ pub fn start_session(
 
 /// Closes the sessions of a run still marked `running`: their coordinator is gone (the caller
 /// holds the workspace lock), killed before it could close them. Returns how many.
-pub fn close_stale_sessions(conn: &Connection, run_id: i64) -> rusqlite::Result<usize> {
+pub(crate) fn close_stale_sessions(conn: &Connection, run_id: RunId) -> rusqlite::Result<usize> {
     conn.execute(
         "UPDATE sessions SET status = ?2, ended_at = coalesce(ended_at, ?3), \
          specs_done = (SELECT coalesce(sum(c.specs), 0) FROM outcome_counts c \
@@ -305,14 +335,12 @@ pub fn close_stale_sessions(conn: &Connection, run_id: i64) -> rusqlite::Result<
 }
 
 /// Closes a session with its totals.
-pub fn end_session(
+pub(crate) fn end_session(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     session_id: i64,
     status: SessionStatus,
-    specs_done: u64,
-    wall_seconds: f64,
-    cpu_seconds: f64,
+    totals: &crate::SessionTotals,
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE sessions SET ended_at = ?3, status = ?4, specs_done = ?5, wall_seconds = ?6, \
@@ -322,9 +350,9 @@ pub fn end_session(
             session_id,
             now(),
             status,
-            specs_done as i64,
-            wall_seconds,
-            cpu_seconds
+            totals.specs_done as i64,
+            totals.wall_seconds,
+            totals.cpu_seconds
         ],
     )?;
     Ok(())
@@ -345,9 +373,9 @@ pub struct WorkerRow {
     pub exit_status: Option<String>,
 }
 
-pub fn record_worker(
+pub(crate) fn record_worker(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     session_id: i64,
     w: &WorkerRow,
 ) -> rusqlite::Result<()> {
@@ -373,13 +401,6 @@ pub fn record_worker(
     Ok(())
 }
 
-/// The spec indices that already have an outcome, as ascending half-open ranges, from the
-/// writer's `journaled_ranges` (one row for a complete run, a few for an interrupted one):
-/// resuming a run of a hundred million specs reads a handful of rows, not its outcomes.
-pub fn done_ranges(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<(u64, u64)>> {
-    super::counters::journaled_ranges(conn, run_id)
-}
-
 /// Outcome counts of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -390,7 +411,7 @@ pub struct Counts {
 }
 
 /// Outcome counts of a run (from the writer's `outcome_counts`: a few rows per session).
-pub fn counts(conn: &Connection, run_id: i64) -> rusqlite::Result<Counts> {
+pub(crate) fn counts(conn: &Connection, run_id: RunId) -> rusqlite::Result<Counts> {
     conn.query_row(
         "SELECT coalesce(sum(specs), 0), coalesce(sum(specs * (status = 0)), 0), \
          coalesce(sum(specs * (status = 1)), 0), coalesce(sum(specs * (status = 2)), 0) \

@@ -5,11 +5,13 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
+use specsearch_core::projection::ModelForecast;
 
-use super::rows::{stream_statement, Sink, Table};
-use crate::projection::ModelForecast;
+use crate::error::{JournalError, Result};
+use crate::records::DetailCoefficients;
+use crate::rows::{stream_statement, Sink, Table};
+use crate::runs::RunId;
 
 /// A passed model to forecast: its coefficients as journaled.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,16 +25,14 @@ pub struct ModelCoefficients {
 
 /// The ranked passed models of a run, best first (`limit` of them, or all), with their
 /// coefficients from the journaled detail.
-pub fn ranked_coefficients(
+pub(crate) fn ranked_coefficients(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     limit: Option<usize>,
 ) -> Result<Vec<ModelCoefficients>> {
-    // SQLite picks the two arrays out of the detail document: far less JSON to parse here.
     let mut stmt = conn.prepare(
-        "SELECT rank, spec_index, json_extract(detail, '$.params'), \
-         coalesce(json_extract(detail, '$.param_names'), '[]') \
-         FROM passed_models WHERE run_id = ?1 ORDER BY rank LIMIT ?2",
+        "SELECT rank, spec_index, detail FROM passed_models WHERE run_id = ?1 ORDER BY rank \
+         LIMIT ?2",
     )?;
     let limit = limit.map_or(-1, |n| n as i64);
     let mut rows = stmt.query(params![run_id, limit])?;
@@ -40,14 +40,20 @@ pub fn ranked_coefficients(
     while let Some(row) = rows.next()? {
         let rank: i64 = row.get(0)?;
         let spec_index = row.get::<_, i64>(1)? as u64;
-        let what = || format!("passed.detail of spec {spec_index} has no readable coefficients");
-        let params: String = row.get::<_, Option<String>>(2)?.with_context(what)?;
-        let names: String = row.get(3)?;
+        // Only the coefficients of the detail document are read (serde skips the rest).
+        let c: DetailCoefficients =
+            serde_json::from_str(row.get_ref(2)?.as_str()?).map_err(|e| {
+                JournalError::Invalid(format!(
+                    "the journaled detail of spec {spec_index} of run {run_id} has no readable \
+                     coefficients ({e}); the journal may be damaged: restore it or start a new \
+                     workspace"
+                ))
+            })?;
         out.push(ModelCoefficients {
             spec_index,
             rank: Some(rank),
-            param_names: serde_json::from_str(&names).with_context(what)?,
-            params: serde_json::from_str(&params).with_context(what)?,
+            param_names: c.param_names,
+            params: c.params,
         });
     }
     Ok(out)
@@ -89,10 +95,14 @@ fn real(v: f64) -> Option<f64> {
 
 /// Replaces the run's forecast set with `set` in one transaction; returns the periods written
 /// (the rows of the view `scenario_forecasts`).
-pub fn write_forecast_set(conn: &Connection, run_id: i64, set: &ForecastSet<'_>) -> Result<u64> {
+pub(crate) fn write_forecast_set(
+    conn: &Connection,
+    run_id: RunId,
+    set: &ForecastSet<'_>,
+) -> Result<u64> {
     let tx = conn.unchecked_transaction()?;
     delete_forecast_set(&tx, run_id)?;
-    let now = super::now();
+    let now = crate::now();
     let quarters = set.quarter_dates.len();
     {
         let mut ins = tx.prepare(
@@ -244,7 +254,7 @@ fn json_array(out: &mut String, values: impl Iterator<Item = f64>) {
 }
 
 /// Deletes the run's forecast set (every scenario table).
-pub fn delete_forecast_set(conn: &Connection, run_id: i64) -> rusqlite::Result<()> {
+pub(crate) fn delete_forecast_set(conn: &Connection, run_id: RunId) -> rusqlite::Result<()> {
     for table in [
         "scenario_paths",
         "scenario_dates",
@@ -260,7 +270,7 @@ pub fn delete_forecast_set(conn: &Connection, run_id: i64) -> rusqlite::Result<(
 
 /// Leaves the models whose ordering check failed out of the run's stored ranking (ranks of
 /// the others renumbered, order and scores kept); returns how many were left out.
-pub fn exclude_out_of_order(conn: &Connection, run_id: i64) -> rusqlite::Result<usize> {
+pub(crate) fn exclude_out_of_order(conn: &Connection, run_id: RunId) -> rusqlite::Result<usize> {
     let tx = conn.unchecked_transaction()?;
     let removed = tx.execute(
         "DELETE FROM ranking WHERE run_id = ?1 AND spec_index IN \
@@ -309,7 +319,7 @@ pub struct SetInfo {
 }
 
 /// The run's forecast set, if it has one.
-pub fn set_info(conn: &Connection, run_id: i64) -> Result<Option<SetInfo>> {
+pub(crate) fn set_info(conn: &Connection, run_id: RunId) -> Result<Option<SetInfo>> {
     let head = conn
         .query_row(
             "SELECT p0, horizon_end, quarters, inputs_sha256, forecast_at FROM scenarios \
@@ -358,7 +368,7 @@ pub fn set_info(conn: &Connection, run_id: i64) -> Result<Option<SetInfo>> {
 }
 
 /// The scenario statistics of one model, one row per scenario in display order.
-pub fn model_stats(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Table> {
+pub(crate) fn model_stats(conn: &Connection, run_id: RunId, spec_index: u64) -> Result<Table> {
     Table::query(
         conn,
         "SELECT s.scenario, s.p0_level, s.p4_level, s.p9_level, s.p12_level, s.last_level, \
@@ -376,7 +386,11 @@ pub fn model_stats(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Ta
 pub type LevelPath = (String, Vec<(String, f64)>);
 
 /// One model's level path per scenario at the search's frequency (p0 first), display order.
-pub fn model_paths(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Vec<LevelPath>> {
+pub(crate) fn model_paths(
+    conn: &Connection,
+    run_id: RunId,
+    spec_index: u64,
+) -> Result<Vec<LevelPath>> {
     let mut stmt = conn.prepare(
         "SELECT f.scenario, f.date, f.level FROM scenario_forecasts f \
          JOIN scenarios c ON c.run_id = f.run_id AND c.name = f.scenario \
@@ -404,7 +418,7 @@ pub fn model_paths(conn: &Connection, run_id: i64, spec_index: u64) -> Result<Ve
 }
 
 /// The target's actual levels up to p0 of the run's forecast set.
-pub fn history(conn: &Connection, run_id: i64) -> Result<Vec<(String, f64)>> {
+pub(crate) fn history(conn: &Connection, run_id: RunId) -> Result<Vec<(String, f64)>> {
     let mut stmt =
         conn.prepare("SELECT date, level FROM scenario_history WHERE run_id = ?1 ORDER BY date")?;
     let rows = stmt.query_map([run_id], |r| {
@@ -417,9 +431,9 @@ pub fn history(conn: &Connection, run_id: i64) -> Result<Vec<(String, f64)>> {
 
 /// `pct_change_9q` of every model under `scenario` (`top --scenario`); `None` when the run
 /// has no such scenario.
-pub fn pct_change_9q(
+pub(crate) fn pct_change_9q(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     scenario: &str,
 ) -> Result<Option<HashMap<u64, Option<f64>>>> {
     let known: bool = conn.query_row(
@@ -441,7 +455,11 @@ pub fn pct_change_9q(
 
 /// Every forecast row of a run (`export --what forecasts`), by rank, scenario, path, step;
 /// models left out of the ranking come last.
-pub fn stream_forecasts(conn: &Connection, run_id: i64, sink: &mut dyn Sink) -> Result<u64> {
+pub(crate) fn stream_forecasts(
+    conn: &Connection,
+    run_id: RunId,
+    sink: &mut dyn Sink,
+) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT f.run_id, k.rank, f.spec_index, f.scenario, f.frequency, f.step, f.label, \
          f.date, f.transform_value, f.level \

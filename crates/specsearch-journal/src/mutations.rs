@@ -1,40 +1,27 @@
-//! Mutation records and replays (seed design, step 6) as the journal keeps them: the mutations
-//! still to replay, the replays done, the columns every passed model depends on (what the
+//! Mutation records and replays (docs/architecture.md, seed step 6) as the journal keeps them: the
+//! mutations still to replay, the replays done, the columns every passed model depends on (what the
 //! validation checks against the store), and the audit of it all (`mutation_audit`).
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
+use specsearch_core::spec::FeatureRole;
 
-/// What a replay did with one mutation (`replays.action`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplayAction {
-    /// Values and catalogue row written into the store.
-    Inserted,
-    /// The store already had the same name with the same values.
-    AlreadyPresent,
-    /// The store (or the frozen data) disagrees; retried by the next finish.
-    Conflict,
+use crate::runs::RunId;
+use crate::status::{role_from_sql, stored_words};
+
+stored_words! {
+    /// What a replay did with one mutation (`replays.action`).
+    ReplayAction {
+        /// Values and catalogue row written into the store.
+        Inserted = "inserted",
+        /// The store already had the same name with the same values.
+        AlreadyPresent = "already_present",
+        /// The store (or the frozen data) disagrees; retried by the next finish.
+        Conflict = "conflict",
+    }
 }
 
 impl ReplayAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReplayAction::Inserted => "inserted",
-            ReplayAction::AlreadyPresent => "already_present",
-            ReplayAction::Conflict => "conflict",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ReplayAction> {
-        match text {
-            "inserted" => Some(ReplayAction::Inserted),
-            "already_present" => Some(ReplayAction::AlreadyPresent),
-            "conflict" => Some(ReplayAction::Conflict),
-            _ => None,
-        }
-    }
-
     /// For people: `already present`.
     pub fn label(self) -> &'static str {
         match self {
@@ -54,7 +41,7 @@ pub struct PendingMutation {
 }
 
 /// The run's mutations without a successful replay, in order of first needing spec.
-pub fn pending(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<PendingMutation>> {
+pub(crate) fn pending(conn: &Connection, run_id: RunId) -> rusqlite::Result<Vec<PendingMutation>> {
     let mut stmt = conn.prepare(
         "SELECT name, definition, sha256 FROM mutations m WHERE run_id = ?1 AND NOT EXISTS \
          (SELECT 1 FROM replays r WHERE r.run_id = m.run_id AND r.name = m.name \
@@ -81,7 +68,11 @@ pub struct Replay {
 }
 
 /// Journals a finish's replays in one transaction.
-pub fn record_replays(conn: &Connection, run_id: i64, replays: &[Replay]) -> rusqlite::Result<()> {
+pub(crate) fn record_replays(
+    conn: &Connection,
+    run_id: RunId,
+    replays: &[Replay],
+) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
     {
         let mut stmt = tx.prepare(
@@ -93,9 +84,9 @@ pub fn record_replays(conn: &Connection, run_id: i64, replays: &[Replay]) -> rus
                 run_id,
                 r.name,
                 r.sha256,
-                r.action.as_str(),
+                r.action,
                 r.detail,
-                super::now()
+                crate::now()
             ])?;
         }
     }
@@ -106,15 +97,17 @@ pub fn record_replays(conn: &Connection, run_id: i64, replays: &[Replay]) -> rus
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsedColumn {
     pub name: String,
-    /// The role the run recorded (`variant`, `dummy`, `composite`, …).
-    pub role: String,
-    pub is_composite: bool,
+    /// The role the run recorded.
+    pub role: FeatureRole,
     /// The mutation record's sha256 (composites; `None` when no worker recorded one).
     pub recorded_sha256: Option<String>,
 }
 
 /// Every distinct column of the run's passed models.
-pub fn passed_columns(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<UsedColumn>> {
+pub(crate) fn passed_columns(
+    conn: &Connection,
+    run_id: RunId,
+) -> rusqlite::Result<Vec<UsedColumn>> {
     let mut stmt = conn.prepare(
         // CROSS JOIN fixes the order: passed models drive, each one's feature list is read
         // once, features are looked up by id. Left to itself SQLite may loop over every
@@ -129,11 +122,9 @@ pub fn passed_columns(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<Us
          ORDER BY f.role, f.name",
     )?;
     let rows = stmt.query_map([run_id], |r| {
-        let role: String = r.get(1)?;
         Ok(UsedColumn {
             name: r.get(0)?,
-            is_composite: role == "composite",
-            role,
+            role: role_from_sql(&r.get::<_, String>(1)?)?,
             recorded_sha256: r.get(2)?,
         })
     })?;
@@ -161,7 +152,7 @@ pub struct AuditRow {
 }
 
 /// The audit rows of a run, in order of first needing spec.
-pub fn audit(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<AuditRow>> {
+pub(crate) fn audit(conn: &Connection, run_id: RunId) -> rusqlite::Result<Vec<AuditRow>> {
     let mut stmt = conn.prepare(
         "SELECT name, definition, sha256, first_spec_index, session_id, worker, recorded_at, \
          passed_specs, ranked_models, best_rank, passed_spec_indices, replay_action, \
@@ -170,7 +161,7 @@ pub fn audit(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<AuditRow>> 
     )?;
     let rows = stmt.query_map([run_id], |r| {
         let indices: String = r.get(10)?;
-        let action: Option<String> = r.get(11)?;
+        let action: Option<ReplayAction> = r.get(11)?;
         Ok(AuditRow {
             name: r.get(0)?,
             definition: r.get(1)?,
@@ -183,7 +174,7 @@ pub fn audit(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<AuditRow>> 
             ranked_models: r.get::<_, i64>(8)? as u64,
             best_rank: r.get::<_, Option<i64>>(9)?.map(|v| v as u64),
             passed_spec_indices: serde_json::from_str(&indices).unwrap_or_default(),
-            replay_action: action.as_deref().and_then(ReplayAction::parse),
+            replay_action: action,
             replay_detail: r.get(12)?,
             replayed_at: r.get(13)?,
             replay_attempts: r.get::<_, i64>(14)? as u64,
@@ -202,7 +193,7 @@ pub struct MutationTotals {
     pub not_replayed: u64,
 }
 
-pub fn totals(conn: &Connection, run_id: i64) -> rusqlite::Result<MutationTotals> {
+pub(crate) fn totals(conn: &Connection, run_id: RunId) -> rusqlite::Result<MutationTotals> {
     conn.query_row(
         "SELECT count(*), coalesce(sum(replay_action = 'inserted'), 0), \
          coalesce(sum(replay_action = 'already_present'), 0), \

@@ -1,4 +1,4 @@
-//! The journal writer alone (`cargo bench --bench journal`): 1,000,000 PPNR-shaped outcomes
+//! The journal writer alone (`cargo bench -p specsearch-journal --bench journal`; no DuckDB): 1,000,000 PPNR-shaped outcomes
 //! (7 forced month dummies in every spec plus one to four drivers, 0.3% passed with a 2 kB
 //! detail, R² on every row) sent through the real `JournalWriter` in batches of 2,048, two
 //! "workers" interleaved, into a fresh journal. Reports the writer's wall time, CPU and time
@@ -7,9 +7,10 @@
 
 use std::time::Instant;
 
-use specsearch::journal::runs::{self, NewRun, RunFeature};
-use specsearch::journal::writer::{FlushPolicy, JournalWriter};
-use specsearch::journal::{schema, OutcomeRecord, OutcomeStatus, PassedRecord};
+use specsearch_journal::{
+    FeatureRole, FilterTest, FlushPolicy, JournalRw, JournalWriter, NewRun, OutcomeRecord,
+    OutcomeStatus, PassedRecord, RunFeature, RunStatus,
+};
 
 /// Rows written (`SPECSEARCH_BENCH_ROWS` overrides, e.g. for a profiler).
 fn rows() -> u64 {
@@ -49,7 +50,7 @@ fn record(index: u64, rng: &mut Rng, detail: &str) -> OutcomeRecord {
         } else {
             OutcomeStatus::Filtered
         },
-        failed_test: (!passed).then_some(2),
+        failed_test: (!passed).then_some(FilterTest::CoefficientSignificance),
         features,
         r2: Some(r2),
         message: None,
@@ -77,7 +78,7 @@ fn main() {
     let n_rows = rows();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
-    let conn = schema::open_rw(&path).unwrap();
+    let journal = JournalRw::open(&path).unwrap();
     let features: Vec<RunFeature> = (0..=187u32)
         .map(|id| RunFeature {
             id,
@@ -89,11 +90,11 @@ fn main() {
                 format!("x{}_MMDF", id)
             },
             role: if id == 0 {
-                "target".into()
+                FeatureRole::Target
             } else if id > 180 {
-                "dummy".into()
+                FeatureRole::Dummy
             } else {
-                "variant".into()
+                FeatureRole::Variant
             },
             base: if id > 180 {
                 "M".into()
@@ -103,9 +104,8 @@ fn main() {
             category: None,
         })
         .collect();
-    let run_id = runs::create_run(
-        &conn,
-        &NewRun {
+    let run_id = journal
+        .create_run(&NewRun {
             name_stem: "bench",
             config_path: "bench.toml",
             config_text: "",
@@ -119,10 +119,10 @@ fn main() {
             features: &features,
             // As SpecSpace::common_prefix gives it for forced month dummies.
             common_prefix: &(181..=187).collect::<Vec<u32>>(),
-        },
-    )
-    .unwrap();
-    let session = runs::start_session(&conn, run_id, "process", "duckdb", 2).unwrap();
+        })
+        .unwrap();
+    let (mut guard, _) = journal.begin_run(run_id).unwrap();
+    let session = guard.start_session("process", "duckdb", 2).unwrap();
     let detail = format!(
         "{{\"params\":[{}]}}",
         vec!["0.1234567890123"; 120].join(",")
@@ -148,6 +148,7 @@ fn main() {
         writer.send(session, (b % 2) as u32, batch).unwrap();
     }
     let stats = writer.finish().unwrap();
+    guard.end(RunStatus::Complete, None).unwrap();
     let wall = started.elapsed().as_secs_f64();
     let file = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let wal = std::fs::metadata(path.with_extension("sqlite-wal"))

@@ -17,9 +17,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
+use specsearch_core::assess::FilterTest;
 
-use super::counters::Tally;
-use super::{codes, runs, schema, JournalError, OutcomeRecord};
+use crate::counters::Tally;
+use crate::error::{JournalError, Result};
+use crate::runs::RunId;
+use crate::{codes, runs, schema, EventKind, OutcomeRecord, OutcomeStatus};
 
 /// When the writer commits.
 #[derive(Debug, Clone, Copy)]
@@ -53,8 +56,7 @@ enum Msg {
 pub struct SessionEvent {
     pub session_id: i64,
     pub worker: Option<u32>,
-    /// `worker_stalled`, `worker_lost`, `stop_requested` or `drain_timeout`.
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub detail: String,
 }
 
@@ -72,16 +74,12 @@ pub struct WriterStats {
 /// Handle on the writer thread.
 pub struct JournalWriter {
     tx: SyncSender<Msg>,
-    handle: JoinHandle<Result<WriterStats, JournalError>>,
+    handle: JoinHandle<Result<WriterStats>>,
 }
 
 impl JournalWriter {
     /// Opens the journal for writing on a new thread; outcomes go to `run_id`.
-    pub fn spawn(
-        path: &Path,
-        run_id: i64,
-        policy: FlushPolicy,
-    ) -> Result<JournalWriter, JournalError> {
+    pub fn spawn(path: &Path, run_id: RunId, policy: FlushPolicy) -> Result<JournalWriter> {
         // Open here, so that a bad journal fails the caller, not a thread.
         let conn = schema::open_rw(path)?;
         // The writer inserts rows whose references it has just made itself (its run, the
@@ -89,7 +87,7 @@ impl JournalWriter {
         // foreign-key checks would look each up again, a B-tree search per row on the hot
         // path. The tests check the written journals with `PRAGMA foreign_key_check`.
         conn.pragma_update(None, "foreign_keys", "OFF")
-            .map_err(JournalError::at(path))?;
+            .map_err(JournalError::naming::<rusqlite::Error>(path))?;
         let (tx, rx) = mpsc::sync_channel(64);
         let path = path.to_path_buf();
         let handle = std::thread::Builder::new()
@@ -100,12 +98,7 @@ impl JournalWriter {
     }
 
     /// Queues outcomes; blocks when the writer is far behind.
-    pub fn send(
-        &self,
-        session_id: i64,
-        worker: u32,
-        records: Vec<OutcomeRecord>,
-    ) -> Result<(), JournalError> {
+    pub fn send(&self, session_id: i64, worker: u32, records: Vec<OutcomeRecord>) -> Result<()> {
         self.tx
             .send(Msg::Outcomes {
                 session_id,
@@ -116,14 +109,14 @@ impl JournalWriter {
     }
 
     /// Journals a session event (committed with everything sent before it).
-    pub fn event(&self, event: SessionEvent) -> Result<(), JournalError> {
+    pub fn event(&self, event: SessionEvent) -> Result<()> {
         self.tx
             .send(Msg::Event(event))
             .map_err(|_| JournalError::Invalid("the journal writer stopped".into()))
     }
 
     /// Returns once everything sent so far is committed.
-    pub fn flush(&self) -> Result<(), JournalError> {
+    pub fn flush(&self) -> Result<()> {
         let (ack_tx, ack_rx) = mpsc::channel();
         self.tx
             .send(Msg::Flush(ack_tx))
@@ -134,7 +127,7 @@ impl JournalWriter {
     }
 
     /// Commits what is pending and stops the thread.
-    pub fn finish(self) -> Result<WriterStats, JournalError> {
+    pub fn finish(self) -> Result<WriterStats> {
         drop(self.tx);
         self.handle
             .join()
@@ -152,11 +145,11 @@ struct Statements<'c> {
 fn write_loop(
     conn: Connection,
     path: &Path,
-    run_id: i64,
+    run_id: RunId,
     policy: FlushPolicy,
     rx: Receiver<Msg>,
-) -> Result<WriterStats, JournalError> {
-    let e = JournalError::at(path);
+) -> Result<WriterStats> {
+    let e = JournalError::naming::<rusqlite::Error>(path);
     let mut stats = WriterStats::default();
     let mut pending_rows = 0usize;
     let mut in_tx = false;
@@ -201,7 +194,7 @@ fn write_loop(
                   stats: &mut WriterStats,
                   pending: &mut usize,
                   tally: &mut Tally|
-     -> Result<(), JournalError> {
+     -> Result<()> {
         if *in_tx {
             let t = Instant::now();
             // The counters of what this transaction inserted commit with it.
@@ -262,7 +255,7 @@ fn write_loop(
                     params![
                         run_id,
                         ev.session_id,
-                        super::now(),
+                        crate::now(),
                         ev.worker,
                         ev.kind,
                         ev.detail
@@ -300,6 +293,11 @@ fn thread_cpu() -> Duration {
         .unwrap_or_default()
 }
 
+/// The stored code of the filter a record failed at (`filter_tests.code`).
+fn failed_code(r: &OutcomeRecord) -> Option<u8> {
+    r.failed_test.map(FilterTest::code)
+}
+
 /// Rows per multi-row INSERT of outcomes without passed detail (one statement execution per
 /// chunk instead of per row; the `journal` benchmark measures the difference).
 const CHUNK: usize = 32;
@@ -334,7 +332,7 @@ fn chunk_sql(n: usize) -> String {
 /// Where a batch of outcomes goes: the run, the session and worker that evaluated it, and the
 /// run's common prefix (left out of each outcome's codes).
 struct Batch<'p> {
-    run_id: i64,
+    run_id: RunId,
     session_id: i64,
     worker: u32,
     prefix: &'p [u32],
@@ -345,14 +343,14 @@ impl Batch<'_> {
     /// it would be stored wrongly, so the batch is refused instead (nothing of it commits).
     fn own_features<'r>(&self, r: &'r OutcomeRecord) -> rusqlite::Result<&'r [u32]> {
         r.features.strip_prefix(self.prefix).ok_or_else(|| {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISUSE),
-                Some(format!(
+            JournalError::sqlite(
+                rusqlite::ffi::SQLITE_MISUSE,
+                format!(
                     "spec {} (features {:?}) does not begin with the run's common features \
                      {:?}; this is a bug in specsearch, please report it (the journal keeps \
                      everything committed before)",
                     r.spec_index, r.features, self.prefix
-                )),
+                ),
             )
         })
     }
@@ -396,7 +394,7 @@ fn insert_all(
                 tally.add(
                     batch.session_id,
                     r.status.code(),
-                    r.failed_test,
+                    failed_code(r),
                     batch.own_features(r)?,
                     r.spec_index,
                 );
@@ -408,7 +406,7 @@ fn insert_all(
         for r in &rest[..n] {
             if let Some(status) = insert(s, batch, r, features)? {
                 let own = batch.own_features(r)?;
-                tally.add(batch.session_id, status, r.failed_test, own, r.spec_index);
+                tally.add(batch.session_id, status, failed_code(r), own, r.spec_index);
             }
         }
         rest = &rest[n..];
@@ -419,7 +417,7 @@ fn insert_all(
 /// Whether any spec index of `chunk` already has an outcome.
 fn any_journaled(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     chunk: &[OutcomeRecord],
 ) -> rusqlite::Result<bool> {
     let (lo, hi) = (chunk[0].spec_index, chunk[chunk.len() - 1].spec_index);
@@ -449,7 +447,7 @@ fn insert_chunk(
         batch.codes_of(r, features)?;
         stmt.raw_bind_parameter(at, r.spec_index as i64)?;
         stmt.raw_bind_parameter(at + 1, r.status)?;
-        stmt.raw_bind_parameter(at + 2, r.failed_test)?;
+        stmt.raw_bind_parameter(at + 2, failed_code(r))?;
         stmt.raw_bind_parameter(at + 3, features.as_str())?;
         stmt.raw_bind_parameter(at + 4, r.r2.filter(|v| v.is_finite()))?;
         stmt.raw_bind_parameter(at + 5, r.message.as_deref())?;
@@ -476,7 +474,7 @@ fn insert(
         let inserted = s.outcome.execute(params![
             run_id,
             r.spec_index as i64,
-            super::OutcomeStatus::Error,
+            OutcomeStatus::Error,
             None::<u8>,
             features.as_str(),
             r.r2.filter(|v| v.is_finite()),
@@ -485,13 +483,13 @@ fn insert(
             worker,
             r.eval_us
         ])?;
-        return Ok((inserted == 1).then_some(super::OutcomeStatus::Error.code()));
+        return Ok((inserted == 1).then_some(OutcomeStatus::Error.code()));
     }
     let inserted = s.outcome.execute(params![
         run_id,
         r.spec_index as i64,
         r.status,
-        r.failed_test,
+        failed_code(r),
         features.as_str(),
         r.r2.filter(|v| v.is_finite()),
         r.message,
@@ -504,7 +502,7 @@ fn insert(
         return Ok(None);
     }
     if r.passed.is_some() {
-        let at = super::now();
+        let at = crate::now();
         for m in &r.mutations {
             s.put_mutation.execute(params![
                 run_id,
@@ -541,7 +539,7 @@ fn insert(
 /// The error message when one of a passed spec's mutation records contradicts the journal.
 fn mutation_conflict(
     s: &mut Statements<'_>,
-    run_id: i64,
+    run_id: RunId,
     r: &OutcomeRecord,
 ) -> rusqlite::Result<Option<String>> {
     for m in &r.mutations {

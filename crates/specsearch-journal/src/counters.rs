@@ -4,10 +4,12 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::runs::RunId;
+
 /// What one writer transaction added to `outcomes`, aggregated in memory and written to the
 /// counter tables just before the transaction commits (so both land or neither does).
 #[derive(Debug, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// The run's common prefix: in every outcome, counted once per outcome at flush.
     prefix: Vec<u32>,
     /// Outcomes per session and kind ([`kind_slot`]); a transaction sees one or two
@@ -43,7 +45,7 @@ fn slot_kind(slot: usize) -> (u8, u8) {
 
 impl Tally {
     /// A tally for a run whose outcomes all begin with `prefix` (stored once per run).
-    pub fn new(prefix: Vec<u32>) -> Self {
+    pub(crate) fn new(prefix: Vec<u32>) -> Self {
         Tally {
             prefix,
             features: vec![Vec::new(); KINDS],
@@ -53,7 +55,7 @@ impl Tally {
 
     /// Counts one outcome that was inserted (not one ignored as already journaled);
     /// `own_features` are its features after the run's prefix.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         session_id: i64,
         status: u8,
@@ -85,13 +87,13 @@ impl Tally {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.outcomes.is_empty()
     }
 
     /// Adds the tally to the counter tables of `run_id` (inside the caller's transaction) and
     /// empties it.
-    pub fn flush(&mut self, conn: &Connection, run_id: i64) -> rusqlite::Result<()> {
+    pub(crate) fn flush(&mut self, conn: &Connection, run_id: RunId) -> rusqlite::Result<()> {
         if self.is_empty() {
             return Ok(());
         }
@@ -143,7 +145,7 @@ impl Tally {
 }
 
 /// Sorts half-open ranges and joins the overlapping and adjacent ones.
-pub fn coalesce(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+pub(crate) fn coalesce(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     ranges.sort_unstable();
     let mut out: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
     for (s, e) in ranges {
@@ -157,7 +159,7 @@ pub fn coalesce(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
 
 /// Records [start, end) as journaled, joined with the stored ranges it touches (the writer
 /// only adds indices that were not journaled, so ranges never overlap).
-fn add_range(conn: &Connection, run_id: i64, start: u64, end: u64) -> rusqlite::Result<()> {
+fn add_range(conn: &Connection, run_id: RunId, start: u64, end: u64) -> rusqlite::Result<()> {
     let left: Option<i64> = conn
         .prepare_cached(
             "DELETE FROM journaled_ranges WHERE run_id = ?1 AND end_index = ?2 \
@@ -186,7 +188,7 @@ fn add_range(conn: &Connection, run_id: i64, start: u64, end: u64) -> rusqlite::
 /// Adds the outcomes in `table` (columns spec_index, status, failed_test, feature_codes
 /// after the prefix of `run_id`, session_id; none of them journaled in `run_id` before) to the counters of `run_id`: how
 /// `merge` counts a shard's rows, in the transaction that inserts them.
-pub fn add_rows(conn: &Connection, run_id: i64, table: &str) -> rusqlite::Result<()> {
+pub(crate) fn add_rows(conn: &Connection, run_id: RunId, table: &str) -> rusqlite::Result<()> {
     conn.execute(
         &format!(
             "INSERT INTO outcome_counts (run_id, session_id, status, failed_test, specs) \
@@ -230,7 +232,10 @@ pub fn add_rows(conn: &Connection, run_id: i64, table: &str) -> rusqlite::Result
 
 /// The journaled spec indices of a run as ascending, disjoint half-open ranges (adjacent ones
 /// joined): one row for a complete run.
-pub fn journaled_ranges(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<(u64, u64)>> {
+pub(crate) fn journaled_ranges(
+    conn: &Connection,
+    run_id: RunId,
+) -> rusqlite::Result<Vec<(u64, u64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT start_index, end_index FROM journaled_ranges WHERE run_id = ?1 \
          ORDER BY start_index",

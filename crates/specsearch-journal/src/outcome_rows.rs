@@ -6,10 +6,11 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
 use rusqlite::Connection;
 
-use super::rows::{Cell, Sink};
+use crate::error::{JournalError, Result};
+use crate::rows::{Cell, Sink};
+use crate::runs::RunId;
 
 /// The columns, as `outcomes_expanded` names them.
 pub const OUTCOME_COLUMNS: &[&str] = &[
@@ -59,9 +60,9 @@ struct Feature {
 
 /// Streams every outcome of `run_id` into `sink` in spec order; returns the row count.
 /// `progress` is called every 65,536 rows with the count so far.
-pub fn stream_outcomes(
+pub(crate) fn stream_outcomes(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
@@ -96,12 +97,12 @@ pub fn stream_outcomes(
     let tests = names("filter_tests")?;
 
     let columns: Vec<String> = OUTCOME_COLUMNS.iter().map(|c| c.to_string()).collect();
-    sink.begin(&columns)?;
+    sink.begin(&columns).map_err(JournalError::Output)?;
     let mut stmt = conn.prepare(
         "SELECT spec_index, status, failed_test, r2, message, feature_codes, session_id, \
          worker, eval_us FROM outcomes WHERE run_id = ?1 ORDER BY spec_index",
     )?;
-    let prefix = super::runs::common_prefix(conn, run_id)?;
+    let prefix = crate::runs::common_prefix(conn, run_id)?;
     let mut rows = stmt.query([run_id])?;
     let mut row: Vec<Cell> = Vec::with_capacity(columns.len());
     let mut ids: Vec<u32> = Vec::new();
@@ -111,15 +112,18 @@ pub fn stream_outcomes(
         let spec_index: i64 = r.get(0)?;
         ids.clear();
         ids.extend_from_slice(&prefix);
-        super::codes::decode(r.get_ref(5)?.as_str()?, &mut ids);
+        crate::codes::decode(r.get_ref(5)?.as_str()?, &mut ids);
         let mut names = String::with_capacity(16 * ids.len());
         bases.clear();
         for (k, id) in ids.iter().enumerate() {
             let f = features
                 .get(*id as usize)
                 .and_then(Option::as_ref)
-                .with_context(|| {
-                    format!("outcome {spec_index} of run {run_id}: feature {id} is not in the run")
+                .ok_or_else(|| {
+                    JournalError::Invalid(format!(
+                        "outcome {spec_index} of run {run_id}: feature {id} is not in the run; \
+                         the journal is damaged: restore it or start a new workspace"
+                    ))
                 })?;
             if k > 0 {
                 names.push_str(", ");
@@ -134,7 +138,7 @@ pub fn stream_outcomes(
                 .map_or(Cell::Null, |s| Cell::Text(s.clone()))
         };
         row.clear();
-        row.push(Cell::Int(run_id));
+        row.push(Cell::Int(run_id.0));
         row.push(Cell::Int(spec_index));
         row.push(label(&statuses, r.get(1)?));
         row.push(label(&tests, r.get(2)?));
@@ -146,13 +150,13 @@ pub fn stream_outcomes(
         row.push(Cell::from_ref(r.get_ref(6)?));
         row.push(Cell::from_ref(r.get_ref(7)?));
         row.push(Cell::from_ref(r.get_ref(8)?));
-        sink.row(&row)?;
+        sink.row(&row).map_err(JournalError::Output)?;
         n += 1;
         if n.is_multiple_of(65_536) {
             progress(n);
         }
     }
-    sink.finish()?;
+    sink.finish().map_err(JournalError::Output)?;
     progress(n);
     Ok(n)
 }

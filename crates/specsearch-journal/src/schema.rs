@@ -8,54 +8,54 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::JournalError;
+use crate::error::{JournalError, Result};
 
 /// `(version, name, sql)` of every migration, in order. Append only; never edit a shipped one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "journal",
-        include_str!("../../migrations/0001_journal.sql"),
+        include_str!("../../../migrations/0001_journal.sql"),
     ),
     (
         2,
         "mutations",
-        include_str!("../../migrations/0002_mutations.sql"),
+        include_str!("../../../migrations/0002_mutations.sql"),
     ),
     (
         3,
         "shards",
-        include_str!("../../migrations/0003_shards.sql"),
+        include_str!("../../../migrations/0003_shards.sql"),
     ),
     (
         4,
         "schema_fixes",
-        include_str!("../../migrations/0004_schema_fixes.sql"),
+        include_str!("../../../migrations/0004_schema_fixes.sql"),
     ),
     (
         5,
         "scenarios",
-        include_str!("../../migrations/0005_scenarios.sql"),
+        include_str!("../../../migrations/0005_scenarios.sql"),
     ),
     (
         6,
         "events",
-        include_str!("../../migrations/0006_events.sql"),
+        include_str!("../../../migrations/0006_events.sql"),
     ),
     (
         7,
         "counters",
-        include_str!("../../migrations/0007_counters.sql"),
+        include_str!("../../../migrations/0007_counters.sql"),
     ),
     (
         8,
         "segments",
-        include_str!("../../migrations/0008_segments.sql"),
+        include_str!("../../../migrations/0008_segments.sql"),
     ),
     (
         9,
         "compact_outcomes",
-        include_str!("../../migrations/0009_compact_outcomes.sql"),
+        include_str!("../../../migrations/0009_compact_outcomes.sql"),
     ),
 ];
 
@@ -63,13 +63,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// Views re-created on every open (they hold no data, so replacing them is always safe).
-const VIEWS: &str = include_str!("../../sql/views.sql");
+const VIEWS: &str = include_str!("../../../sql/views.sql");
 /// Views over mutation records and replays (`mutation_audit`, `mutation_uses`).
-const MUTATION_VIEWS: &str = include_str!("../../sql/mutations.sql");
+const MUTATION_VIEWS: &str = include_str!("../../../sql/mutations.sql");
 /// Views over scenario forecasts (`scenario_summary`); after `VIEWS`, which they read.
-const SCENARIO_VIEWS: &str = include_str!("../../sql/scenarios.sql");
+const SCENARIO_VIEWS: &str = include_str!("../../../sql/scenarios.sql");
 /// Views over segments (`segment_telemetry`).
-const SEGMENT_VIEWS: &str = include_str!("../../sql/segments.sql");
+const SEGMENT_VIEWS: &str = include_str!("../../../sql/segments.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -91,8 +91,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Opens (creating if needed) a journal for writing and brings its schema up to date.
-pub fn open_rw(path: &Path) -> Result<Connection, JournalError> {
-    let e = JournalError::at(path);
+pub(crate) fn open_rw(path: &Path) -> Result<Connection> {
+    let e = JournalError::naming::<rusqlite::Error>(path);
     let conn = Connection::open(path).map_err(&e)?;
     configure(&conn).map_err(&e)?;
     migrate(&conn).map_err(&e)?;
@@ -105,12 +105,12 @@ pub fn open_rw(path: &Path) -> Result<Connection, JournalError> {
 /// Opens an existing journal read-only (queries, reports; safe while a run writes). A journal
 /// written by an older specsearch is first upgraded in place (one transaction per migration;
 /// the upgrade is what any `run` would do on it).
-pub fn open_ro(path: &Path) -> Result<Connection, JournalError> {
+pub(crate) fn open_ro(path: &Path) -> Result<Connection> {
     if !path.exists() {
         return Err(JournalError::Missing(path.to_path_buf()));
     }
-    let e = JournalError::at(path);
-    let open = || -> Result<Connection, JournalError> {
+    let e = JournalError::naming::<rusqlite::Error>(path);
+    let open = || -> Result<Connection> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -151,7 +151,7 @@ pub fn open_ro(path: &Path) -> Result<Connection, JournalError> {
 /// `sql/segments.sql`) as TEMP views on a read-only connection (they shadow the journal's own
 /// copies), so a journal written by another build of specsearch reads exactly like a fresh one;
 /// the file is not touched.
-pub fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
     for views in [VIEWS, MUTATION_VIEWS, SCENARIO_VIEWS, SEGMENT_VIEWS] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
@@ -163,12 +163,12 @@ pub fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Copies the WAL into the main file and truncates it (waits for readers briefly; a reader
 /// that holds an old snapshot just leaves part of the WAL for the next checkpoint).
-pub fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
 }
 
 /// How many of this binary's migrations the journal has not had.
-pub fn pending_migrations(conn: &Connection) -> rusqlite::Result<usize> {
+pub(crate) fn pending_migrations(conn: &Connection) -> rusqlite::Result<usize> {
     if version(conn)? == 0 {
         return Ok(MIGRATIONS.len());
     }
@@ -183,7 +183,7 @@ pub fn pending_migrations(conn: &Connection) -> rusqlite::Result<usize> {
 }
 
 /// The journal's schema version (0 for a file without the migrations table).
-pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+pub(crate) fn version(conn: &Connection) -> rusqlite::Result<i64> {
     let has_table: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
          AND name = 'schema_migrations')",
@@ -297,7 +297,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             }
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![version, name, super::now()],
+                rusqlite::params![version, name, crate::now()],
             )?;
             tx.commit()?;
             tracing::debug!(

@@ -3,8 +3,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::runs::RunId;
+
 /// Records that `run_id` is the run of segment `segment`.
-pub fn set_segment(conn: &Connection, run_id: i64, segment: &str) -> rusqlite::Result<()> {
+pub(crate) fn set_segment(conn: &Connection, run_id: RunId, segment: &str) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT OR REPLACE INTO run_segments (run_id, segment) VALUES (?1, ?2)",
         params![run_id, segment],
@@ -13,7 +15,7 @@ pub fn set_segment(conn: &Connection, run_id: i64, segment: &str) -> rusqlite::R
 }
 
 /// The segment of a run (`None` for a run of a config without segments).
-pub fn segment_of(conn: &Connection, run_id: i64) -> rusqlite::Result<Option<String>> {
+pub(crate) fn segment_of(conn: &Connection, run_id: RunId) -> rusqlite::Result<Option<String>> {
     conn.query_row(
         "SELECT segment FROM run_segments WHERE run_id = ?1",
         [run_id],
@@ -24,17 +26,17 @@ pub fn segment_of(conn: &Connection, run_id: i64) -> rusqlite::Result<Option<Str
 
 /// The id of the latest run of segment `segment` whose search hash is one of `search_hashes`
 /// (any search when empty).
-pub fn latest_run_of(
+pub(crate) fn latest_run_of(
     conn: &Connection,
     segment: &str,
     search_hashes: &[String],
-) -> rusqlite::Result<Option<i64>> {
+) -> rusqlite::Result<Option<RunId>> {
     let mut stmt = conn.prepare(
         "SELECT s.run_id, r.search_hash FROM run_segments s JOIN runs r USING (run_id) \
          WHERE s.segment = ?1 ORDER BY s.run_id DESC",
     )?;
     let rows = stmt.query_map([segment], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        Ok((r.get::<_, RunId>(0)?, r.get::<_, String>(1)?))
     })?;
     for row in rows {
         let (run_id, hash) = row?;
@@ -55,9 +57,9 @@ pub struct WorkerSetup {
     pub warm: bool,
 }
 
-pub fn record_setup(
+pub(crate) fn record_setup(
     conn: &Connection,
-    run_id: i64,
+    run_id: RunId,
     session_id: i64,
     s: &WorkerSetup,
 ) -> rusqlite::Result<()> {

@@ -1,0 +1,12 @@
+//! The journal crate's tests, one binary (one link step) with a module per area. They build
+//! journals through the crate's handles and read them back through its API; a raw SQLite
+//! connection is used only to look at what the API stores.
+
+mod common;
+mod guard;
+mod prefix;
+mod queries;
+mod upgrade;
+mod user_sql;
+mod vocabulary;
+mod writer;

@@ -2,7 +2,7 @@
 //! with the cheap first stage of the kernel — rank and R² against `filters.min_r2`, computed from
 //! the Gram matrix and one residual pass by exactly the code a worker runs — journals the outcomes
 //! that stage decides itself, and sends only the remaining specs to the pool. Outcomes are
-//! identical with and without it (`tests/segments.rs`); whether it is faster depends on how many
+//! identical with and without it (`tests/it/segments.rs`); whether it is faster depends on how many
 //! specs fail at R² and on whether the coordinator has a core of its own (see BENCHMARKS.md: off by
 //! default).
 

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use super::{month_end, Rng};
 
-/// Specs the preset plans (checked by `tests/synth_ppnr.rs`).
+/// Specs the preset plans (checked by `tests/it/synth_ppnr.rs`).
 pub const PRESET_SPECS: u64 = 2_163_980;
 
 /// One rate driver of a PPNR-shaped panel.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for data preparation (docs/semantics.md §1), checked by tests/data_prep.rs.
+"""Golden values for data preparation (docs/semantics.md §1), checked by tests/it/data_prep.rs.
 
 Regenerate from the repository root with a Python that has numpy, pandas and scipy:
 

@@ -4,7 +4,7 @@ dummies and the fit, computed independently with pandas and statsmodels.
 Regenerate from the repository root in a throw-away venv:
     pip install statsmodels pandas numpy
     python tests/golden/gen_demo_models.py
-Writes tests/golden/demo_models.json, read by tests/show_model.rs.
+Writes tests/golden/demo_models.json, read by tests/it/show_model.rs.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""Golden values for scenario forecasts (tests/scenarios.rs), computed independently with pandas,
+"""Golden values for scenario forecasts (tests/it/scenarios.rs), computed independently with pandas,
 numpy and statsmodels: fit a model, build its scenario features with the same lags, differences
 and growth rates reaching back into history, predict the target transform, convert it to the
 level (LV as is, DF accumulated, GR compounded from the actual level at p0, a lead shifting the
@@ -184,7 +184,7 @@ scen = {
 }
 for k, v in scen.items():
     v.to_csv(outdir / f"monthly_{k.lower()}.csv", index=False, date_format="%Y-%m-%d")
-(outdir / "monthly.toml").write_text('''# Synthetic monthly search for tests/scenarios.rs (written by tests/golden/gen_scenarios.py).
+(outdir / "monthly.toml").write_text('''# Synthetic monthly search for tests/it/scenarios.rs (written by tests/golden/gen_scenarios.py).
 [data]
 target_table = { path = "monthly_target.csv" }
 mev_tables = [{ path = "monthly_mevs.csv" }]
@@ -226,7 +226,7 @@ golden["monthly_gr12"] = case(
 print("wrote tests/golden/scenarios.json")
 
 # The demo's data tables as one workbook (sheets "consumption" and "macro", dates as Excel
-# dates): tests/scenarios.rs checks that data.target_table / data.mev_tables read from it give
+# dates): tests/it/scenarios.rs checks that data.target_table / data.mev_tables read from it give
 # the same frozen data as the CSV files.
 fixtures = root / "tests" / "fixtures"
 with pd.ExcelWriter(fixtures / "demo_tables.xlsx", engine="openpyxl") as xl:

@@ -9,7 +9,7 @@
 //! reference search path (`assess_into`) and the journal path workers run (`decide_into`);
 //! time per spec. 99% fail at Coefficient Significance under HAC.
 
-#[path = "../tests/ppnr/mod.rs"]
+#[path = "../tests/it/ppnr/mod.rs"]
 mod ppnr;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -28,17 +28,6 @@ impl Default for Weights {
     }
 }
 
-/// One ranked model.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ranked {
-    pub rank: u64,
-    pub spec_index: u64,
-    pub score: f64,
-    pub fit_score: f64,
-    pub is_score: f64,
-    pub oos_score: Option<f64>,
-}
-
 /// Checks that the weights leave something to rank by for this run.
 pub(crate) fn check_weights(w: &Weights, has_out_of_sample: bool) -> Result<(), String> {
     let total = w.fit
@@ -64,22 +53,6 @@ impl Weights {
     pub fn check(&self, has_out_of_sample: bool) -> Result<(), String> {
         check_weights(self, has_out_of_sample)
     }
-}
-
-/// Ranks a run's passed models with the given weights, without storing anything.
-pub(crate) fn rank(conn: &Connection, run_id: RunId, w: &Weights) -> rusqlite::Result<Vec<Ranked>> {
-    let mut stmt = conn.prepare(RANKING_SQL)?;
-    let rows = stmt.query_map(params![run_id, w.fit, w.in_sample, w.out_of_sample], |r| {
-        Ok(Ranked {
-            rank: r.get::<_, i64>(0)? as u64,
-            spec_index: r.get::<_, i64>(1)? as u64,
-            score: r.get(2)?,
-            fit_score: r.get(3)?,
-            is_score: r.get(4)?,
-            oos_score: r.get(5)?,
-        })
-    })?;
-    rows.collect()
 }
 
 /// Recomputes and stores the run's ranking (replacing any earlier one) in one transaction.

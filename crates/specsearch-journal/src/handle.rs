@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::derive::{self, Ranked, Weights};
+use crate::derive::{self, Weights};
 use crate::error::{JournalError, Result};
 use crate::mutations::{self, AuditRow, MutationTotals, PendingMutation, Replay, UsedColumn};
 use crate::queries::{self, FailureFeatures, Ranking, RunDigest, SpecFeature, SpecRow};
@@ -181,11 +181,6 @@ impl Journal {
     ) -> Result<u64> {
         queries::stream_passed(&self.conn, run_id, ranking, limit, detail, sink)
             .map_err(|e| self.err(e))
-    }
-
-    /// Ranks a run's passed models with `weights`, without storing anything.
-    pub fn rank(&self, run_id: RunId, weights: &Weights) -> Result<Vec<Ranked>> {
-        derive::rank(&self.conn, run_id, weights).map_err(|e| self.err(e))
     }
 
     /// Failed specs per filter, in filter order.

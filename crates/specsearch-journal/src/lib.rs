@@ -40,7 +40,7 @@ mod user_sql;
 mod writer;
 
 pub use codes::MAX_FEATURE_ID;
-pub use derive::{Ranked, Weights};
+pub use derive::Weights;
 pub use error::{JournalError, Result, StorageFailure};
 pub use guard::{RunGuard, SessionTotals};
 pub use handle::{Journal, JournalRw};

@@ -4,7 +4,7 @@
 //! Every function is deterministic, allocation-light and never panics on bad numbers: invalid
 //! input comes back as a [`StatsError`], and a statistic that cannot be computed is `NaN`, which
 //! no filter in `assess` ever treats as a pass. Reference numerics are those of statsmodels,
-//! arch and scipy (see `tests/golden/gen_stats.py` and `tests/stats_golden.rs`).
+//! arch and scipy (see `tests/golden/gen_stats.py` and `tests/it/stats_golden.rs`).
 //!
 //! Internally every regression works on *centered* columns (the intercept is partialled out
 //! exactly) and factors the column-scaled Gram (a correlation matrix) by Cholesky. Centering and

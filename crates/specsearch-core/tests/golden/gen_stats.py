@@ -8,7 +8,7 @@ Regenerate (from the repository root), in a throw-away virtual environment:
     /tmp/golden-venv/bin/python crates/specsearch-core/tests/golden/gen_stats.py
 
 Writes crates/specsearch-core/tests/golden/stats/*.json. Inputs are generated here deterministically (numpy seeds) and
-stored next to the expected values, so tests/stats_golden.rs needs nothing else. Every expected
+stored next to the expected values, so tests/it/stats_golden.rs needs nothing else. Every expected
 number comes from statsmodels / arch / scipy; the only hand-written logic is (a) the filter
 sequence of docs/semantics.md §5, which combines library numbers into the expected outcome,
 and (b) the Cramér–von Mises p-value (Stephens' modified statistic with the D'Agostino–Stephens

@@ -54,12 +54,26 @@ fn the_stored_ranking_and_a_ranking_with_other_weights_agree_with_a_ranking_made
         .passed_models(run.run_id, &Ranking::Stored, None, false)
         .unwrap();
     assert_eq!(stored.rows.len(), 8);
-    let now = journal.rank(run.run_id, &Weights::default()).unwrap();
-    let stored_specs: Vec<i64> = (0..8)
-        .map(|i| stored.get(i, "spec_index").as_i64().unwrap())
-        .collect();
-    let now_specs: Vec<i64> = now.iter().map(|r| r.spec_index as i64).collect();
-    assert_eq!(stored_specs, now_specs);
+    let now = journal
+        .passed_models(
+            run.run_id,
+            &Ranking::Weights(Weights::default()),
+            None,
+            false,
+        )
+        .unwrap();
+    let specs = |t: &specsearch_journal::Table| -> Vec<(i64, i64)> {
+        (0..t.rows.len())
+            .map(|i| {
+                (
+                    t.get(i, "rank").as_i64().unwrap(),
+                    t.get(i, "spec_index").as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(specs(&stored), specs(&now));
+    assert_eq!(now.get(0, "stored_rank"), now.get(0, "rank"));
     // Fit only: the highest R² first (the largest index).
     let fit = Weights {
         fit: 1.0,

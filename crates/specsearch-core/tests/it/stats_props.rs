@@ -3,6 +3,7 @@
 //! take exactly the decisions of the exact p-values, and the filtered path of
 //! `Evaluator::assess_into` performs no heap allocation once warmed up.
 
+use crate::alloc_count::allocs;
 use proptest::prelude::*;
 use specsearch_core::assess::{
     ColumnData, Evaluator, EvaluatorOptions, ExtraColumn, FilterTest, FilterThresholds, Outcome,
@@ -10,39 +11,6 @@ use specsearch_core::assess::{
 };
 use specsearch_core::stats::dist::{self, PCut};
 use specsearch_core::stats::{diagnostics, ols, unitroot};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-/// Counts allocations made by the current thread (tests run on several threads).
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocs() -> usize {
-    ALLOCS.with(|c| c.get())
-}
 
 fn p_ok(p: Option<f64>) -> bool {
     p.is_none_or(|p| p.is_nan() || (0.0..=1.0).contains(&p))

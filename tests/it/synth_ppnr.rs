@@ -4,8 +4,6 @@
 //! (nearly every spec fails at Coefficient Significance under HAC, a few in a thousand pass);
 //! the options it is made of work on their own and refuse to be misused.
 
-mod common;
-
 use specsearch::assess::{CovType, FilterTest, Scratch, Status};
 use specsearch::runtime::context::{EvalContext, Transport};
 use specsearch::session::Session;
@@ -13,7 +11,7 @@ use specsearch::spec::PoolKind;
 use specsearch::synth::ppnr::PRESET_SPECS;
 
 fn synth(args: &[&str]) -> std::process::Output {
-    common::specsearch()
+    crate::common::specsearch()
         .arg("synth")
         .args(args)
         .output()

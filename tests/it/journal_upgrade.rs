@@ -3,11 +3,9 @@
 //! upgrade itself, row by row, is tested in the journal crate (`crates/specsearch-journal/
 //! tests/it/upgrade.rs`).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{assert_ok, specsearch};
+use crate::common::{assert_ok, specsearch};
 
 fn fixture_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -8,9 +8,7 @@
 //! change pass): `SPECSEARCH_WRITE_KERNEL_REFERENCE=1 cargo test --release -p specsearch-core
 //! --test kernel_reference`.
 
-mod ppnr;
-
-use ppnr::{Noise, Ppnr};
+use crate::ppnr::{Noise, Ppnr};
 use sha2::{Digest, Sha256};
 use specsearch_core::assess::{FilterThresholds, Outcome, Scratch, Status};
 

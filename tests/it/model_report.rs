@@ -2,8 +2,6 @@
 //! journal) and `show-model` (fitted now) printing the same report for the same model, and the
 //! report of a model with a composite column (read from the store after its replay).
 
-mod common;
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -17,9 +15,9 @@ struct Demo {
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let (dir, config) = common::demo_copy();
-        common::assert_ok(
-            &common::specsearch()
+        let (dir, config) = crate::common::demo_copy();
+        crate::common::assert_ok(
+            &crate::common::specsearch()
                 .args(["run", "-q", "-j", "2"])
                 .arg(&config)
                 .output()
@@ -31,9 +29,9 @@ fn demo() -> &'static Demo {
 
 fn cli(args: &[&str]) -> String {
     let d = demo();
-    let mut c = common::specsearch();
+    let mut c = crate::common::specsearch();
     c.arg(args[0]).arg(&d.config).args(&args[1..]);
-    common::assert_ok(&c.output().unwrap())
+    crate::common::assert_ok(&c.output().unwrap())
 }
 
 fn json(text: &str) -> Value {
@@ -62,7 +60,7 @@ fn series_equal_show_models_fit() {
         let fit = json(&cli(&["show-model", "--spec", &spec, "--json"]));
         let detail = &fit["detail"];
         assert!(detail.is_object());
-        let params = common::floats(&detail["params"]);
+        let params = crate::common::floats(&detail["params"]);
         let names: Vec<String> = detail["param_names"]
             .as_array()
             .unwrap()
@@ -239,7 +237,7 @@ fn alpha_sets_the_confidence_level() {
             "{w95} {w90}"
         );
     }
-    let out = common::specsearch()
+    let out = crate::common::specsearch()
         .arg("show")
         .arg(&demo().config)
         .args(["1", "--alpha", "1.5"])

@@ -30,8 +30,8 @@ use specsearch_core::assess::{
 use specsearch_core::stats::covariance::{self, CovType};
 use specsearch_core::stats::{diagnostics, ols, unitroot, StatsError};
 
-const MODELS: &str = include_str!("golden/stats/models.json");
-const UNITROOT: &str = include_str!("golden/stats/unitroot.json");
+const MODELS: &str = include_str!("../golden/stats/models.json");
+const UNITROOT: &str = include_str!("../golden/stats/unitroot.json");
 
 const REL: f64 = 1e-8;
 const ABS: f64 = 1e-10;

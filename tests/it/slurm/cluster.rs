@@ -1,4 +1,4 @@
-//! A private single-node Slurm for tests/slurm.rs: munged, slurmctld and slurmd run in the
+//! A private single-node Slurm for tests/it/slurm/mod.rs: munged, slurmctld and slurmd run in the
 //! foreground (`munged -F`, `slurmctld -D`, `slurmd -D`), so their pids are those of the
 //! children started here; everything they write (munge key and socket, state, spool, logs, slurm.conf) is under
 //! one temporary directory; their ports are free ones picked at start. [`Cluster`]'s drop, which

@@ -6,13 +6,11 @@
 //! Every fault waits for a signal the test gives (`PausedRun`) or is permanent (a worker that
 //! hangs forever, a stopped process): nothing relies on a sleep being long enough.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{assert_ok, derived, journal_of, small_search, specsearch, text, PausedRun};
+use crate::common::{assert_ok, derived, journal_of, small_search, specsearch, text, PausedRun};
 use nix::sys::signal::Signal;
 use rusqlite::Connection;
 
@@ -181,7 +179,7 @@ fn a_changed_value_in_features_duckdb_is_detected_and_the_store_rewritten() {
 #[test]
 fn misspelt_metadata_columns_are_refused_naming_file_and_column() {
     for (wrong, right) in [("catgory", "category"), ("sgn", "sign")] {
-        let (dir, config) = common::demo_copy();
+        let (dir, config) = crate::common::demo_copy();
         let meta = dir.path().join("data/metadata.csv");
         let text = std::fs::read_to_string(&meta).unwrap();
         std::fs::write(&meta, text.replacen(right, wrong, 1)).unwrap();
@@ -215,7 +213,7 @@ fn out_of_range_thresholds_are_refused_naming_the_key() {
         ),
         ("het_alpha = 1.0", "filters.het_alpha", "between 0 and 1"),
     ] {
-        let (dir, config) = common::demo_copy();
+        let (dir, config) = crate::common::demo_copy();
         let text = std::fs::read_to_string(&config).unwrap();
         std::fs::write(&config, format!("{text}\n[filters]\n{setting}\n")).unwrap();
         let out = run_cli(&config, &[]);
@@ -229,7 +227,7 @@ fn out_of_range_thresholds_are_refused_naming_the_key() {
 #[test]
 fn runaway_searches_are_refused_before_anything_is_written() {
     // A typo: far more lag than the data has history.
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, text.replace("max_lag = 2", "max_lag = 100000")).unwrap();
     let out = run_cli(&config, &[]);
@@ -242,7 +240,7 @@ fn runaway_searches_are_refused_before_anything_is_written() {
     assert!(!dir.path().join("search.specsearch").exists());
 
     // 4 × 10^17 specs: refused with the figures and the way to override.
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     let text = std::fs::read_to_string(&config).unwrap();
     let text = text
         .replace("max_vars = 3", "max_vars = 12")
@@ -562,7 +560,7 @@ fn a_copy_of_the_journal_file_alone_has_the_schema_while_a_run_writes() {
 
 #[test]
 fn a_changed_data_value_is_called_a_data_change() {
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     let small = std::fs::read_to_string(&config)
         .unwrap()
         .replace("max_vars = 3", "max_vars = 1");
@@ -582,7 +580,7 @@ fn a_changed_data_value_is_called_a_data_change() {
 
 #[test]
 fn a_missing_file_is_reported_once() {
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     std::fs::remove_file(dir.path().join("data/macro.csv")).unwrap();
     let out = run_cli(&config, &[]);
     assert!(!out.status.success());
@@ -593,7 +591,7 @@ fn a_missing_file_is_reported_once() {
 
 #[test]
 fn a_constant_column_is_excluded_as_constant() {
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     let mac = dir.path().join("data/macro.csv");
     let text = std::fs::read_to_string(&mac).unwrap();
     let with_flat: Vec<String> = text

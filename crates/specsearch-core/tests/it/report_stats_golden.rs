@@ -9,7 +9,7 @@ use serde_json::Value;
 use specsearch_core::stats::covariance::CovType;
 use specsearch_core::stats::summary::summarize;
 
-const REPORT: &str = include_str!("golden/stats/report.json");
+const REPORT: &str = include_str!("../golden/stats/report.json");
 
 fn close(what: &str, got: f64, want: f64, failures: &mut Vec<String>) {
     let err = (got - want).abs();

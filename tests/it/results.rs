@@ -3,14 +3,12 @@
 //! runs. Every expected value is recomputed here from the journal's tables, independently of
 //! the views and code under test.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use common::{small_search, specsearch};
+use crate::common::{small_search, specsearch};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -93,7 +91,7 @@ fn outcomes(conn: &Connection, run: i64) -> Vec<(i64, Option<i64>, Vec<i64>)> {
     let mut stmt = conn
         .prepare(&format!(
             "SELECT status, failed_test, features FROM ({}) WHERE run_id = ?1",
-            common::OUTCOMES_WITH_FEATURES
+            crate::common::OUTCOMES_WITH_FEATURES
         ))
         .unwrap();
     stmt.query_map([run], |r| {
@@ -125,7 +123,7 @@ fn run_names(conn: &Connection) -> Vec<String> {
 }
 
 fn view_names() -> Vec<String> {
-    include_str!("../sql/views.sql")
+    include_str!("../../sql/views.sql")
         .lines()
         .filter_map(|l| l.strip_prefix("CREATE VIEW "))
         .map(|l| l.split_whitespace().next().unwrap().to_string())
@@ -133,7 +131,7 @@ fn view_names() -> Vec<String> {
 }
 
 fn examples() -> Vec<(String, String)> {
-    let text = include_str!("../sql/examples.sql");
+    let text = include_str!("../../sql/examples.sql");
     let mut out = Vec::new();
     for block in text.split("-- example: ").skip(1) {
         let (title, sql) = block.split_once('\n').unwrap();
@@ -294,7 +292,7 @@ fn every_view_and_example_runs_on_a_real_journal() {
                 )
                 .output()
                 .unwrap();
-            common::assert_ok(&out);
+            crate::common::assert_ok(&out);
         }
     }
 }
@@ -957,7 +955,7 @@ fn commands_work_while_a_run_is_writing() {
     cmd.arg("run")
         .arg(&config)
         .args(["--workers", "2", "--batch-size", "64"]);
-    let paused = common::PausedRun::start(cmd, 200);
+    let paused = crate::common::PausedRun::start(cmd, 200);
     let run = |args: &[&str]| {
         ok(specsearch()
             .arg(args[0])
@@ -1000,7 +998,12 @@ fn commands_work_while_a_run_is_writing() {
     // Stop the run (resumably) and make sure it is gone before the directory is removed.
     paused.signal(nix::sys::signal::Signal::SIGINT);
     let out = paused.wait();
-    assert_eq!(out.status.code(), Some(130), "{}", common::text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        crate::common::text(&out)
+    );
     let v = json(&run(&["status", "--json"]));
     assert!(
         v[0]["status"] == "interrupted" || v[0]["status"] == "complete",
@@ -1019,7 +1022,7 @@ fn views_and_examples_use_indexes_not_full_scans() {
     let conn = Connection::open(&f.journal).unwrap();
     let outcomes = int(&conn, "SELECT count(*) FROM outcomes", []);
     assert!(outcomes > 2000, "{outcomes}");
-    let mutation_views = include_str!("../sql/mutations.sql")
+    let mutation_views = include_str!("../../sql/mutations.sql")
         .lines()
         .filter_map(|l| l.strip_prefix("CREATE VIEW "))
         .map(|l| l.split_whitespace().next().unwrap().to_string())

@@ -2,13 +2,11 @@
 //! the pretest verdicts, the keep rule checked on every variant, and bad search configs rejected
 //! with the key to fix.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::common::demo_copy;
 use assert_cmd::cargo::CommandCargoExt;
-use common::demo_copy;
 use specsearch::config::Config;
 use specsearch::spec::FeatureRole;
 
@@ -101,7 +99,7 @@ fn demo_plan_count_matches_an_independent_count_and_pretests_follow_the_keep_rul
 
     let out = plan(&config_path, &["--sample", "200"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    common::assert_ok(&out);
+    crate::common::assert_ok(&out);
     assert!(
         stdout.contains(&format!("specs      {expected} ")),
         "expected {expected}:\n{stdout}"
@@ -233,7 +231,7 @@ fn a_together_group_is_one_pool_of_the_product_of_its_members_variants() {
     let base = |extra: &str| -> u64 {
         let out = plan(&config_path, &["--sample", "0"]);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
         assert!(stdout.contains(extra), "{stdout}");
         let line = stdout.lines().find(|l| l.starts_with("specs ")).unwrap();
         line.split_whitespace().nth(1).unwrap().parse().unwrap()

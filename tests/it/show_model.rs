@@ -2,8 +2,6 @@
 //! whole pipeline — CSV loading, quarterly calendar, growth/difference/lag transforms, quarter
 //! dummies, covariance choice and the fit — checked end to end.
 
-mod common;
-
 use std::path::Path;
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -25,7 +23,7 @@ fn demo_models_match_statsmodels() {
     )
     .unwrap();
     // A private copy of the demo, so the test never writes into the source tree.
-    let (_dir, config) = common::demo_copy();
+    let (_dir, config) = crate::common::demo_copy();
 
     for (name, want) in golden.as_object().unwrap() {
         let features: Vec<&str> = want["features"]
@@ -40,14 +38,17 @@ fn demo_models_match_statsmodels() {
             .arg(&config)
             .output()
             .unwrap();
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         let o = &doc["detail"];
         assert!(o.is_object(), "{name}: detail is a JSON object");
         assert_eq!(o["nobs"].as_u64(), want["nobs"].as_u64(), "{name}: nobs");
         assert_eq!(o["cov_type"], want["cov_type"], "{name}: covariance");
         for key in ["params", "bse", "pvalues"] {
-            let (got, exp) = (common::floats(&o[key]), common::floats(&want[key]));
+            let (got, exp) = (
+                crate::common::floats(&o[key]),
+                crate::common::floats(&want[key]),
+            );
             assert_eq!(got.len(), exp.len(), "{name}: {key}");
             for (i, (g, e)) in got.iter().zip(&exp).enumerate() {
                 close(*g, *e, &format!("{name}: {key}[{i}]"));
@@ -92,10 +93,10 @@ fn unknown_feature_is_a_clear_error() {
 
 #[test]
 fn verdicts_use_the_configs_thresholds() {
-    let (_dir, config) = common::demo_copy();
+    let (_dir, config) = crate::common::demo_copy();
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{text}\n[filters]\nmax_vif = 1.2\n")).unwrap();
-    let out = common::specsearch()
+    let out = crate::common::specsearch()
         .args([
             "show-model",
             "--features",
@@ -104,7 +105,7 @@ fn verdicts_use_the_configs_thresholds() {
         .arg(&config)
         .output()
         .unwrap();
-    let stdout = common::assert_ok(&out);
+    let stdout = crate::common::assert_ok(&out);
     // VIFs of 1.27 and 1.24 (see demo_models_match_statsmodels' model) exceed 1.2.
     assert!(stdout.contains("every VIF ≤ 1.2"), "{stdout}");
     assert!(stdout.contains("failed at Multicollinearity"), "{stdout}");

@@ -2,7 +2,7 @@
 //! those files agree with what `run --shard auto/N` reads: the Slurm job script's array and
 //! shard count, the Kubernetes Indexed Job's completions, parallelism and index variable, and
 //! both keep the shard's journal on the node's own disk. The Slurm script itself runs on a
-//! real Slurm in `tests/slurm.rs`.
+//! real Slurm in `tests/it/slurm/mod.rs`.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,12 +1,10 @@
 //! `freeze` end to end: the demo bundle, its two transports, concurrent read-only readers,
 //! no-op re-freeze, and bad input rejected before anything is written.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{demo_copy, specsearch};
+use crate::common::{demo_copy, specsearch};
 use specsearch::config::Config;
 use specsearch::freeze;
 use specsearch::store::bundle::BundleReader;
@@ -21,7 +19,7 @@ fn demo_freezes_then_refreeze_is_a_noop_and_changed_data_changes_the_hash() {
     let (dir, config) = demo_copy();
     let out = freeze_cli(&config);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    common::assert_ok(&out);
+    crate::common::assert_ok(&out);
     assert!(stdout.contains("frozen"), "{stdout}");
     // 203 quarters; 1961Q1..2004Q4 in-sample = 176, 2005Q1..2009Q3 out = 19.
     assert!(
@@ -164,7 +162,7 @@ fn several_processes_read_the_bundle_at_once() {
             Command::new(&exe)
                 .args([
                     "--exact",
-                    "child_reader_process",
+                    "freeze::child_reader_process",
                     "--ignored",
                     "--nocapture",
                     "--test-threads=1",
@@ -183,7 +181,7 @@ fn several_processes_read_the_bundle_at_once() {
     for child in children {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
         assert!(
             // 1 target + 165 variants + 3 dummies + the Q column a regime of the demo reads.
             stdout.contains(&format!("CHILD-HASH {} 170", report.hash)),

@@ -7,8 +7,6 @@
 //! caught here. Skips, loudly, only when no Chromium binary exists (`.ci/run` installs
 //! Debian's `chromium`; `SPECSEARCH_CHROMIUM` names another binary).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -77,7 +75,7 @@ fn screenshot(bin: &Path, page: &Path, width: u32, height: u32) -> (usize, usize
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
-    common::assert_ok(&out);
+    crate::common::assert_ok(&out);
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(&png_path).unwrap(),
     ));
@@ -250,17 +248,17 @@ fn the_demo_report_renders_in_chromium() {
     assert_eq!(missing_series(&series, svg), vec!["actual".to_string()]);
 
     // The demo report.
-    let (_demo, config) = common::demo_copy();
-    common::assert_ok(
-        &common::specsearch()
+    let (_demo, config) = crate::common::demo_copy();
+    crate::common::assert_ok(
+        &crate::common::specsearch()
             .args(["run", "-q", "-j", "2"])
             .arg(&config)
             .output()
             .unwrap(),
     );
     let page = dir.path().join("report.html");
-    common::assert_ok(
-        &common::specsearch()
+    crate::common::assert_ok(
+        &crate::common::specsearch()
             .arg("report")
             .arg(&config)
             .args(["--top", "3", "-o"])

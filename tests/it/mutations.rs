@@ -5,12 +5,10 @@
 //! sha256 from the frozen columns read back from the store, the specs that need each composite
 //! from the journal's outcome feature lists, counts from the outcomes table.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{assert_ok, small_search, specsearch, text};
+use crate::common::{assert_ok, small_search, specsearch, text};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use specsearch::config::Config;

@@ -3,22 +3,21 @@
 //! run's. Then an array task cancelled (`scancel`) mid-run: `merge` reports its shard missing
 //! with the commands that re-run it, `sbatch --array=K --wait` re-runs it (resuming from the
 //! journal it left on the node's disk), and the merge is complete and equal again. The
-//! cluster (`slurm_cluster`) is the test's own: three daemons started and stopped by pid, all
+//! cluster (`cluster`) is the test's own: three daemons started and stopped by pid, all
 //! their state in one temporary directory.
 //!
 //! Without the Slurm binaries (Debian: `slurm-wlm`, `munge`; `.ci/run` installs them) the test
 //! says loudly that it is skipped, and passes.
 
-mod common;
-mod slurm_cluster;
+mod cluster;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, specsearch, text};
-use slurm_cluster::{Cluster, PATIENCE};
+use crate::common::{assert_ok, specsearch, text};
+use cluster::{Cluster, PATIENCE};
 use specsearch::synth::{self, SynthSpec};
 
 /// Shards of the test's arrays (`--array=0-3`, the script's `SPECSEARCH_SHARDS`).
@@ -89,7 +88,7 @@ impl Search {
         )
         .unwrap();
         let mut cmd = cluster.command("sbatch");
-        common::without_faults(&mut cmd);
+        crate::common::without_faults(&mut cmd);
         cmd.args(args)
             .arg("--cpus-per-task=1")
             .arg(script)
@@ -178,9 +177,9 @@ fn journaled(journal: &Path) -> i64 {
 
 #[test]
 fn array_shards_on_a_real_slurm_merge_to_the_unsharded_run() {
-    let missing: Vec<&str> = slurm_cluster::PROGRAMS
+    let missing: Vec<&str> = cluster::PROGRAMS
         .into_iter()
-        .filter(|p| slurm_cluster::program(p).is_none())
+        .filter(|p| cluster::program(p).is_none())
         .collect();
     if !missing.is_empty() {
         eprintln!(
@@ -209,7 +208,7 @@ fn array_shards_on_a_real_slurm_merge_to_the_unsharded_run() {
     ]);
     assert_ok(&out);
     let reference_journal = reference_ws.join("journal.sqlite");
-    let reference = common::merged_results(&reference_journal);
+    let reference = crate::common::merged_results(&reference_journal);
     let spec_count: i64 = rusqlite::Connection::open(&reference_journal)
         .unwrap()
         .query_row("SELECT spec_count FROM runs", [], |r| r.get(0))
@@ -249,7 +248,7 @@ fn array_shards_on_a_real_slurm_merge_to_the_unsharded_run() {
         "{stdout}"
     );
     assert!(
-        common::merged_results(&search.merged()) == reference,
+        crate::common::merged_results(&search.merged()) == reference,
         "the merged array differs from the unsharded run"
     );
     eprintln!(
@@ -373,7 +372,7 @@ fn array_shards_on_a_real_slurm_merge_to_the_unsharded_run() {
         "{stdout}"
     );
     assert!(
-        common::merged_results(&search.merged()) == reference,
+        crate::common::merged_results(&search.merged()) == reference,
         "the merged array with a re-run task differs from the unsharded run"
     );
     eprintln!(

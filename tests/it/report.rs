@@ -2,15 +2,13 @@
 //! for 20 models), a run still running (the page says it is partial), a run where no model
 //! passed, and a run without scenarios (each says so in the page).
 
-mod common;
-
 use std::path::Path;
 
 fn report(config: &Path, args: &[&str]) -> String {
     let out_dir = tempfile::tempdir().unwrap();
     let out = out_dir.path().join("report.html");
-    common::assert_ok(
-        &common::specsearch()
+    crate::common::assert_ok(
+        &crate::common::specsearch()
             .arg("report")
             .arg(config)
             .args(args)
@@ -23,8 +21,8 @@ fn report(config: &Path, args: &[&str]) -> String {
 }
 
 fn run(config: &Path) {
-    common::assert_ok(
-        &common::specsearch()
+    crate::common::assert_ok(
+        &crate::common::specsearch()
             .args(["run", "-q", "-j", "2"])
             .arg(config)
             .output()
@@ -47,7 +45,7 @@ fn assert_self_contained(html: &str) {
 
 #[test]
 fn a_complete_run_gives_every_section() {
-    let (_dir, config) = common::demo_copy();
+    let (_dir, config) = crate::common::demo_copy();
     run(&config);
     let html = report(&config, &["--top", "20"]);
     assert_self_contained(&html);
@@ -78,8 +76,8 @@ fn a_complete_run_gives_every_section() {
     assert_eq!(html.matches("<figure class=\"plot\"").count(), 20 * 5 + 1);
     assert_eq!(html.matches("data-kind=\"scenarios\"").count(), 20);
     // Selected specs instead of the top N.
-    let top = common::assert_ok(
-        &common::specsearch()
+    let top = crate::common::assert_ok(
+        &crate::common::specsearch()
             .arg("show")
             .arg(&config)
             .args(["3", "--json"])
@@ -96,7 +94,7 @@ fn a_complete_run_gives_every_section() {
 
 #[test]
 fn a_run_without_scenarios_says_so() {
-    let (_dir, config) = common::demo_copy();
+    let (_dir, config) = crate::common::demo_copy();
     let text = std::fs::read_to_string(&config).unwrap();
     let cut = text.find("[scenarios]").expect("the demo has scenarios");
     std::fs::write(&config, &text[..cut]).unwrap();
@@ -109,7 +107,7 @@ fn a_run_without_scenarios_says_so() {
 
 #[test]
 fn a_run_where_nothing_passed_says_so() {
-    let (_dir, config) = common::demo_copy();
+    let (_dir, config) = crate::common::demo_copy();
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{text}\n[filters]\nmin_r2 = 0.999\n")).unwrap();
     run(&config);
@@ -128,13 +126,13 @@ fn a_run_where_nothing_passed_says_so() {
 
 #[test]
 fn a_run_still_running_is_reported_as_partial() {
-    let (_dir, config) = common::demo_copy();
-    let mut cmd = common::specsearch();
+    let (_dir, config) = crate::common::demo_copy();
+    let mut cmd = crate::common::specsearch();
     cmd.args(["run", "-j", "1"]).arg(&config);
-    let paused = common::PausedRun::start(cmd, 2000);
+    let paused = crate::common::PausedRun::start(cmd, 2000);
     let html = report(&config, &["--top", "3"]);
     paused.resume();
-    common::assert_ok(&paused.wait());
+    crate::common::assert_ok(&paused.wait());
     assert_self_contained(&html);
     assert!(html.contains("Partial report."), "banner");
     assert!(html.contains("The run is still running"), "state");

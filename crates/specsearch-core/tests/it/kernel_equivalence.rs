@@ -7,42 +7,12 @@
 //! a few ulps, 1e-12, 1e-9 and 1e-6 of it), where the fast decision must step aside. The
 //! journal path also allocates nothing once warm.
 
-mod ppnr;
-
-use ppnr::{Noise, Ppnr};
+use crate::alloc_count::allocs;
+use crate::ppnr::{Noise, Ppnr};
 use specsearch_core::assess::{
     ColumnData, Evaluator, EvaluatorOptions, ExtraColumn, FilterTest, FilterThresholds, Outcome,
     Scratch, SignificanceStats, Status, TargetData,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-/// Counts allocations made by the current thread (tests run on several threads).
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 struct Rng(u64);
 
@@ -344,11 +314,11 @@ fn journal_path_does_not_allocate_once_warm() {
     for (a, b) in [(4000, 8000), (mid + 2000, mid + 4000)] {
         let mut it = search.space.iter_range(a, b);
         while it.next_into(&mut spec).is_some() {
-            let before = ALLOCS.with(|c| c.get());
+            let before = allocs();
             ev.decide_into(&spec, &[], &mut s, &mut out);
             if out.status == Status::Filtered {
                 filtered += 1;
-                allocated += ALLOCS.with(|c| c.get()) - before;
+                allocated += allocs() - before;
             }
         }
     }

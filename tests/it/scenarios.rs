@@ -5,8 +5,6 @@
 //! --scenario`, `export --what forecasts`, `forecast`); resume equivalence; xlsx equal to CSV;
 //! `require_order`; and bad scenario inputs refused before anything is written.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -43,7 +41,7 @@ fn close_all(got: &[f64], want: &[f64], tol: f64, what: &str) {
 /// A config for a golden case on the demo's data: the demo's search with another target and
 /// the scenarios named (Severe from the CSV twin of the xlsx).
 fn demo_case_config(dir: &Path, target: &str, horizon: u32, scenarios: &[&str]) -> PathBuf {
-    let demo = common::demo_dir().join("data");
+    let demo = crate::common::demo_dir().join("data");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let file = |name: &str| match name {
         "Base" => demo.join("scenario_base.csv"),
@@ -87,7 +85,7 @@ fn check_case(name: &str, config: &Path) {
         .iter()
         .map(|f| f.as_str().unwrap().to_string())
         .collect();
-    let params = common::floats(&g["params"]);
+    let params = crate::common::floats(&g["params"]);
 
     // specsearch's fit of the same spec equals statsmodels'.
     let b = &session.built.bundle;
@@ -128,19 +126,19 @@ fn check_case(name: &str, config: &Path) {
         let p = &f.paths[k];
         close_all(
             &p.transform,
-            &common::floats(&want["transform"]),
+            &crate::common::floats(&want["transform"]),
             tol,
             &format!("{what} transform"),
         );
         close_all(
             &p.levels,
-            &common::floats(&want["levels"]),
+            &crate::common::floats(&want["levels"]),
             tol,
             &format!("{what} levels"),
         );
         close_all(
             &p.quarterly,
-            &common::floats(&want["quarterly"]),
+            &crate::common::floats(&want["quarterly"]),
             tol,
             &format!("{what} quarterly"),
         );
@@ -294,7 +292,7 @@ fn a_quarterly_scenario_table_in_a_monthly_search_is_interpolated_like_the_data(
 
 #[test]
 fn data_tables_read_from_a_workbook_freeze_the_same_data_as_the_csv_files() {
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     let csv = Session::load(&config, Some(&dir.path().join("ws"))).unwrap();
     let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo_tables.xlsx");
     edit_config(
@@ -323,13 +321,13 @@ struct Demo {
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let (dir, config) = common::demo_copy();
-        let out = common::specsearch()
+        let (dir, config) = crate::common::demo_copy();
+        let out = crate::common::specsearch()
             .args(["run", "-q", "-j", "2"])
             .arg(&config)
             .output()
             .unwrap();
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("forecast   "), "{stdout}");
         assert!(
@@ -342,7 +340,7 @@ fn demo() -> &'static Demo {
 
 fn cli(args: &[&str]) -> String {
     let d = demo();
-    let out = common::specsearch()
+    let out = crate::common::specsearch()
         .args(&args[..1])
         .arg(&d.config)
         .args(&args[1..])
@@ -394,7 +392,7 @@ fn scenario_rows(journal: &Path) -> Vec<String> {
 }
 
 fn journal() -> PathBuf {
-    common::journal_of(&demo().config)
+    crate::common::journal_of(&demo().config)
 }
 
 #[test]
@@ -510,7 +508,7 @@ fn show_top_and_export_read_the_forecasts() {
     }
     let human = cli(&["top", "--scenario", "Severe"]);
     assert!(human.contains("pct_change_9q_Severe"), "{human}");
-    let bad = common::specsearch()
+    let bad = crate::common::specsearch()
         .args(["top"])
         .arg(&demo().config)
         .args(["--scenario", "Mild"])
@@ -549,7 +547,7 @@ fn show_top_and_export_read_the_forecasts() {
 #[test]
 fn forecast_again_writes_identical_rows_and_xlsx_equals_csv() {
     // A copy of the finished demo (journal, bundle and all), re-forecast.
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     let ws = dir.path().join("search.specsearch");
     let src = demo().config.parent().unwrap().join("search.specsearch");
     std::fs::create_dir_all(&ws).unwrap();
@@ -558,12 +556,12 @@ fn forecast_again_writes_identical_rows_and_xlsx_equals_csv() {
     }
     let before = scenario_rows(&ws.join("journal.sqlite"));
     let forecast = |config: &Path| {
-        let out = common::specsearch()
+        let out = crate::common::specsearch()
             .args(["forecast"])
             .arg(config)
             .output()
             .unwrap();
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
         String::from_utf8(out.stdout).unwrap()
     };
     let out = forecast(&config);
@@ -594,7 +592,7 @@ fn forecast_again_writes_identical_rows_and_xlsx_equals_csv() {
 
 #[test]
 fn running_a_complete_run_again_after_new_scenario_files_forecasts_again() {
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     let ws = dir.path().join("search.specsearch");
     let src = demo().config.parent().unwrap().join("search.specsearch");
     std::fs::create_dir_all(&ws).unwrap();
@@ -602,12 +600,12 @@ fn running_a_complete_run_again_after_new_scenario_files_forecasts_again() {
         std::fs::copy(src.join(f), ws.join(f)).unwrap();
     }
     let run = || {
-        let out = common::specsearch()
+        let out = crate::common::specsearch()
             .args(["run", "-j", "1"])
             .arg(&config)
             .output()
             .unwrap();
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
         String::from_utf8(out.stdout).unwrap()
     };
     let same = run();
@@ -645,19 +643,19 @@ fn running_a_complete_run_again_after_new_scenario_files_forecasts_again() {
 
 #[test]
 fn a_run_killed_before_its_finish_resumes_to_the_same_forecasts() {
-    let (dir, config) = common::demo_copy();
-    let killed = common::specsearch()
+    let (dir, config) = crate::common::demo_copy();
+    let killed = crate::common::specsearch()
         .env("SPECSEARCH_FAULT_KILL_BEFORE_REPLAY", "1")
         .args(["run", "-q", "-j", "2"])
         .arg(&config)
         .output()
         .unwrap();
     assert!(!killed.status.success());
-    let journal = common::journal_of(&config);
+    let journal = crate::common::journal_of(&config);
     assert!(scenario_rows(&journal)
         .iter()
         .all(|r| !r.starts_with("scenario_stats")));
-    let resumed = common::specsearch()
+    let resumed = crate::common::specsearch()
         .args(["run", "-q", "-j", "2"])
         .arg(&config)
         .output()
@@ -673,19 +671,19 @@ fn a_run_killed_before_its_finish_resumes_to_the_same_forecasts() {
 
 #[test]
 fn require_order_leaves_models_out_of_order_out_of_the_ranking_only() {
-    let (_dir, config) = common::demo_copy();
+    let (_dir, config) = crate::common::demo_copy();
     let text = std::fs::read_to_string(&config).unwrap().replace(
         "direction = \"down\"",
         "direction = \"down\"\nrequire_order = true",
     );
     std::fs::write(&config, text).unwrap();
-    let out = common::specsearch()
+    let out = crate::common::specsearch()
         .args(["run", "-q", "-j", "2"])
         .arg(&config)
         .output()
         .unwrap();
-    common::assert_ok(&out);
-    let conn = Connection::open(common::journal_of(&config)).unwrap();
+    crate::common::assert_ok(&out);
+    let conn = Connection::open(crate::common::journal_of(&config)).unwrap();
     let reference = Connection::open(journal()).unwrap();
     let one = |c: &Connection, sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
     let out_of_order = one(
@@ -736,24 +734,24 @@ fn require_order_leaves_models_out_of_order_out_of_the_ranking_only() {
 
 #[test]
 fn scenario_values_before_p0_that_differ_from_history_are_ignored_with_a_note() {
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     // Adverse's copy of 2009Q2 real GDP is off by 1%; its forecasts must not change.
     edit_file(&dir.path().join("data/scenario_adverse.csv"), |t| {
         t.replacen("2009-06-30,12901.504,", "2009-06-30,13030.519,", 1)
     });
-    let out = common::specsearch()
+    let out = crate::common::specsearch()
         .args(["run", "-j", "2"])
         .arg(&config)
         .output()
         .unwrap();
-    common::assert_ok(&out);
+    crate::common::assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("note: scenario Adverse: realgdp: differs from history by up to 1.000%")
             && stdout.contains("are ignored"),
         "{stdout}"
     );
-    let rows = scenario_rows(&common::journal_of(&config));
+    let rows = scenario_rows(&crate::common::journal_of(&config));
     let reference = scenario_rows(&journal());
     let paths = |rows: &[String]| -> Vec<String> {
         rows.iter()
@@ -769,9 +767,9 @@ fn scenario_values_before_p0_that_differ_from_history_are_ignored_with_a_note() 
 /// `run` on the demo with `edit` applied fails naming every piece of `expect`, and writes no
 /// journal.
 fn refused(edit: impl FnOnce(&Path, &Path), expect: &[&str]) {
-    let (dir, config) = common::demo_copy();
+    let (dir, config) = crate::common::demo_copy();
     edit(dir.path(), &config);
-    let out = common::specsearch()
+    let out = crate::common::specsearch()
         .args(["run", "-q", "-j", "1"])
         .arg(&config)
         .output()
@@ -782,7 +780,7 @@ fn refused(edit: impl FnOnce(&Path, &Path), expect: &[&str]) {
         assert!(err.contains(e), "{e:?} not in: {err}");
     }
     assert!(
-        !common::journal_of(&config).exists(),
+        !crate::common::journal_of(&config).exists(),
         "nothing written: {err}"
     );
 }

@@ -4,8 +4,6 @@
 //! outcome of the reference search path (`assess`) in its detail JSON: the journal of the new
 //! kernel is the journal of the old one.
 
-mod common;
-
 use rusqlite::Connection;
 use specsearch::assess::{Scratch, Status};
 use specsearch::config::{Config, Executor};
@@ -28,7 +26,7 @@ type JournaledOutcome = (
 fn journal_of_the_fast_kernel_equals_the_full_computation() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("ppnr");
-    let out = common::specsearch()
+    let out = crate::common::specsearch()
         .args([
             "synth",
             d.to_str().unwrap(),

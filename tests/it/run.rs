@@ -4,12 +4,10 @@
 //! Every comparison is on the journal's content (outcome for outcome, and the derived ranking),
 //! which is what users query.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, derived, journal_of, small_search, specsearch, PausedRun};
+use crate::common::{assert_ok, derived, journal_of, small_search, specsearch, PausedRun};
 use rusqlite::Connection;
 
 fn run_cli(config: &Path, args: &[&str]) -> std::process::Output {
@@ -28,7 +26,7 @@ fn integrity_ok(journal: &Path) {
         .unwrap();
     assert_eq!(check, "ok");
     // The writer's counters commit with the outcomes they count: exact after every kill.
-    common::assert_counters_match(journal);
+    crate::common::assert_counters_match(journal);
     let dupes: i64 = conn
         .query_row(
             "SELECT count(*) FROM (SELECT run_id, spec_index FROM outcomes \

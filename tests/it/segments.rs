@@ -9,12 +9,12 @@
 //! - per-segment knobs reach the sessions; result commands take `--segment`;
 //! - bad segment input is refused with the segment and key named, before anything is written.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{assert_ok, journal_of, run_content, small_search, specsearch, text, PausedRun};
+use crate::common::{
+    assert_ok, journal_of, run_content, small_search, specsearch, text, PausedRun,
+};
 use rusqlite::Connection;
 
 /// One segment of the test config: its name and the TOML bodies of its tables.
@@ -160,7 +160,7 @@ fn write_standalone(b: &Base, s: &Segment) -> PathBuf {
     path
 }
 
-/// A run's outcomes, ranking and status as text lines (`common::run_content`, which also
+/// A run's outcomes, ranking and status as text lines (`crate::common::run_content`, which also
 /// checks the journal's counters; also for the screen's outcomes in hybrid runs), with its
 /// bundle hash and spec count.
 fn content(journal: &Path, run_id: i64) -> Vec<String> {

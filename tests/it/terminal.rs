@@ -7,15 +7,13 @@
 //! Mid-run states are reached with the coordinator's pause point (SPECSEARCH_FAULT_PAUSE,
 //! src/runtime/faults.rs), never with a sleep: the test waits for the screen to show a state.
 
-mod common;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, journal_of, small_search, specsearch};
+use crate::common::{assert_ok, journal_of, small_search, specsearch};
 use nix::pty::{openpty, Winsize};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;

@@ -2,11 +2,9 @@
 //! missing shard is reported with its re-run command; shards of another config or of other
 //! data are refused; merging twice changes nothing.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{demo_copy, merged_results, specsearch};
+use crate::common::{demo_copy, merged_results, specsearch};
 use rusqlite::Connection;
 
 fn shard_journal(config: &Path, i: u32, n: u32) -> PathBuf {
@@ -26,7 +24,7 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
         .args(["--executor", "serial"])
         .output()
         .unwrap();
-    common::assert_ok(&out);
+    crate::common::assert_ok(&out);
     let reference = merged_results(&ref_dir.path().join("search.specsearch/journal.sqlite"));
 
     // Three shards as three concurrent processes on one workspace (as array tasks would be on
@@ -49,7 +47,7 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
         .collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
     }
     let merged = dir.path().join("merged.sqlite");
 
@@ -77,7 +75,7 @@ fn shards_merged_equal_one_run_and_gaps_are_reported() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&all.stdout);
-        common::assert_ok(&all);
+        crate::common::assert_ok(&all);
         if attempt == 1 {
             assert!(stdout.contains("added      0 outcomes"), "{stdout}");
         }
@@ -98,7 +96,7 @@ fn refused_merge(dir_a: &Path, config_a: &Path, config_b: &Path) -> String {
             .args(["--shard", shard, "-j", "1"])
             .output()
             .unwrap();
-        common::assert_ok(&out);
+        crate::common::assert_ok(&out);
     }
     let out = specsearch()
         .arg("merge")
@@ -107,7 +105,7 @@ fn refused_merge(dir_a: &Path, config_a: &Path, config_b: &Path) -> String {
         .arg(shard_journal(config_b, 1, 2))
         .output()
         .unwrap();
-    assert!(!out.status.success(), "{}", common::text(&out));
+    assert!(!out.status.success(), "{}", crate::common::text(&out));
     assert!(
         !dir_a.join("merged.sqlite").exists(),
         "merge wrote before refusing"
@@ -162,7 +160,7 @@ fn a_killed_shard_resumes_its_own_part() {
     cmd.arg("run")
         .arg(&config)
         .args(["--shard", "1/2", "-j", "2", "--batch-size", "64"]);
-    let run = common::PausedRun::start(cmd, 200);
+    let run = crate::common::PausedRun::start(cmd, 200);
     run.signal(nix::sys::signal::Signal::SIGKILL);
     run.wait();
     let partial = count(&journal);
@@ -173,7 +171,7 @@ fn a_killed_shard_resumes_its_own_part() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    common::assert_ok(&out);
+    crate::common::assert_ok(&out);
     assert!(stdout.contains("(resumed)"), "{stdout}");
     // Exactly the indices shard 1 of 2 owns (blocks of 4096, odd block numbers), each once.
     let conn = Connection::open(&journal).unwrap();

@@ -1,0 +1,26 @@
+//! The integration tests of the `specsearch` binary and library, one binary (one link step of
+//! the bundled DuckDB instead of one per file) with a module per area. Each area's module says
+//! what it covers; `common` holds the fixtures and helpers they share.
+
+mod common;
+mod config_docs;
+mod data_prep;
+mod freeze;
+mod journal_upgrade;
+mod kernel_journal;
+mod model_report;
+mod mutations;
+mod plan;
+mod report;
+mod report_browser;
+mod results;
+mod run;
+mod safety;
+mod scenarios;
+mod scheduler_examples;
+mod segments;
+mod shards;
+mod show_model;
+mod slurm;
+mod synth_ppnr;
+mod terminal;

@@ -6,6 +6,7 @@ mod common;
 mod config_docs;
 mod data_prep;
 mod freeze;
+mod journal_digest;
 mod journal_upgrade;
 mod kernel_journal;
 mod model_report;

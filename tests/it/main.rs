@@ -12,6 +12,7 @@ mod kernel_journal;
 mod model_report;
 mod mutations;
 mod plan;
+mod raw;
 mod report;
 mod report_browser;
 mod results;

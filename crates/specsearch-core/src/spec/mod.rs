@@ -74,7 +74,7 @@ pub use iter::SpecIter;
 pub use key::canonical_text;
 pub use pool::{Pool, PoolKind};
 pub use role::FeatureRole;
-pub use space::{Pick, SpecSpace};
+pub use space::{Combo, Combos, Pick, SpecSpace};
 
 /// One item of a spec as counted toward `max_vars`, with its surviving variants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

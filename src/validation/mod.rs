@@ -18,6 +18,7 @@
 
 pub mod context;
 pub mod select;
+pub mod sensitivity;
 
 use std::collections::HashSet;
 
@@ -195,8 +196,6 @@ pub fn validate_run(
         }
     }
     // One call per analysis, in order.
-    #[allow(unused_mut)]
-    let mut analyses: Vec<AnalysisReport> = Vec::new();
-    let _ = (&frame, &contexts);
+    let analyses = vec![sensitivity::run(&frame, &contexts, journal)?];
     Ok(ValidationReport { models, analyses })
 }

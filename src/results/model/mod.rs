@@ -111,6 +111,12 @@ pub struct ModelReport {
     /// The model's scenario statistics from the journal, one row per scenario (`show`; a
     /// fit made now has none).
     pub scenarios: Option<crate::results::table::Table>,
+    /// The model's sensitivity (one row per shock, one column per scenario: the 9Q % change
+    /// of the level) when it was validated (`specsearch validate`, the end of `run`).
+    pub sensitivity: Option<crate::results::table::Table>,
+    /// Its attribution (per feature and scenario, the 9Q outcome with the feature held at p0
+    /// minus the scenario's) when it was validated.
+    pub attribution: Option<crate::results::table::Table>,
 }
 
 /// Options of a report.
@@ -227,6 +233,16 @@ pub fn load(
         scenarios: j
             .journal
             .scenario_stats(run.run_id, spec_index)
+            .ok()
+            .filter(|t| !t.rows.is_empty()),
+        sensitivity: j
+            .journal
+            .sensitivity_table(run.run_id, spec_index)
+            .ok()
+            .filter(|t| !t.rows.is_empty()),
+        attribution: j
+            .journal
+            .attribution_table(run.run_id, spec_index)
             .ok()
             .filter(|t| !t.rows.is_empty()),
     };

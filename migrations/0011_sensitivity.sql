@@ -30,6 +30,8 @@ CREATE TABLE sensitivity_models (
     band_quantiles     TEXT NOT NULL,
     -- Why the model has no band (e.g. a covariance that is not positive definite), or NULL.
     band_note          TEXT,
+    -- JSON list of the data series its features are computed from (scenario_driver_paths).
+    drivers            TEXT NOT NULL,
     computed_at        TEXT NOT NULL,
     PRIMARY KEY (run_id, spec_index)
 ) WITHOUT ROWID;
@@ -126,4 +128,19 @@ CREATE TABLE band_data (
     levels           TEXT NOT NULL,
     UNIQUE (run_id, spec_index, scenario, frequency, quantile),
     FOREIGN KEY (run_id, spec_index) REFERENCES sensitivity_models (run_id, spec_index)
+);
+
+-- The drivers of the validated models (the data series their features are computed from)
+-- under each scenario: the actual values up to p0 (`history`, aligned with scenario_history's
+-- dates) and the scenario's after it (`path`, aligned with scenario_dates' steps at the
+-- search's frequency, element 0 the value at p0) — the inputs a validator checks before the
+-- outputs. Replaced per driver by each validation; dropped with another forecast set.
+CREATE TABLE scenario_driver_paths (
+    run_id        INTEGER NOT NULL REFERENCES runs (run_id),
+    scenario      TEXT NOT NULL,
+    driver        TEXT NOT NULL,
+    inputs_sha256 TEXT NOT NULL CHECK (length(inputs_sha256) = 64),
+    history       TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    UNIQUE (run_id, scenario, driver)
 );

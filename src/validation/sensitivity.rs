@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use super::{AnalysisReport, Frame, ModelContext};
 use crate::data::Frequency;
 use crate::journal::{
-    AttributionTerm, JournalRw, ModelSensitivity, ScenarioAttribution, ScenarioBand,
+    AttributionTerm, DriverPath, JournalRw, ModelSensitivity, ScenarioAttribution, ScenarioBand,
     SensitivityFeature, SensitivitySet, INTERCEPT,
 };
 use crate::projection::bands::{self, Draws, FitUncertainty};
@@ -73,6 +73,7 @@ pub fn run(
     let settings = frame.settings;
     let projector = frame.projector()?;
     let names: Vec<String> = inputs.scenarios.iter().map(|s| s.name.clone()).collect();
+    let drivers = driver_paths(frame, &results);
     let inputs_sha256 = inputs.inputs_sha256();
     let set = SensitivitySet {
         inputs_sha256: &inputs_sha256,
@@ -88,6 +89,7 @@ pub fn run(
         band_seed: settings.bands.seed,
         band_quantiles: &settings.bands.quantiles,
         models: &results,
+        drivers: &drivers,
     };
     let rows = journal
         .write_sensitivity(frame.run.run_id, &set)
@@ -122,6 +124,35 @@ pub fn run(
         summary,
         notes,
     })
+}
+
+/// The history and scenario paths of every driver of `models` (the data series their features
+/// are computed from), as the scenario forecasts read them.
+fn driver_paths(frame: &Frame<'_>, models: &[ModelSensitivity]) -> Vec<DriverPath> {
+    let Some(inputs) = &frame.scenarios else {
+        return Vec::new();
+    };
+    let mut names: Vec<&String> = models.iter().flat_map(|m| &m.drivers).collect();
+    names.sort();
+    names.dedup();
+    let bundle = &frame.session.built.bundle;
+    let mut out = Vec::new();
+    for name in names {
+        let Some((_, history)) = bundle.base_series.iter().find(|(n, _)| n == name) else {
+            continue;
+        };
+        for (s, scenario) in inputs.scenarios.iter().enumerate() {
+            if let Some(path) = scenario.values.get(name) {
+                out.push(DriverPath {
+                    scenario: s,
+                    driver: name.clone(),
+                    history: history[..=inputs.p0_row].to_vec(),
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// One model's sensitivity, attribution and band (what the journal keeps), and its notes.
@@ -250,6 +281,10 @@ pub fn analyse(frame: &Frame<'_>, m: &ModelContext) -> Result<(ModelSensitivity,
         stream: m.model.spec_index,
         quantiles,
     };
+    let mut drivers = Vec::new();
+    for t in &m.terms {
+        frame.catalogue.drivers(t.id, &mut drivers);
+    }
     let (bands, band_note) = match bands::simulate(&fit, &levels, &designs, &draws) {
         Ok(simulated) => (
             simulated
@@ -293,6 +328,7 @@ pub fn analyse(frame: &Frame<'_>, m: &ModelContext) -> Result<(ModelSensitivity,
             paths,
             attribution,
             bands,
+            drivers,
         },
         notes,
     ))

@@ -59,7 +59,7 @@ pub use scenarios::{ForecastSet, LevelPath, ModelCoefficients, ScenarioRow, SetI
 pub use schema::SCHEMA_VERSION;
 pub use segments::WorkerSetup;
 pub use sensitivity::{
-    AttributionTerm, BandLevels, ModelSensitivity, ScenarioAttribution, ScenarioBand,
+    AttributionTerm, BandLevels, DriverLevels, DriverPath, ModelSensitivity, ScenarioAttribution, ScenarioBand,
     SensitivityFeature, SensitivityLevels, SensitivitySet,
 };
 pub use status::{EventKind, OutcomeStatus, RunStatus, SessionStatus};

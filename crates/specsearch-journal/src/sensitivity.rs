@@ -12,7 +12,7 @@ use crate::runs::RunId;
 use crate::scenarios::json_array;
 
 mod read;
-pub use read::{BandLevels, SensitivityLevels};
+pub use read::{BandLevels, DriverLevels, SensitivityLevels};
 
 /// One regressor of a validated model and how it was shocked.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +83,20 @@ pub struct ModelSensitivity {
     pub paths: Vec<ShockedPath>,
     pub attribution: Vec<ScenarioAttribution>,
     pub bands: Vec<ScenarioBand>,
+    /// The data series its features are computed from (their paths are in the set's
+    /// `drivers`).
+    pub drivers: Vec<String>,
+}
+
+/// A driver (a data series the models' features come from) under one scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverPath {
+    pub scenario: usize,
+    pub driver: String,
+    /// Actual values on the dates of the forecast set's history (up to p0).
+    pub history: Vec<f64>,
+    /// The scenario's values after p0, one per forecast date.
+    pub path: Vec<f64>,
 }
 
 /// Everything a validation's sensitivity writes for a run.
@@ -102,6 +116,8 @@ pub struct SensitivitySet<'a> {
     pub band_seed: u64,
     pub band_quantiles: &'a [f64],
     pub models: &'a [ModelSensitivity],
+    /// Every driver of the models under every scenario.
+    pub drivers: &'a [DriverPath],
 }
 
 fn real(v: f64) -> Option<f64> {
@@ -142,6 +158,10 @@ pub(crate) fn write(conn: &Connection, run_id: RunId, set: &SensitivitySet<'_>) 
             params![run_id, set.inputs_sha256],
         )?;
     }
+    tx.execute(
+        "DELETE FROM scenario_driver_paths WHERE run_id = ?1 AND inputs_sha256 <> ?2",
+        params![run_id, set.inputs_sha256],
+    )?;
     for m in set.models {
         for table in TABLES {
             tx.execute(
@@ -156,8 +176,8 @@ pub(crate) fn write(conn: &Connection, run_id: RunId, set: &SensitivitySet<'_>) 
         let mut model = tx.prepare(
             "INSERT INTO sensitivity_models (run_id, spec_index, inputs_sha256, cov_type, \
              hac_lags, nobs, df_resid, resid_variance, coefficient_shocks, driver_shocks, \
-             band_draws, band_seed, band_quantiles, band_note, computed_at) VALUES (?1, ?2, ?3, \
-             ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             band_draws, band_seed, band_quantiles, band_note, drivers, computed_at) VALUES (?1, \
+             ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         let mut feature = tx.prepare(
             "INSERT INTO sensitivity_features (run_id, spec_index, term, feature, coef, se, \
@@ -215,6 +235,7 @@ pub(crate) fn write(conn: &Connection, run_id: RunId, set: &SensitivitySet<'_>) 
                 seed,
                 quantiles,
                 m.band_note,
+                serde_json::to_string(&m.drivers)?,
                 now
             ])?;
             for f in &m.features {
@@ -330,6 +351,27 @@ pub(crate) fn write(conn: &Connection, run_id: RunId, set: &SensitivitySet<'_>) 
                     }
                 }
             }
+        }
+    }
+    {
+        let mut driver = tx.prepare(
+            "INSERT OR REPLACE INTO scenario_driver_paths (run_id, scenario, driver, \
+             inputs_sha256, history, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut history = String::new();
+        let mut path = String::new();
+        for d in set.drivers {
+            json_array(&mut history, d.history.iter().copied());
+            let p0 = d.history.last().copied().unwrap_or(f64::NAN);
+            json_array(&mut path, std::iter::once(p0).chain(d.path.iter().copied()));
+            driver.execute(params![
+                run_id,
+                set.scenarios[d.scenario],
+                d.driver,
+                set.inputs_sha256,
+                history,
+                path
+            ])?;
         }
     }
     tx.commit()?;

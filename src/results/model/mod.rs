@@ -27,7 +27,9 @@ use crate::stats::summary::FitSummary;
 pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
-pub use tables::confidence_percent;
+pub use tables::{
+    confidence_percent, ATTRIBUTION_NOTE, ATTRIBUTION_TITLE, SENSITIVITY_NOTE, SENSITIVITY_TITLE,
+};
 
 pub use crate::journal::INTERCEPT;
 

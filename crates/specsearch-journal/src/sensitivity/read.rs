@@ -1,7 +1,7 @@
 //! Reading the sensitivity, attribution and bands of validated models back: the tables of
 //! `show`, the paths of the report's plots, the rows of `export`.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use specsearch_core::projection::shocks::ShockKind;
 
 use crate::error::Result;
@@ -30,6 +30,17 @@ pub struct BandLevels {
     pub points: Vec<(String, f64)>,
 }
 
+/// A driver's history and its path under one scenario, by date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverLevels {
+    pub driver: String,
+    pub scenario: String,
+    /// (date, value) up to and including p0.
+    pub history: Vec<(String, f64)>,
+    /// (date, value) from p0 (its actual value) over the horizon.
+    pub path: Vec<(String, f64)>,
+}
+
 /// Groups `(key, date, level)` rows (in order) into one path per key.
 fn group_points<K: PartialEq>(rows: Vec<(K, String, Option<f64>)>) -> Vec<(K, Vec<(String, f64)>)> {
     let mut out: Vec<(K, Vec<(String, f64)>)> = Vec::new();
@@ -54,6 +65,88 @@ fn shock_of(text: &str) -> rusqlite::Result<ShockKind> {
 }
 
 impl Journal {
+    /// The data series a validated model's features are computed from (empty when it was
+    /// not validated).
+    pub fn model_drivers(&self, run_id: RunId, spec_index: u64) -> Result<Vec<String>> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT drivers FROM sensitivity_models WHERE run_id = ?1 AND spec_index = ?2",
+                params![run_id, spec_index as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        match text {
+            Some(t) => Ok(serde_json::from_str(&t).map_err(|e| self.err(e))?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The history and scenario paths of `drivers` (in that order, scenarios in display
+    /// order), as the run's last validation journaled them.
+    pub fn driver_levels(&self, run_id: RunId, drivers: &[String]) -> Result<Vec<DriverLevels>> {
+        let run = || -> Result<Vec<DriverLevels>> {
+            let conn = self.conn();
+            let history_dates: Vec<String> = conn
+                .prepare("SELECT date FROM scenario_history WHERE run_id = ?1 ORDER BY date")?
+                .query_map([run_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let path_dates: Vec<String> = conn
+                .prepare(
+                    "SELECT d.date FROM scenario_dates d JOIN runs r ON r.run_id = d.run_id \
+                     AND r.frequency = d.frequency WHERE d.run_id = ?1 ORDER BY d.step",
+                )?
+                .query_map([run_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut stmt = conn.prepare(
+                "SELECT p.scenario, p.history, p.path FROM scenario_driver_paths p \
+                 JOIN scenarios c ON c.run_id = p.run_id AND c.name = p.scenario \
+                 WHERE p.run_id = ?1 AND p.driver = ?2 ORDER BY c.position",
+            )?;
+            let values = |text: &str| -> Result<Vec<f64>> {
+                let v: Vec<Option<f64>> = serde_json::from_str(text)?;
+                Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+            };
+            let dated = |dates: &[String], v: Vec<f64>| -> Vec<(String, f64)> {
+                dates.iter().cloned().zip(v).collect()
+            };
+            let mut out = Vec::new();
+            for driver in drivers {
+                let rows: Vec<(String, String, String)> = stmt
+                    .query_map(params![run_id, driver], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (scenario, history, path) in rows {
+                    out.push(DriverLevels {
+                        driver: driver.clone(),
+                        scenario,
+                        history: dated(&history_dates, values(&history)?),
+                        path: dated(&path_dates, values(&path)?),
+                    });
+                }
+            }
+            Ok(out)
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// The most severe scenario of the run's forecast set: the last of `scenarios.order`, else
+    /// the last scenario listed.
+    pub fn most_severe_scenario(&self, run_id: RunId) -> Result<Option<String>> {
+        self.conn()
+            .query_row(
+                "SELECT name FROM scenarios WHERE run_id = ?1 \
+                 ORDER BY order_position IS NOT NULL DESC, order_position DESC, position DESC \
+                 LIMIT 1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// The spec indices of a run's validated models (with sensitivity rows).
     pub fn validated_models(&self, run_id: RunId) -> Result<Vec<u64>> {
         let run = || -> rusqlite::Result<Vec<u64>> {

@@ -5,7 +5,7 @@
 use specsearch_core::projection::shocks::{ShockKind, ShockedPath};
 use specsearch_core::projection::{LevelLink, LevelPaths, ModelForecast, QuarterOf};
 use specsearch_journal::{
-    AttributionTerm, ForecastSet, Journal, JournalRw, ModelSensitivity, RunId, ScenarioAttribution,
+    AttributionTerm, DriverPath, ForecastSet, Journal, JournalRw, ModelSensitivity, RunId, ScenarioAttribution,
     ScenarioBand, ScenarioRow, SensitivityFeature, SensitivitySet, TableSink,
 };
 
@@ -147,6 +147,7 @@ fn model(spec: u64) -> ModelSensitivity {
         paths,
         attribution,
         bands,
+        drivers: vec!["b1".into()],
     }
 }
 
@@ -166,6 +167,20 @@ fn write(journal: &JournalRw, run: RunId, sha: &str, models: &[ModelSensitivity]
                 band_seed: 2026,
                 band_quantiles: &[0.05, 0.95],
                 models,
+                drivers: &[
+                    DriverPath {
+                        scenario: 0,
+                        driver: "b1".into(),
+                        history: vec![1.0, 2.0, 3.0],
+                        path: vec![3.5; 12],
+                    },
+                    DriverPath {
+                        scenario: 1,
+                        driver: "b1".into(),
+                        history: vec![1.0, 2.0, 3.0],
+                        path: vec![2.5; 12],
+                    },
+                ],
             },
         )
         .unwrap()
@@ -253,6 +268,14 @@ fn a_validation_reads_back_through_the_views_and_the_typed_reads() {
     assert_eq!(levels_read[0].feature, None);
     assert_eq!(levels_read[0].points.len(), 13);
     assert_eq!(levels_read[1].shock, ShockKind::Coefficient);
+    assert_eq!(journal.model_drivers(run, 7).unwrap(), vec!["b1"]);
+    let drivers = journal.driver_levels(run, &["b1".to_string()]).unwrap();
+    assert_eq!(drivers.len(), 2);
+    assert_eq!(drivers[1].scenario, "Severe");
+    assert_eq!(drivers[1].history.len(), 3);
+    assert_eq!(drivers[1].history[2], ("2019-12-31".to_string(), 3.0));
+    assert_eq!(drivers[1].path[0], ("2019-12-31".to_string(), 3.0));
+    assert_eq!(drivers[1].path[12], ("2020-12-28".to_string(), 2.5));
     let bands = journal.band_levels(run, 7).unwrap();
     let reader = Journal::open(&path).unwrap();
     assert_eq!(bands.len(), 4);
@@ -287,5 +310,9 @@ fn validating_again_replaces_and_another_forecast_set_drops_the_old_rows() {
     assert_eq!(
         int(&path, "SELECT count(*) FROM sensitivity_features WHERE spec_index = 8"),
         0
+    );
+    assert_eq!(
+        int(&path, "SELECT count(DISTINCT inputs_sha256) FROM scenario_driver_paths"),
+        1
     );
 }

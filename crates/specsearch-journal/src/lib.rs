@@ -59,8 +59,8 @@ pub use scenarios::{ForecastSet, LevelPath, ModelCoefficients, ScenarioRow, SetI
 pub use schema::SCHEMA_VERSION;
 pub use segments::WorkerSetup;
 pub use sensitivity::{
-    AttributionTerm, BandLevels, DriverLevels, DriverPath, ModelSensitivity, ScenarioAttribution, ScenarioBand,
-    SensitivityFeature, SensitivityLevels, SensitivitySet,
+    AttributionTerm, BandLevels, DriverLevels, DriverPath, ModelSensitivity, ScenarioAttribution,
+    ScenarioBand, SensitivityFeature, SensitivityLevels, SensitivitySet,
 };
 pub use status::{EventKind, OutcomeStatus, RunStatus, SessionStatus};
 pub use user_sql::{Interrupter, UserQuery};

@@ -24,13 +24,15 @@ fn int(v: usize) -> Cell {
 /// The title of the sensitivity table (`show`, the report) and what it shows.
 pub const SENSITIVITY_TITLE: &str =
     "Sensitivity: % change of the level at P9 (P9/P0 − 1) under each shock";
-pub const SENSITIVITY_NOTE: &str = "coefficient: β ± k·SE. driver: the feature (the transformed, lagged column,
+pub const SENSITIVITY_NOTE: &str =
+    "coefficient: β ± k·SE. driver: the feature (the transformed, lagged column,
 not the raw MEV) ± k·σ, σ its in-sample standard deviation. unit: the SE or σ.
 PH replaces P9 when the horizon is shorter; the first row is the scenario.";
 
 /// The title of the attribution table and what it shows.
 pub const ATTRIBUTION_TITLE: &str = "Attribution: effect of each feature on the level at P9";
-pub const ATTRIBUTION_NOTE: &str = "The level at P9 (PH when shorter) with the feature held at its p0 value,
+pub const ATTRIBUTION_NOTE: &str =
+    "The level at P9 (PH when shorter) with the feature held at its p0 value,
 minus the scenario's: positive when the feature's path lowers the outcome.";
 
 /// `95` for alpha 0.05, `90` for 0.1, `97.5` for 0.025.
@@ -392,10 +394,18 @@ impl ModelReport {
             );
         }
         if let Some(t) = &self.sensitivity {
-            section(&mut s, &format!("{SENSITIVITY_TITLE}\n{SENSITIVITY_NOTE}"), t);
+            section(
+                &mut s,
+                &format!("{SENSITIVITY_TITLE}\n{SENSITIVITY_NOTE}"),
+                t,
+            );
         }
         if let Some(t) = &self.attribution {
-            section(&mut s, &format!("{ATTRIBUTION_TITLE}\n{ATTRIBUTION_NOTE}"), t);
+            section(
+                &mut s,
+                &format!("{ATTRIBUTION_TITLE}\n{ATTRIBUTION_NOTE}"),
+                t,
+            );
         }
         s
     }

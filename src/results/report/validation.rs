@@ -39,7 +39,10 @@ fn date(d: &str) -> Option<NaiveDate> {
 }
 
 fn dated(points: &[(String, f64)]) -> Dated {
-    points.iter().filter_map(|(d, v)| Some((date(d)?, *v))).collect()
+    points
+        .iter()
+        .filter_map(|(d, v)| Some((date(d)?, *v)))
+        .collect()
 }
 
 /// The validation of `spec` in `run`; every scenario's sensitivity plots with

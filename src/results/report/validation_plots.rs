@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use plotters::prelude::*;
 
 use super::chart::{
-    decimal_year, draw_legend, draw_line, err, hex, segments, shade_window, svg_of, y_range,
-    Frame, Plot, ACTUAL, HALF, WIDE,
+    decimal_year, draw_legend, draw_line, err, hex, segments, shade_window, svg_of, y_range, Frame,
+    Plot, ACTUAL, HALF, WIDE,
 };
 use super::fan::{PATHS, PATH_NAMES};
 
@@ -83,15 +83,30 @@ pub fn fan_with_bands(
             outline.extend(ux.iter().copied().zip(uy).rev());
             if outline.iter().all(|p| p.1.is_finite()) {
                 chart
-                    .draw_series(std::iter::once(Polygon::new(outline, colour.mix(0.14).filled())))
+                    .draw_series(std::iter::once(Polygon::new(
+                        outline,
+                        colour.mix(0.14).filled(),
+                    )))
                     .map_err(err)?;
             }
         }
-        draw_line(&mut chart, segments(&hx, &hy, |_| true), ACTUAL, 2, "actual")?;
+        draw_line(
+            &mut chart,
+            segments(&hx, &hy, |_| true),
+            ACTUAL,
+            2,
+            "actual",
+        )?;
         for (k, b) in bands.iter().enumerate() {
             let colour = PATHS[k % PATHS.len()];
             let (px, py) = xy(&b.path);
-            draw_line(&mut chart, segments(&px, &py, |_| true), colour, 2, &b.scenario)?;
+            draw_line(
+                &mut chart,
+                segments(&px, &py, |_| true),
+                colour,
+                2,
+                &b.scenario,
+            )?;
             for edge in [&b.lower, &b.upper] {
                 let (ex, ey) = xy(edge);
                 chart
@@ -199,8 +214,20 @@ pub fn sensitivity(
             }
         }
         // The actual level, then the scenario's own path, on top.
-        draw_line(&mut chart, segments(&hx, &hy, |_| true), ACTUAL, 2, "actual")?;
-        draw_line(&mut chart, segments(&ux, &uy, |_| true), ACTUAL, 3, scenario)?;
+        draw_line(
+            &mut chart,
+            segments(&hx, &hy, |_| true),
+            ACTUAL,
+            2,
+            "actual",
+        )?;
+        draw_line(
+            &mut chart,
+            segments(&ux, &uy, |_| true),
+            ACTUAL,
+            3,
+            scenario,
+        )?;
         Ok(())
     })?;
     Ok(Plot {
@@ -211,20 +238,36 @@ pub fn sensitivity(
              by − k·σ (blue) and + k·σ (red), darker for larger k; its coefficient ± k·SE \
              (grey, dashed)."
         ),
-        series: vec![
-            ("actual".into(), hex(&ACTUAL)),
-            (scenario.to_string(), hex(&ACTUAL)),
-            ("feature − k·σ".into(), hex(&shock_colour(-1.0, 1.0))),
-            ("feature + k·σ".into(), hex(&shock_colour(1.0, 1.0))),
-            ("β ± k·SE".into(), hex(&COEFFICIENT)),
-        ],
+        series: [
+            Some(("actual".to_string(), hex(&ACTUAL))),
+            Some((scenario.to_string(), hex(&ACTUAL))),
+            shocked
+                .iter()
+                .any(|s| s.shock == "driver" && s.k < 0.0)
+                .then(|| ("feature − k·σ".to_string(), hex(&shock_colour(-1.0, 1.0)))),
+            shocked
+                .iter()
+                .any(|s| s.shock == "driver" && s.k > 0.0)
+                .then(|| ("feature + k·σ".to_string(), hex(&shock_colour(1.0, 1.0)))),
+            shocked
+                .iter()
+                .any(|s| s.shock != "driver")
+                .then(|| ("β ± k·SE".to_string(), hex(&COEFFICIENT))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         svg,
     })
 }
 
 /// Attribution: per feature (rows) and scenario (bars), the level at P9 with the feature held
 /// at its p0 value minus the scenario's.
-pub fn attribution(features: &[String], scenarios: &[String], effects: &[Vec<f64>]) -> Result<Plot> {
+pub fn attribution(
+    features: &[String],
+    scenarios: &[String],
+    effects: &[Vec<f64>],
+) -> Result<Plot> {
     let rows = features.len().max(1);
     let per = scenarios.len().max(1) as f64;
     let height = 60 + (18 * scenarios.len().max(1) + 14) as u32 * rows as u32;
@@ -241,16 +284,22 @@ pub fn attribution(features: &[String], scenarios: &[String], effects: &[Vec<f64
         }
     };
     let svg = svg_of((WIDE.0, height), |root| {
-        let mut chart = Frame::new(x0..x1, 0.0..rows as f64, "level at P9: feature held at p0 minus scenario", "")
-            .y_categories(rows * 2 + 1, &name_of, 170)
-            .margin_right(16)
-            .draw(root)?;
+        let mut chart = Frame::new(
+            x0..x1,
+            0.0..rows as f64,
+            "level at P9: feature held at p0 minus scenario",
+            "",
+        )
+        .y_categories(rows * 2 + 1, &name_of, 170)
+        .margin_right(16)
+        .draw(root)?;
         for (s, name) in scenarios.iter().enumerate() {
             let colour = PATHS[s % PATHS.len()];
             let bars = features.iter().enumerate().filter_map(|(f, _)| {
                 let v = *effects.get(f)?.get(s)?;
                 v.is_finite().then(|| {
-                    let y = (features.len() - 1 - f) as f64 + 0.1 + 0.8 * (per - 1.0 - s as f64) / per;
+                    let y =
+                        (features.len() - 1 - f) as f64 + 0.1 + 0.8 * (per - 1.0 - s as f64) / per;
                     Rectangle::new([(0.0, y), (v, y + 0.8 / per * 0.9)], colour.filled())
                 })
             });
@@ -258,7 +307,9 @@ pub fn attribution(features: &[String], scenarios: &[String], effects: &[Vec<f64
                 .draw_series(bars)
                 .map_err(err)?
                 .label(name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
         }
         chart
             .draw_series(std::iter::once(PathElement::new(
@@ -295,7 +346,10 @@ pub fn driver(name: &str, history: &[(NaiveDate, f64)], paths: &[(String, Dated)
         .iter()
         .filter_map(|(_, p)| p.last().map(|l| decimal_year(l.0)))
         .fold(p0 + 0.25, f64::max);
-    let (y0, y1) = y_range(hy.iter().chain(paths.iter().flat_map(|(_, p)| p.iter().map(|v| &v.1))));
+    let (y0, y1) = y_range(
+        hy.iter()
+            .chain(paths.iter().flat_map(|(_, p)| p.iter().map(|v| &v.1))),
+    );
     let svg = svg_of(HALF, |root| {
         let mut chart = Frame::new(x0..x1, y0..y1, "date (year)", name)
             .dates()
@@ -303,11 +357,23 @@ pub fn driver(name: &str, history: &[(NaiveDate, f64)], paths: &[(String, Dated)
             .x_labels(6)
             .draw(root)?;
         shade_window(&mut chart, p0, (x1, y0, y1), "")?;
-        draw_line(&mut chart, segments(&hx, &hy, |_| true), ACTUAL, 2, "actual")?;
+        draw_line(
+            &mut chart,
+            segments(&hx, &hy, |_| true),
+            ACTUAL,
+            2,
+            "actual",
+        )?;
         for (k, (scenario, p)) in paths.iter().enumerate() {
             let (px, py) = xy(p);
             let colour = PATHS[k % PATHS.len()];
-            draw_line(&mut chart, segments(&px, &py, |_| true), colour, 2, scenario)?;
+            draw_line(
+                &mut chart,
+                segments(&px, &py, |_| true),
+                colour,
+                2,
+                scenario,
+            )?;
         }
         Ok(())
     })?;

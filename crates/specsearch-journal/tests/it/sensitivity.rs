@@ -5,8 +5,8 @@
 use specsearch_core::projection::shocks::{ShockKind, ShockedPath};
 use specsearch_core::projection::{LevelLink, LevelPaths, ModelForecast, QuarterOf};
 use specsearch_journal::{
-    AttributionTerm, DriverPath, ForecastSet, Journal, JournalRw, ModelSensitivity, RunId, ScenarioAttribution,
-    ScenarioBand, ScenarioRow, SensitivityFeature, SensitivitySet, TableSink,
+    AttributionTerm, DriverPath, ForecastSet, Journal, JournalRw, ModelSensitivity, RunId,
+    ScenarioAttribution, ScenarioBand, ScenarioRow, SensitivityFeature, SensitivitySet, TableSink,
 };
 
 use crate::common::{catalogue, create, int, raw};
@@ -196,14 +196,20 @@ fn a_validation_reads_back_through_the_views_and_the_typed_reads() {
     assert_eq!(write(&journal, run, &sha, std::slice::from_ref(&m)), 20);
     let count = |sql: &str| int(&path, sql);
     // 10 monthly paths of 13 steps, 10 quarterly of 5.
-    assert_eq!(count("SELECT count(*) FROM sensitivity_paths"), 10 * 13 + 10 * 5);
+    assert_eq!(
+        count("SELECT count(*) FROM sensitivity_paths"),
+        10 * 13 + 10 * 5
+    );
     assert_eq!(
         count("SELECT count(*) FROM sensitivity_paths WHERE feature IS NULL AND shock = 'none'"),
         2 * 18
     );
     assert_eq!(count("SELECT count(*) FROM sensitivity_stats"), 10);
     // Attribution: 2 scenarios × 2 terms × 12 months; bands: 2 × 2 quantiles × (13 + 5).
-    assert_eq!(count("SELECT count(*) FROM scenario_attribution"), 2 * 2 * 12);
+    assert_eq!(
+        count("SELECT count(*) FROM scenario_attribution"),
+        2 * 2 * 12
+    );
     assert_eq!(count("SELECT count(*) FROM scenario_bands"), 2 * 2 * 18);
     let conn = raw(&path);
     let (level, transform): (f64, f64) = conn
@@ -246,7 +252,10 @@ fn a_validation_reads_back_through_the_views_and_the_typed_reads() {
     // The typed reads.
     assert_eq!(journal.validated_models(run).unwrap(), vec![7]);
     let t = journal.sensitivity_table(run, 7).unwrap();
-    assert_eq!(t.columns, ["feature", "shock", "k", "unit", "Base", "Severe"]);
+    assert_eq!(
+        t.columns,
+        ["feature", "shock", "k", "unit", "Base", "Severe"]
+    );
     assert_eq!(t.rows.len(), 5);
     assert_eq!(t.get(0, "shock").as_str(), Some("none"));
     assert_eq!(t.get(1, "shock").as_str(), Some("coefficient"));
@@ -308,11 +317,17 @@ fn validating_again_replaces_and_another_forecast_set_drops_the_old_rows() {
     assert_eq!(rows(), 20);
     assert_eq!(journal.validated_models(run).unwrap(), vec![7]);
     assert_eq!(
-        int(&path, "SELECT count(*) FROM sensitivity_features WHERE spec_index = 8"),
+        int(
+            &path,
+            "SELECT count(*) FROM sensitivity_features WHERE spec_index = 8"
+        ),
         0
     );
     assert_eq!(
-        int(&path, "SELECT count(DISTINCT inputs_sha256) FROM scenario_driver_paths"),
+        int(
+            &path,
+            "SELECT count(DISTINCT inputs_sha256) FROM scenario_driver_paths"
+        ),
         1
     );
 }

@@ -378,8 +378,12 @@ fn a_model_without_forecasts_is_refused_with_what_to_do() {
         .output()
         .unwrap();
     let text = crate::common::assert_ok(&out);
-    // At the end of the run, the best 10 are validated; 8 have no forecasts: noted.
-    assert_eq!(text.matches("not analysed").count(), 8, "{text}");
+    // At the end of the run, the best 10 are validated; 8 have no forecasts: one note.
+    assert_eq!(text.matches("not analysed").count(), 1, "{text}");
+    assert!(
+        text.contains("not analysed: rank 3 (spec") && text.contains("rank 10 (spec"),
+        "{text}"
+    );
     assert!(text.contains("2 model(s) × 3 scenario(s)"), "{text}");
     let out = crate::common::specsearch()
         .args(["validate"])
@@ -389,7 +393,9 @@ fn a_model_without_forecasts_is_refused_with_what_to_do() {
         .unwrap();
     let e = err(&out);
     assert!(
-        e.contains("has no scenario forecasts") && e.contains("specsearch forecast"),
+        e.contains("rank 5 (spec")
+            && e.contains("no scenario forecasts in the run")
+            && e.contains("specsearch forecast"),
         "{e}"
     );
 }
@@ -449,5 +455,48 @@ fn forecasting_again_validates_again() {
     assert!(
         sensitivity_rows(&journal) == before,
         "the same inputs, the same rows"
+    );
+}
+
+#[test]
+fn forecasts_from_other_scenario_inputs_are_refused_with_what_to_do() {
+    let (dir, config) = crate::common::demo_copy();
+    crate::common::assert_ok(
+        &crate::common::specsearch()
+            .args(["run", "-q", "-j", "2"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    // A new Base file: the run's forecasts no longer come from the config's inputs.
+    let base = dir.path().join("data/scenario_base.csv");
+    let text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(
+        &base,
+        format!("{}\n", text.trim_end().replace(",0.12,", ",0.13,")),
+    )
+    .unwrap();
+    assert_ne!(std::fs::read_to_string(&base).unwrap(), text);
+    let out = crate::common::specsearch()
+        .arg("validate")
+        .arg(&config)
+        .arg("1")
+        .output()
+        .unwrap();
+    let e = err(&out);
+    assert!(
+        e.contains("came from other scenario inputs") && e.contains("specsearch forecast"),
+        "{e}"
+    );
+    // Without a selection: a note, and nothing analysed.
+    let out = crate::common::specsearch()
+        .arg("validate")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = crate::common::assert_ok(&out);
+    assert!(
+        text.contains("sensitivity: not done: the forecasts of run"),
+        "{text}"
     );
 }

@@ -68,6 +68,9 @@ pub fn print_digest(
     if let Some(f) = finish.and_then(|f| f.forecast.as_ref()) {
         print_forecast_report(f);
     }
+    if let Some(v) = finish.and_then(|f| f.validation.as_ref()) {
+        print_validation_report(v);
+    }
     if let Some(f) = finish {
         match f.status {
             RunStatus::Complete => println!(
@@ -128,6 +131,55 @@ pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
     );
     for note in &f.notes {
         println!("  note: {note}");
+    }
+}
+
+/// `text` after a 10-column label, wrapped at 80 columns with continuation lines indented
+/// under the text.
+fn print_wrapped(label: &str, text: &str) {
+    const WIDTH: usize = 80;
+    const INDENT: usize = 11;
+    let mut line = format!("{label:<10} ");
+    let mut empty = true;
+    for word in text.split(' ') {
+        let len = console::measure_text_width(&line) + console::measure_text_width(word);
+        if !empty && len + 1 > WIDTH {
+            println!("{}", line.trim_end());
+            line = " ".repeat(INDENT);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    println!("{}", line.trim_end());
+}
+
+/// What a validation did: the models, then each analysis (and its notes), wrapped at 80
+/// columns.
+pub fn print_validation_report(v: &crate::validation::ValidationReport) {
+    let shown: Vec<String> = v
+        .models
+        .iter()
+        .take(5)
+        .map(|m| match m.rank {
+            Some(r) => format!("#{r}"),
+            None => format!("spec {}", m.spec_index),
+        })
+        .collect();
+    let more = if v.models.len() > 5 { ", …" } else { "" };
+    println!(
+        "validate   {} model(s) ({}{more})",
+        v.models.len(),
+        shown.join(", ")
+    );
+    for a in &v.analyses {
+        print_wrapped("", &format!("{}: {}", a.name, a.summary));
+        for note in &a.notes {
+            print_wrapped("", &format!("note: {note}"));
+        }
     }
 }
 

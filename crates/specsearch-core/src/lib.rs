@@ -6,10 +6,11 @@
 //!   unit-root tests, distributions, and the report-only fit summary;
 //! - [`assess`]: one spec → one outcome (docs/semantics.md §5), allocation-free on the hot path;
 //!   the filters and their stored codes ([`assess::FilterTest`]);
-//! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics.
+//! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics;
+//!   the sensitivity, attribution and uncertainty bands of those forecasts (§10).
 //!
-//! `assess` builds on `stats`; `spec`, `stats` and `projection` use no other module of the
-//! crate. No files, no SQLite, no DuckDB, no processes: the main crate feeds it slices and
+//! `assess` builds on `stats`; `projection`'s bands use `stats`' Cholesky factorisation;
+//! `spec` and `stats` use no other module of the crate. No files, no SQLite, no DuckDB, no processes: the main crate feeds it slices and
 //! stores what it returns.
 
 pub mod assess;

@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outcome_blocks",
         include_str!("../../../migrations/0010_outcome_blocks.sql"),
     ),
+    (
+        11,
+        "sensitivity",
+        include_str!("../../../migrations/0011_sensitivity.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -75,6 +80,9 @@ const MUTATION_VIEWS: &str = include_str!("../../../sql/mutations.sql");
 const SCENARIO_VIEWS: &str = include_str!("../../../sql/scenarios.sql");
 /// Views over segments (`segment_telemetry`).
 const SEGMENT_VIEWS: &str = include_str!("../../../sql/segments.sql");
+/// Views over the sensitivity, attribution and bands of validated models; after
+/// `SCENARIO_VIEWS` (they read `scenario_dates`).
+const SENSITIVITY_VIEWS: &str = include_str!("../../../sql/sensitivity.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -153,11 +161,17 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection> {
 }
 
 /// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`, `sql/scenarios.sql`,
-/// `sql/segments.sql`) as TEMP views on a read-only connection (they shadow the journal's own
+/// `sql/segments.sql`, `sql/sensitivity.sql`) as TEMP views on a read-only connection (they shadow the journal's own
 /// copies), so a journal written by another build of specsearch reads exactly like a fresh one;
 /// the file is not touched.
 pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
-    for views in [VIEWS, MUTATION_VIEWS, SCENARIO_VIEWS, SEGMENT_VIEWS] {
+    for views in [
+        VIEWS,
+        MUTATION_VIEWS,
+        SCENARIO_VIEWS,
+        SEGMENT_VIEWS,
+        SENSITIVITY_VIEWS,
+    ] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
             .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
@@ -349,5 +363,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(MUTATION_VIEWS)?;
     conn.execute_batch(SCENARIO_VIEWS)?;
     conn.execute_batch(SEGMENT_VIEWS)?;
+    conn.execute_batch(SENSITIVITY_VIEWS)?;
     Ok(())
 }

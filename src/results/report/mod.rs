@@ -6,13 +6,17 @@
 //!
 //! This module gathers what the page shows ([`RunReport::load`]); `page` lays out the
 //! document, `sections` its parts, `plots` and `fan` draw the pictures. Scenario forecasts are
-//! one more section per model ([`sections::scenarios`]), fed by [`ScenarioData`].
+//! one more section per model ([`sections::scenarios`]), fed by [`ScenarioData`]; a validated
+//! model's sensitivity, attribution, bands and drivers one more ([`sections::validation`]),
+//! fed by [`ValidationData`].
 
 mod chart;
 mod fan;
 mod page;
 mod plots;
 mod sections;
+mod validation;
+mod validation_plots;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +28,7 @@ use super::OpenJournal;
 use crate::journal::{Counts, OutcomeStatus, Ranking, RunRow};
 
 pub use chart::Plot;
+pub use validation::ValidationData;
 
 /// What to put in the report.
 #[derive(Debug, Clone)]
@@ -33,6 +38,8 @@ pub struct ReportRequest {
     /// … or for exactly these spec indices (when not empty).
     pub specs: Vec<u64>,
     pub options: ReportOptions,
+    /// Sensitivity plots under every scenario (default: the most severe only).
+    pub all_scenarios: bool,
 }
 
 /// One model's section: its report and its pictures.
@@ -43,6 +50,8 @@ pub struct ModelSection {
     pub plot_note: Option<String>,
     /// Scenario forecasts of the model (none until the run has scenarios).
     pub scenarios: ScenarioData,
+    /// Its sensitivity, attribution, bands and drivers (none until it is validated).
+    pub validation: ValidationData,
 }
 
 /// A model's scenario forecasts, as the scenario section draws them, from the journal's
@@ -164,7 +173,8 @@ impl RunReport {
             for (spec, ranked) in chosen {
                 let report = model::load(j, run, spec, ranked, request.options)?;
                 let scenarios = scenario_data(j, run, spec)?;
-                models.push(model_section(report, scenarios));
+                let validation = validation::load(j, run, spec, request.all_scenarios)?;
+                models.push(model_section(report, scenarios, validation));
             }
             let (manifest, manifest_note) = match bundle_manifest(j, run) {
                 Ok(m) => (Some(m), None),
@@ -271,7 +281,11 @@ fn scenario_data(j: &OpenJournal, run: &RunRow, spec: u64) -> Result<ScenarioDat
 }
 
 /// A model's section: its plots when its series can be computed.
-fn model_section(report: ModelReport, scenarios: ScenarioData) -> ModelSection {
+fn model_section(
+    report: ModelReport,
+    scenarios: ScenarioData,
+    validation: ValidationData,
+) -> ModelSection {
     let drawn = report.series().and_then(|s| {
         let resid = s.residuals(true);
         Ok(vec![
@@ -290,5 +304,6 @@ fn model_section(report: ModelReport, scenarios: ScenarioData) -> ModelSection {
         plots,
         plot_note,
         scenarios,
+        validation,
     }
 }

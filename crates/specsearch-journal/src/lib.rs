@@ -1,5 +1,6 @@
 //! `journal.sqlite`: runs, one outcome per spec, passed-model detail, mutation records and
-//! replays, scenario forecasts, sessions and telemetry — the product's memory.
+//! replays, scenario forecasts, stability and backtests of validated models, sessions and
+//! telemetry — the product's memory.
 //!
 //! This crate is the only code that speaks SQL to a journal. The schema is the workspace's
 //! `migrations/` (numbered, append-only), the views are `sql/`; both are embedded at build time.
@@ -35,6 +36,7 @@ mod runs;
 mod scenarios;
 mod schema;
 mod segments;
+mod stability;
 mod status;
 mod user_sql;
 mod writer;
@@ -56,6 +58,11 @@ pub use runs::{Counts, NewRun, RunFeature, RunId, RunRow, WorkerRow};
 pub use scenarios::{ForecastSet, LevelPath, ModelCoefficients, ScenarioRow, SetInfo};
 pub use schema::SCHEMA_VERSION;
 pub use segments::WorkerSetup;
+pub use stability::{
+    BacktestSample, BacktestSummaryRecord, BreakTest, BreakTestRecord, BreakVerdict, CusumRecord,
+    JumpOffRecord, ModelBacktest, ModelStability, RecursiveRecord, RecursiveSeries,
+    StabilityAnalysis, TrialCoefficient, TrialRecord,
+};
 pub use status::{EventKind, OutcomeStatus, RunStatus, SessionStatus};
 pub use user_sql::{Interrupter, UserQuery};
 pub use writer::JournalWriter;

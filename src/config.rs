@@ -8,7 +8,8 @@
 //! - [`Config::search_hash`] covers everything that changes which specs exist or how each is
 //!   judged (target, sample, search, filters). Runtime knobs (workers, executor, transport, batch
 //!   size), ranking weights (ranking is derived at query time), scenarios (they are forecast
-//!   from a run's results, `forecast` re-derives them) and file paths (the data's content
+//!   from a run's results, `forecast` re-derives them), validation (`validate` re-derives it)
+//!   and file paths (the data's content
 //!   is covered by the bundle hash) are deliberately excluded, so resuming with more workers or
 //!   after moving the data directory continues the same run.
 //! - The bundle hash (see `store`) covers the frozen data itself.
@@ -25,6 +26,8 @@ mod scenarios;
 pub use scenarios::{Direction, ModelChoice, QuarterAggregation, ScenarioSet, ScenariosConfig};
 mod segments;
 pub use segments::{select, SegmentId};
+mod validation;
+pub use validation::{BandConfig, ValidationConfig, DEFAULT_BAND_SEED};
 
 /// Bumped whenever the meaning of a config changes in a way that alters results.
 const SEARCH_HASH_VERSION: &str = "specsearch-search-v1";
@@ -95,6 +98,9 @@ pub struct ConfigFile {
     /// Scenario forecasts of the passed models (not part of the search's identity).
     #[serde(default)]
     pub scenarios: Option<ScenariosConfig>,
+    /// The validation analyses of the best models (not part of the search's identity).
+    #[serde(default)]
+    pub validation: ValidationConfig,
 }
 
 /// `[data]`: where the series come from.
@@ -436,6 +442,7 @@ impl Config {
         }
         self.validate_filters()?;
         self.validate_scenarios()?;
+        self.validate_validation()?;
         let r = &f.ranking;
         for (key, w) in [
             ("ranking.fit", r.fit),

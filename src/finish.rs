@@ -2,7 +2,8 @@
 //! every worker has exited, **rank** the passed models (SQL over the journal), **replay** the
 //! run's mutation records into `features.duckdb`, **validate** every passed model's columns
 //! against the store, **forecast** the passed models under the config's scenarios (if any),
-//! and set the run's **status** (`complete`, or `failed` with the report).
+//! run the **validation** analyses of the best models (`validation::validate_run`), and set
+//! the run's **status** (`complete`, or `failed` with the report).
 //!
 //! Every step is derived from the journal and the frozen data, so a finish is idempotent: a
 //! run killed anywhere in it resumes straight into it and ends as an uninterrupted run would.
@@ -19,6 +20,7 @@ use crate::runtime::faults;
 use crate::scenario::{self, ForecastReport};
 use crate::session::Session;
 use crate::store::replay::{self, ReplayReport};
+use crate::validation::{self, Selection, ValidationReport};
 
 /// What a finish did.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,9 @@ pub struct FinishReport {
     pub problem: Option<String>,
     /// What the scenario forecasts did (`None` without `[scenarios]` or a session).
     pub forecast: Option<ForecastReport>,
+    /// What the validation of the best models did (`None` without a session or when the run
+    /// failed).
+    pub validation: Option<ValidationReport>,
 }
 
 /// Finishes a run whose every spec has an outcome, and ends `guard` with the run's status.
@@ -65,21 +70,28 @@ pub fn finish(
             status: RunStatus::Complete,
             problem: None,
             forecast: None,
+            validation: None,
         });
     };
     faults::before_replay();
     let finished = replay_and_validate(journal, run, session)
         .map_err(|e| e.context("replay not done"))
         .and_then(|(r, v, problem)| {
-            let forecast = match problem {
-                None => scenario::forecast_run(journal, run, session)
-                    .context("scenario forecasts not done")?,
-                Some(_) => None,
+            let (forecast, validation) = match problem {
+                None => {
+                    let forecast = scenario::forecast_run(journal, run, session)
+                        .context("scenario forecasts not done")?;
+                    let validation =
+                        validation::validate_run(journal, run, session, &Selection::default())
+                            .context("validation of the best models not done")?;
+                    (forecast, Some(validation))
+                }
+                Some(_) => (None, None),
             };
-            Ok((r, v, problem, forecast))
+            Ok((r, v, problem, forecast, validation))
         });
     match finished {
-        Ok((report, validated, problem, forecast)) => {
+        Ok((report, validated, problem, forecast, validation)) => {
             let status = if problem.is_some() {
                 RunStatus::Failed
             } else {
@@ -93,6 +105,7 @@ pub fn finish(
                 status,
                 problem,
                 forecast,
+                validation,
             })
         }
         Err(err) => {
@@ -171,25 +184,42 @@ fn replay_and_validate(
     Ok((report, checked, Some(detail)))
 }
 
+/// What forecasting a complete run again did: the new forecast set and the validation of the
+/// best models on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reforecast {
+    pub forecast: ForecastReport,
+    pub validation: ValidationReport,
+}
+
 /// Forecasts a complete run again (`specsearch forecast`, or `run` on a complete run whose
 /// scenario inputs changed), as one more piece of work on the run: with
 /// `scenarios.require_order` every passed model is ranked afresh first (through the same
-/// weight check as a finish), so the ordering exclusion is judged on the new forecasts. A
-/// failure leaves the run `interrupted` with the reason (the next `run` finishes it again).
+/// weight check as a finish), so the ordering exclusion is judged on the new forecasts; the
+/// best models are then validated again on the new forecasts. A failure leaves the run
+/// `interrupted` with the reason (the next `run` finishes it again).
 pub fn reforecast(
     journal: &JournalRw,
     run: &RunRow,
     session: &Session,
-) -> Result<Option<ForecastReport>> {
+) -> Result<Option<Reforecast>> {
     let (guard, _) = journal.begin_run(run.run_id)?;
     let config = &session.config.file;
-    let forecast = (|| {
+    let done = (|| {
         if config.scenarios.as_ref().is_some_and(|s| s.require_order) {
             journal.store_ranking(run, &config.ranking.weights())?;
         }
-        scenario::forecast_run(journal, run, session)
+        let Some(forecast) = scenario::forecast_run(journal, run, session)? else {
+            return Ok(None);
+        };
+        let validation = validation::validate_run(journal, run, session, &Selection::default())
+            .context("validation of the best models not done")?;
+        Ok(Some(Reforecast {
+            forecast,
+            validation,
+        }))
     })();
-    match forecast {
+    match done {
         Ok(report) => {
             guard.end(RunStatus::Complete, None)?;
             Ok(report)

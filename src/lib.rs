@@ -7,8 +7,9 @@
 //! metadata) · `store` (the frozen bundle, replay) · `freeze` (prepare, resolve, materialise,
 //! pretest) · `plan` · `runtime` (evaluators, workers, executors, dispatch) · `session`
 //! (config → data → bundle → plan → setup, once) · `estimate` (what a search will cost) ·
-//! `scenario` (scenario forecasts of passed models) · `finish` (rank → replay → validate →
-//! forecast → status) · `search` (the `run` engine) · `results` (inspection) · `synth` ·
+//! `scenario` (scenario forecasts of passed models) · `validation` (sensitivity and the other
+//! analyses of the best models) · `finish` (rank → replay → validate → forecast → validation →
+//! status) · `search` (the `run` engine) · `results` (inspection) · `synth` ·
 //! `cli` (the only place clap lives). The contract: docs/semantics.md, docs/architecture.md.
 
 pub use specsearch_core::{assess, projection, spec, stats};
@@ -30,4 +31,5 @@ pub mod search;
 pub mod session;
 pub mod store;
 pub mod synth;
+pub mod validation;
 pub mod workspace;

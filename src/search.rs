@@ -140,7 +140,7 @@ pub struct RunSummary {
     /// What this invocation's finish did (None when the run did not reach it).
     pub finish: Option<FinishReport>,
     /// A complete run forecast again because its scenario inputs changed.
-    pub reforecast: Option<crate::scenario::ForecastReport>,
+    pub reforecast: Option<finish::Reforecast>,
     /// Where the time went (benchmarks and the run summary).
     pub timings: RunTimings,
 }

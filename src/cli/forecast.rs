@@ -79,7 +79,8 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
         "run        {} ({} specs, target {})",
         run.name, run.spec_count, run.target
     );
-    summary::print_forecast_report(&report);
+    summary::print_forecast_report(&report.forecast);
+    summary::print_validation_report(&report.validation);
     let top: Vec<(u64, u64)> = rw
         .run_digest(run.run_id, session.config.file.ranking.top_n)?
         .top

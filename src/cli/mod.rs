@@ -17,6 +17,7 @@ mod status;
 mod summary;
 mod synth;
 mod top;
+mod validate;
 mod version;
 
 use std::path::PathBuf;
@@ -60,6 +61,16 @@ enum Command {
     /// Forecast a finished run's passed models under the config's [scenarios] again, without
     /// searching: after new scenario files, or to add scenarios to a run made without them.
     Forecast(forecast::ForecastArgs),
+    /// Validate a complete run's best models: sensitivity of their scenario forecasts to each
+    /// coefficient (±k·SE) and each driver (±k·σ), each driver's attribution, uncertainty
+    /// bands; journaled next to the run (views sensitivity_paths, sensitivity_stats,
+    /// scenario_attribution, scenario_bands).
+    ///
+    /// Default: the best `validation.top_n` ranked models (what `run` validates at its end);
+    /// RANKs, `--spec N` (repeatable) and `--top N` choose others. Shocks, draws, seed and band
+    /// quantiles come from the config's [validation] section. A model needs scenario forecasts
+    /// from the config's [scenarios] (`specsearch forecast` first if the run has none).
+    Validate(validate::ValidateArgs),
     /// Fit one spec on the config's data now and print its full report: the same report as
     /// `show` (or `--json`, `--csv`).
     ShowModel(show_model::ShowModelArgs),
@@ -303,6 +314,7 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Freeze(args) => ok(freeze::run(&args)),
         Command::Forecast(args) => ok(forecast::run(&args)),
+        Command::Validate(args) => ok(validate::run(&args)),
         Command::Plan(args) => ok(plan::run(&args)),
         Command::Run(args) => run::run(&args),
         Command::ShowModel(args) => ok(show_model::run(&args)),

@@ -131,7 +131,8 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         print_header(summary);
         if let Some(f) = &summary.reforecast {
             println!("scenario inputs changed since the run's forecasts: forecast again");
-            summary::print_forecast_report(f);
+            summary::print_forecast_report(&f.forecast);
+            summary::print_validation_report(&f.validation);
         }
         summary::print_digest(&journal, &summary.run, summary.finish.as_ref(), top_n)?;
         println!("journal    {}", summary.journal.display());

@@ -68,6 +68,9 @@ pub fn print_digest(
     if let Some(f) = finish.and_then(|f| f.forecast.as_ref()) {
         print_forecast_report(f);
     }
+    if let Some(v) = finish.and_then(|f| f.validation.as_ref()) {
+        print_validation_report(v);
+    }
     if let Some(f) = finish {
         match f.status {
             RunStatus::Complete => println!(
@@ -128,6 +131,31 @@ pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
     );
     for note in &f.notes {
         println!("  note: {note}");
+    }
+}
+
+/// What a validation did: the models, then one line per analysis (and its notes).
+pub fn print_validation_report(v: &crate::validation::ValidationReport) {
+    let shown: Vec<String> = v
+        .models
+        .iter()
+        .take(5)
+        .map(|m| match m.rank {
+            Some(r) => format!("#{r}"),
+            None => format!("spec {}", m.spec_index),
+        })
+        .collect();
+    let more = if v.models.len() > 5 { ", …" } else { "" };
+    println!(
+        "validate   {} model(s) ({}{more})",
+        v.models.len(),
+        shown.join(", ")
+    );
+    for a in &v.analyses {
+        println!("  {:<11} {}", a.name, a.summary);
+        for note in &a.notes {
+            println!("    note: {note}");
+        }
     }
 }
 

@@ -81,6 +81,26 @@ fn load(session: &Session, drivers: &[String], whose: &str) -> Result<Option<Sce
     )?)
 }
 
+/// Loads the config's scenario inputs checking only the drivers of the given models (their
+/// coefficient names, the intercept first); `whose` names them in messages. `Ok(None)`
+/// without `[scenarios]`.
+pub fn load_for_models<'m>(
+    session: &Session,
+    catalogue: &ColumnCatalogue<'_>,
+    models: impl IntoIterator<Item = &'m [String]>,
+    whose: &str,
+) -> Result<Option<ScenarioInputs>> {
+    let mut drivers = Vec::new();
+    for names in models {
+        for name in names.iter().skip(1) {
+            if let Some(id) = catalogue.id(name) {
+                catalogue.drivers(id, &mut drivers);
+            }
+        }
+    }
+    load(session, &drivers, whose)
+}
+
 /// Forecasts the run's passed models under the session config's scenarios and replaces the
 /// run's forecast set; `Ok(None)` when the config has no `[scenarios]`. With
 /// `scenarios.require_order`, models out of order then leave the stored ranking.
@@ -96,15 +116,13 @@ pub fn forecast_run(
         .then(|| sc.top_n.unwrap_or(session.config.file.ranking.top_n));
     let models = journal.ranked_coefficients(run.run_id, limit)?;
     let catalogue = ColumnCatalogue::new(&session.built.bundle, &session.plan.composites);
-    let mut drivers = Vec::new();
-    for m in &models {
-        for name in &m.param_names[1..] {
-            if let Some(id) = catalogue.id(name) {
-                catalogue.drivers(id, &mut drivers);
-            }
-        }
-    }
-    let Some(inputs) = load(session, &drivers, "the passed models to forecast")? else {
+    let Some(inputs) = load_for_models(
+        session,
+        &catalogue,
+        models.iter().map(|m| m.param_names.as_slice()),
+        "the passed models to forecast",
+    )?
+    else {
         return Ok(None);
     };
     let forecasts = forecast_models(&inputs, &catalogue, session, &models)?;

@@ -10,9 +10,7 @@ use crate::config::{Direction, QuarterAggregation, TargetConfig};
 use crate::data::Frequency;
 use crate::features::Transform;
 use crate::journal::ModelCoefficients;
-use crate::projection::{
-    self, LevelLink, ModelForecast, QuarterOf, ScenarioPath, ScenarioStatistics,
-};
+use crate::projection::{self, LevelLink, LevelPaths, ModelForecast, QuarterOf, ScenarioPath};
 
 /// What the projection needs besides the models: the target's definition and actual levels.
 pub struct Projector<'a> {
@@ -83,6 +81,51 @@ impl<'a> Projector<'a> {
             .collect()
     }
 
+    /// How the predicted transform becomes levels, quarters and statistics.
+    pub fn level_paths(&self) -> LevelPaths<'_> {
+        LevelPaths {
+            link: self.link,
+            history: &self.history,
+            monthly: match self.inputs.frequency {
+                Frequency::Quarterly => None,
+                Frequency::Monthly => Some(quarter_of(self.inputs.aggregation)),
+            },
+        }
+    }
+
+    /// The target's lead: the transform on forecast date p0 + 1 + j is predicted from the
+    /// drivers on p0 + 1 + j − lead.
+    pub fn lead(&self) -> usize {
+        self.lead
+    }
+
+    /// The regressors of a model (column ids `ids`, coefficient order) under one scenario,
+    /// aligned on the forecast periods: `x[k][j]` predicts forecast period j, so it is the
+    /// column's value `lead` periods earlier (history while that is at or before p0).
+    pub fn design(&self, ids: &[u32], cols: &mut ScenarioColumns<'_>) -> Result<Vec<Vec<f64>>> {
+        let inputs = self.inputs;
+        let n = inputs.dates.len();
+        ids.iter()
+            .map(|&id| {
+                cols.ensure(id)?;
+                let x = cols.column(id);
+                Ok((0..n)
+                    .map(|j| {
+                        let row = inputs.p0_row + 1 + j;
+                        row.checked_sub(self.lead).map_or(f64::NAN, |r| x[r])
+                    })
+                    .collect())
+            })
+            .collect()
+    }
+
+    /// The path of a predicted transform (levels, quarters, statistics).
+    pub fn path(&self, transform: Vec<f64>) -> Result<ScenarioPath> {
+        self.level_paths()
+            .path(transform)
+            .ok_or_else(|| anyhow!("the target's history before p0 is too short for its transform"))
+    }
+
     /// Forecasts `model` under every scenario, with one column cache per scenario.
     pub fn forecast(
         &self,
@@ -91,48 +134,10 @@ impl<'a> Projector<'a> {
     ) -> Result<ModelForecast> {
         let ids = self.column_ids(model)?;
         let inputs = self.inputs;
-        let n = inputs.dates.len();
         let mut paths = Vec::with_capacity(columns.len());
         for cols in columns.iter_mut() {
-            for &id in &ids {
-                cols.ensure(id)?;
-            }
-            // The transform on forecast date p0 + 1 + j is predicted from the drivers `lead`
-            // periods earlier (history while that is at or before p0).
-            let mut transform = vec![model.params[0]; n];
-            for (k, &id) in ids.iter().enumerate() {
-                let beta = model.params[k + 1];
-                let x = cols.column(id);
-                for (j, y) in transform.iter_mut().enumerate() {
-                    let row = inputs.p0_row + 1 + j;
-                    *y += beta * row.checked_sub(self.lead).map_or(f64::NAN, |r| x[r]);
-                }
-            }
-            let levels =
-                projection::to_levels(self.link, &self.history, &transform).ok_or_else(|| {
-                    anyhow!("the target's history before p0 is too short for its transform")
-                })?;
-            let quarterly = match inputs.frequency {
-                Frequency::Quarterly => std::iter::once(self.history[inputs.p0_row])
-                    .chain(levels.iter().copied())
-                    .collect(),
-                Frequency::Monthly => {
-                    let months: Vec<f64> = self.history[inputs.p0_row - 2..]
-                        .iter()
-                        .chain(&levels)
-                        .copied()
-                        .collect();
-                    projection::quarters(&months, quarter_of(inputs.aggregation))
-                }
-            };
-            let stats = ScenarioStatistics::of(&quarterly);
-            paths.push(ScenarioPath {
-                transform,
-                levels,
-                quarterly,
-                stats,
-                pct_diff_base: f64::NAN,
-            });
+            let x = self.design(&ids, cols)?;
+            paths.push(self.path(projection::predict(&model.params, &x, inputs.dates.len()))?);
         }
         let base = paths[inputs.base].stats.clone();
         for p in &mut paths {

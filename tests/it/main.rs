@@ -24,3 +24,4 @@ mod show_model;
 mod slurm;
 mod synth_ppnr;
 mod terminal;
+mod validation;

@@ -4,7 +4,11 @@
 //! difference from the base scenario, the ordering check).
 //!
 //! Pure functions on slices; the main crate builds the inputs from the journal, the frozen data
-//! and the scenario tables.
+//! and the scenario tables. [`shocks`] and [`bands`] hold the validation arithmetic of §10:
+//! shocked paths and attribution, prediction intervals and the simulated band.
+
+pub mod bands;
+pub mod shocks;
 
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +141,68 @@ pub fn in_order(outcomes: &[f64], down: bool) -> bool {
     outcomes
         .windows(2)
         .all(|w| if down { w[1] <= w[0] } else { w[1] >= w[0] })
+}
+
+/// The predicted target transform on each forecast date: `params[0] + Σ_k params[k+1]·x[k][j]`,
+/// summed in coefficient order (`x[k][j]` is regressor k's value for forecast period j of
+/// `periods`).
+pub fn predict(params: &[f64], x: &[Vec<f64>], periods: usize) -> Vec<f64> {
+    let mut y = vec![params[0]; periods];
+    for (k, xk) in x.iter().enumerate() {
+        let beta = params[k + 1];
+        for (yj, &v) in y.iter_mut().zip(xk) {
+            *yj += beta * v;
+        }
+    }
+    y
+}
+
+/// How a predicted transform becomes a scenario path (§8): the level link, the target's actual
+/// levels up to and including p0, and for a monthly target how months make quarters (P0 is
+/// then the quarter of p0 aggregated from the two months before it and p0 itself).
+#[derive(Debug, Clone, Copy)]
+pub struct LevelPaths<'a> {
+    pub link: LevelLink,
+    /// Actual levels up to and including p0 (its last element).
+    pub history: &'a [f64],
+    /// `Some` for a monthly target: how three months make a quarter.
+    pub monthly: Option<QuarterOf>,
+}
+
+impl LevelPaths<'_> {
+    /// The quarterly levels P0..PH of a level path after p0.
+    pub fn quarterly(&self, levels: &[f64]) -> Vec<f64> {
+        let p0 = self.history.len() - 1;
+        match self.monthly {
+            None => std::iter::once(self.history[p0])
+                .chain(levels.iter().copied())
+                .collect(),
+            Some(how) => {
+                let months: Vec<f64> = self.history[p0 - 2..]
+                    .iter()
+                    .chain(levels)
+                    .copied()
+                    .collect();
+                quarters(&months, how)
+            }
+        }
+    }
+
+    /// The path of a predicted transform: levels, quarters and statistics (`pct_diff_base`
+    /// NaN: it needs the base scenario's path). `None` when the history is too short for the
+    /// link (see [`to_levels`]).
+    pub fn path(&self, transform: Vec<f64>) -> Option<ScenarioPath> {
+        let levels = to_levels(self.link, self.history, &transform)?;
+        let quarterly = self.quarterly(&levels);
+        let stats = ScenarioStatistics::of(&quarterly);
+        Some(ScenarioPath {
+            transform,
+            levels,
+            quarterly,
+            stats,
+            pct_diff_base: f64::NAN,
+        })
+    }
 }
 
 /// One model under one scenario.

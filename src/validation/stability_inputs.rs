@@ -149,7 +149,9 @@ impl StabilityInputs {
             }
             None => JumpOffs::Default(
                 (sample.in_start..=last)
-                    .filter(|&r| frequency == Frequency::Quarterly || dates[r].month().is_multiple_of(3))
+                    .filter(|&r| {
+                        frequency == Frequency::Quarterly || dates[r].month().is_multiple_of(3)
+                    })
                     .filter(|&r| {
                         r + horizon <= last && (r..=r + horizon).all(|t| levels[t].is_finite())
                     })

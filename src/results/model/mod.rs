@@ -12,6 +12,7 @@
 
 mod definitions;
 mod refit;
+mod stability;
 mod tables;
 mod verdicts;
 
@@ -27,6 +28,7 @@ use crate::stats::summary::FitSummary;
 pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
+pub use stability::{test_name, StabilityTables};
 pub use tables::confidence_percent;
 
 pub use crate::journal::INTERCEPT;
@@ -111,6 +113,9 @@ pub struct ModelReport {
     /// The model's scenario statistics from the journal, one row per scenario (`show`; a
     /// fit made now has none).
     pub scenarios: Option<crate::results::table::Table>,
+    /// The model's walk-forward trials, recursive coefficients, break tests and backtests
+    /// (§11, §12) when it was validated (`show`; a fit made now has none).
+    pub stability: Option<StabilityTables>,
 }
 
 /// Options of a report.
@@ -229,6 +234,7 @@ pub fn load(
             .scenario_stats(run.run_id, spec_index)
             .ok()
             .filter(|t| !t.rows.is_empty()),
+        stability: StabilityTables::load(&j.journal, run.run_id, spec_index)?,
     };
     if report.param_names.is_empty() && report.outcome.is_some() {
         report.param_names = report.default_param_names();

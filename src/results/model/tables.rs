@@ -379,6 +379,9 @@ impl ModelReport {
                 t,
             );
         }
+        if let Some(st) = &self.stability {
+            s.push_str(&st.render());
+        }
         s
     }
 
@@ -406,6 +409,12 @@ impl ModelReport {
         doc["data_note"] = self.data_note.clone().into();
         if let Some(t) = &self.scenarios {
             doc["scenarios"] = t.to_json();
+        }
+        if let Some(st) = &self.stability {
+            for (name, t) in st.parts() {
+                doc[name] = t.to_json();
+            }
+            doc["stability_notes"] = st.notes().into();
         }
         let mut detail = serde_json::to_value(&self.outcome).unwrap_or_default();
         if let Some(d) = detail.as_object_mut() {
@@ -437,6 +446,9 @@ impl ModelReport {
         }
         if let Some(t) = &self.scenarios {
             parts.push(("scenario", t.clone()));
+        }
+        if let Some(st) = &self.stability {
+            parts.extend(st.parts());
         }
         let refs: Vec<(&str, &Table)> = parts.iter().map(|(n, t)| (*n, t)).collect();
         Table::sections(&refs)

@@ -13,6 +13,8 @@ mod fan;
 mod page;
 mod plots;
 mod sections;
+mod stability_plots;
+mod stability_section;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +26,7 @@ use super::OpenJournal;
 use crate::journal::{Counts, OutcomeStatus, Ranking, RunRow};
 
 pub use chart::Plot;
+pub use stability_section::StabilityFigures;
 
 /// What to put in the report.
 #[derive(Debug, Clone)]
@@ -43,6 +46,8 @@ pub struct ModelSection {
     pub plot_note: Option<String>,
     /// Scenario forecasts of the model (none until the run has scenarios).
     pub scenarios: ScenarioData,
+    /// The pictures of its stability and backtests (§11, §12), when it was validated.
+    pub stability: StabilityFigures,
 }
 
 /// A model's scenario forecasts, as the scenario section draws them, from the journal's
@@ -160,11 +165,17 @@ impl RunReport {
             } else {
                 request.specs.iter().map(|&s| (s, None)).collect()
             };
+            let level_name = j
+                .run_config(run)
+                .map(|c| c.file.target.column)
+                .unwrap_or_else(|| run.target.clone());
             let mut models = Vec::with_capacity(chosen.len());
             for (spec, ranked) in chosen {
                 let report = model::load(j, run, spec, ranked, request.options)?;
                 let scenarios = scenario_data(j, run, spec)?;
-                models.push(model_section(report, scenarios));
+                let mut section = model_section(report, scenarios);
+                section.stability = stability_section::figures(&section.report, &level_name);
+                models.push(section);
             }
             let (manifest, manifest_note) = match bundle_manifest(j, run) {
                 Ok(m) => (Some(m), None),
@@ -290,5 +301,6 @@ fn model_section(report: ModelReport, scenarios: ScenarioData) -> ModelSection {
         plots,
         plot_note,
         scenarios,
+        stability: StabilityFigures::default(),
     }
 }

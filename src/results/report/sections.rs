@@ -302,6 +302,7 @@ pub fn model_section(m: &ModelSection, number: usize) -> Markup {
                     }
                 }
                 (scenarios(&id, &m.scenarios))
+                (super::stability_section::section(&id, rep, &m.stability))
             }
         }
     }

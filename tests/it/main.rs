@@ -22,6 +22,7 @@ mod segments;
 mod shards;
 mod show_model;
 mod slurm;
+mod stability;
 mod synth_ppnr;
 mod terminal;
 mod validation;

@@ -72,8 +72,14 @@ fn a_complete_run_gives_every_section() {
     }
     assert!(!html.contains("Partial report"));
     assert!(!html.contains("no scenarios in this run"));
-    // Four plots and the scenario fan per model, one failures chart.
-    assert_eq!(html.matches("<figure class=\"plot\"").count(), 20 * 5 + 1);
+    // Four plots and the scenario fan per model, one failures chart; besides, the stability
+    // and backtest plots of the ten models the end of `run` validated.
+    let stability = stability_figures(&html);
+    assert_eq!(html.matches("data-kind=\"walk-forward\"").count(), 10);
+    assert_eq!(
+        html.matches("<figure class=\"plot\"").count() - stability,
+        20 * 5 + 1
+    );
     assert_eq!(html.matches("data-kind=\"scenarios\"").count(), 20);
     // Selected specs instead of the top N.
     let top = crate::common::assert_ok(
@@ -102,7 +108,25 @@ fn a_run_without_scenarios_says_so() {
     let html = report(&config, &["--top", "3"]);
     assert_self_contained(&html);
     assert_eq!(html.matches("no scenarios in this run").count(), 3);
-    assert_eq!(html.matches("<figure class=\"plot\"").count(), 3 * 4 + 1);
+    assert_eq!(
+        html.matches("<figure class=\"plot\"").count() - stability_figures(&html),
+        3 * 4 + 1
+    );
+}
+
+/// The stability and backtest figures of a page (§11, §12).
+fn stability_figures(html: &str) -> usize {
+    [
+        "walk-forward",
+        "recursive",
+        "cusum-recursive",
+        "cusum-ols",
+        "backtest-fan",
+    ]
+    .iter()
+    // The figure's attribute (" data-kind=…"), not the style sheet's selector.
+    .map(|k| html.matches(&format!(" data-kind=\"{k}\"")).count())
+    .sum()
 }
 
 #[test]

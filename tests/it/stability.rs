@@ -545,7 +545,7 @@ fn show_export_and_the_report_carry_the_results() {
         "backtest-fan",
     ] {
         assert!(
-            page.contains(&format!("data-kind=\"{kind}\"")),
+            page.contains(&format!(" data-kind=\"{kind}\"")),
             "the report has no {kind} plot"
         );
     }

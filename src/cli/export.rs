@@ -1,7 +1,8 @@
 //! `specsearch export [CONFIG] --output FILE [--format csv|json|parquet]
-//! [--what passed|outcomes|forecasts|stability|recursive|break-tests|backtests|backtest-summary]
-//! [--sql QUERY]`: a run's ranked passed models (default), every outcome with its features, the
-//! scenario forecasts, the validated models' stability and backtests (`specsearch validate`), or
+//! [--what passed|outcomes|forecasts|sensitivity|attribution|bands|stability|recursive|
+//! break-tests|backtests|backtest-summary] [--sql QUERY]`: a run's ranked passed models
+//! (default), every outcome with its features, the scenario forecasts, the sensitivity,
+//! attribution and bands of its validated models, their stability and backtests, or
 //! the result of any read-only query, to CSV, JSON (array of objects) or Parquet (through the
 //! bundled DuckDB). The format defaults to the output file's extension.
 
@@ -26,6 +27,18 @@ pub enum What {
     /// The scenario forecasts: one row per model, scenario, path (M / Q) and period, with
     /// the predicted transform and the level (see `specsearch forecast`).
     Forecasts,
+    /// The sensitivity of the validated models (`specsearch validate`): one row per model,
+    /// scenario, shocked feature, shock (coefficient ± k·SE, driver: the feature ± k·σ), k,
+    /// path (M / Q) and period, the unshocked path first (view sensitivity_paths).
+    Sensitivity,
+    /// The attribution of the validated models: one row per model, scenario, term and period
+    /// with the regressor's value, its contribution coef × value and its frozen-at-p0 effect
+    /// on the level at P9 (view scenario_attribution).
+    Attribution,
+    /// The uncertainty bands of the validated models: one row per model, scenario, path,
+    /// quantile and period with the prediction interval's bound of the transform and the
+    /// simulated level (view scenario_bands).
+    Bands,
     /// The walk-forward trials of the validated models (§11): one row per model, trial and
     /// coefficient, with the trial's window, fit, pseudo-out-of-sample errors and verdict.
     Stability,
@@ -170,7 +183,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             What::Forecasts => {
                 if journal.forecast_set(run.run_id)?.is_none() {
                     anyhow::bail!(
-                        "run {} has no scenario forecasts: add [scenarios] to its config and run                          `specsearch forecast CONFIG`",
+                        "run {} has no scenario forecasts: add [scenarios] to its config and run \
+                         `specsearch forecast CONFIG`",
                         run.name
                     );
                 }
@@ -187,6 +201,38 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                         None,
                     )?,
                     "forecast rows",
+                )
+            }
+            What::Sensitivity | What::Attribution | What::Bands => {
+                if journal.validated_models(run.run_id)?.is_empty() {
+                    anyhow::bail!(
+                        "run {} has no validated models: run `specsearch validate CONFIG` (the \
+                         config needs [scenarios] and the run its forecasts)",
+                        run.name
+                    );
+                }
+                let what = args.what;
+                let produce = |sink: &mut dyn Sink| -> Result<u64> {
+                    Ok(match what {
+                        What::Sensitivity => journal.stream_sensitivity(run.run_id, sink)?,
+                        What::Attribution => journal.stream_attribution(run.run_id, sink)?,
+                        _ => journal.stream_bands(run.run_id, sink)?,
+                    })
+                };
+                (
+                    export::write(
+                        journal,
+                        &args.output,
+                        format,
+                        &produce,
+                        note.as_deref(),
+                        None,
+                    )?,
+                    match what {
+                        What::Sensitivity => "sensitivity rows",
+                        What::Attribution => "attribution rows",
+                        _ => "band rows",
+                    },
                 )
             }
             what => validation_rows(journal, &run, what, &args.output, format, note.as_deref())?,

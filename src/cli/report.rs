@@ -24,6 +24,10 @@ pub struct ReportCmdArgs {
     pub spec: Vec<u64>,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Sensitivity plots of a validated model under every scenario (default: the most severe,
+    /// the last of scenarios.order).
+    #[arg(long)]
+    pub all_scenarios: bool,
     /// The HTML file to write (replaced if it exists).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
@@ -36,6 +40,7 @@ pub fn run(args: &ReportCmdArgs) -> Result<()> {
         top: args.top,
         specs: args.spec.clone(),
         options: args.report.options(),
+        all_scenarios: args.all_scenarios,
     };
     let report = RunReport::load(&j, &run, &request)?;
     let html = report.html();

@@ -72,7 +72,19 @@ impl ModelContext {
         let text = row
             .detail
             .ok_or_else(|| anyhow!("{what} did not pass: only passed models are validated"))?;
-        let detail = PassedDetail::parse(&text, &what)?;
+        ModelContext::from_detail(frame, model, PassedDetail::parse(&text, &what)?)
+    }
+
+    /// The context of a model with the given detail (as the journal keeps it) in the frame's
+    /// session: its columns, its refit, its scenario paths when the frame's forecast set holds
+    /// the model.
+    pub fn from_detail(
+        frame: &Frame<'_>,
+        model: SelectedModel,
+        detail: PassedDetail,
+    ) -> Result<ModelContext> {
+        let spec = model.spec_index;
+        let what = format!("spec {spec} of run {}", frame.run.name);
         let names = &detail.param_names;
         anyhow::ensure!(
             !names.is_empty() && names.len() == detail.outcome.params.len(),

@@ -22,6 +22,7 @@
 pub mod backtest;
 pub mod context;
 pub mod select;
+pub mod sensitivity;
 pub mod stability;
 pub mod stability_inputs;
 
@@ -203,7 +204,8 @@ pub fn validate_run(
         }
     }
     // One call per analysis, in order.
-    let analyses: Vec<AnalysisReport> = vec![
+    let analyses = vec![
+        sensitivity::run(&frame, &contexts, journal)?,
         stability::run(&frame, &stability_inputs, &contexts, journal)?,
         backtest::run(&frame, &stability_inputs, &contexts, journal)?,
     ];

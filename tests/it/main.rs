@@ -19,6 +19,7 @@ mod safety;
 mod scenarios;
 mod scheduler_examples;
 mod segments;
+mod sensitivity;
 mod shards;
 mod show_model;
 mod slurm;

@@ -1,6 +1,6 @@
 //! `journal.sqlite`: runs, one outcome per spec, passed-model detail, mutation records and
-//! replays, scenario forecasts, stability and backtests of validated models, sessions and
-//! telemetry — the product's memory.
+//! replays, scenario forecasts and their sensitivity, stability and backtests of validated
+//! models, sessions and telemetry — the product's memory.
 //!
 //! This crate is the only code that speaks SQL to a journal. The schema is the workspace's
 //! `migrations/` (numbered, append-only), the views are `sql/`; both are embedded at build time.
@@ -36,6 +36,7 @@ mod runs;
 mod scenarios;
 mod schema;
 mod segments;
+mod sensitivity;
 mod stability;
 mod status;
 mod user_sql;
@@ -58,6 +59,10 @@ pub use runs::{Counts, NewRun, RunFeature, RunId, RunRow, WorkerRow};
 pub use scenarios::{ForecastSet, LevelPath, ModelCoefficients, ScenarioRow, SetInfo};
 pub use schema::SCHEMA_VERSION;
 pub use segments::WorkerSetup;
+pub use sensitivity::{
+    AttributionTerm, BandLevels, DriverLevels, DriverPath, ModelSensitivity, ScenarioAttribution,
+    ScenarioBand, SensitivityFeature, SensitivityLevels, SensitivitySet,
+};
 pub use stability::{
     BacktestSample, BacktestSummaryRecord, BreakTest, BreakTestRecord, BreakVerdict, CusumRecord,
     JumpOffRecord, ModelBacktest, ModelStability, RecursiveRecord, RecursiveSeries,

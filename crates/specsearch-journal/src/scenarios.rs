@@ -235,7 +235,7 @@ pub(crate) fn write_forecast_set(
 }
 
 /// `values` as a JSON array into `out` (shortest round-trip decimals; a missing value is null).
-fn json_array(out: &mut String, values: impl Iterator<Item = f64>) {
+pub(crate) fn json_array(out: &mut String, values: impl Iterator<Item = f64>) {
     use std::fmt::Write as _;
     out.clear();
     out.push('[');

@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0009_compact_outcomes.sql"),
     ),
     (
+        11,
+        "sensitivity",
+        include_str!("../../../migrations/0011_sensitivity.sql"),
+    ),
+    (
         12,
         "stability",
         include_str!("../../../migrations/0012_stability.sql"),
@@ -75,6 +80,9 @@ const MUTATION_VIEWS: &str = include_str!("../../../sql/mutations.sql");
 const SCENARIO_VIEWS: &str = include_str!("../../../sql/scenarios.sql");
 /// Views over segments (`segment_telemetry`).
 const SEGMENT_VIEWS: &str = include_str!("../../../sql/segments.sql");
+/// Views over the sensitivity, attribution and bands of validated models; after
+/// `SCENARIO_VIEWS` (they read `scenario_dates`).
+const SENSITIVITY_VIEWS: &str = include_str!("../../../sql/sensitivity.sql");
 /// Views over stability and backtests (`recursive_coefficients`, `break_tests`,
 /// `backtest_paths`, `backtest_summary`).
 const STABILITY_VIEWS: &str = include_str!("../../../sql/stability.sql");
@@ -156,7 +164,7 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection> {
 }
 
 /// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`, `sql/scenarios.sql`,
-/// `sql/segments.sql`, `sql/stability.sql`) as TEMP views on a read-only connection (they shadow the journal's own
+/// `sql/segments.sql`, `sql/sensitivity.sql`, `sql/stability.sql`) as TEMP views on a read-only connection (they shadow the journal's own
 /// copies), so a journal written by another build of specsearch reads exactly like a fresh one;
 /// the file is not touched.
 pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
@@ -165,6 +173,7 @@ pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
         MUTATION_VIEWS,
         SCENARIO_VIEWS,
         SEGMENT_VIEWS,
+        SENSITIVITY_VIEWS,
         STABILITY_VIEWS,
     ] {
         let sql = views
@@ -325,6 +334,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(MUTATION_VIEWS)?;
     conn.execute_batch(SCENARIO_VIEWS)?;
     conn.execute_batch(SEGMENT_VIEWS)?;
+    conn.execute_batch(SENSITIVITY_VIEWS)?;
     conn.execute_batch(STABILITY_VIEWS)?;
     Ok(())
 }

@@ -29,7 +29,9 @@ pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
 pub use stability::{test_name, StabilityTables};
-pub use tables::confidence_percent;
+pub use tables::{
+    confidence_percent, ATTRIBUTION_NOTE, ATTRIBUTION_TITLE, SENSITIVITY_NOTE, SENSITIVITY_TITLE,
+};
 
 pub use crate::journal::INTERCEPT;
 
@@ -113,6 +115,12 @@ pub struct ModelReport {
     /// The model's scenario statistics from the journal, one row per scenario (`show`; a
     /// fit made now has none).
     pub scenarios: Option<crate::results::table::Table>,
+    /// The model's sensitivity (one row per shock, one column per scenario: the 9Q % change
+    /// of the level) when it was validated (`specsearch validate`, the end of `run`).
+    pub sensitivity: Option<crate::results::table::Table>,
+    /// Its attribution (per feature and scenario, the 9Q outcome with the feature held at p0
+    /// minus the scenario's) when it was validated.
+    pub attribution: Option<crate::results::table::Table>,
     /// The model's walk-forward trials, recursive coefficients, break tests and backtests
     /// (§11, §12) when it was validated (`show`; a fit made now has none).
     pub stability: Option<StabilityTables>,
@@ -232,6 +240,16 @@ pub fn load(
         scenarios: j
             .journal
             .scenario_stats(run.run_id, spec_index)
+            .ok()
+            .filter(|t| !t.rows.is_empty()),
+        sensitivity: j
+            .journal
+            .sensitivity_table(run.run_id, spec_index)
+            .ok()
+            .filter(|t| !t.rows.is_empty()),
+        attribution: j
+            .journal
+            .attribution_table(run.run_id, spec_index)
             .ok()
             .filter(|t| !t.rows.is_empty()),
         stability: StabilityTables::load(&j.journal, run.run_id, spec_index)?,

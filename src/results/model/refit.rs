@@ -97,6 +97,8 @@ pub fn from_session(
         summary: None,
         data_note: None,
         scenarios: None,
+        sensitivity: None,
+        attribution: None,
         stability: None,
     };
     if fitted {

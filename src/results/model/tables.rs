@@ -21,6 +21,20 @@ fn int(v: usize) -> Cell {
     Cell::Int(v as i64)
 }
 
+/// The title of the sensitivity table (`show`, the report) and what it shows.
+pub const SENSITIVITY_TITLE: &str =
+    "Sensitivity: % change of the level at P9 (P9/P0 − 1) under each shock";
+pub const SENSITIVITY_NOTE: &str =
+    "coefficient: β ± k·SE. driver: the feature (the transformed, lagged column,
+not the raw MEV) ± k·σ, σ its in-sample standard deviation. unit: the SE or σ.
+PH replaces P9 when the horizon is shorter; the first row is the scenario.";
+
+/// The title of the attribution table and what it shows.
+pub const ATTRIBUTION_TITLE: &str = "Attribution: effect of each feature on the level at P9";
+pub const ATTRIBUTION_NOTE: &str =
+    "The level at P9 (PH when shorter) with the feature held at its p0 value,
+minus the scenario's: positive when the feature's path lowers the outcome.";
+
 /// `95` for alpha 0.05, `90` for 0.1, `97.5` for 0.025.
 pub fn confidence_percent(alpha: f64) -> String {
     fmt_real(100.0 * (1.0 - alpha))
@@ -379,6 +393,20 @@ impl ModelReport {
                 t,
             );
         }
+        if let Some(t) = &self.sensitivity {
+            section(
+                &mut s,
+                &format!("{SENSITIVITY_TITLE}\n{SENSITIVITY_NOTE}"),
+                t,
+            );
+        }
+        if let Some(t) = &self.attribution {
+            section(
+                &mut s,
+                &format!("{ATTRIBUTION_TITLE}\n{ATTRIBUTION_NOTE}"),
+                t,
+            );
+        }
         if let Some(st) = &self.stability {
             s.push_str(&st.render());
         }
@@ -409,6 +437,12 @@ impl ModelReport {
         doc["data_note"] = self.data_note.clone().into();
         if let Some(t) = &self.scenarios {
             doc["scenarios"] = t.to_json();
+        }
+        if let Some(t) = &self.sensitivity {
+            doc["sensitivity"] = t.to_json();
+        }
+        if let Some(t) = &self.attribution {
+            doc["attribution"] = t.to_json();
         }
         if let Some(st) = &self.stability {
             for (name, t) in st.parts() {
@@ -446,6 +480,12 @@ impl ModelReport {
         }
         if let Some(t) = &self.scenarios {
             parts.push(("scenario", t.clone()));
+        }
+        if let Some(t) = &self.sensitivity {
+            parts.push(("sensitivity", t.clone()));
+        }
+        if let Some(t) = &self.attribution {
+            parts.push(("attribution", t.clone()));
         }
         if let Some(st) = &self.stability {
             parts.extend(st.parts());

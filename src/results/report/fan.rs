@@ -11,7 +11,7 @@ use super::chart::{
 };
 
 /// Colours of the scenario paths, mildest first (colour-blind safe, distinct in grey).
-const PATHS: [RGBColor; 6] = [
+pub(super) const PATHS: [RGBColor; 6] = [
     RGBColor(0x1f, 0x6f, 0xb4),
     RGBColor(0xd9, 0x5f, 0x02),
     RGBColor(0xc0, 0x39, 0x2b),
@@ -19,6 +19,9 @@ const PATHS: [RGBColor; 6] = [
     RGBColor(0x1b, 0x9e, 0x77),
     RGBColor(0x66, 0x66, 0x66),
 ];
+
+/// The colours of [`PATHS`] in words, for captions.
+pub(super) const PATH_NAMES: [&str; 6] = ["blue", "orange", "red", "purple", "green", "grey"];
 
 /// Years of history shown before p0.
 const HISTORY_YEARS: f64 = 8.0;

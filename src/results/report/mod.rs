@@ -6,7 +6,9 @@
 //!
 //! This module gathers what the page shows ([`RunReport::load`]); `page` lays out the
 //! document, `sections` its parts, `plots` and `fan` draw the pictures. Scenario forecasts are
-//! one more section per model ([`sections::scenarios`]), fed by [`ScenarioData`].
+//! one more section per model ([`sections::scenarios`]), fed by [`ScenarioData`]; a validated
+//! model's sensitivity, attribution, bands and drivers one more ([`sections::validation`]),
+//! fed by [`ValidationData`].
 
 mod chart;
 mod fan;
@@ -15,6 +17,8 @@ mod plots;
 mod sections;
 mod stability_plots;
 mod stability_section;
+mod validation;
+mod validation_plots;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +31,7 @@ use crate::journal::{Counts, OutcomeStatus, Ranking, RunRow};
 
 pub use chart::Plot;
 pub use stability_section::StabilityFigures;
+pub use validation::ValidationData;
 
 /// What to put in the report.
 #[derive(Debug, Clone)]
@@ -36,6 +41,8 @@ pub struct ReportRequest {
     /// … or for exactly these spec indices (when not empty).
     pub specs: Vec<u64>,
     pub options: ReportOptions,
+    /// Sensitivity plots under every scenario (default: the most severe only).
+    pub all_scenarios: bool,
 }
 
 /// One model's section: its report and its pictures.
@@ -46,6 +53,8 @@ pub struct ModelSection {
     pub plot_note: Option<String>,
     /// Scenario forecasts of the model (none until the run has scenarios).
     pub scenarios: ScenarioData,
+    /// Its sensitivity, attribution, bands and drivers (none until it is validated).
+    pub validation: ValidationData,
     /// The pictures of its stability and backtests (§11, §12), when it was validated.
     pub stability: StabilityFigures,
 }
@@ -173,7 +182,8 @@ impl RunReport {
             for (spec, ranked) in chosen {
                 let report = model::load(j, run, spec, ranked, request.options)?;
                 let scenarios = scenario_data(j, run, spec)?;
-                let mut section = model_section(report, scenarios);
+                let validation = validation::load(j, run, spec, request.all_scenarios)?;
+                let mut section = model_section(report, scenarios, validation);
                 section.stability = stability_section::figures(&section.report, &level_name);
                 models.push(section);
             }
@@ -282,7 +292,11 @@ fn scenario_data(j: &OpenJournal, run: &RunRow, spec: u64) -> Result<ScenarioDat
 }
 
 /// A model's section: its plots when its series can be computed.
-fn model_section(report: ModelReport, scenarios: ScenarioData) -> ModelSection {
+fn model_section(
+    report: ModelReport,
+    scenarios: ScenarioData,
+    validation: ValidationData,
+) -> ModelSection {
     let drawn = report.series().and_then(|s| {
         let resid = s.residuals(true);
         Ok(vec![
@@ -301,6 +315,7 @@ fn model_section(report: ModelReport, scenarios: ScenarioData) -> ModelSection {
         plots,
         plot_note,
         scenarios,
+        validation,
         stability: StabilityFigures::default(),
     }
 }

@@ -4,9 +4,10 @@
 
 use maud::{html, Markup, PreEscaped};
 
-use super::{ModelSection, Plot, RunReport, ScenarioData};
+use super::{ModelSection, Plot, RunReport, ScenarioData, ValidationData};
 use crate::journal::RunStatus;
 use crate::results::model::confidence_percent;
+use crate::results::model::{ATTRIBUTION_NOTE, SENSITIVITY_NOTE};
 use crate::results::table::CellText;
 use crate::results::table::{fmt_real, Cell, Table};
 
@@ -245,6 +246,47 @@ pub fn scenarios(id: &str, data: &ScenarioData) -> Markup {
     }
 }
 
+/// The validation of a model (docs/semantics.md §10): the fan with its bands, each feature's
+/// shocked paths, the sensitivity table, the attribution chart and table, the drivers'
+/// paths; or a note saying why there is none.
+pub fn validation(id: &str, data: &ValidationData) -> Markup {
+    let plots = |ps: &[Plot]| {
+        html! {
+            div.plots {
+                @for p in ps { (figure(p, &format!("{id}-{}-{}", p.kind, p.title.replace(' ', "-")))) }
+            }
+        }
+    };
+    html! {
+        div.validation id=(format!("{id}-validation")) {
+            h4 { "Validation: uncertainty, sensitivity, attribution, drivers" }
+            @if let Some(about) = &data.about { p.subtitle { (about) } }
+            @if let Some(note) = &data.note { p.note { (note) "." } }
+            @if let Some(b) = &data.bands { (figure(b, &format!("{id}-bands"))) }
+            @if !data.sensitivity.is_empty() {
+                p { "Sensitivity of the level under " (data.sensitivity_scenarios.join(", "))
+                    " (report --all-scenarios draws every scenario). Feature shocks move the                     feature itself (the transformed, lagged column), not the raw series." }
+                (plots(&data.sensitivity))
+            }
+            @if let Some(t) = data.sensitivity_table.as_ref().filter(|t| !t.rows.is_empty()) {
+                p.note { (SENSITIVITY_NOTE) }
+                (table(t, &[]))
+            }
+            @if let Some(a) = &data.attribution { (figure(a, &format!("{id}-attribution"))) }
+            @if let Some(t) = data.attribution_table.as_ref().filter(|t| !t.rows.is_empty()) {
+                @if data.attribution.is_none() { p.note { (ATTRIBUTION_NOTE) } }
+                (table(t, &[]))
+            }
+            @if !data.drivers.is_empty() {
+                p { "The model's drivers (the data series its features are computed from): \
+                    history up to p0 and each scenario after it." }
+                (plots(&data.drivers))
+            }
+            @for n in &data.plot_notes { p.note { (n) "." } }
+        }
+    }
+}
+
 /// One model: its report (the tables of `show`), its plots, its scenarios.
 pub fn model_section(m: &ModelSection, number: usize) -> Markup {
     let rep = &m.report;
@@ -302,6 +344,7 @@ pub fn model_section(m: &ModelSection, number: usize) -> Markup {
                     }
                 }
                 (scenarios(&id, &m.scenarios))
+                (validation(&id, &m.validation))
                 (super::stability_section::section(&id, rep, &m.stability))
             }
         }

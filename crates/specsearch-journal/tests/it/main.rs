@@ -6,6 +6,7 @@ mod common;
 mod guard;
 mod prefix;
 mod queries;
+mod sensitivity;
 mod stability;
 mod upgrade;
 mod user_sql;

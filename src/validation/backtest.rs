@@ -178,11 +178,13 @@ pub fn run(
         .collect::<Result<Vec<_>>>()?;
     let rows = journal.write_backtests(frame.run.run_id, &records)?;
     let jump_offs = records.iter().map(|m| m.jump_offs.len()).max().unwrap_or(0);
-    let worst_h = records
+    let at_horizon: Vec<f64> = records
         .iter()
         .filter_map(|m| m.summaries.first())
         .filter_map(|s| s.mape_by_step.last().copied())
-        .fold(f64::NAN, f64::max);
+        .collect();
+    let lo = at_horizon.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = at_horizon.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let notes = records
         .iter()
         .flat_map(|m| {
@@ -195,17 +197,16 @@ pub fn run(
         name: "backtests",
         models: records.len(),
         rows,
-        summary: format!(
-            "{jump_offs} jump-offs × {} quarters on actual drivers; the worst model's mean |% \
-             error| at {}Q is {}",
-            inputs.quarters,
-            inputs.quarters,
-            if worst_h.is_nan() {
-                "n/a".to_string()
-            } else {
-                format!("{:.2}%", 100.0 * worst_h)
-            }
-        ),
+        summary: if at_horizon.is_empty() {
+            "no jump-off could be projected (see the notes)".to_string()
+        } else {
+            format!(
+                "{jump_offs} jump-offs × {q} quarters: mean |% error| at {q}Q {:.2}% to {:.2}%",
+                100.0 * lo,
+                100.0 * hi,
+                q = inputs.quarters
+            )
+        },
         notes,
     })
 }

@@ -380,9 +380,10 @@ pub fn run(
         models: records.len(),
         rows,
         summary: format!(
-            "walk-forward cuts [{}], recursive coefficients, break tests: {failing} model(s) \
-             fail a filter on a shortened sample, {unstable} show a break at 5%",
-            cuts.join(", ")
+            "cuts [{}]: {failing} of {} model(s) fail a filter on less data, {unstable} show a \
+             break at 5%",
+            cuts.join(", "),
+            records.len()
         ),
         notes,
     })

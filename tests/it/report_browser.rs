@@ -273,10 +273,34 @@ fn the_demo_report_renders_in_chromium() {
         "the DOM is the report"
     );
     let found = plots(&dom);
+    // The validation analyses' plots (sensitivity §10, stability and backtests §11-§12) of
+    // the models the end of `run` validated come on top; every plot is checked below.
+    let validation = |id: &str| {
+        [
+            "-sensitivity-",
+            "-driver-",
+            "-bands",
+            "-attribution",
+            "-walk-forward",
+            "-recursive-",
+            "-cusum-",
+            "-backtest-fan",
+        ]
+        .iter()
+        .any(|s| id.contains(s))
+    };
     assert_eq!(
-        found.len(),
+        found.iter().filter(|(id, _, _)| !validation(id)).count(),
         3 * 5 + 1,
         "four plots and the scenario fan per model, and the failures chart"
+    );
+    assert_eq!(
+        found
+            .iter()
+            .filter(|(id, _, _)| id.ends_with("-walk-forward") || id.ends_with("-backtest-fan"))
+            .count(),
+        3 * 2,
+        "a walk-forward plot and a backtest fan per validated model"
     );
     assert!(dom.contains("Scenario fan") && dom.contains("pct change 9q"));
     let fans: Vec<_> = found

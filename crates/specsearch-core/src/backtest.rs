@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(p.actual, vec![121.0, 120.0]);
         assert_eq!(
             p.pct_error,
-            vec![110.0 * 1.1 / 121.0 - 1.0, 121.0 / 120.0 - 1.0]
+            vec![110.0 * 1.1 / 121.0 - 1.0, 110.0 * 1.1 / 120.0 - 1.0]
         );
         assert!(p.sign_hit());
         let s = summarize([&p]).unwrap();

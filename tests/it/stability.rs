@@ -1,6 +1,6 @@
-//! Stability over time (§11) and dynamic backtests (§12) end to end on the demo: what the end
-//! of `run` journals for its best models equals statsmodels and pandas
-//! (`tests/golden/gen_stability_demo.py`) at 1e-10; bad dates stop `run` and `validate` before
+//! Stability over time (§11) and dynamic backtests (§12) end to end on the demo (quarterly) and
+//! the synthetic monthly search of the scenario goldens: what the end of `run` journals for its
+//! best models equals statsmodels and pandas (`tests/golden/gen_stability_demo.py`) at 1e-10; bad dates stop `run` and `validate` before
 //! anything is written; a cut too deep is a skipped trial whose label stays; validating again
 //! writes the same rows; `show`, `export` and the report carry the results.
 
@@ -248,16 +248,14 @@ fn check_stability(ck: &mut Vec<String>, s: &ModelStability, want: &Value) {
     }
 }
 
-#[test]
-fn the_demo_models_match_statsmodels_and_pandas() {
-    let golden: Value = serde_json::from_str(GOLDEN).unwrap();
-    let j = journal();
-    let run = j.latest_run().unwrap().unwrap();
+/// Compares the journaled stability and backtests of `golden`'s models with it.
+fn check_models(journal: &Journal, golden: &Value) {
+    let run = journal.latest_run().unwrap().unwrap();
     let mut ck = Vec::new();
     for m in golden["models"].as_array().unwrap() {
         let spec = m["spec_index"].as_u64().unwrap();
         // The golden file's features are the journaled model's.
-        let names: Vec<String> = j
+        let names: Vec<String> = journal
             .ranked_coefficients(run.run_id, Some(10))
             .unwrap()
             .into_iter()
@@ -272,10 +270,10 @@ fn the_demo_models_match_statsmodels_and_pandas() {
             .collect();
         assert_eq!(&names[1..], want.as_slice());
 
-        let s = j.model_stability(run.run_id, spec).unwrap().unwrap();
+        let s = journal.model_stability(run.run_id, spec).unwrap().unwrap();
         check_stability(&mut ck, &s, m);
 
-        let b = j.model_backtest(run.run_id, spec).unwrap().unwrap();
+        let b = journal.model_backtest(run.run_id, spec).unwrap().unwrap();
         let bt = &m["backtest"];
         let paths = bt["paths"].as_array().unwrap();
         assert_eq!(b.jump_offs.len(), paths.len(), "spec {spec}: jump-offs");
@@ -283,7 +281,16 @@ fn the_demo_models_match_statsmodels_and_pandas() {
             let what = format!("{spec}@{}", p.jump_off);
             assert_eq!(p.jump_off, w["jump_off"].as_str().unwrap());
             assert_eq!(p.in_sample, w["in_sample"].as_bool().unwrap(), "{what}");
-            assert_eq!(p.dates.len(), 9);
+            let dates: Vec<&str> = w["dates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap())
+                .collect();
+            assert_eq!(
+                p.dates, dates,
+                "{what}: the quarter ends after the jump-off"
+            );
             close_all(
                 &mut ck,
                 &format!("{what}.predicted"),
@@ -310,8 +317,10 @@ fn the_demo_models_match_statsmodels_and_pandas() {
                 &w["actual_change"],
             );
         }
+        let samples = bt["summary"].as_object().unwrap();
+        assert_eq!(b.summaries.len(), samples.len(), "spec {spec}: summaries");
         for s in &b.summaries {
-            let w = &bt["summary"][s.sample.as_str()];
+            let w = &samples[s.sample.as_str()];
             let what = format!("{spec}.{}", s.sample.as_str());
             assert_eq!(
                 s.jump_offs as u64,
@@ -342,13 +351,39 @@ fn the_demo_models_match_statsmodels_and_pandas() {
                 &w["sign_hit_rate"],
             );
         }
-        assert_eq!(
-            b.summaries.len(),
-            3,
-            "all, in-sample and out-of-sample jump-offs"
-        );
     }
     assert!(ck.is_empty(), "{} mismatches:\n{}", ck.len(), ck.join("\n"));
+}
+
+#[test]
+fn the_demo_models_match_statsmodels_and_pandas() {
+    let golden: Value = serde_json::from_str(GOLDEN).unwrap();
+    check_models(&journal(), &golden["demo"]);
+}
+
+/// The synthetic monthly search of `tests/golden/gen_scenarios.py` (a 12-month growth target):
+/// months, quarter-end jump-offs, quarters as the mean of their months.
+#[test]
+fn a_monthly_search_matches_statsmodels_and_pandas() {
+    let golden: Value = serde_json::from_str(GOLDEN).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/data/scenarios");
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let config = dir.path().join("monthly.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[stability]\nbreak_dates = [\"2010-01-31\"]\n");
+    std::fs::write(&config, text).unwrap();
+    let out = crate::common::specsearch()
+        .args(["run", "-q", "-j", "2"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    crate::common::assert_ok(&out);
+    let journal = Journal::open(&crate::common::journal_of(&config)).unwrap();
+    check_models(&journal, &golden["monthly"]);
 }
 
 #[test]

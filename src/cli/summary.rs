@@ -134,7 +134,31 @@ pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
     }
 }
 
-/// What a validation did: the models, then one line per analysis (and its notes).
+/// `text` after a 10-column label, wrapped at 80 columns with continuation lines indented
+/// under the text.
+fn print_wrapped(label: &str, text: &str) {
+    const WIDTH: usize = 80;
+    const INDENT: usize = 11;
+    let mut line = format!("{label:<10} ");
+    let mut empty = true;
+    for word in text.split(' ') {
+        let len = console::measure_text_width(&line) + console::measure_text_width(word);
+        if !empty && len + 1 > WIDTH {
+            println!("{}", line.trim_end());
+            line = " ".repeat(INDENT);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    println!("{}", line.trim_end());
+}
+
+/// What a validation did: the models, then each analysis (and its notes), wrapped at 80
+/// columns.
 pub fn print_validation_report(v: &crate::validation::ValidationReport) {
     let shown: Vec<String> = v
         .models
@@ -152,9 +176,9 @@ pub fn print_validation_report(v: &crate::validation::ValidationReport) {
         shown.join(", ")
     );
     for a in &v.analyses {
-        println!("  {:<11} {}", a.name, a.summary);
+        print_wrapped("", &format!("{}: {}", a.name, a.summary));
         for note in &a.notes {
-            println!("    note: {note}");
+            print_wrapped("", &format!("note: {note}"));
         }
     }
 }

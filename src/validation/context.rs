@@ -52,7 +52,8 @@ pub struct ModelContext {
     /// covariance `cov`, residual variance `scale`, `df_resid`, HAC lags.
     pub fit: FitSummary,
     /// The model's scenario paths, or why there are none (no `[scenarios]`, no forecasts of
-    /// this model in the run, forecasts from other scenario inputs).
+    /// this model in the run, forecasts from other scenario inputs), said without naming the
+    /// model (see [`ModelContext::label`]).
     pub scenarios: std::result::Result<ModelScenarios, String>,
 }
 
@@ -129,9 +130,9 @@ impl ModelContext {
         let scenarios = match frame.scenarios_missing.as_ref() {
             Some(why) => Err(why.clone()),
             None if !frame.forecast_specs.contains(&spec) => Err(format!(
-                "{what} has no scenario forecasts (scenarios.models = \"top\" forecasts only the \
-                 best scenarios.top_n): run `specsearch forecast {}` with scenarios.models = \
-                 \"all\" or a larger scenarios.top_n first",
+                "no scenario forecasts in the run (scenarios.models = \"top\" forecasts only \
+                 the best scenarios.top_n): run `specsearch forecast {}` with scenarios.models \
+                 = \"all\" or a larger scenarios.top_n first",
                 frame.session.config.path.display()
             )),
             None => Ok(model_scenarios(frame, &detail, &terms, model)?),

@@ -180,9 +180,10 @@ pub struct ValidationReport {
 }
 
 /// Validates the models `selection` names (default: the best `validation.top_n`) of a
-/// complete run with every analysis, journaling each; a model named explicitly that an
-/// analysis cannot cover (no forecasts for the sensitivity) is an error before anything is
-/// written.
+/// complete run with every analysis, journaling each. When models are named explicitly and
+/// the config has `[scenarios]`, a model without usable forecasts (none in the run, or made
+/// from other scenario inputs) is an error before anything is written; for the default
+/// selection it is a note.
 pub fn validate_run(
     journal: &JournalRw,
     run: &RunRow,
@@ -198,9 +199,13 @@ pub fn validate_run(
         .iter()
         .map(|&m| ModelContext::load(&frame, journal, m))
         .collect::<Result<Vec<_>>>()?;
-    if selection.is_explicit() && frame.scenarios.is_some() {
-        if let Some(Err(why)) = contexts.iter().map(|c| &c.scenarios).find(|s| s.is_err()) {
+    if selection.is_explicit() && session.config.file.scenarios.is_some() {
+        if let Some(why) = &frame.scenarios_missing {
             bail!("{why}");
+        }
+        if let Some(c) = contexts.iter().find(|c| c.scenarios.is_err()) {
+            let why = c.scenarios.as_ref().err().map_or("", String::as_str);
+            bail!("{} of run {}: {why}", c.label(), run.name);
         }
     }
     // One call per analysis, in order.

@@ -51,16 +51,24 @@ pub fn run(
         });
     };
     let mut notes = Vec::new();
+    // Models without scenario paths, one note per reason.
+    let mut missing: Vec<(&str, Vec<String>)> = Vec::new();
     let covered: Vec<&ModelContext> = models
         .iter()
         .filter(|m| match &m.scenarios {
             Ok(_) => true,
             Err(why) => {
-                notes.push(format!("{}: not analysed: {why}", m.label()));
+                match missing.iter_mut().find(|(w, _)| *w == why.as_str()) {
+                    Some((_, labels)) => labels.push(m.label()),
+                    None => missing.push((why, vec![m.label()])),
+                }
                 false
             }
         })
         .collect();
+    for (why, labels) in missing {
+        notes.push(format!("not analysed: {}: {why}", labels.join(", ")));
+    }
     let computed: Vec<(ModelSensitivity, Vec<String>)> = covered
         .par_iter()
         .map(|m| analyse(frame, m).with_context(|| format!("the sensitivity of {}", m.label())))
@@ -94,28 +102,25 @@ pub fn run(
     let rows = journal
         .write_sensitivity(frame.run.run_id, &set)
         .with_context(|| format!("journaling the sensitivity of run {}", frame.run.name))?;
-    let list = |ks: &[f64]| {
-        ks.iter()
-            .map(|k| format!("±{k}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+    let list = |ks: &[f64], unit: &str| {
+        let ks: Vec<String> = ks.iter().map(|k| k.to_string()).collect();
+        format!("± {} {unit}", ks.join(", "))
     };
-    let percent = |q: f64| format!("{}%", 100.0 * q);
+    let quantiles: Vec<String> = settings
+        .bands
+        .quantiles
+        .iter()
+        .map(|q| format!("{}%", 100.0 * q))
+        .collect();
     let summary = format!(
-        "{} model(s) × {} scenario(s): {rows} paths journaled (coefficients {} SE, features \
-         {} σ); bands of {} draws ({})",
+        "{} model(s) × {} scenario(s), {rows} paths journaled: coefficients {}, features {} \
+         (each the transformed, lagged column); bands of {} draws ({})",
         results.len(),
         names.len(),
-        list(&settings.coefficient_shocks),
-        list(&settings.driver_shocks),
+        list(&settings.coefficient_shocks, "SE"),
+        list(&settings.driver_shocks, "σ"),
         settings.bands.draws,
-        settings
-            .bands
-            .quantiles
-            .iter()
-            .map(|&q| percent(q))
-            .collect::<Vec<_>>()
-            .join(", ")
+        quantiles.join(", ")
     );
     Ok(AnalysisReport {
         name: NAME,

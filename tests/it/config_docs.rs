@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use specsearch::assess::FilterThresholds;
-use specsearch::config::{Config, RankingConfig, RunConfig};
+use specsearch::config::{Config, RankingConfig, RunConfig, ValidationConfig};
 
 fn readme_config() -> String {
     let readme =
@@ -25,6 +25,7 @@ fn readme_configuration_reference_parses_with_the_documented_defaults() {
     assert_eq!(f.filters, FilterThresholds::default());
     assert_eq!(f.ranking, RankingConfig::default());
     assert_eq!(f.run, RunConfig::default());
+    assert_eq!(f.validation, ValidationConfig::default());
     assert_eq!(
         config.default_workspace(),
         Path::new("/tmp/readme/search.specsearch")

@@ -67,9 +67,14 @@ pub fn table(t: &Table, drop: &[&str]) -> Markup {
 /// A plot as a figure: the SVG inline, its series listed in `data-series` (name=colour pairs)
 /// for readers and the browser test.
 pub fn figure(p: &Plot, id: &str) -> Markup {
+    figure_of_class(p, id, "plot")
+}
+
+/// [`figure`] with the classes `class` (the validation's figures are `plot validation`).
+pub(super) fn figure_of_class(p: &Plot, id: &str, class: &str) -> Markup {
     let series: Vec<String> = p.series.iter().map(|(n, c)| format!("{n}={c}")).collect();
     html! {
-        figure.plot id=(id) data-kind=(p.kind) data-series=(series.join(";")) {
+        figure class=(class) id=(id) data-kind=(p.kind) data-series=(series.join(";")) {
             (PreEscaped(&p.svg))
             figcaption { strong { (p.title) ". " } (p.caption) }
         }
@@ -250,10 +255,17 @@ pub fn scenarios(id: &str, data: &ScenarioData) -> Markup {
 /// shocked paths, the sensitivity table, the attribution chart and table, the drivers'
 /// paths; or a note saying why there is none.
 pub fn validation(id: &str, data: &ValidationData) -> Markup {
+    let fig = |p: &Plot, n: usize| {
+        figure_of_class(
+            p,
+            &format!("{id}-validation-{}-{n}", p.kind),
+            "plot validation",
+        )
+    };
     let plots = |ps: &[Plot]| {
         html! {
             div.plots {
-                @for p in ps { (figure(p, &format!("{id}-{}-{}", p.kind, p.title.replace(' ', "-")))) }
+                @for (n, p) in ps.iter().enumerate() { (fig(p, n + 1)) }
             }
         }
     };
@@ -262,7 +274,7 @@ pub fn validation(id: &str, data: &ValidationData) -> Markup {
             h4 { "Validation: uncertainty, sensitivity, attribution, drivers" }
             @if let Some(about) = &data.about { p.subtitle { (about) } }
             @if let Some(note) = &data.note { p.note { (note) "." } }
-            @if let Some(b) = &data.bands { (figure(b, &format!("{id}-bands"))) }
+            @if let Some(b) = &data.bands { (fig(b, 1)) }
             @if !data.sensitivity.is_empty() {
                 p { "Sensitivity of the level under " (data.sensitivity_scenarios.join(", "))
                     " (report --all-scenarios draws every scenario). Feature shocks move the                     feature itself (the transformed, lagged column), not the raw series." }
@@ -272,7 +284,7 @@ pub fn validation(id: &str, data: &ValidationData) -> Markup {
                 p.note { (SENSITIVITY_NOTE) }
                 (table(t, &[]))
             }
-            @if let Some(a) = &data.attribution { (figure(a, &format!("{id}-attribution"))) }
+            @if let Some(a) = &data.attribution { (fig(a, 1)) }
             @if let Some(t) = data.attribution_table.as_ref().filter(|t| !t.rows.is_empty()) {
                 @if data.attribution.is_none() { p.note { (ATTRIBUTION_NOTE) } }
                 (table(t, &[]))

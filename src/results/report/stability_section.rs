@@ -1,11 +1,11 @@
 //! A model's stability (§11) and backtest (§12) part of the report: the walk-forward plot and
 //! table, the coefficients across trials, the recursive coefficients, the break tests with the
 //! two CUSUM plots, and the backtest fan with its summaries — or a note saying how to get them
-//! (`specsearch validate`).
+//! (`specsearch validate`). Its figures are of class `plot validation`, like the sensitivity's.
 
 use maud::{html, Markup};
 
-use super::sections::{figure, table};
+use super::sections::{figure_of_class, table};
 use super::stability_plots;
 use super::Plot;
 use crate::results::model::{ModelReport, StabilityTables};
@@ -83,6 +83,11 @@ pub fn figures(report: &ModelReport, level_name: &str) -> StabilityFigures {
         }
     }
     f
+}
+
+/// A validation figure (class `plot validation`).
+fn figure(p: &Plot, id: &str) -> maud::Markup {
+    figure_of_class(p, id, "plot validation")
 }
 
 /// The section of model `id`.

@@ -238,13 +238,25 @@ pub fn sensitivity(
              by − k·σ (blue) and + k·σ (red), darker for larger k; its coefficient ± k·SE \
              (grey, dashed)."
         ),
-        series: vec![
-            ("actual".into(), hex(&ACTUAL)),
-            (scenario.to_string(), hex(&ACTUAL)),
-            ("feature − k·σ".into(), hex(&shock_colour(-1.0, 1.0))),
-            ("feature + k·σ".into(), hex(&shock_colour(1.0, 1.0))),
-            ("β ± k·SE".into(), hex(&COEFFICIENT)),
-        ],
+        series: [
+            Some(("actual".to_string(), hex(&ACTUAL))),
+            Some((scenario.to_string(), hex(&ACTUAL))),
+            shocked
+                .iter()
+                .any(|s| s.shock == "driver" && s.k < 0.0)
+                .then(|| ("feature − k·σ".to_string(), hex(&shock_colour(-1.0, 1.0)))),
+            shocked
+                .iter()
+                .any(|s| s.shock == "driver" && s.k > 0.0)
+                .then(|| ("feature + k·σ".to_string(), hex(&shock_colour(1.0, 1.0)))),
+            shocked
+                .iter()
+                .any(|s| s.shock != "driver")
+                .then(|| ("β ± k·SE".to_string(), hex(&COEFFICIENT))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         svg,
     })
 }

@@ -28,6 +28,8 @@ mod segments;
 pub use segments::{select, SegmentId};
 mod validation;
 pub use validation::{BandConfig, ValidationConfig, DEFAULT_BAND_SEED};
+mod stability;
+pub use stability::{BacktestConfig, StabilityConfig};
 
 /// Bumped whenever the meaning of a config changes in a way that alters results.
 const SEARCH_HASH_VERSION: &str = "specsearch-search-v1";
@@ -101,6 +103,13 @@ pub struct ConfigFile {
     /// The validation analyses of the best models (not part of the search's identity).
     #[serde(default)]
     pub validation: ValidationConfig,
+    /// Walk-forward cuts and break dates of the stability analysis (§11; not part of the
+    /// search's identity).
+    #[serde(default)]
+    pub stability: StabilityConfig,
+    /// Jump-offs and horizon of the dynamic backtests (§12; not part of the search's identity).
+    #[serde(default)]
+    pub backtest: BacktestConfig,
 }
 
 /// `[data]`: where the series come from.
@@ -443,6 +452,7 @@ impl Config {
         self.validate_filters()?;
         self.validate_scenarios()?;
         self.validate_validation()?;
+        self.validate_stability()?;
         let r = &f.ranking;
         for (key, w) in [
             ("ranking.fit", r.fit),

@@ -201,6 +201,9 @@ pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary
         guard(&session, &settings).map_err(in_segment)?;
         // Bad scenario inputs stop the run here, not after the search.
         let scenario_inputs = crate::scenario::check_inputs(&session).map_err(in_segment)?;
+        // And bad [stability] / [backtest] dates, which the validation at the finish reads.
+        crate::validation::stability_inputs::StabilityInputs::resolve(&session)
+            .map_err(|e| in_segment(e.into()))?;
         prepared.push((session, settings, scenario_inputs));
     }
     drop(stage);

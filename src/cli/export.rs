@@ -1,7 +1,8 @@
 //! `specsearch export [CONFIG] --output FILE [--format csv|json|parquet]
-//! [--what passed|outcomes|forecasts|sensitivity|attribution|bands] [--sql QUERY]`: a run's
-//! ranked passed models (default), every outcome with its features, the scenario forecasts,
-//! the sensitivity, attribution and bands of its validated models, or
+//! [--what passed|outcomes|forecasts|sensitivity|attribution|bands|stability|recursive|
+//! break-tests|backtests|backtest-summary] [--sql QUERY]`: a run's ranked passed models
+//! (default), every outcome with its features, the scenario forecasts, the sensitivity,
+//! attribution and bands of its validated models, their stability and backtests, or
 //! the result of any read-only query, to CSV, JSON (array of objects) or Parquet (through the
 //! bundled DuckDB). The format defaults to the output file's extension.
 
@@ -38,6 +39,19 @@ pub enum What {
     /// quantile and period with the prediction interval's bound of the transform and the
     /// simulated level (view scenario_bands).
     Bands,
+    /// The walk-forward trials of the validated models (§11): one row per model, trial and
+    /// coefficient, with the trial's window, fit, pseudo-out-of-sample errors and verdict.
+    Stability,
+    /// The recursive (expanding-window) coefficients: one row per model, coefficient and
+    /// window, with the ±2 SE band.
+    Recursive,
+    /// The break tests (CUSUMs, Hansen, Chow): one row per model and test.
+    BreakTests,
+    /// The dynamic backtests (§12): one row per model, jump-off and quarter after it, with
+    /// the predicted and actual level and the % error.
+    Backtests,
+    /// The backtest summaries: one row per model, sample of jump-offs and step.
+    BacktestSummary,
 }
 
 #[derive(Debug, clap::Args)]
@@ -221,6 +235,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     },
                 )
             }
+            what => validation_rows(journal, &run, what, &args.output, format, note.as_deref())?,
         }
     };
     eprintln!(
@@ -230,6 +245,57 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         format.name()
     );
     Ok(())
+}
+
+/// The rows of a validation table (`--what stability|recursive|break-tests|backtests|
+/// backtest-summary`); an error when the run has none.
+fn validation_rows(
+    journal: &crate::journal::Journal,
+    run: &crate::journal::RunRow,
+    what: What,
+    output: &std::path::Path,
+    format: FileFormat,
+    note: Option<&str>,
+) -> Result<(u64, &'static str)> {
+    let backtests = matches!(what, What::Backtests | What::BacktestSummary);
+    let validated = if backtests {
+        journal.backtest_models(run.run_id)?
+    } else {
+        journal.stability_models(run.run_id)?
+    };
+    if validated.is_empty() {
+        anyhow::bail!(
+            "run {} has no {}: `specsearch validate CONFIG` computes them for its best models \
+             (the end of `run` does for validation.top_n of them)",
+            run.name,
+            if backtests {
+                "backtests"
+            } else {
+                "stability results"
+            }
+        );
+    }
+    let id = run.run_id;
+    let produce = |sink: &mut dyn Sink| -> Result<u64> {
+        Ok(match what {
+            What::Stability => journal.stream_stability(id, sink)?,
+            What::Recursive => journal.stream_recursive(id, sink)?,
+            What::BreakTests => journal.stream_break_tests(id, sink)?,
+            What::Backtests => journal.stream_backtests(id, sink)?,
+            _ => journal.stream_backtest_summary(id, sink)?,
+        })
+    };
+    let rows = export::write(journal, output, format, &produce, note, None)?;
+    Ok((
+        rows,
+        match what {
+            What::Stability => "trial coefficients",
+            What::Recursive => "recursive coefficients",
+            What::BreakTests => "break tests",
+            What::Backtests => "backtest steps",
+            _ => "backtest summary rows",
+        },
+    ))
 }
 
 /// A progress bar over `total` rows on a terminal (none when stderr is not one).

@@ -8,7 +8,10 @@
 //!   them);
 //! - [`ModelContext`] (`context`): what every analysis of one model needs, loaded once;
 //! - one module per analysis, each `run(frame, models, journal) -> AnalysisReport`:
-//!   [`sensitivity`] (docs/semantics.md §10: shocked paths, attribution, uncertainty bands).
+//!   [`sensitivity`] (docs/semantics.md §10: shocked paths, attribution, uncertainty bands),
+//!   [`stability`] (§11: walk-forward trials, recursive coefficients, break tests) and
+//!   [`backtest`] (§12: dynamic backtests); the last two share the `[stability]` and
+//!   `[backtest]` settings resolved on the data ([`stability_inputs`]).
 //!
 //! [`validate_run`] selects, loads and runs every analysis in turn: a further analysis is one
 //! module and one call there. `specsearch validate` runs it for the models named; the finish
@@ -16,9 +19,12 @@
 //! replaces its own rows of the models it covers, so running it again with the same inputs
 //! writes identical rows.
 
+pub mod backtest;
 pub mod context;
 pub mod select;
 pub mod sensitivity;
+pub mod stability;
+pub mod stability_inputs;
 
 use std::collections::HashSet;
 
@@ -185,6 +191,8 @@ pub fn validate_run(
     selection: &Selection,
 ) -> Result<ValidationReport> {
     let settings = &session.config.file.validation;
+    // Settings checked against the data before any analysis writes.
+    let stability_inputs = stability_inputs::StabilityInputs::resolve(session)?;
     let models = select_models(journal, run, selection, settings.top_n)?;
     let frame = Frame::open(journal, run, session, &models)?;
     let contexts = models
@@ -201,6 +209,10 @@ pub fn validate_run(
         }
     }
     // One call per analysis, in order.
-    let analyses = vec![sensitivity::run(&frame, &contexts, journal)?];
+    let analyses = vec![
+        sensitivity::run(&frame, &contexts, journal)?,
+        stability::run(&frame, &stability_inputs, &contexts, journal)?,
+        backtest::run(&frame, &stability_inputs, &contexts, journal)?,
+    ];
     Ok(ValidationReport { models, analyses })
 }

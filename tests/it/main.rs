@@ -25,6 +25,7 @@ mod sensitivity;
 mod shards;
 mod show_model;
 mod slurm;
+mod stability;
 mod synth_ppnr;
 mod terminal;
 mod validation;

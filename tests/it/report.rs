@@ -49,7 +49,9 @@ fn a_complete_run_gives_every_section() {
     run(&config);
     let html = report(&config, &["--top", "20"]);
     assert_self_contained(&html);
-    assert!(html.len() <= 2 << 20, "{} bytes for 20 models", html.len());
+    // 20 model sections; the ten the end of `run` validated also carry their validation plots
+    // (sensitivity ~0.7 MB, stability and backtests ~0.9 MB of SVG for the ten).
+    assert!(html.len() <= 3 << 20, "{} bytes for 20 models", html.len());
     for s in [
         "<!DOCTYPE html>",
         "1. The run",

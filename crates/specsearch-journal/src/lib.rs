@@ -1,6 +1,6 @@
 //! `journal.sqlite`: runs, one outcome per spec, passed-model detail, mutation records and
-//! replays, scenario forecasts and their sensitivity, sessions and telemetry — the product's
-//! memory.
+//! replays, scenario forecasts and their sensitivity, stability and backtests of validated
+//! models, sessions and telemetry — the product's memory.
 //!
 //! This crate is the only code that speaks SQL to a journal. The schema is the workspace's
 //! `migrations/` (numbered, append-only), the views are `sql/`; both are embedded at build time.
@@ -39,6 +39,7 @@ mod scenarios;
 mod schema;
 mod segments;
 mod sensitivity;
+mod stability;
 mod status;
 mod user_sql;
 mod writer;
@@ -65,6 +66,11 @@ pub use segments::WorkerSetup;
 pub use sensitivity::{
     AttributionTerm, BandLevels, DriverLevels, DriverPath, ModelSensitivity, ScenarioAttribution,
     ScenarioBand, SensitivityFeature, SensitivityLevels, SensitivitySet,
+};
+pub use stability::{
+    BacktestSample, BacktestSummaryRecord, BreakTest, BreakTestRecord, BreakVerdict, CusumRecord,
+    JumpOffRecord, ModelBacktest, ModelStability, RecursiveRecord, RecursiveSeries,
+    StabilityAnalysis, TrialCoefficient, TrialRecord,
 };
 pub use status::{EventKind, OutcomeStatus, RunStatus, SessionStatus};
 pub use user_sql::{Interrupter, UserQuery};

@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sensitivity",
         include_str!("../../../migrations/0011_sensitivity.sql"),
     ),
+    (
+        12,
+        "stability",
+        include_str!("../../../migrations/0012_stability.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -83,6 +88,9 @@ const SEGMENT_VIEWS: &str = include_str!("../../../sql/segments.sql");
 /// Views over the sensitivity, attribution and bands of validated models; after
 /// `SCENARIO_VIEWS` (they read `scenario_dates`).
 const SENSITIVITY_VIEWS: &str = include_str!("../../../sql/sensitivity.sql");
+/// Views over stability and backtests (`recursive_coefficients`, `break_tests`,
+/// `backtest_paths`, `backtest_summary`).
+const STABILITY_VIEWS: &str = include_str!("../../../sql/stability.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -161,7 +169,7 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection> {
 }
 
 /// Installs this binary's views (`sql/views.sql`, `sql/mutations.sql`, `sql/scenarios.sql`,
-/// `sql/segments.sql`, `sql/sensitivity.sql`) as TEMP views on a read-only connection (they shadow the journal's own
+/// `sql/segments.sql`, `sql/sensitivity.sql`, `sql/stability.sql`) as TEMP views on a read-only connection (they shadow the journal's own
 /// copies), so a journal written by another build of specsearch reads exactly like a fresh one;
 /// the file is not touched.
 pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
@@ -171,6 +179,7 @@ pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
         SCENARIO_VIEWS,
         SEGMENT_VIEWS,
         SENSITIVITY_VIEWS,
+        STABILITY_VIEWS,
     ] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
@@ -364,5 +373,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCENARIO_VIEWS)?;
     conn.execute_batch(SEGMENT_VIEWS)?;
     conn.execute_batch(SENSITIVITY_VIEWS)?;
+    conn.execute_batch(STABILITY_VIEWS)?;
     Ok(())
 }

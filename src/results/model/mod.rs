@@ -12,6 +12,7 @@
 
 mod definitions;
 mod refit;
+mod stability;
 mod tables;
 mod verdicts;
 
@@ -27,6 +28,7 @@ use crate::stats::summary::FitSummary;
 pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
+pub use stability::{test_name, StabilityTables};
 pub use tables::{
     confidence_percent, ATTRIBUTION_NOTE, ATTRIBUTION_TITLE, SENSITIVITY_NOTE, SENSITIVITY_TITLE,
 };
@@ -119,6 +121,9 @@ pub struct ModelReport {
     /// Its attribution (per feature and scenario, the 9Q outcome with the feature held at p0
     /// minus the scenario's) when it was validated.
     pub attribution: Option<crate::results::table::Table>,
+    /// The model's walk-forward trials, recursive coefficients, break tests and backtests
+    /// (§11, §12) when it was validated (`show`; a fit made now has none).
+    pub stability: Option<StabilityTables>,
 }
 
 /// Options of a report.
@@ -247,6 +252,7 @@ pub fn load(
             .attribution_table(run.run_id, spec_index)
             .ok()
             .filter(|t| !t.rows.is_empty()),
+        stability: StabilityTables::load(&j.journal, run.run_id, spec_index)?,
     };
     if report.param_names.is_empty() && report.outcome.is_some() {
         report.param_names = report.default_param_names();

@@ -99,6 +99,7 @@ pub fn from_session(
         scenarios: None,
         sensitivity: None,
         attribution: None,
+        stability: None,
     };
     if fitted {
         report.attach_data(ModelData::from_bundle(b, columns));

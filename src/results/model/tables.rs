@@ -407,6 +407,9 @@ impl ModelReport {
                 t,
             );
         }
+        if let Some(st) = &self.stability {
+            s.push_str(&st.render());
+        }
         s
     }
 
@@ -440,6 +443,12 @@ impl ModelReport {
         }
         if let Some(t) = &self.attribution {
             doc["attribution"] = t.to_json();
+        }
+        if let Some(st) = &self.stability {
+            for (name, t) in st.parts() {
+                doc[name] = t.to_json();
+            }
+            doc["stability_notes"] = st.notes().into();
         }
         let mut detail = serde_json::to_value(&self.outcome).unwrap_or_default();
         if let Some(d) = detail.as_object_mut() {
@@ -477,6 +486,9 @@ impl ModelReport {
         }
         if let Some(t) = &self.attribution {
             parts.push(("attribution", t.clone()));
+        }
+        if let Some(st) = &self.stability {
+            parts.extend(st.parts());
         }
         let refs: Vec<(&str, &Table)> = parts.iter().map(|(n, t)| (*n, t)).collect();
         Table::sections(&refs)

@@ -296,11 +296,21 @@ impl<'f> Frame<'f> {
             .y_label_area_size(self.y_area)
             .build_cartesian_2d(self.x.clone(), self.y.clone())
             .map_err(err)?;
+        // A tick that is zero up to the rounding of the tick arithmetic (-4.5e-19 on an axis
+        // of ±0.02) is written 0.
+        let span = (self.y.end - self.y.start).abs();
+        let y_label = move |v: &f64| {
+            if v.abs() < 1e-9 * span {
+                "0".to_string()
+            } else {
+                number_label(v)
+            }
+        };
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_desc)
             .x_label_formatter(self.x_label)
             .x_labels(self.x_labels)
-            .y_label_formatter(&number_label)
+            .y_label_formatter(&y_label)
             .label_style((FONT, font))
             .axis_desc_style((FONT, font))
             .max_light_lines(0)

@@ -15,6 +15,8 @@ mod fan;
 mod page;
 mod plots;
 mod sections;
+mod stability_plots;
+mod stability_section;
 mod validation;
 mod validation_plots;
 
@@ -28,6 +30,7 @@ use super::OpenJournal;
 use crate::journal::{Counts, OutcomeStatus, Ranking, RunRow};
 
 pub use chart::Plot;
+pub use stability_section::StabilityFigures;
 pub use validation::ValidationData;
 
 /// What to put in the report.
@@ -52,6 +55,8 @@ pub struct ModelSection {
     pub scenarios: ScenarioData,
     /// Its sensitivity, attribution, bands and drivers (none until it is validated).
     pub validation: ValidationData,
+    /// The pictures of its stability and backtests (§11, §12), when it was validated.
+    pub stability: StabilityFigures,
 }
 
 /// A model's scenario forecasts, as the scenario section draws them, from the journal's
@@ -169,12 +174,18 @@ impl RunReport {
             } else {
                 request.specs.iter().map(|&s| (s, None)).collect()
             };
+            let level_name = j
+                .run_config(run)
+                .map(|c| c.file.target.column)
+                .unwrap_or_else(|| run.target.clone());
             let mut models = Vec::with_capacity(chosen.len());
             for (spec, ranked) in chosen {
                 let report = model::load(j, run, spec, ranked, request.options)?;
                 let scenarios = scenario_data(j, run, spec)?;
                 let validation = validation::load(j, run, spec, request.all_scenarios)?;
-                models.push(model_section(report, scenarios, validation));
+                let mut section = model_section(report, scenarios, validation);
+                section.stability = stability_section::figures(&section.report, &level_name);
+                models.push(section);
             }
             let (manifest, manifest_note) = match bundle_manifest(j, run) {
                 Ok(m) => (Some(m), None),
@@ -305,5 +316,6 @@ fn model_section(
         plot_note,
         scenarios,
         validation,
+        stability: StabilityFigures::default(),
     }
 }

@@ -40,6 +40,7 @@ figcaption { font-size: 11.5px; color: var(--muted); margin-top: 2px; }
 .plots figure { flex: 0 0 100%; }
 .plots figure[data-kind="acf"], .plots figure[data-kind="histogram"] { flex: 0 0 49%; }
 .plots figure[data-kind="sensitivity"], .plots figure[data-kind="driver"] { flex: 0 0 49%; }
+.plots figure[data-kind="recursive"], .plots figure[data-kind^="cusum"] { flex: 0 0 49%; }
 .cols { display: flex; gap: 16px; } .cols > div { flex: 1; }
 nav ol { margin: 4px 0; padding-left: 20px; columns: 2; font-size: 12px; }
 details summary { cursor: pointer; color: var(--muted); margin: 6px 0; }

@@ -71,7 +71,7 @@ pub fn figure(p: &Plot, id: &str) -> Markup {
 }
 
 /// [`figure`] with the classes `class` (the validation's figures are `plot validation`).
-fn figure_of_class(p: &Plot, id: &str, class: &str) -> Markup {
+pub(super) fn figure_of_class(p: &Plot, id: &str, class: &str) -> Markup {
     let series: Vec<String> = p.series.iter().map(|(n, c)| format!("{n}={c}")).collect();
     html! {
         figure class=(class) id=(id) data-kind=(p.kind) data-series=(series.join(";")) {
@@ -357,6 +357,7 @@ pub fn model_section(m: &ModelSection, number: usize) -> Markup {
                 }
                 (scenarios(&id, &m.scenarios))
                 (validation(&id, &m.validation))
+                (super::stability_section::section(&id, rep, &m.stability))
             }
         }
     }

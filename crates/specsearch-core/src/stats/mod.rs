@@ -18,6 +18,7 @@ pub mod diagnostics;
 pub mod dist;
 pub mod linalg;
 pub mod ols;
+pub mod stability;
 pub mod summary;
 pub mod unitroot;
 

@@ -10,5 +10,6 @@ mod kernel_reference;
 mod ppnr;
 mod report_stats_golden;
 mod spec_enumeration;
+mod stability_golden;
 mod stats_golden;
 mod stats_props;

@@ -7,6 +7,7 @@ mod guard;
 mod prefix;
 mod queries;
 mod sensitivity;
+mod stability;
 mod upgrade;
 mod user_sql;
 mod vocabulary;

@@ -2,7 +2,9 @@
 //! every worker has exited, **rank** the passed models (SQL over the journal), **replay** the
 //! run's mutation records into `features.duckdb`, **validate** every passed model's columns
 //! against the store, **forecast** the passed models under the config's scenarios (if any),
-//! and set the run's **status** (`complete`, or `failed` with the report).
+//! derive the **benchmarks** and the incumbent (`benchmarks::derive`: fitted, projected, the
+//! same-fit groups and the run's inputs), and set the run's **status** (`complete`, or
+//! `failed` with the report).
 //!
 //! Every step is derived from the journal and the frozen data, so a finish is idempotent: a
 //! run killed anywhere in it resumes straight into it and ends as an uninterrupted run would.
@@ -13,6 +15,7 @@
 use anyhow::{Context, Result};
 use tracing::info;
 
+use crate::benchmarks::{self, BenchmarkReport};
 use crate::config::RankingConfig;
 use crate::journal::{JournalRw, RunGuard, RunRow, RunStatus};
 use crate::runtime::faults;
@@ -34,6 +37,8 @@ pub struct FinishReport {
     pub problem: Option<String>,
     /// What the scenario forecasts did (`None` without `[scenarios]` or a session).
     pub forecast: Option<ForecastReport>,
+    /// What deriving the benchmarks did (`None` without a session, or for a failed run).
+    pub benchmarks: Option<BenchmarkReport>,
 }
 
 /// Finishes a run whose every spec has an outcome, and ends `guard` with the run's status.
@@ -65,21 +70,25 @@ pub fn finish(
             status: RunStatus::Complete,
             problem: None,
             forecast: None,
+            benchmarks: None,
         });
     };
     faults::before_replay();
     let finished = replay_and_validate(journal, run, session)
         .map_err(|e| e.context("replay not done"))
         .and_then(|(r, v, problem)| {
-            let forecast = match problem {
-                None => scenario::forecast_run(journal, run, session)
-                    .context("scenario forecasts not done")?,
-                Some(_) => None,
+            let (forecast, benchmarks) = match problem {
+                None => (
+                    scenario::forecast_run(journal, run, session)
+                        .context("scenario forecasts not done")?,
+                    Some(benchmarks::derive(journal, run, session).context("benchmarks not done")?),
+                ),
+                Some(_) => (None, None),
             };
-            Ok((r, v, problem, forecast))
+            Ok((r, v, problem, forecast, benchmarks))
         });
     match finished {
-        Ok((report, validated, problem, forecast)) => {
+        Ok((report, validated, problem, forecast, benchmarks)) => {
             let status = if problem.is_some() {
                 RunStatus::Failed
             } else {
@@ -93,6 +102,7 @@ pub fn finish(
                 status,
                 problem,
                 forecast,
+                benchmarks,
             })
         }
         Err(err) => {
@@ -187,7 +197,11 @@ pub fn reforecast(
         if config.scenarios.as_ref().is_some_and(|s| s.require_order) {
             journal.store_ranking(run, &config.ranking.weights())?;
         }
-        scenario::forecast_run(journal, run, session)
+        let report = scenario::forecast_run(journal, run, session)?;
+        // The benchmarks' and the incumbent's forecasts belong to the forecast set (and a
+        // changed [incumbent] is taken in here).
+        benchmarks::derive(journal, run, session)?;
+        Ok(report)
     })();
     match forecast {
         Ok(report) => {

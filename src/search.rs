@@ -201,6 +201,8 @@ pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary
         guard(&session, &settings).map_err(in_segment)?;
         // Bad scenario inputs stop the run here, not after the search.
         let scenario_inputs = crate::scenario::check_inputs(&session).map_err(in_segment)?;
+        // So does a bad [incumbent].
+        crate::benchmarks::check_incumbent(&session).map_err(in_segment)?;
         prepared.push((session, settings, scenario_inputs));
     }
     drop(stage);

@@ -92,7 +92,7 @@ impl<'a> Projector<'a> {
         let ids = self.column_ids(model)?;
         let inputs = self.inputs;
         let n = inputs.dates.len();
-        let mut paths = Vec::with_capacity(columns.len());
+        let mut transforms = Vec::with_capacity(columns.len());
         for cols in columns.iter_mut() {
             for &id in &ids {
                 cols.ensure(id)?;
@@ -108,6 +108,25 @@ impl<'a> Projector<'a> {
                     *y += beta * row.checked_sub(self.lead).map_or(f64::NAN, |r| x[r]);
                 }
             }
+            transforms.push(transform);
+        }
+        self.forecast_transforms(model.spec_index, model.rank, transforms)
+    }
+
+    /// A model's forecast from its predicted target transform under every scenario (one path
+    /// per scenario of the inputs, in their order): levels, the quarterly path, statistics, the
+    /// difference from the base and the ordering check. What [`Projector::forecast`] does with
+    /// the transform it predicts; benchmarks whose transform is not a regression on drivers
+    /// (no change, mean, AR(1)) give theirs directly.
+    pub fn forecast_transforms(
+        &self,
+        spec_index: u64,
+        rank: Option<i64>,
+        transforms: Vec<Vec<f64>>,
+    ) -> Result<ModelForecast> {
+        let inputs = self.inputs;
+        let mut paths = Vec::with_capacity(transforms.len());
+        for transform in transforms {
             let levels =
                 projection::to_levels(self.link, &self.history, &transform).ok_or_else(|| {
                     anyhow!("the target's history before p0 is too short for its transform")
@@ -147,11 +166,16 @@ impl<'a> Projector<'a> {
             projection::in_order(&outcomes, inputs.direction == Direction::Down)
         });
         Ok(ModelForecast {
-            spec_index: model.spec_index,
-            rank: model.rank,
+            spec_index,
+            rank,
             paths,
             in_order,
         })
+    }
+
+    /// The target's lead (periods).
+    pub fn lead(&self) -> usize {
+        self.lead
     }
 }
 

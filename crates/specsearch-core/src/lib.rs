@@ -6,13 +6,16 @@
 //!   unit-root tests, distributions, and the report-only fit summary;
 //! - [`assess`]: one spec → one outcome (docs/semantics.md §5), allocation-free on the hot path;
 //!   the filters and their stored codes ([`assess::FilterTest`]);
-//! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics.
+//! - [`projection`]: scenario forecasts in levels, quarterly aggregation, scenario statistics;
+//! - [`benchmark`]: the no-change and AR(1) benchmarks of §13 and the scores of models whose
+//!   predictions are given rather than fitted.
 //!
 //! `assess` builds on `stats`; `spec`, `stats` and `projection` use no other module of the
 //! crate. No files, no SQLite, no DuckDB, no processes: the main crate feeds it slices and
 //! stores what it returns.
 
 pub mod assess;
+pub mod benchmark;
 pub mod projection;
 pub mod spec;
 pub mod stats;

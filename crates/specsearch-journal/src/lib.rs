@@ -18,8 +18,10 @@
 //! converted at this boundary. Inserts are idempotent by (run, spec index), so re-committing a
 //! batch after a crash changes nothing.
 
+mod benchmarks;
 mod check;
 mod codes;
+mod compare;
 mod counters;
 mod derive;
 mod error;
@@ -39,7 +41,9 @@ mod status;
 mod user_sql;
 mod writer;
 
+pub use benchmarks::{BenchmarkFit, BenchmarkForecasts, BenchmarkMethod, RunInputs};
 pub use codes::MAX_FEATURE_ID;
+pub use compare::RankedModel;
 pub use derive::Weights;
 pub use error::{JournalError, Result, StorageFailure};
 pub use guard::{RunGuard, SessionTotals};

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "compact_outcomes",
         include_str!("../../../migrations/0009_compact_outcomes.sql"),
     ),
+    (
+        13,
+        "benchmarks",
+        include_str!("../../../migrations/0013_benchmarks.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -70,6 +75,9 @@ const MUTATION_VIEWS: &str = include_str!("../../../sql/mutations.sql");
 const SCENARIO_VIEWS: &str = include_str!("../../../sql/scenarios.sql");
 /// Views over segments (`segment_telemetry`).
 const SEGMENT_VIEWS: &str = include_str!("../../../sql/segments.sql");
+/// Views over benchmarks (`benchmark_forecasts`, `forecasts`, `benchmark_fits`); after
+/// `SCENARIO_VIEWS`, which they read.
+const BENCHMARK_VIEWS: &str = include_str!("../../../sql/benchmarks.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -152,7 +160,13 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection> {
 /// copies), so a journal written by another build of specsearch reads exactly like a fresh one;
 /// the file is not touched.
 pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
-    for views in [VIEWS, MUTATION_VIEWS, SCENARIO_VIEWS, SEGMENT_VIEWS] {
+    for views in [
+        VIEWS,
+        MUTATION_VIEWS,
+        SCENARIO_VIEWS,
+        SEGMENT_VIEWS,
+        BENCHMARK_VIEWS,
+    ] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
             .replace("CREATE VIEW ", "CREATE TEMP VIEW ");
@@ -311,5 +325,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(MUTATION_VIEWS)?;
     conn.execute_batch(SCENARIO_VIEWS)?;
     conn.execute_batch(SEGMENT_VIEWS)?;
+    conn.execute_batch(BENCHMARK_VIEWS)?;
     Ok(())
 }

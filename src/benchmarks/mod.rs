@@ -16,7 +16,7 @@ mod same_fit;
 
 use anyhow::{anyhow, Context, Result};
 
-use self::fit::{Forecastable, Model};
+use self::fit::Forecastable;
 use crate::journal::{BenchmarkForecasts, JournalRw, ModelCoefficients, RunInputs, RunRow};
 use crate::scenario::columns::{ColumnCatalogue, ScenarioColumns};
 use crate::scenario::project::Projector;
@@ -24,7 +24,7 @@ use crate::scenario::ScenarioInputs;
 use crate::session::Session;
 use crate::spec::FeatureRole;
 
-pub use fit::fit_models;
+pub use fit::{fit_models, Model};
 pub use same_fit::{same_fit_groups, SAME_FIT_TOLERANCE};
 
 /// What deriving the benchmarks did.
@@ -176,8 +176,8 @@ type Forecasts = (
 );
 
 /// Every model projected under the config's scenarios (models that cannot be are noted and
-/// left out).
-fn forecast(
+/// left out); `Ok(None)` without `[scenarios]`.
+pub fn forecast(
     session: &Session,
     models: &[Model],
     notes: &mut Vec<String>,

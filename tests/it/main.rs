@@ -2,6 +2,7 @@
 //! the bundled DuckDB instead of one per file) with a module per area. Each area's module says
 //! what it covers; `common` holds the fixtures and helpers they share.
 
+mod benchmarks;
 mod common;
 mod config_docs;
 mod data_prep;

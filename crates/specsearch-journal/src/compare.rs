@@ -81,3 +81,26 @@ impl Journal {
         read().map_err(|e| self.err(e))
     }
 }
+
+impl Journal {
+    /// The passed models of the run whose spec key starts with `prefix` (lowercase hex): each
+    /// distinct key once, with its lowest spec index (the one dedup keeps), in key order.
+    pub fn passed_with_key_prefix(
+        &self,
+        run_id: RunId,
+        prefix: &str,
+    ) -> Result<Vec<(u64, String)>> {
+        let read = || -> rusqlite::Result<Vec<(u64, String)>> {
+            // `>= prefix AND < prefix + 'g'`: a range on hex text, no LIKE escaping.
+            let mut stmt = self.conn().prepare(
+                "SELECT min(spec_index), spec_key FROM passed WHERE run_id = ?1 \
+                 AND spec_key >= ?2 AND spec_key < ?2 || 'g' GROUP BY spec_key ORDER BY spec_key",
+            )?;
+            let rows = stmt.query_map(params![run_id, prefix.to_ascii_lowercase()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })?;
+            rows.collect()
+        };
+        read().map_err(|e| self.err(e))
+    }
+}

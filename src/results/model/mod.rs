@@ -10,6 +10,7 @@
 //! This module loads the report; `definitions` reads the features' definitions, `tables` lays
 //! the report out (tables, text, JSON, CSV) and `verdicts` judges the tests.
 
+mod benchmark;
 mod definitions;
 mod refit;
 mod tables;
@@ -24,6 +25,7 @@ use crate::journal::{OutcomeStatus, PassedDetail, Ranking, RunRow};
 use crate::spec::FeatureRole;
 use crate::stats::summary::FitSummary;
 
+pub use benchmark::load_benchmark;
 pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
@@ -111,6 +113,9 @@ pub struct ModelReport {
     /// The model's scenario statistics from the journal, one row per scenario (`show`; a
     /// fit made now has none).
     pub scenarios: Option<crate::results::table::Table>,
+    /// What the model is when it is a benchmark or the incumbent of the run (`show
+    /// incumbent`), e.g. "Incumbent model"; `None` for a spec.
+    pub benchmark: Option<String>,
 }
 
 /// Options of a report.
@@ -229,6 +234,7 @@ pub fn load(
             .scenario_stats(run.run_id, spec_index)
             .ok()
             .filter(|t| !t.rows.is_empty()),
+        benchmark: None,
     };
     if report.param_names.is_empty() && report.outcome.is_some() {
         report.param_names = report.default_param_names();

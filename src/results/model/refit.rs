@@ -97,6 +97,7 @@ pub fn from_session(
         summary: None,
         data_note: None,
         scenarios: None,
+        benchmark: None,
     };
     if fitted {
         report.attach_data(ModelData::from_bundle(b, columns));

@@ -107,21 +107,42 @@ impl RunReport {
             } else {
                 Ranking::Weights(j.run_weights(run))
             };
-            let all = journal.passed_models(run.run_id, &ranking_kind, None, false)?;
+            let mut all = journal.passed_models(run.run_id, &ranking_kind, None, false)?;
             let ranked_total = all.rows.len();
+            let (any_ratio, any_same) = crate::results::benchmarks::add_columns(
+                journal,
+                run.run_id,
+                &ranking_kind,
+                &mut all,
+            )?;
             let show = request.top.max(request.specs.len()).max(20);
-            let mut ranking = all.select(&[
+            let mut columns = vec![
                 "rank",
                 "spec_index",
+                crate::results::benchmarks::KEY,
                 "score",
                 "r2",
                 "adj_r2",
                 "is_rmse",
                 "oos_rmse",
-                "cov_type",
-                "features",
-            ]);
+            ];
+            if any_ratio {
+                columns.push(crate::results::benchmarks::VS_BEST);
+            }
+            columns.push("cov_type");
+            if any_same {
+                columns.push(crate::results::benchmarks::SAME_FIT);
+            }
+            columns.push("features");
+            let mut ranking = all.select(&columns);
             ranking.rows.truncate(show);
+            // The incumbent and the benchmarks below the ranked models, marked in `rank`.
+            crate::results::benchmarks::append_rows(
+                journal,
+                run.run_id,
+                &j.run_weights(run),
+                &mut ranking,
+            )?;
             let failures: Vec<(String, u64)> = mix
                 .iter()
                 .filter(|m| m.0 == OutcomeStatus::Filtered)

@@ -207,18 +207,28 @@ pub fn run_section(r: &RunReport) -> Markup {
 
 /// The ranking table.
 pub fn ranking_section(r: &RunReport) -> Markup {
+    // The incumbent and benchmark rows below the ranked ones are marked by text in `rank`.
+    let ranked = r
+        .ranking
+        .rows
+        .iter()
+        .filter(|row| row.first().and_then(|c| c.as_i64()).is_some())
+        .count();
     html! {
         section #ranking {
             h2 { "2. Ranking" }
-            @if r.ranking.rows.is_empty() {
+            @if ranked == 0 {
                 p.note { "No ranked model: no spec has passed (yet)." }
             } @else {
                 p {
-                    "The " (r.ranking.rows.len()) " best of " (r.ranked_total)
+                    "The " (ranked) " best of " (r.ranked_total)
                     " distinct passed models"
                     @if r.provisional_ranking { " (ranked now with the run's weights: the run has not finished)" }
                     ". Score: the composite of fit, in-sample and out-of-sample error scores, "
-                    "min–max normalised over the passed set."
+                    "min–max normalised over the passed set. Rows marked incumbent and "
+                    "benchmark are not ranked: the incumbent's score is the one it would get "
+                    "against the passed set; oos_rmse_vs_best_benchmark below 1 beats the "
+                    "best benchmark; key is the model's spec key (`specsearch show KEY`)."
                 }
                 (table(&r.ranking, &[]))
             }

@@ -8,6 +8,7 @@
 //! copied from elsewhere) reads exactly like a fresh one, without being modified.
 
 pub mod benchmarks;
+pub mod compare;
 pub mod export;
 pub mod model;
 pub mod report;

@@ -82,6 +82,8 @@ pub struct RunReport {
     pub provisional_ranking: bool,
     pub models: Vec<ModelSection>,
     pub generated_at: String,
+    /// The run compared with another (`report --compare`), shown after the ranking.
+    pub comparison: Option<crate::results::compare::Comparison>,
 }
 
 impl RunReport {
@@ -207,6 +209,7 @@ impl RunReport {
                 provisional_ranking: !stored,
                 models,
                 generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+                comparison: None,
             })
         })
     }

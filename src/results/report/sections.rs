@@ -316,3 +316,46 @@ pub fn model_section(m: &ModelSection, number: usize) -> Markup {
         }
     }
 }
+
+/// The run compared with another (`report --compare`): what changed in the inputs, the models
+/// that entered, left or moved, and the coefficient drift of the models in both.
+pub fn comparison_section(c: &crate::results::compare::Comparison) -> Markup {
+    let (entered, left, moved) = c.counts();
+    let run = |col: &str| c.runs.get(0, col).as_str().unwrap_or_default().to_string();
+    let mut changed = c.models.clone();
+    changed
+        .rows
+        .retain(|r| r[1].as_str() != Some("both") || r[4].as_i64().is_some_and(|m| m != 0));
+    changed.rows.truncate(30);
+    let mut drift = c.coefficients.clone();
+    drift
+        .rows
+        .retain(|r| r[4].as_f64().is_none_or(|v| v != 0.0));
+    drift.rows.sort_by(|x, y| {
+        y[5].as_f64()
+            .map_or(f64::INFINITY, f64::abs)
+            .total_cmp(&x[5].as_f64().map_or(f64::INFINITY, f64::abs))
+    });
+    drift.rows.truncate(30);
+    html! {
+        section #comparison {
+            h2 { "Compared with run " (run("a")) }
+            p {
+                "Run " (run("b")) " (this report) against run " (run("a")) ": models matched by "
+                (c.matched_by) "; " (entered) " entered the ranked set, " (left) " left it, "
+                (moved) " moved. The same comparison in full: "
+                code { "specsearch compare" } "."
+            }
+            h3 { "Inputs" }
+            (table(&c.inputs, &[]))
+            @if !c.config_diff.is_empty() {
+                h3 { "Config (− before, + now)" }
+                pre { (c.config_diff.join("\n")) }
+            }
+            h3 { "Models entered, left or moved (first 30)" }
+            @if changed.rows.is_empty() { p.note { "None." } } @else { (table(&changed, &[])) }
+            h3 { "Coefficient drift of models in both (largest relative change first, 30)" }
+            @if drift.rows.is_empty() { p.note { "No coefficient changed." } } @else { (table(&drift, &[])) }
+        }
+    }
+}

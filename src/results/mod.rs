@@ -14,6 +14,7 @@ pub mod model;
 pub mod report;
 pub mod series;
 pub mod table;
+pub mod workbook;
 
 use std::path::{Path, PathBuf};
 

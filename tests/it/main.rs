@@ -4,6 +4,7 @@
 
 mod benchmarks;
 mod common;
+mod compare;
 mod config_docs;
 mod data_prep;
 mod freeze;

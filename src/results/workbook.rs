@@ -125,8 +125,14 @@ fn write_rows(ws: &mut Worksheet, f: &Formats, first: u32, t: &Table) -> Result<
         ws.write_string_with_format(first, c as u16, name, &f.header)?;
     }
     for (r, row) in t.rows.iter().enumerate() {
+        // A (field, value) table names each value's meaning in its first cell.
+        let field = row.first().and_then(|c| c.as_str()).unwrap_or_default();
         for (c, cell) in row.iter().enumerate() {
-            write_cell(ws, f, first + 1 + r as u32, c as u16, &t.columns[c], cell)?;
+            let column = match t.columns[c].as_str() {
+                "value" if is_percent(field) => field,
+                name => name,
+            };
+            write_cell(ws, f, first + 1 + r as u32, c as u16, column, cell)?;
         }
     }
     Ok(first + 1 + t.rows.len() as u32)

@@ -174,7 +174,10 @@ fn data_extended_by_a_quarter() {
     );
     // The sample moved, so the spec keys did: matched by target and columns. The in-sample
     // window is the same, so the same models pass with the same coefficients.
-    assert!(c["matched_by"].as_str().unwrap().starts_with("target and columns"));
+    assert!(c["matched_by"]
+        .as_str()
+        .unwrap()
+        .starts_with("target and columns"));
     assert_eq!(ranked(1), ranked(2));
     assert!(models_with(&c, "entered").is_empty() && models_with(&c, "left").is_empty());
     assert_eq!(models_with(&c, "both"), ranked(2));
@@ -194,7 +197,10 @@ fn a_driver_added() {
     let (a, b) = (ranked(2), ranked(3));
     let entered: BTreeSet<String> = b.difference(&a).cloned().collect();
     assert!(!entered.is_empty());
-    assert!(entered.iter().all(|m| m.contains("tbilrate")), "{entered:?}");
+    assert!(
+        entered.iter().all(|m| m.contains("tbilrate")),
+        "{entered:?}"
+    );
     assert_eq!(models_with(&c, "entered"), entered);
     assert!(models_with(&c, "left").is_empty());
     assert_eq!(models_with(&c, "both"), a);
@@ -204,7 +210,10 @@ fn a_driver_added() {
     }
     assert_eq!(input(&c, "dates")["change"], "same");
     let diff = c["config_diff"].to_string();
-    assert!(diff.contains("+ pool = [") && diff.contains("tbilrate"), "{diff}");
+    assert!(
+        diff.contains("+ pool = [") && diff.contains("tbilrate"),
+        "{diff}"
+    );
 }
 
 #[test]

@@ -26,3 +26,4 @@ mod show_model;
 mod slurm;
 mod synth_ppnr;
 mod terminal;
+mod workbook;

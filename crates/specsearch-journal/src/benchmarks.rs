@@ -18,47 +18,23 @@ use crate::rows::Table;
 use crate::runs::RunId;
 use crate::scenarios::LevelPath;
 
-/// How a benchmark (or the incumbent) predicts: the stored `benchmarks.method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BenchmarkMethod {
-    /// ŷ = 0 for a difference or growth target; the last known level for a level target.
-    NoChange,
-    /// The intercept alone: the in-sample mean of the target transform.
-    Mean,
-    /// The lagged target transform as the only regressor, projected recursively.
-    Ar1,
-    /// The search's forced items alone.
-    ForcedOnly,
-    /// The model of `[incumbent]`.
-    Incumbent,
+crate::status::stored_words! {
+    /// How a benchmark (or the incumbent) predicts: the stored `benchmarks.method`.
+    BenchmarkMethod {
+        /// ŷ = 0 for a difference or growth target; the last known level for a level target.
+        NoChange = "no_change",
+        /// The intercept alone: the in-sample mean of the target transform.
+        Mean = "mean",
+        /// The lagged target transform as the only regressor, projected recursively.
+        Ar1 = "ar1",
+        /// The search's forced items alone.
+        ForcedOnly = "forced_only",
+        /// The model of `[incumbent]`.
+        Incumbent = "incumbent",
+    }
 }
 
 impl BenchmarkMethod {
-    pub const ALL: [BenchmarkMethod; 5] = [
-        BenchmarkMethod::NoChange,
-        BenchmarkMethod::Mean,
-        BenchmarkMethod::Ar1,
-        BenchmarkMethod::ForcedOnly,
-        BenchmarkMethod::Incumbent,
-    ];
-
-    /// The stored code (never change one: journals keep them).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BenchmarkMethod::NoChange => "no_change",
-            BenchmarkMethod::Mean => "mean",
-            BenchmarkMethod::Ar1 => "ar1",
-            BenchmarkMethod::ForcedOnly => "forced_only",
-            BenchmarkMethod::Incumbent => "incumbent",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<BenchmarkMethod> {
-        BenchmarkMethod::ALL
-            .into_iter()
-            .find(|m| m.as_str() == code)
-    }
-
     /// The stored `kind`: `incumbent` for the incumbent, `benchmark` for the others.
     pub fn kind(self) -> &'static str {
         match self {
@@ -176,7 +152,7 @@ fn write_fit(tx: &Connection, run_id: RunId, position: usize, f: &BenchmarkFit) 
             run_id,
             f.name,
             f.kind(),
-            f.method.as_str(),
+            f.method,
             position as i64,
             features,
             f.coefficients_given,

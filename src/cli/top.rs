@@ -136,7 +136,12 @@ pub fn run(args: &TopArgs) -> Result<()> {
     if !run.has_out_of_sample {
         cols.retain(|c| !c.starts_with("oos"));
     }
-    results::print_table(&table.select(&cols), format)?;
+    let mut shown = table.select(&cols);
+    // A short header for a narrow column (JSON and CSV keep the full name).
+    if let Some(c) = shown.col(results::benchmarks::VS_BEST) {
+        shown.columns[c] = "oos_vs_bench".into();
+    }
+    results::print_table(&shown, format)?;
     let fits = j.journal.benchmarks(run.run_id)?;
     let weights = match ranking {
         Ranking::Weights(w) => w,

@@ -502,7 +502,7 @@ fn top_compares_each_model_with_the_best_benchmark_and_flags_the_same_fit() {
 
     let human = cli(&["top", "-n", "5"]);
     for s in [
-        "oos_rmse_vs_best_benchmark",
+        "oos_vs_bench",
         "key",
         "incumbent (realdpi_QQGR, tbilrate_LV); score ",
         "benchmarks (out-of-sample RMSE, best first): ",

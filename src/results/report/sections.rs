@@ -326,6 +326,12 @@ pub fn comparison_section(c: &crate::results::compare::Comparison) -> Markup {
     changed
         .rows
         .retain(|r| r[1].as_str() != Some("both") || r[4].as_i64().is_some_and(|m| m != 0));
+    // Entered first, then left, then moved (each in its run's rank order).
+    changed.rows.sort_by_key(|r| match r[1].as_str() {
+        Some("entered") => 0,
+        Some("left") => 1,
+        _ => 2,
+    });
     changed.rows.truncate(30);
     let mut drift = c.coefficients.clone();
     drift

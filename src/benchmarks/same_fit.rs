@@ -60,12 +60,23 @@ pub fn same_fit_groups(session: &Session, models: &[ModelCoefficients]) -> Resul
 /// two or more with the lowest spec index of the group, in spec order.
 pub fn groups(fits: &[(u64, Vec<f64>)]) -> Vec<(u64, u64)> {
     let scale = |v: &[f64]| v.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-    // Equal fits have means within the tolerance: sort by mean and compare neighbours only.
+    // Equal fits have close projections on any fixed direction: sort by one and compare only
+    // the models within the bound two equal fits can differ by. (Not the mean: every OLS fit
+    // with an intercept has the target's mean, so that would compare every pair.)
+    let n = fits.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    let weights: Vec<f64> = (0..n as u64)
+        .map(|t| {
+            let h = t.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+            h as f64 / (1u64 << 53) as f64 - 0.5
+        })
+        .collect();
+    let project = |v: &[f64]| v.iter().zip(&weights).map(|(x, w)| x * w).sum::<f64>();
+    let largest = fits.iter().map(|(_, v)| scale(v)).fold(1.0f64, f64::max);
+    let bound = SAME_FIT_TOLERANCE * largest * weights.iter().map(|w| w.abs()).sum::<f64>();
     let mut order: Vec<(f64, usize)> = fits
         .iter()
         .enumerate()
-        .map(|(i, (_, v))| (mean(v), i))
+        .map(|(i, (_, v))| (project(v), i))
         .filter(|(m, _)| m.is_finite())
         .collect();
     order.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -77,11 +88,10 @@ pub fn groups(fits: &[(u64, Vec<f64>)]) -> Vec<(u64, u64)> {
         }
         i
     }
-    for (k, &(mean_a, a)) in order.iter().enumerate() {
+    for (k, &(proj_a, a)) in order.iter().enumerate() {
         let va = &fits[a].1;
-        let tol = SAME_FIT_TOLERANCE * scale(va);
-        for &(mean_b, b) in &order[k + 1..] {
-            if mean_b - mean_a > tol {
+        for &(proj_b, b) in &order[k + 1..] {
+            if proj_b - proj_a > bound {
                 break;
             }
             let vb = &fits[b].1;

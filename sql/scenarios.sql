@@ -2,12 +2,14 @@
 
 -- One row per (model, scenario, path, period): run_id, spec_index, scenario, frequency ('M' or
 -- 'Q'), step (0 = p0), label (P0.. / M0..), date, transform_value (NULL at p0 and for the
--- quarterly aggregation of a monthly path), level.
+-- quarterly aggregation of a monthly path), level, kind ('model': the benchmarks' and the
+-- incumbent's forecasts are in `benchmark_forecasts`, and all of them in `forecasts`, whose
+-- `kind` tells them apart; sql/benchmarks.sql).
 DROP VIEW IF EXISTS scenario_forecasts;
 CREATE VIEW scenario_forecasts AS
 SELECT p.run_id, p.spec_index, p.scenario, p.frequency, d.step, d.label, d.date,
        json_extract(p.transform_values, '$[' || l.key || ']') AS transform_value,
-       l.value AS level
+       l.value AS level, 'model' AS kind
 FROM scenario_paths p, json_each(p.levels) l
 JOIN scenario_dates d ON d.run_id = p.run_id AND d.frequency = p.frequency AND d.step = l.key;
 

@@ -110,6 +110,22 @@ pub struct ConfigFile {
     /// Jump-offs and horizon of the dynamic backtests (§12; not part of the search's identity).
     #[serde(default)]
     pub backtest: BacktestConfig,
+    /// The model in use today, scored and projected beside the ranking (not part of the
+    /// search's identity).
+    #[serde(default)]
+    pub incumbent: Option<IncumbentConfig>,
+}
+
+/// `[incumbent]`: the model a search's results are compared with (docs/semantics.md §13): its
+/// features (columns of the search: variants such as `unemp_QQDF_L1`, dummies such as `Q:2`,
+/// composites) and, optionally, its coefficients as given (`const` for the intercept); without
+/// them it is fitted like any spec.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IncumbentConfig {
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub coefficients: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 /// `[data]`: where the series come from.
@@ -453,6 +469,7 @@ impl Config {
         self.validate_scenarios()?;
         self.validate_validation()?;
         self.validate_stability()?;
+        self.validate_incumbent()?;
         let r = &f.ranking;
         for (key, w) in [
             ("ranking.fit", r.fit),
@@ -575,6 +592,75 @@ impl Config {
                 "filters.cointegration_min_obs",
                 "must be at least 1 (default 10)",
             ));
+        }
+        Ok(())
+    }
+
+    /// `[incumbent]` on its own: features named once each, coefficients (when given) for the
+    /// intercept and every feature and nothing else, finite. Whether the features are columns
+    /// of the search is checked against the data (`benchmark::check_incumbent`).
+    fn validate_incumbent(&self) -> Result<(), ConfigError> {
+        let Some(inc) = &self.file.incumbent else {
+            return Ok(());
+        };
+        if inc.features.is_empty() {
+            return Err(self.invalid(
+                "incumbent.features",
+                "is empty: list the incumbent model's features, e.g. features = [\"unemp_QQDF\"]",
+            ));
+        }
+        for (i, f) in inc.features.iter().enumerate() {
+            if f.trim().is_empty() {
+                return Err(self.invalid(&format!("incumbent.features[{i}]"), "is empty"));
+            }
+            if inc.features[..i].contains(f) {
+                return Err(self.invalid(
+                    &format!("incumbent.features[{i}]"),
+                    format!("{f} is listed twice"),
+                ));
+            }
+            if f == crate::journal::INTERCEPT {
+                return Err(self.invalid(
+                    &format!("incumbent.features[{i}]"),
+                    "the intercept is always in the model; list only its features",
+                ));
+            }
+        }
+        let Some(coefs) = &inc.coefficients else {
+            return Ok(());
+        };
+        for (name, value) in coefs {
+            if name != crate::journal::INTERCEPT && !inc.features.contains(name) {
+                return Err(self.invalid(
+                    &format!("incumbent.coefficients.{name}"),
+                    format!(
+                        "{name} is not one of incumbent.features ({}); coefficients are given \
+                         for `{}` (the intercept) and each feature",
+                        inc.features.join(", "),
+                        crate::journal::INTERCEPT
+                    ),
+                ));
+            }
+            if !value.is_finite() {
+                return Err(self.invalid(
+                    &format!("incumbent.coefficients.{name}"),
+                    "must be a finite number",
+                ));
+            }
+        }
+        for name in std::iter::once(crate::journal::INTERCEPT)
+            .chain(inc.features.iter().map(String::as_str))
+        {
+            if !coefs.contains_key(name) {
+                return Err(self.invalid(
+                    &format!("incumbent.coefficients.{name}"),
+                    format!(
+                        "is missing: with coefficients given, every feature and `{}` (the \
+                         intercept; 0 for a model without one) needs one",
+                        crate::journal::INTERCEPT
+                    ),
+                ));
+            }
         }
         Ok(())
     }

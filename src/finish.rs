@@ -2,8 +2,10 @@
 //! every worker has exited, **rank** the passed models (SQL over the journal), **replay** the
 //! run's mutation records into `features.duckdb`, **validate** every passed model's columns
 //! against the store, **forecast** the passed models under the config's scenarios (if any),
-//! run the **validation** analyses of the best models (`validation::validate_run`), and set
-//! the run's **status** (`complete`, or `failed` with the report).
+//! derive the **benchmarks** and the incumbent (`benchmarks::derive`: fitted, projected, the
+//! same-fit groups and the run's inputs), run the **validation** analyses of the best models
+//! (`validation::validate_run`), and set the run's **status** (`complete`, or `failed` with
+//! the report).
 //!
 //! Every step is derived from the journal and the frozen data, so a finish is idempotent: a
 //! run killed anywhere in it resumes straight into it and ends as an uninterrupted run would.
@@ -14,6 +16,7 @@
 use anyhow::{Context, Result};
 use tracing::info;
 
+use crate::benchmarks::{self, BenchmarkReport};
 use crate::config::RankingConfig;
 use crate::journal::{JournalRw, RunGuard, RunRow, RunStatus};
 use crate::runtime::faults;
@@ -36,6 +39,8 @@ pub struct FinishReport {
     pub problem: Option<String>,
     /// What the scenario forecasts did (`None` without `[scenarios]` or a session).
     pub forecast: Option<ForecastReport>,
+    /// What deriving the benchmarks did (`None` without a session, or for a failed run).
+    pub benchmarks: Option<BenchmarkReport>,
     /// What the validation of the best models did (`None` without a session or when the run
     /// failed).
     pub validation: Option<ValidationReport>,
@@ -70,6 +75,7 @@ pub fn finish(
             status: RunStatus::Complete,
             problem: None,
             forecast: None,
+            benchmarks: None,
             validation: None,
         });
     };
@@ -77,21 +83,23 @@ pub fn finish(
     let finished = replay_and_validate(journal, run, session)
         .map_err(|e| e.context("replay not done"))
         .and_then(|(r, v, problem)| {
-            let (forecast, validation) = match problem {
+            let (forecast, benchmarks, validation) = match problem {
                 None => {
                     let forecast = scenario::forecast_run(journal, run, session)
                         .context("scenario forecasts not done")?;
+                    let benchmarks =
+                        benchmarks::derive(journal, run, session).context("benchmarks not done")?;
                     let validation =
                         validation::validate_run(journal, run, session, &Selection::default())
                             .context("validation of the best models not done")?;
-                    (forecast, Some(validation))
+                    (forecast, Some(benchmarks), Some(validation))
                 }
-                Some(_) => (None, None),
+                Some(_) => (None, None, None),
             };
-            Ok((r, v, problem, forecast, validation))
+            Ok((r, v, problem, forecast, benchmarks, validation))
         });
     match finished {
-        Ok((report, validated, problem, forecast, validation)) => {
+        Ok((report, validated, problem, forecast, benchmarks, validation)) => {
             let status = if problem.is_some() {
                 RunStatus::Failed
             } else {
@@ -105,6 +113,7 @@ pub fn finish(
                 status,
                 problem,
                 forecast,
+                benchmarks,
                 validation,
             })
         }
@@ -209,7 +218,11 @@ pub fn reforecast(
         if config.scenarios.as_ref().is_some_and(|s| s.require_order) {
             journal.store_ranking(run, &config.ranking.weights())?;
         }
-        let Some(forecast) = scenario::forecast_run(journal, run, session)? else {
+        let forecast = scenario::forecast_run(journal, run, session)?;
+        // The benchmarks' and the incumbent's forecasts belong to the forecast set (and a
+        // changed [incumbent] is taken in here).
+        benchmarks::derive(journal, run, session)?;
+        let Some(forecast) = forecast else {
             return Ok(None);
         };
         let validation = validation::validate_run(journal, run, session, &Selection::default())

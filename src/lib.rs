@@ -15,6 +15,7 @@
 pub use specsearch_core::{assess, projection, spec, stats};
 /// The journal crate: every SQL statement on journal.sqlite, behind typed handles.
 pub use specsearch_journal as journal;
+pub mod benchmarks;
 pub mod cli;
 pub mod config;
 pub mod data;

@@ -204,6 +204,8 @@ pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary
         // And bad [stability] / [backtest] dates, which the validation at the finish reads.
         crate::validation::stability_inputs::StabilityInputs::resolve(&session)
             .map_err(|e| in_segment(e.into()))?;
+        // So does a bad [incumbent].
+        crate::benchmarks::check_incumbent(&session).map_err(in_segment)?;
         prepared.push((session, settings, scenario_inputs));
     }
     drop(stage);

@@ -1,10 +1,12 @@
-//! `specsearch export [CONFIG] --output FILE [--format csv|json|parquet]
+//! `specsearch export [CONFIG] --output FILE [--format csv|json|parquet|xlsx]
 //! [--what passed|outcomes|forecasts|sensitivity|attribution|bands|stability|recursive|
 //! break-tests|backtests|backtest-summary] [--sql QUERY]`: a run's ranked passed models
 //! (default), every outcome with its features, the scenario forecasts, the sensitivity,
-//! attribution and bands of its validated models, their stability and backtests, or
-//! the result of any read-only query, to CSV, JSON (array of objects) or Parquet (through the
-//! bundled DuckDB). The format defaults to the output file's extension.
+//! attribution and bands of its validated models, their stability and backtests, or the
+//! result of any read-only query, to CSV, JSON (array of objects), Parquet (through the
+//! bundled DuckDB) or Excel. The format defaults to the output file's extension. `--format
+//! xlsx` of the passed models is the model workbook (summary, ranking, a sheet per model with
+//! charts); any other export to xlsx is one sheet.
 
 use std::path::PathBuf;
 
@@ -61,9 +63,16 @@ pub struct ExportArgs {
     /// File to write (replaced if it exists).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
-    /// File format (default: from the output's extension: .csv, .json, .parquet).
+    /// File format (default: from the output's extension: .csv, .json, .parquet, .xlsx).
+    /// `xlsx` with `--what passed` writes the model workbook: a summary sheet, the ranking
+    /// (with the incumbent and benchmarks), and a sheet per model of the best `--top` (its
+    /// coefficients, tests, fit, scenario statistics and charts of fitted vs actual and the
+    /// scenario paths); with anything else, one sheet.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+    /// With the model workbook: how many of the best models get a sheet of their own.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
     /// What to export (ignored with --sql).
     #[arg(long, value_enum, default_value = "passed", conflicts_with = "sql")]
     pub what: What,
@@ -81,6 +90,7 @@ pub enum FormatArg {
     Csv,
     Json,
     Parquet,
+    Xlsx,
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
@@ -88,9 +98,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         Some(FormatArg::Csv) => FileFormat::Csv,
         Some(FormatArg::Json) => FileFormat::Json,
         Some(FormatArg::Parquet) => FileFormat::Parquet,
+        Some(FormatArg::Xlsx) => FileFormat::Xlsx,
         None => FileFormat::from_extension(&args.output).ok_or_else(|| {
             anyhow!(
-                "cannot tell the format of {} from its extension: add --format csv|json|parquet",
+                "cannot tell the format of {} from its extension: add --format csv|json|parquet|xlsx",
                 args.output.display()
             )
         })?,
@@ -130,6 +141,23 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         )
     } else {
         match args.what {
+            What::Passed if format == FileFormat::Xlsx => {
+                let book = crate::results::workbook::write_model_workbook(
+                    &j,
+                    &run,
+                    args.top,
+                    crate::results::model::ReportOptions::default(),
+                    &args.output,
+                )?;
+                eprintln!(
+                    "wrote {} (Excel): run {}, sheets {} ({} charts)",
+                    args.output.display(),
+                    run.name,
+                    book.sheets.join(", "),
+                    book.charts
+                );
+                return Ok(());
+            }
             What::Passed => {
                 let ranking = match &args.weights {
                     Some(w) => {

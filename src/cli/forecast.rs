@@ -74,6 +74,7 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
     }
     // Bad scenario inputs are refused before the run is touched.
     crate::scenario::check_inputs(&session)?;
+    crate::benchmarks::check_incumbent(&session)?;
     let report = crate::finish::reforecast(&rw, &run, &session)?.expect("the config has scenarios");
     println!(
         "run        {} ({} specs, target {})",

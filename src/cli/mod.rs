@@ -1,6 +1,7 @@
 //! The command line: argument parsing, logging set-up and dispatch to one module per command.
 
 mod audit;
+mod compare;
 mod export;
 mod failures;
 mod forecast;
@@ -116,6 +117,15 @@ enum Command {
     /// definition, the first spec that needed each, the passed models using them, and what the
     /// replay into features.duckdb did (`--json` for everything).
     Audit(audit::AuditArgs),
+    /// Compare two runs (last quarter's and this quarter's, or before and after a change):
+    /// the inputs that changed (config lines, data files by sha256, new dates), the models that
+    /// entered or left the ranked set, rank moves, and the coefficient and 9-quarter-change
+    /// drift of the models in both, matched by spec key.
+    ///
+    /// Each run is `PATH[:RUN]`: a config, a workspace directory or a journal.sqlite, and a run
+    /// id or name (default: the latest). `compare q2/search.toml q3/search.toml`,
+    /// `compare search.toml:1 :2` (two runs of one journal).
+    Compare(compare::CompareArgs),
     /// Merge shard journals (`run --shard I/N`) into one run and derive its results; lists the
     /// shards still missing, with the command that runs each.
     Merge(merge::MergeArgs),
@@ -320,6 +330,7 @@ pub fn main() -> std::process::ExitCode {
         Command::ShowModel(args) => ok(show_model::run(&args)),
         Command::Synth(args) => ok(synth::run(&args)),
         Command::Audit(args) => ok(audit::run(&args)),
+        Command::Compare(args) => ok(compare::run(&args)),
         Command::Merge(args) => merge::run(&args),
         Command::Status(args) => ok(status::run(&args)),
         Command::Top(args) => ok(top::run(&args)),

@@ -31,6 +31,11 @@ pub struct ReportCmdArgs {
     /// The HTML file to write (replaced if it exists).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
+    /// Add a section comparing the run with this one (`PATH[:RUN]` as `specsearch compare`
+    /// takes it; `:RUN` alone is a run of the same journal): inputs, models entered, left or
+    /// moved, coefficient drift.
+    #[arg(long, value_name = "PATH[:RUN]")]
+    pub compare: Option<String>,
 }
 
 pub fn run(args: &ReportCmdArgs) -> Result<()> {
@@ -42,7 +47,25 @@ pub fn run(args: &ReportCmdArgs) -> Result<()> {
         options: args.report.options(),
         all_scenarios: args.all_scenarios,
     };
-    let report = RunReport::load(&j, &run, &request)?;
+    let mut report = RunReport::load(&j, &run, &request)?;
+    if let Some(other) = &args.compare {
+        let (path, other_run) = super::compare::split_run_arg(other);
+        let opened = if path.is_empty() {
+            None
+        } else {
+            Some(super::compare::open_path(&path)?)
+        };
+        let oj = opened.as_ref().unwrap_or(&j);
+        let a = crate::results::compare::Side {
+            journal: oj,
+            run: oj.select_run(other_run.as_deref())?,
+        };
+        let b = crate::results::compare::Side {
+            journal: &j,
+            run: run.clone(),
+        };
+        report.comparison = Some(crate::results::compare::compare(&a, &b)?);
+    }
     let html = report.html();
     // Written next to its destination and renamed, so a failed write leaves no partial page.
     let dir = args

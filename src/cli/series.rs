@@ -13,9 +13,10 @@ use crate::results::{self, model, print_table, Format};
 pub struct SeriesArgs {
     #[command(flatten)]
     pub journal: JournalArgs,
-    /// Rank of the model in the run's ranking (1 = best).
-    #[arg(value_name = "RANK")]
-    pub rank: Option<usize>,
+    /// The model: its rank in the run's ranking (1 = best), or its spec key (at least 8
+    /// leading hex characters, as `top` shows them).
+    #[arg(value_name = "RANK|KEY", value_parser = super::show::parse_model_ref)]
+    pub rank: Option<super::show::ModelRef>,
     /// Or: the passed spec at this index.
     #[arg(long, value_name = "INDEX", conflicts_with = "rank")]
     pub spec: Option<u64>,
@@ -29,7 +30,7 @@ pub struct SeriesArgs {
 pub fn run(args: &SeriesArgs) -> Result<()> {
     let (_, run, report) = super::show::chosen_model(
         &args.journal,
-        args.rank,
+        args.rank.clone(),
         args.spec,
         args.weights.as_ref(),
         model::ReportOptions::default(),

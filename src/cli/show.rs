@@ -1,5 +1,7 @@
-//! `specsearch show [CONFIG] RANK` (or `--spec INDEX`): the full report of one model from the
-//! journal — coefficients, standard errors, t and p-values, confidence intervals, covariance
+//! `specsearch show [CONFIG] RANK|KEY|incumbent|BENCHMARK` (or `--spec INDEX`): the full report
+//! of one model from the journal — by rank, by its spec key (the identity that survives a
+//! change of the pool, as `top` and `compare` print it), or the run's incumbent or a
+//! benchmark — coefficients, standard errors, t and p-values, confidence intervals, covariance
 //! type, the summary statistics of statsmodels (F, log-likelihood, AIC, BIC, residual moments,
 //! condition number; recomputed from the frozen bundle, which must reproduce the journaled
 //! coefficients), every filter and diagnostic with its statistic, p-value and verdict (judged
@@ -11,6 +13,7 @@ use anyhow::{bail, Result};
 
 use super::{JournalArgs, OutputArgs};
 use crate::journal::{Ranking, RunRow, Weights};
+use crate::results::benchmarks::MIN_KEY_PREFIX;
 use crate::results::table::TableText;
 use crate::results::{self, model, Format};
 
@@ -18,9 +21,11 @@ use crate::results::{self, model, Format};
 pub struct ShowArgs {
     #[command(flatten)]
     pub journal: JournalArgs,
-    /// Rank of the model in the run's ranking (1 = best).
-    #[arg(value_name = "RANK")]
-    pub rank: Option<usize>,
+    /// The model: its rank in the run's ranking (1 = best); its spec key (at least 8 leading
+    /// hex characters, as `top` and `compare` show them); `incumbent` (the model of
+    /// [incumbent]); or a benchmark: `no_change`, `mean`, `ar1`, `forced_only`.
+    #[arg(value_name = "RANK|KEY|incumbent|BENCHMARK", value_parser = parse_model_ref)]
+    pub rank: Option<ModelRef>,
     /// Or: the spec at this index (any outcome: passed, filtered or error).
     #[arg(long, value_name = "INDEX", conflicts_with = "rank")]
     pub spec: Option<u64>,
@@ -52,10 +57,46 @@ impl ReportArgs {
     }
 }
 
+/// How a command names one model of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelRef {
+    /// Its rank (1 = best).
+    Rank(usize),
+    /// A prefix of its spec key (hex, at least [`MIN_KEY_PREFIX`] characters).
+    Key(String),
+    /// The incumbent or a benchmark, by name.
+    Benchmark(String),
+}
+
+/// Parses a model reference: digits (fewer than [`MIN_KEY_PREFIX`]) are a rank, a longer hex
+/// string a spec key prefix, a benchmark's name (`incumbent`, `no_change`, `mean`, `ar1`,
+/// `forced_only`, `forced_only#2` …) that benchmark.
+pub fn parse_model_ref(s: &str) -> Result<ModelRef, String> {
+    let s = s.trim();
+    let hex = !s.is_empty() && s.bytes().all(|c| c.is_ascii_hexdigit());
+    if s.bytes().all(|c| c.is_ascii_digit()) && s.len() < MIN_KEY_PREFIX {
+        return s
+            .parse()
+            .map(ModelRef::Rank)
+            .map_err(|_| format!("{s:?} is not a rank"));
+    }
+    if hex && s.len() >= MIN_KEY_PREFIX && s.len() <= 64 {
+        return Ok(ModelRef::Key(s.to_ascii_lowercase()));
+    }
+    let name = s.split('#').next().unwrap_or(s);
+    if crate::journal::BenchmarkMethod::parse(name).is_some() {
+        return Ok(ModelRef::Benchmark(s.to_string()));
+    }
+    Err(format!(
+        "{s:?}: give a rank (1 = best), a spec key ({MIN_KEY_PREFIX}+ hex characters, as `top` \
+         shows it), `incumbent`, or a benchmark (no_change, mean, ar1, forced_only)"
+    ))
+}
+
 pub fn run(args: &ShowArgs) -> Result<()> {
     let (_, _, report) = chosen_model(
         &args.journal,
-        args.rank,
+        args.rank.clone(),
         args.spec,
         args.weights.as_ref(),
         args.report.options(),
@@ -79,7 +120,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
 /// run and the model's report.
 pub(super) fn chosen_model(
     journal: &JournalArgs,
-    rank: Option<usize>,
+    rank: Option<ModelRef>,
     spec: Option<u64>,
     weights: Option<&Weights>,
     options: model::ReportOptions,
@@ -88,7 +129,7 @@ pub(super) fn chosen_model(
     let mut rank = rank;
     if rank.is_none() && spec.is_none() && journal.workspace.is_some() {
         if let Some(c) = &journal.config {
-            if let (Ok(r), false) = (c.to_string_lossy().parse::<usize>(), c.exists()) {
+            if let (Ok(r), false) = (parse_model_ref(&c.to_string_lossy()), c.exists()) {
                 rank = Some(r);
                 journal.config = None;
             }
@@ -96,18 +137,45 @@ pub(super) fn chosen_model(
     }
     let j = journal.open()?;
     let run = j.select_run(journal.run.as_deref())?;
+    let by_rank = |rank: usize| -> Result<model::ModelReport> {
+        let ranking = match weights {
+            Some(w) => Ranking::Weights(*w),
+            None if j.journal.has_stored_ranking(run.run_id)? => Ranking::Stored,
+            None => Ranking::Weights(j.run_weights(&run)),
+        };
+        let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;
+        model::load(&j, &run, index, Some((rank as i64, score)), options)
+    };
     let report = match (spec, rank) {
         (Some(index), _) => model::load(&j, &run, index, None, options)?,
-        (None, Some(rank)) => {
-            let ranking = match weights {
-                Some(w) => Ranking::Weights(*w),
-                None if j.journal.has_stored_ranking(run.run_id)? => Ranking::Stored,
-                None => Ranking::Weights(j.run_weights(&run)),
-            };
-            let (index, score) = model::spec_at_rank(&j, &run, rank, &ranking)?;
-            model::load(&j, &run, index, Some((rank as i64, score)), options)?
+        (None, Some(ModelRef::Rank(rank))) => by_rank(rank)?,
+        (None, Some(ModelRef::Key(prefix))) => {
+            let found = j.journal.passed_with_key_prefix(run.run_id, &prefix)?;
+            match found.as_slice() {
+                [(index, _)] => {
+                    // Its rank in the stored ranking, when it has one.
+                    model::load(&j, &run, *index, None, options)?
+                }
+                [] => bail!(
+                    "run {} has no passed model whose spec key starts with {prefix} (`specsearch \
+                     top` shows each model's key; keys of another run differ when its sample \
+                     does)",
+                    run.name
+                ),
+                many => bail!(
+                    "{prefix} is the start of {} spec keys in run {} ({}…): give more characters",
+                    many.len(),
+                    run.name,
+                    many.iter()
+                        .take(3)
+                        .map(|(_, k)| results::benchmarks::short_key(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
         }
-        (None, None) => bail!("give a RANK or --spec INDEX"),
+        (None, Some(ModelRef::Benchmark(name))) => model::load_benchmark(&j, &run, &name, options)?,
+        (None, None) => bail!("give a RANK, a spec KEY, `incumbent` or --spec INDEX"),
     };
     Ok((j, run, report))
 }

@@ -2,7 +2,10 @@
 //! (deduplicated by spec key). `--weights` re-ranks them with other weights of the three
 //! ranking groups without re-running anything (nothing is stored); the stored rank is shown
 //! alongside. A run that has not completed yet is ranked on the fly with its config's weights.
-//! `--scenario NAME` adds each model's 9-quarter % change under that scenario.
+//! `--scenario NAME` adds each model's 9-quarter % change under that scenario. Each model shows
+//! its spec key's short form (its identity across runs: `show KEY`), its out-of-sample RMSE
+//! over the best benchmark's (below 1 beats it) and "same fit as rank N" when another model
+//! fits identically; the incumbent and the benchmarks follow on lines of their own.
 
 use anyhow::{bail, Result};
 
@@ -88,6 +91,8 @@ pub fn run(args: &TopArgs) -> Result<()> {
         limit,
         args.detail && format != Format::Human,
     )?;
+    let (any_ratio, any_same) =
+        results::benchmarks::add_columns(&j.journal, run.run_id, &ranking, &mut table)?;
     let scenario_column = match &args.scenario {
         Some(name) => Some(add_scenario_column(
             &j.journal, run.run_id, &run.name, name, &mut table,
@@ -116,17 +121,41 @@ pub fn run(args: &TopArgs) -> Result<()> {
         "adj_r2",
         "is_rmse",
         "oos_rmse",
-        "cov_type",
-        "spec_index",
     ]);
+    if any_ratio {
+        cols.push(results::benchmarks::VS_BEST);
+    }
+    cols.extend(["cov_type", "spec_index", results::benchmarks::KEY]);
     if let Some(c) = &scenario_column {
         cols.push(c.as_str());
+    }
+    if any_same {
+        cols.push(results::benchmarks::SAME_FIT);
     }
     cols.push("features");
     if !run.has_out_of_sample {
         cols.retain(|c| !c.starts_with("oos"));
     }
-    results::print_table(&table.select(&cols), format)
+    let mut shown = table.select(&cols);
+    // A short header for a narrow column (JSON and CSV keep the full name).
+    if let Some(c) = shown.col(results::benchmarks::VS_BEST) {
+        shown.columns[c] = "oos_vs_bench".into();
+    }
+    results::print_table(&shown, format)?;
+    let fits = j.journal.benchmarks(run.run_id)?;
+    let weights = match ranking {
+        Ranking::Weights(w) => w,
+        Ranking::Stored => run_ranking.weights(),
+    };
+    if let Some(line) =
+        results::benchmarks::incumbent_line(&j.journal, run.run_id, &fits, &weights)?
+    {
+        println!("{line}");
+    }
+    if let Some(line) = results::benchmarks::benchmarks_line(&fits) {
+        println!("{line}");
+    }
+    Ok(())
 }
 
 /// Appends `pct_change_9q_<scenario>` (the model's 9Q % change of the level under `scenario`,

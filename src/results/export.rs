@@ -1,4 +1,5 @@
-//! Writing a result set to a file: CSV, JSON (array of objects) or Parquet.
+//! Writing a result set to a file: CSV, JSON (array of objects), Parquet or one Excel sheet
+//! (the model workbook of a run is `results::workbook`).
 //!
 //! CSV and JSON stream rows straight to the file. Parquet is written with the `parquet` crate's
 //! Arrow writer, in Arrow batches and row groups of bounded size (ZSTD), so memory stays
@@ -30,6 +31,8 @@ pub enum FileFormat {
     Csv,
     Json,
     Parquet,
+    /// An Excel workbook (one sheet; the model workbook for `--what passed`).
+    Xlsx,
 }
 
 impl FileFormat {
@@ -38,6 +41,7 @@ impl FileFormat {
             FileFormat::Csv => "CSV",
             FileFormat::Json => "JSON",
             FileFormat::Parquet => "Parquet",
+            FileFormat::Xlsx => "Excel",
         }
     }
 
@@ -47,6 +51,7 @@ impl FileFormat {
             "csv" => Some(FileFormat::Csv),
             "json" => Some(FileFormat::Json),
             "parquet" | "pq" => Some(FileFormat::Parquet),
+            "xlsx" => Some(FileFormat::Xlsx),
             _ => None,
         }
     }
@@ -85,6 +90,12 @@ pub fn write(
         }
         FileFormat::Json => produce(&mut JsonSink::new(tmp.as_file())),
         FileFormat::Parquet => write_parquet(tmp.as_file(), produce, note, kinds),
+        FileFormat::Xlsx => {
+            let mut sink = super::table::TableSink::default();
+            let rows = produce(&mut sink)?;
+            super::workbook::write_table(&sink.0, "export", note, tmp.path())?;
+            Ok(rows)
+        }
     })?;
     // Temporary files are private (0600); an export is an ordinary file.
     {

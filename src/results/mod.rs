@@ -7,11 +7,14 @@
 //! installs this build's views as TEMP views, so a journal written by an older specsearch (or
 //! copied from elsewhere) reads exactly like a fresh one, without being modified.
 
+pub mod benchmarks;
+pub mod compare;
 pub mod export;
 pub mod model;
 pub mod report;
 pub mod series;
 pub mod table;
+pub mod workbook;
 
 use std::path::{Path, PathBuf};
 

@@ -134,10 +134,29 @@ impl<'a> Projector<'a> {
     ) -> Result<ModelForecast> {
         let ids = self.column_ids(model)?;
         let inputs = self.inputs;
-        let mut paths = Vec::with_capacity(columns.len());
+        let mut transforms = Vec::with_capacity(columns.len());
         for cols in columns.iter_mut() {
             let x = self.design(&ids, cols)?;
-            paths.push(self.path(projection::predict(&model.params, &x, inputs.dates.len()))?);
+            transforms.push(projection::predict(&model.params, &x, inputs.dates.len()));
+        }
+        self.forecast_transforms(model.spec_index, model.rank, transforms)
+    }
+
+    /// A model's forecast from its predicted target transform under every scenario (one path
+    /// per scenario of the inputs, in their order): levels, the quarterly path, statistics, the
+    /// difference from the base and the ordering check. What [`Projector::forecast`] does with
+    /// the transform it predicts; benchmarks whose transform is not a regression on drivers
+    /// (no change, mean, AR(1)) give theirs directly.
+    pub fn forecast_transforms(
+        &self,
+        spec_index: u64,
+        rank: Option<i64>,
+        transforms: Vec<Vec<f64>>,
+    ) -> Result<ModelForecast> {
+        let inputs = self.inputs;
+        let mut paths = Vec::with_capacity(transforms.len());
+        for transform in transforms {
+            paths.push(self.path(transform)?);
         }
         let base = paths[inputs.base].stats.clone();
         for p in &mut paths {
@@ -152,8 +171,8 @@ impl<'a> Projector<'a> {
             projection::in_order(&outcomes, inputs.direction == Direction::Down)
         });
         Ok(ModelForecast {
-            spec_index: model.spec_index,
-            rank: model.rank,
+            spec_index,
+            rank,
             paths,
             in_order,
         })

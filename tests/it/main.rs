@@ -2,7 +2,9 @@
 //! the bundled DuckDB instead of one per file) with a module per area. Each area's module says
 //! what it covers; `common` holds the fixtures and helpers they share.
 
+mod benchmarks;
 mod common;
+mod compare;
 mod config_docs;
 mod data_prep;
 mod freeze;
@@ -29,3 +31,4 @@ mod stability;
 mod synth_ppnr;
 mod terminal;
 mod validation;
+mod workbook;

@@ -10,7 +10,9 @@
 //!   the sensitivity, attribution and uncertainty bands of those forecasts (§10);
 //! - [`walk_forward`]: the §11 walk-forward trials (the same spec on shortened samples, judged
 //!   by `assess`); [`stats::stability`] holds §11's recursive fits and break tests;
-//! - [`backtest`]: §12's dynamic backtests (projections from past jump-offs on actual drivers).
+//! - [`backtest`]: §12's dynamic backtests (projections from past jump-offs on actual drivers);
+//! - [`benchmark`]: the no-change and AR(1) benchmarks of §13 and the scores of models whose
+//!   predictions are given rather than fitted.
 //!
 //! `assess` builds on `stats`; `projection`'s bands use `stats`' Cholesky factorisation;
 //! `walk_forward` builds on `assess`; `backtest` on `projection`; `spec` and `stats` use no
@@ -19,6 +21,7 @@
 
 pub mod assess;
 pub mod backtest;
+pub mod benchmark;
 pub mod projection;
 pub mod spec;
 pub mod stats;

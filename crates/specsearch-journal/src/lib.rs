@@ -19,9 +19,11 @@
 //! converted at this boundary. Inserts are idempotent by (run, spec index), so re-committing a
 //! batch after a crash changes nothing.
 
+mod benchmarks;
 mod blocks;
 mod check;
 mod codes;
+mod compare;
 mod counters;
 mod derive;
 mod error;
@@ -44,8 +46,10 @@ mod status;
 mod user_sql;
 mod writer;
 
+pub use benchmarks::{BenchmarkFit, BenchmarkForecasts, BenchmarkMethod, RunInputs};
 pub use blocks::{BlockBuilder, BlockRange, FeatureCount, OutcomeBlock, OutcomeCode, KINDS};
 pub use codes::MAX_FEATURE_ID;
+pub use compare::RankedModel;
 pub use derive::Weights;
 pub use error::{JournalError, Result, StorageFailure};
 pub use guard::{RunGuard, SessionTotals};

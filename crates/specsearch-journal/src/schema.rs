@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stability",
         include_str!("../../../migrations/0012_stability.sql"),
     ),
+    (
+        13,
+        "benchmarks",
+        include_str!("../../../migrations/0013_benchmarks.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -91,6 +96,9 @@ const SENSITIVITY_VIEWS: &str = include_str!("../../../sql/sensitivity.sql");
 /// Views over stability and backtests (`recursive_coefficients`, `break_tests`,
 /// `backtest_paths`, `backtest_summary`).
 const STABILITY_VIEWS: &str = include_str!("../../../sql/stability.sql");
+/// Views over benchmarks (`benchmark_forecasts`, `forecasts`, `benchmark_fits`); after
+/// `SCENARIO_VIEWS`, which they read.
+const BENCHMARK_VIEWS: &str = include_str!("../../../sql/benchmarks.sql");
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -180,6 +188,7 @@ pub(crate) fn install_temp_views(conn: &Connection) -> rusqlite::Result<()> {
         SEGMENT_VIEWS,
         SENSITIVITY_VIEWS,
         STABILITY_VIEWS,
+        BENCHMARK_VIEWS,
     ] {
         let sql = views
             .replace("DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp.")
@@ -374,5 +383,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SEGMENT_VIEWS)?;
     conn.execute_batch(SENSITIVITY_VIEWS)?;
     conn.execute_batch(STABILITY_VIEWS)?;
+    conn.execute_batch(BENCHMARK_VIEWS)?;
     Ok(())
 }

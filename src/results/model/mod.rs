@@ -10,6 +10,7 @@
 //! This module loads the report; `definitions` reads the features' definitions, `tables` lays
 //! the report out (tables, text, JSON, CSV) and `verdicts` judges the tests.
 
+mod benchmark;
 mod definitions;
 mod refit;
 mod stability;
@@ -25,6 +26,7 @@ use crate::journal::{OutcomeStatus, PassedDetail, Ranking, RunRow};
 use crate::spec::FeatureRole;
 use crate::stats::summary::FitSummary;
 
+pub use benchmark::load_benchmark;
 pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
 pub use refit::from_session;
@@ -124,6 +126,9 @@ pub struct ModelReport {
     /// The model's walk-forward trials, recursive coefficients, break tests and backtests
     /// (§11, §12) when it was validated (`show`; a fit made now has none).
     pub stability: Option<StabilityTables>,
+    /// What the model is when it is a benchmark or the incumbent of the run (`show
+    /// incumbent`), e.g. "Incumbent model"; `None` for a spec.
+    pub benchmark: Option<String>,
 }
 
 /// Options of a report.
@@ -253,6 +258,7 @@ pub fn load(
             .ok()
             .filter(|t| !t.rows.is_empty()),
         stability: StabilityTables::load(&j.journal, run.run_id, spec_index)?,
+        benchmark: None,
     };
     if report.param_names.is_empty() && report.outcome.is_some() {
         report.param_names = report.default_param_names();

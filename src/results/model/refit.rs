@@ -100,6 +100,7 @@ pub fn from_session(
         sensitivity: None,
         attribution: None,
         stability: None,
+        benchmark: None,
     };
     if fitted {
         report.attach_data(ModelData::from_bundle(b, columns));

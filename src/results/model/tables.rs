@@ -43,15 +43,34 @@ pub fn confidence_percent(alpha: f64) -> String {
 impl ModelReport {
     /// A title line: which model of which run (or of which config, refitted).
     pub fn title(&self) -> String {
+        let key = self
+            .spec_key
+            .as_deref()
+            .map(|k| format!(", key {}", crate::results::benchmarks::short_key(k)))
+            .unwrap_or_default();
         match (&self.origin, self.rank, self.score) {
+            (Origin::Journal(run), _, _) if self.benchmark.is_some() => format!(
+                "{} of run {}{key}",
+                self.benchmark.as_deref().unwrap_or_default(),
+                run.name
+            ),
             (Origin::Journal(run), Some(r), Some(sc)) => format!(
-                "Model rank {r} of run {} (spec {}, score {})",
+                "Model rank {r} of run {} (spec {}{key}, score {})",
                 run.name,
                 self.spec_index.unwrap_or(0),
                 fmt_real(sc)
             ),
             (Origin::Journal(run), _, _) => {
-                format!("Spec {} of run {}", self.spec_index.unwrap_or(0), run.name)
+                let key = self
+                    .spec_key
+                    .as_deref()
+                    .map(|k| format!(" (key {})", crate::results::benchmarks::short_key(k)))
+                    .unwrap_or_default();
+                format!(
+                    "Spec {} of run {}{key}",
+                    self.spec_index.unwrap_or(0),
+                    run.name
+                )
             }
             (Origin::Refit { config_path }, _, _) => match self.spec_index {
                 Some(i) => format!("Spec {i} of {config_path}, fitted now"),

@@ -96,6 +96,8 @@ pub struct RunReport {
     pub provisional_ranking: bool,
     pub models: Vec<ModelSection>,
     pub generated_at: String,
+    /// The run compared with another (`report --compare`), shown after the ranking.
+    pub comparison: Option<crate::results::compare::Comparison>,
 }
 
 impl RunReport {
@@ -121,21 +123,42 @@ impl RunReport {
             } else {
                 Ranking::Weights(j.run_weights(run))
             };
-            let all = journal.passed_models(run.run_id, &ranking_kind, None, false)?;
+            let mut all = journal.passed_models(run.run_id, &ranking_kind, None, false)?;
             let ranked_total = all.rows.len();
+            let (any_ratio, any_same) = crate::results::benchmarks::add_columns(
+                journal,
+                run.run_id,
+                &ranking_kind,
+                &mut all,
+            )?;
             let show = request.top.max(request.specs.len()).max(20);
-            let mut ranking = all.select(&[
+            let mut columns = vec![
                 "rank",
                 "spec_index",
+                crate::results::benchmarks::KEY,
                 "score",
                 "r2",
                 "adj_r2",
                 "is_rmse",
                 "oos_rmse",
-                "cov_type",
-                "features",
-            ]);
+            ];
+            if any_ratio {
+                columns.push(crate::results::benchmarks::VS_BEST);
+            }
+            columns.push("cov_type");
+            if any_same {
+                columns.push(crate::results::benchmarks::SAME_FIT);
+            }
+            columns.push("features");
+            let mut ranking = all.select(&columns);
             ranking.rows.truncate(show);
+            // The incumbent and the benchmarks below the ranked models, marked in `rank`.
+            crate::results::benchmarks::append_rows(
+                journal,
+                run.run_id,
+                &j.run_weights(run),
+                &mut ranking,
+            )?;
             let failures: Vec<(String, u64)> = mix
                 .iter()
                 .filter(|m| m.0 == OutcomeStatus::Filtered)
@@ -207,6 +230,7 @@ impl RunReport {
                 provisional_ranking: !stored,
                 models,
                 generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+                comparison: None,
             })
         })
     }

@@ -98,6 +98,7 @@ pub fn render(r: &RunReport) -> String {
                 }
                 (sections::run_section(r))
                 (sections::ranking_section(r))
+                @if let Some(c) = &r.comparison { (sections::comparison_section(c)) }
                 section #models {
                     h2 { "3. Models" }
                     @if r.models.is_empty() {

@@ -213,18 +213,28 @@ pub fn run_section(r: &RunReport) -> Markup {
 
 /// The ranking table.
 pub fn ranking_section(r: &RunReport) -> Markup {
+    // The incumbent and benchmark rows below the ranked ones are marked by text in `rank`.
+    let ranked = r
+        .ranking
+        .rows
+        .iter()
+        .filter(|row| row.first().and_then(|c| c.as_i64()).is_some())
+        .count();
     html! {
         section #ranking {
             h2 { "2. Ranking" }
-            @if r.ranking.rows.is_empty() {
+            @if ranked == 0 {
                 p.note { "No ranked model: no spec has passed (yet)." }
             } @else {
                 p {
-                    "The " (r.ranking.rows.len()) " best of " (r.ranked_total)
+                    "The " (ranked) " best of " (r.ranked_total)
                     " distinct passed models"
                     @if r.provisional_ranking { " (ranked now with the run's weights: the run has not finished)" }
                     ". Score: the composite of fit, in-sample and out-of-sample error scores, "
-                    "min–max normalised over the passed set."
+                    "min–max normalised over the passed set. Rows marked incumbent and "
+                    "benchmark are not ranked: the incumbent's score is the one it would get "
+                    "against the passed set; oos_rmse_vs_best_benchmark below 1 beats the "
+                    "best benchmark; key is the model's spec key (`specsearch show KEY`)."
                 }
                 (table(&r.ranking, &[]))
             }
@@ -359,6 +369,55 @@ pub fn model_section(m: &ModelSection, number: usize) -> Markup {
                 (validation(&id, &m.validation))
                 (super::stability_section::section(&id, rep, &m.stability))
             }
+        }
+    }
+}
+
+/// The run compared with another (`report --compare`): what changed in the inputs, the models
+/// that entered, left or moved, and the coefficient drift of the models in both.
+pub fn comparison_section(c: &crate::results::compare::Comparison) -> Markup {
+    let (entered, left, moved) = c.counts();
+    let run = |col: &str| c.runs.get(0, col).as_str().unwrap_or_default().to_string();
+    let mut changed = c.models.clone();
+    changed
+        .rows
+        .retain(|r| r[1].as_str() != Some("both") || r[4].as_i64().is_some_and(|m| m != 0));
+    // Entered first, then left, then moved (each in its run's rank order).
+    changed.rows.sort_by_key(|r| match r[1].as_str() {
+        Some("entered") => 0,
+        Some("left") => 1,
+        _ => 2,
+    });
+    changed.rows.truncate(30);
+    let mut drift = c.coefficients.clone();
+    drift
+        .rows
+        .retain(|r| r[4].as_f64().is_none_or(|v| v != 0.0));
+    drift.rows.sort_by(|x, y| {
+        y[5].as_f64()
+            .map_or(f64::INFINITY, f64::abs)
+            .total_cmp(&x[5].as_f64().map_or(f64::INFINITY, f64::abs))
+    });
+    drift.rows.truncate(30);
+    html! {
+        section #comparison {
+            h2 { "Compared with run " (run("a")) }
+            p {
+                "Run " (run("b")) " (this report) against run " (run("a")) ": models matched by "
+                (c.matched_by) "; " (entered) " entered the ranked set, " (left) " left it, "
+                (moved) " moved. The same comparison in full: "
+                code { "specsearch compare" } "."
+            }
+            h3 { "Inputs" }
+            (table(&c.inputs, &[]))
+            @if !c.config_diff.is_empty() {
+                h3 { "Config (− before, + now)" }
+                pre { (c.config_diff.join("\n")) }
+            }
+            h3 { "Models entered, left or moved (first 30)" }
+            @if changed.rows.is_empty() { p.note { "None." } } @else { (table(&changed, &[])) }
+            h3 { "Coefficient drift of models in both (largest relative change first, 30)" }
+            @if drift.rows.is_empty() { p.note { "No coefficient changed." } } @else { (table(&drift, &[])) }
         }
     }
 }

@@ -99,6 +99,12 @@ impl TestSpace {
         TestSpace::new(40, &vars, &[], 2)
     }
 
+    /// `n` variables of one column each (`f1` … `fn`), one per spec: `n` specs.
+    pub fn singles(n: u32) -> Self {
+        let vars: Vec<Vec<u32>> = (1..=n).map(|c| vec![c]).collect();
+        TestSpace::new(n, &vars, &[], 1)
+    }
+
     /// The columns of spec `index`.
     pub fn spec(&self, index: u64) -> Vec<u32> {
         let mut out = Vec::new();

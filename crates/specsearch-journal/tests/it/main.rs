@@ -2,6 +2,7 @@
 //! journals through the crate's handles and read them back through its API; a raw SQLite
 //! connection is used only to look at what the API stores.
 
+mod benchmarks;
 mod common;
 mod guard;
 mod prefix;

@@ -9,7 +9,7 @@ use specsearch_journal::{
     ScenarioAttribution, ScenarioBand, ScenarioRow, SensitivityFeature, SensitivitySet, TableSink,
 };
 
-use crate::common::{catalogue, create, int, raw};
+use crate::common::{create, int, raw, TestSpace};
 
 const HISTORY: [f64; 3] = [98.0, 99.0, 100.0];
 const SCENARIOS: [&str; 2] = ["Base", "Severe"];
@@ -28,7 +28,7 @@ fn journal_with_forecasts(sha: &str) -> (tempfile::TempDir, std::path::PathBuf, 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run = create(&journal, 10, &[], &catalogue(10)).unwrap();
+    let run = create(&journal, &TestSpace::singles(10)).unwrap();
     let paths: Vec<_> = [0.01, -0.01]
         .iter()
         .map(|g| levels().path(vec![*g; 12]).unwrap())

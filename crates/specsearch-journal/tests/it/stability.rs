@@ -10,7 +10,7 @@ use specsearch_journal::{
     RecursiveSeries, RunId, StabilityAnalysis, TrialCoefficient, TrialRecord,
 };
 
-use crate::common::{catalogue, create, int, raw};
+use crate::common::{create, int, raw, TestSpace};
 
 fn coefficient(name: &str, coef: f64, pct: Option<f64>) -> TrialCoefficient {
     TrialCoefficient {
@@ -154,7 +154,7 @@ fn journal_with_run() -> (tempfile::TempDir, std::path::PathBuf, RunId) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run = create(&journal, 10, &[], &catalogue(3)).unwrap();
+    let run = create(&journal, &TestSpace::singles(10)).unwrap();
     (dir, path, run)
 }
 

@@ -186,7 +186,7 @@ pub fn plan(
     for (i, set) in search.one_of.iter().enumerate() {
         let mut elements = Vec::new();
         for (j, item) in set.iter().enumerate() {
-            let e = p.element(item);
+            let e = p.element(item).with_category(p.member_category(item));
             if e.variants.is_empty() {
                 dropped.push((
                     format!("search.one_of[{i}][{j}]"),

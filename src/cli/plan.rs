@@ -83,6 +83,25 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         b.dates[b.sample.in_end],
         b.dates[b.sample.full_end]
     );
+    if !b.sample.outliers.is_empty() {
+        let dates: Vec<String> = b
+            .sample
+            .outliers
+            .iter()
+            .map(|&r| b.dates[r].to_string())
+            .collect();
+        println!(
+            "outliers   {} in-sample date(s) left out of every fit and test: {}",
+            dates.len(),
+            dates.join(", ")
+        );
+    }
+    if let Some(exposure) = &config.file.target.exposure {
+        println!(
+            "ratio      the target is {} / {exposure}; levels are the ratio × {exposure}",
+            config.file.target.column
+        );
+    }
     let variants: Vec<_> = b
         .catalogue
         .columns

@@ -42,7 +42,7 @@ pub fn build(config: &Config) -> Result<Built, FreezeError> {
     let prepared = prepare::prepare(config)?;
     let search = resolve::resolve_search(config, &prepared)?;
     let mut catalogue = materialise::build(config, &prepared, &search)?;
-    let target_pretest = pretest::run(&mut catalogue, prepared.sample, &prepared.panel.dates);
+    let target_pretest = pretest::run(&mut catalogue, &prepared.sample, &prepared.panel.dates);
     let base_series = prepared
         .panel
         .columns
@@ -52,7 +52,7 @@ pub fn build(config: &Config) -> Result<Built, FreezeError> {
     let bundle = FrozenBundle {
         frequency: prepared.frequency(),
         dates: prepared.panel.dates.clone(),
-        sample: prepared.sample,
+        sample: prepared.sample.clone(),
         catalogue,
         base_series,
         sources: prepared.sources,

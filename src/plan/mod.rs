@@ -73,19 +73,29 @@ impl Plan {
     }
 }
 
-/// Canonical text of what a spec key covers besides its columns: target and sample.
+/// Canonical text of what a spec key covers besides its columns: target and sample (the
+/// outlier dates, when there are any, as a last line: a search without them keys as before).
 pub fn key_context(
     catalogue: &Catalogue,
     dates: &[chrono::NaiveDate],
-    sample: crate::data::Sample,
+    sample: &crate::data::Sample,
 ) -> String {
-    format!(
+    let mut text = format!(
         "target={}\nin_start={}\nin_end={}\nfull_end={}",
         catalogue.columns[0].name,
         dates[sample.in_start],
         dates[sample.in_end],
         dates[sample.full_end]
-    )
+    );
+    if !sample.outliers.is_empty() {
+        let outliers: Vec<String> = sample
+            .outliers
+            .iter()
+            .map(|&r| dates[r].to_string())
+            .collect();
+        text.push_str(&format!("\noutliers={}", outliers.join(",")));
+    }
+    text
 }
 
 /// Column classes for the in-spec sort (dummies first: Q, M, others; then features), frozen

@@ -22,6 +22,10 @@ pub struct Projector<'a> {
     lead: usize,
     /// Actual levels of the target up to p0.
     history: Vec<f64>,
+    /// A ratio target (§9): the exposure's name and the actual ratios up to p0; the model's
+    /// transform is of the ratio, and each level is the projected ratio times the scenario's
+    /// exposure.
+    ratio: Option<(String, Vec<f64>)>,
 }
 
 impl<'a> Projector<'a> {
@@ -35,6 +39,9 @@ impl<'a> Projector<'a> {
             Transform::Lv => LevelLink::Level,
             Transform::Df => LevelLink::Difference { period },
             Transform::Gr => LevelLink::Growth { period },
+            other => bail!(
+                "the target transform {other} has no level link (config validation refuses it)"
+            ),
         };
         let bundle = catalogue.bundle;
         let history = bundle
@@ -46,12 +53,26 @@ impl<'a> Projector<'a> {
         if inputs.frequency == Frequency::Monthly && history.len() < 3 {
             bail!("a monthly target needs the two months before p0 for the quarter P0");
         }
+        let ratio = match &target.exposure {
+            None => None,
+            Some(exposure) => {
+                let e = bundle
+                    .base_series
+                    .iter()
+                    .find(|(n, _)| n == exposure)
+                    .map(|(_, v)| &v[..=inputs.p0_row])
+                    .ok_or_else(|| anyhow!("the exposure {exposure} is not in the frozen data"))?;
+                let ratios = history.iter().zip(e).map(|(t, e)| t / e).collect();
+                Some((exposure.clone(), ratios))
+            }
+        };
         Ok(Projector {
             inputs,
             catalogue,
             link,
             lead: target.lead as usize,
             history,
+            ratio,
         })
     }
 
@@ -108,10 +129,20 @@ impl<'a> Projector<'a> {
                     *y += beta * row.checked_sub(self.lead).map_or(f64::NAN, |r| x[r]);
                 }
             }
-            let levels =
-                projection::to_levels(self.link, &self.history, &transform).ok_or_else(|| {
+            let modelled = match &self.ratio {
+                None => &self.history,
+                Some((_, ratios)) => ratios,
+            };
+            let mut levels =
+                projection::to_levels(self.link, modelled, &transform).ok_or_else(|| {
                     anyhow!("the target's history before p0 is too short for its transform")
                 })?;
+            if let Some((exposure, _)) = &self.ratio {
+                let path = cols.scenario_values(exposure)?;
+                for (level, e) in levels.iter_mut().zip(path) {
+                    *level *= e;
+                }
+            }
             let quarterly = match inputs.frequency {
                 Frequency::Quarterly => std::iter::once(self.history[inputs.p0_row])
                     .chain(levels.iter().copied())

@@ -102,7 +102,7 @@ fn hash_column(h: &mut Sha256, c: &FrozenColumn) {
     h.update(c.period.to_le_bytes());
     h.update(c.lag.to_le_bytes());
     hash_str(h, c.category.as_deref().unwrap_or("\u{0}"));
-    hash_str(h, c.var_type.map(|t| t.as_str()).unwrap_or(""));
+    hash_str(h, c.var_type.as_ref().map(|t| t.as_str()).unwrap_or(""));
     h.update([c.sign as u8]);
     hash_str(h, c.dummy_set.as_deref().unwrap_or("\u{0}"));
     h.update([u8::from(c.full_dummy_set)]);
@@ -146,6 +146,14 @@ impl FrozenBundle {
         ] {
             h.update((i as u64).to_le_bytes());
         }
+        // Outlier rows only when there are any, so a bundle without them hashes as before.
+        if !self.sample.outliers.is_empty() {
+            hash_str(&mut h, "outliers");
+            h.update((self.sample.outliers.len() as u64).to_le_bytes());
+            for &r in &self.sample.outliers {
+                h.update((r as u64).to_le_bytes());
+            }
+        }
         h.update((self.catalogue.columns.len() as u64).to_le_bytes());
         for c in &self.catalogue.columns {
             hash_column(&mut h, c);
@@ -168,10 +176,13 @@ impl FrozenBundle {
         FeatureMatrix::from_owned(rows, self.catalogue.len(), data)
     }
 
-    /// Where each date sits relative to the sample.
+    /// Where each date sits relative to the sample: `before`, `in`, `outlier` (an in-sample
+    /// date left out of the fit), `out`, `after`.
     pub fn sample_label(&self, row: usize) -> &'static str {
         if row < self.sample.in_start {
             "before"
+        } else if self.sample.is_outlier(row) {
+            "outlier"
         } else if row <= self.sample.in_end {
             "in"
         } else if row <= self.sample.full_end {

@@ -43,6 +43,8 @@ pub struct ModelSection {
     pub plot_note: Option<String>,
     /// Scenario forecasts of the model (none until the run has scenarios).
     pub scenarios: ScenarioData,
+    /// The in-sample fit beside the full-sample refit (§9), or why there is none.
+    pub fits: std::result::Result<Table, String>,
 }
 
 /// A model's scenario forecasts, as the scenario section draws them, from the journal's
@@ -274,21 +276,28 @@ fn scenario_data(j: &OpenJournal, run: &RunRow, spec: u64) -> Result<ScenarioDat
 fn model_section(report: ModelReport, scenarios: ScenarioData) -> ModelSection {
     let drawn = report.series().and_then(|s| {
         let resid = s.residuals(true);
-        Ok(vec![
-            plots::fitted_vs_actual(&s)?,
+        let mut drawn = vec![plots::fitted_vs_actual(&s)?];
+        drawn.extend(plots::fitted_levels(&s)?);
+        drawn.extend([
             plots::residuals_over_time(&s)?,
             plots::residual_acf(&resid)?,
             plots::residual_histogram(&resid)?,
-        ])
+        ]);
+        Ok(drawn)
     });
     let (plots, plot_note) = match drawn {
         Ok(p) => (p, None),
         Err(e) => (Vec::new(), Some(format!("{e:#}"))),
     };
+    let fits = report
+        .full_fit()
+        .map(|full| model::compare_fits(&report, &full))
+        .map_err(|e| format!("{e:#}"));
     ModelSection {
         report,
         plots,
         plot_note,
         scenarios,
+        fits,
     }
 }

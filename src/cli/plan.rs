@@ -77,19 +77,14 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     );
     println!(
         "sample     {} in-sample, {} out-of-sample ({} to {}, then to {})",
-        b.sample.n_in(),
+        b.n_fit(),
         b.sample.n_oos(),
         b.dates[b.sample.in_start],
         b.dates[b.sample.in_end],
         b.dates[b.sample.full_end]
     );
-    if !b.sample.outliers.is_empty() {
-        let dates: Vec<String> = b
-            .sample
-            .outliers
-            .iter()
-            .map(|&r| b.dates[r].to_string())
-            .collect();
+    if !b.outliers.is_empty() {
+        let dates: Vec<String> = b.outliers.iter().map(|&r| b.dates[r].to_string()).collect();
         println!(
             "outliers   {} in-sample date(s) left out of every fit and test: {}",
             dates.len(),

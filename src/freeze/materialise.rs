@@ -109,7 +109,7 @@ pub fn build(
         }
     }
 
-    let fit_rows = prepared.sample.fit_rows();
+    let fit_rows = prepared.fit_rows();
     let mut dummy_owner: HashMap<String, (String, bool)> = HashMap::new();
     let mut dummy_set_columns: Vec<(String, Vec<String>)> = Vec::new();
     for set in &dummy_sets {

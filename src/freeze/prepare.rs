@@ -40,6 +40,8 @@ pub struct Prepared {
     pub target_name: String,
     pub target: Vec<f64>,
     pub sample: Sample,
+    /// In-sample rows left out of every fit (`sample.outliers`, §9), ascending.
+    pub outliers: Vec<usize>,
     pub sources: Vec<SourceFile>,
 }
 
@@ -49,6 +51,10 @@ impl Prepared {
     }
     pub fn dates(&self) -> &[NaiveDate] {
         &self.panel.dates
+    }
+    /// The rows of the in-sample fit: the window without the outliers.
+    pub fn fit_rows(&self) -> Vec<usize> {
+        self.sample.fit_rows(&self.outliers)
     }
 }
 
@@ -107,7 +113,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
         )
     })?;
     let freq = panel.frequency;
-    let sample = locate_sample(config, &panel, &invalid)?;
+    let (sample, outliers) = locate_sample(config, &panel, &invalid)?;
     // A ratio target (§9): the modelled series is target / exposure, then the transform.
     let (modelled, modelled_name) = match &tc.exposure {
         None => (raw.to_vec(), tc.column.clone()),
@@ -128,7 +134,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
     }
 
     if let Some(row) = sample
-        .fit_rows()
+        .fit_rows(&outliers)
         .into_iter()
         .find(|&r| !target[r].is_finite())
     {
@@ -148,6 +154,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
         target_name,
         target,
         sample,
+        outliers,
         sources,
     })
 }
@@ -156,7 +163,7 @@ fn locate_sample(
     config: &Config,
     panel: &Panel,
     invalid: &dyn Fn(&str, String) -> PrepareError,
-) -> Result<Sample, PrepareError> {
+) -> Result<(Sample, Vec<usize>), PrepareError> {
     let s = &config.file.sample;
     let freq = panel.frequency;
     let first = panel.dates[0];
@@ -219,12 +226,14 @@ fn locate_sample(
         outliers.push(row);
     }
     outliers.sort_unstable();
-    Ok(Sample {
-        in_start,
-        in_end,
-        full_end,
+    Ok((
+        Sample {
+            in_start,
+            in_end,
+            full_end,
+        },
         outliers,
-    })
+    ))
 }
 
 /// The name of a ratio target's modelled series: `<column>_per_<exposure>`.

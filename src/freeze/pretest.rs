@@ -5,7 +5,6 @@
 
 use rayon::prelude::*;
 
-use crate::data::Sample;
 use crate::spec::FeatureRole;
 use crate::stats::unitroot::{stationarity_with, UnitRootWork};
 use crate::store::catalogue::Catalogue;
@@ -125,10 +124,9 @@ pub fn exclusion_kind(reason: &str) -> &str {
 /// test uses the rows of the in-sample fit: the window without the outlier dates (§9).
 pub fn run(
     catalogue: &mut Catalogue,
-    sample: &Sample,
+    rows: &[usize],
     dates: &[chrono::NaiveDate],
 ) -> TargetPretest {
-    let rows = sample.fit_rows();
     let gather = |values: &[f64]| -> Vec<f64> { rows.iter().map(|&r| values[r]).collect() };
     let target = &mut catalogue.columns[0];
     debug_assert_eq!(target.role, FeatureRole::Target);

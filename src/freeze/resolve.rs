@@ -193,7 +193,8 @@ struct Resolver<'a> {
     periods: Vec<u32>,
     windows: Vec<u32>,
     types: TypeMap,
-    sample: &'a crate::data::Sample,
+    /// The rows of the in-sample fit (the window without the outliers).
+    fit_rows: Vec<usize>,
 }
 
 impl Resolver<'_> {
@@ -270,7 +271,7 @@ impl Resolver<'_> {
                         self.invalid(key, format!("{t}: no column {column:?} in the data{hint}"))
                     );
                 };
-                let rows = self.sample.fit_rows();
+                let rows = &self.fit_rows;
                 if let Some(&bad) = rows.iter().find(|&&r| !values[r].is_finite()) {
                     return Err(self.invalid(
                         key,
@@ -381,7 +382,7 @@ pub fn resolve_search(
         periods: periods(config, prepared),
         windows: config.windows(),
         types: config.type_map(),
-        sample: &prepared.sample,
+        fit_rows: prepared.fit_rows(),
     };
     let list = |key: &str, items: &[String], allow_category: bool| {
         items

@@ -73,12 +73,22 @@ impl Plan {
     }
 }
 
-/// Canonical text of what a spec key covers besides its columns: target and sample (the
-/// outlier dates, when there are any, as a last line: a search without them keys as before).
+/// Canonical text of what a spec key covers besides its columns: target and sample.
 pub fn key_context(
     catalogue: &Catalogue,
     dates: &[chrono::NaiveDate],
-    sample: &crate::data::Sample,
+    sample: crate::data::Sample,
+) -> String {
+    key_context_with(catalogue, dates, sample, &[])
+}
+
+/// [`key_context`] of a search with outlier dates (rows), as a last line when there are any:
+/// a search without them keys as before.
+pub fn key_context_with(
+    catalogue: &Catalogue,
+    dates: &[chrono::NaiveDate],
+    sample: crate::data::Sample,
+    outliers: &[usize],
 ) -> String {
     let mut text = format!(
         "target={}\nin_start={}\nin_end={}\nfull_end={}",
@@ -87,12 +97,8 @@ pub fn key_context(
         dates[sample.in_end],
         dates[sample.full_end]
     );
-    if !sample.outliers.is_empty() {
-        let outliers: Vec<String> = sample
-            .outliers
-            .iter()
-            .map(|&r| dates[r].to_string())
-            .collect();
+    if !outliers.is_empty() {
+        let outliers: Vec<String> = outliers.iter().map(|&r| dates[r].to_string()).collect();
         text.push_str(&format!("\noutliers={}", outliers.join(",")));
     }
     text

@@ -166,9 +166,9 @@ impl ModelData {
             dates: b.dates[full.clone()].to_vec(),
             in_sample: full
                 .clone()
-                .map(|i| i <= b.sample.in_end && !b.sample.is_outlier(i))
+                .map(|i| i <= b.sample.in_end && !b.is_outlier(i))
                 .collect(),
-            outlier: full.clone().map(|i| b.sample.is_outlier(i)).collect(),
+            outlier: full.clone().map(|i| b.is_outlier(i)).collect(),
             window_oos: full.clone().map(|i| i > b.sample.in_end).collect(),
             target: target.name.clone(),
             actual: target.values[full.clone()].to_vec(),

@@ -150,7 +150,7 @@ fn full_sample_coefficients(
 ) -> Result<Vec<ModelCoefficients>> {
     use crate::assess::{ColumnData, Evaluator, Status, TargetData};
     let bundle = &session.built.bundle;
-    let rows = bundle.sample.full_fit_rows();
+    let rows = bundle.full_fit_rows();
     let gather = |values: &[f64]| -> Vec<f64> { rows.iter().map(|&r| values[r]).collect() };
     let target = &bundle.catalogue.columns[0];
     let y = gather(&target.values);

@@ -40,6 +40,8 @@ pub struct FrozenBundle {
     pub frequency: Frequency,
     pub dates: Vec<NaiveDate>,
     pub sample: Sample,
+    /// In-sample rows left out of every fit (`sample.outliers`, §9), ascending.
+    pub outliers: Vec<usize>,
     pub catalogue: Catalogue,
     /// The aligned input columns, by name, in panel order.
     pub base_series: Vec<(String, Vec<f64>)>,
@@ -147,10 +149,10 @@ impl FrozenBundle {
             h.update((i as u64).to_le_bytes());
         }
         // Outlier rows only when there are any, so a bundle without them hashes as before.
-        if !self.sample.outliers.is_empty() {
+        if !self.outliers.is_empty() {
             hash_str(&mut h, "outliers");
-            h.update((self.sample.outliers.len() as u64).to_le_bytes());
-            for &r in &self.sample.outliers {
+            h.update((self.outliers.len() as u64).to_le_bytes());
+            for &r in &self.outliers {
                 h.update((r as u64).to_le_bytes());
             }
         }
@@ -164,6 +166,26 @@ impl FrozenBundle {
             hash_values(&mut h, values);
         }
         hex::encode(h.finalize())
+    }
+
+    /// Whether `row` is an outlier date.
+    pub fn is_outlier(&self, row: usize) -> bool {
+        self.outliers.binary_search(&row).is_ok()
+    }
+
+    /// The rows of the in-sample fit: the window without the outliers.
+    pub fn fit_rows(&self) -> Vec<usize> {
+        self.sample.fit_rows(&self.outliers)
+    }
+
+    /// The rows of a full-sample fit: in-sample and out-of-sample, without the outliers.
+    pub fn full_fit_rows(&self) -> Vec<usize> {
+        self.sample.full_fit_rows(&self.outliers)
+    }
+
+    /// Rows of the in-sample fit.
+    pub fn n_fit(&self) -> usize {
+        self.sample.n_in() - self.outliers.len()
     }
 
     /// The frozen matrix in memory, exactly as both transports would return it.
@@ -181,7 +203,7 @@ impl FrozenBundle {
     pub fn sample_label(&self, row: usize) -> &'static str {
         if row < self.sample.in_start {
             "before"
-        } else if self.sample.is_outlier(row) {
+        } else if self.is_outlier(row) {
             "outlier"
         } else if row <= self.sample.in_end {
             "in"

@@ -192,7 +192,7 @@ pub fn replay(
     let by_name: HashMap<&str, &CompositeDef> =
         composites.iter().map(|c| (c.name.as_str(), c)).collect();
     let rows = bundle.n_rows();
-    let fit_rows = bundle.sample.fit_rows();
+    let fit_rows = bundle.fit_rows();
     let mut stored = stored_columns(&duck, store)?;
     let mut replays = Vec::with_capacity(pending.len());
     let tx = duck.unchecked_transaction().map_err(&e)?;

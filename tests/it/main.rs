@@ -10,6 +10,7 @@ mod journal_upgrade;
 mod kernel_journal;
 mod model_report;
 mod mutations;
+mod options;
 mod plan;
 mod report;
 mod report_browser;

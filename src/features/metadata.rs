@@ -172,11 +172,14 @@ fn check_header(path: &Path, headers: &csv::StringRecord) -> Result<(), Metadata
 /// exactly −1, 0 or +1, anything else is not a sign.
 fn numeric_sign(text: &str) -> Option<i8> {
     let value: f64 = text.replace('\u{2212}', "-").parse().ok()?;
-    match value {
-        v if v == 1.0 => Some(1),
-        v if v == -1.0 => Some(-1),
-        v if v == 0.0 => Some(0),
-        _ => None,
+    if value == 1.0 {
+        Some(1)
+    } else if value == -1.0 {
+        Some(-1)
+    } else if value == 0.0 {
+        Some(0)
+    } else {
+        None
     }
 }
 

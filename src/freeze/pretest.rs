@@ -172,7 +172,7 @@ pub fn run(
                     c.lag,
                     c.period,
                     c.transform.is_some_and(|t| t.uses_window()),
-                    &rows,
+                    rows,
                     bad,
                     dates,
                 ));

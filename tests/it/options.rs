@@ -521,3 +521,62 @@ fn the_options_are_part_of_a_searchs_identity_only_when_set() {
     // Scenarios are not part of it, the fit they use included.
     assert_eq!(with("horizon = 12", "horizon = 12\nfit = \"full\""), before);
 }
+
+/// Every spec of a config's planned space, as column names.
+fn all_specs(config: &Path) -> Vec<Vec<String>> {
+    let ws = tempfile::tempdir().unwrap();
+    let session = Session::load(config, Some(ws.path())).unwrap();
+    let plan = &session.plan;
+    let mut out = Vec::new();
+    let mut it = plan.space.iter_from(0);
+    let mut spec = Vec::new();
+    while it.next_into(&mut spec).is_some() {
+        out.push(
+            spec.iter()
+                .map(|&c| plan.column_name(c).to_string())
+                .collect(),
+        );
+    }
+    out
+}
+
+#[test]
+fn a_one_of_set_over_a_category_gives_each_model_once() {
+    // The demo's rates in the pool and in a one_of set: they leave the rates pool, and the
+    // search is exactly the one that lists them in the set only.
+    let (_dir, config) = crate::common::demo_copy();
+    let text = std::fs::read_to_string(&config).unwrap();
+    let one_of = "max_lag = 2\none_of = [[\"tbilrate\", \"realint\"]]";
+    std::fs::write(&config, text.replace("max_lag = 2", one_of)).unwrap();
+    let overlapping = all_specs(&config);
+    let (_dir2, only_set) = crate::common::demo_copy();
+    std::fs::write(
+        &only_set,
+        text.replace("max_lag = 2", one_of)
+            .replace("\"tbilrate\", \"realint\",", ""),
+    )
+    .unwrap();
+    assert_eq!(overlapping, all_specs(&only_set));
+    let distinct: std::collections::HashSet<&Vec<String>> = overlapping.iter().collect();
+    assert_eq!(distinct.len(), overlapping.len());
+    // One rate per spec at most (category_limit 1 over the whole spec).
+    for spec in &overlapping {
+        let rates = spec
+            .iter()
+            .filter(|c| c.starts_with("tbilrate_") || c.starts_with("realint_"))
+            .count();
+        assert!(rates <= 1, "{spec:?}");
+    }
+    let plan = specsearch()
+        .args(["plan", "--sample", "0"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let plan = assert_ok(&plan);
+    assert!(
+        plan.contains(&format!("specs      {} ", overlapping.len()))
+            && plan.contains("all distinct models")
+            && plan.contains("taken out realint (from rates): chosen only through one_of"),
+        "{plan}"
+    );
+}

@@ -83,8 +83,10 @@ fn measure(config: &Config, ws: &Path, executor: Executor, workers: usize) -> Me
     let run_id = summary.run.run_id;
     let (outcomes, passed, eval_us): (i64, i64, i64) = conn
         .query_row(
-            "SELECT count(*), coalesce(sum(status = 'passed'), 0), coalesce(sum(eval_us), 0) \
-             FROM outcome_status WHERE run_id = ?1",
+            "SELECT evaluated, passed, \
+                    coalesce((SELECT sum(eval_us) FROM outcome_blocks WHERE run_id = ?1), \
+                             (SELECT sum(eval_us) FROM outcomes WHERE run_id = ?1), 0) \
+             FROM run_progress WHERE run_id = ?1",
             [run_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )

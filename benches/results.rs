@@ -147,7 +147,7 @@ fn main() {
             .expect("the benchmark journal opens");
     let (outcomes, passed): (i64, i64) = conn
         .query_row(
-            "SELECT (SELECT count(*) FROM outcomes), (SELECT count(*) FROM passed)",
+            "SELECT (SELECT sum(evaluated) FROM run_progress), (SELECT count(*) FROM passed)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -40,7 +40,7 @@ fn measure(config: &Config, ws: &Path, executor: Executor, workers: usize) -> Ro
     let run_id = s.run.run_id;
     let (rows, passed): (i64, i64) = conn
         .query_row(
-            "SELECT count(*), coalesce(sum(status = 0), 0) FROM outcomes WHERE run_id = ?1",
+            "SELECT evaluated, passed FROM run_progress WHERE run_id = ?1",
             [run_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -94,7 +94,7 @@ fn setups(journal: &Path, after: i64) -> (Vec<f64>, Vec<f64>, i64) {
     };
     let screened = conn
         .query_row(
-            "SELECT count(*) FROM outcomes WHERE worker = 4294967295 AND run_id > ?1",
+            "SELECT count(*) FROM outcome_status WHERE worker = 4294967295 AND run_id > ?1",
             [after],
             |r| r.get(0),
         )

@@ -14,7 +14,7 @@ SELECT o.run_id,
        r.rank
 FROM passed p
 -- CROSS JOIN keeps SQLite from scanning every outcome: passed models drive the join.
-CROSS JOIN outcome_columns o ON o.run_id = p.run_id AND o.spec_index = p.spec_index
+CROSS JOIN row_columns o ON o.run_id = p.run_id AND o.spec_index = p.spec_index
 CROSS JOIN run_features f ON f.run_id = o.run_id AND f.feature_id = o.feature_id
 LEFT JOIN ranking r ON r.run_id = o.run_id AND r.spec_index = o.spec_index
 WHERE f.role = 'composite';

@@ -10,14 +10,20 @@
 -- Every view has a `run_id` column: filter on it (`WHERE run_id = 3`) or join `runs` for names.
 -- Examples of use: sql/examples.sql.
 
--- One row per (outcome, feature): the spec's feature ids in spec order, `position` 0 first.
--- The building block of every view that lists a spec's features: a spec is the run's common
--- prefix (`run_spec_prefixes`, the forced columns every spec begins with) followed by the
--- outcome's own `feature_codes`, one character per feature whose code point is the feature id.
--- Join `run_features` on (run_id, feature_id) for names.
+-- Outcomes are stored two ways (migrations/0010_outcome_blocks.sql): every outcome of a run
+-- journaled before version 10, and the passed and error outcomes of later runs, as a row of
+-- `outcomes`; the outcomes of later runs as one code per spec in `outcome_blocks`, their
+-- columns following from the run's plan. The views below read both, so a query over them
+-- sees every outcome once, whatever wrote it.
+
+-- One row per (row outcome, feature): the feature ids of an outcome row, spec order,
+-- `position` 0 first: the run's common prefix (`run_spec_prefixes`, the forced columns every
+-- spec begins with) followed by the row's own `feature_codes`, one character per feature whose
+-- code point is the feature id. Looking one spec up (`WHERE run_id = … AND spec_index = …`) is
+-- a primary-key lookup: passed models and errors always have a row.
 -- Columns: run_id, spec_index, status (code), failed_test (code), position, feature_id.
-DROP VIEW IF EXISTS outcome_columns;
-CREATE VIEW outcome_columns AS
+DROP VIEW IF EXISTS row_columns;
+CREATE VIEW row_columns AS
 SELECT o.run_id,
        o.spec_index,
        o.status,
@@ -29,10 +35,72 @@ FROM outcomes o
 CROSS JOIN run_spec_prefixes x ON x.run_id = o.run_id
 CROSS JOIN feature_slots s ON s.slot <= length(x.feature_codes) + length(o.feature_codes);
 
+-- One row per spec of the outcome blocks, with its code decoded and the first spec index of
+-- its combo (`plan_combos`): a block is walked combo by combo, from the combo holding its first
+-- spec.
+-- Columns: run_id, spec_index, status (code), failed_test (code), cov_type (the covariance
+-- the spec was judged under; NULL when it stopped before the choice), session_id, worker,
+-- first_index.
+DROP VIEW IF EXISTS block_outcomes;
+CREATE VIEW block_outcomes AS
+SELECT b.run_id,
+       b.start_index + o.k AS spec_index,
+       c.status,
+       c.failed_test,
+       c.cov_type,
+       b.session_id,
+       b.worker,
+       p.first_index
+FROM outcome_blocks b
+CROSS JOIN plan_combos p ON p.run_id = b.run_id
+     AND p.first_index >= (SELECT q.first_index FROM plan_combos q
+                            WHERE q.run_id = b.run_id AND q.first_index <= b.start_index
+                            ORDER BY q.first_index DESC LIMIT 1)
+     AND p.first_index < b.end_index
+CROSS JOIN block_offsets o ON o.k >= max(p.first_index - b.start_index, 0)
+     AND o.k < min(p.first_index + p.specs, b.end_index) - b.start_index
+JOIN outcome_codes c ON c.code = substr(b.codes, o.k + 1, 1);
+
+-- One row per (filtered outcome of a block, feature): a spec's columns from its index and the
+-- run's plan: element k of its combo takes variant ((spec_index − first_index) / stride) %
+-- radix, the spec is the union of those variants' columns in `sort_rank` order (rule S).
+-- Passed and error outcomes of blocks are in `row_columns`, from their rows.
+-- Columns: run_id, spec_index, status (code), failed_test (code), position, feature_id.
+DROP VIEW IF EXISTS block_columns;
+CREATE VIEW block_columns AS
+WITH cols AS (
+    SELECT DISTINCT o.run_id, o.spec_index, o.status, o.failed_test, v.feature_id, f.sort_rank
+    FROM block_outcomes o
+    CROSS JOIN plan_combo_elements e ON e.run_id = o.run_id AND e.first_index = +o.first_index
+    CROSS JOIN plan_variants v ON v.run_id = e.run_id AND v.element_id = e.element_id
+         AND v.variant = ((o.spec_index - o.first_index) / e.stride) % e.radix
+    CROSS JOIN run_features f ON f.run_id = v.run_id AND f.feature_id = v.feature_id
+    WHERE o.status = 1
+)
+SELECT run_id,
+       spec_index,
+       status,
+       failed_test,
+       row_number() OVER (PARTITION BY run_id, spec_index ORDER BY sort_rank) - 1 AS position,
+       feature_id
+FROM cols;
+
+-- One row per (outcome, feature): every outcome's feature ids in spec order, `position` 0
+-- first. The building block of every view that lists a spec's features; join `run_features`
+-- on (run_id, feature_id) for names.
+-- Columns: run_id, spec_index, status (code), failed_test (code), position, feature_id.
+DROP VIEW IF EXISTS outcome_columns;
+CREATE VIEW outcome_columns AS
+SELECT * FROM row_columns
+UNION ALL
+SELECT * FROM block_columns;
+
 -- Every outcome with readable status and failed-test names.
 -- Columns: run_id, spec_index, status ('passed' | 'filtered' | 'error'), failed_test (name of
--- the first failed filter, NULL unless filtered), r2, message (errors), features (JSON array of
--- feature ids, spec order), session_id, worker, eval_us (evaluation time in microseconds).
+-- the first failed filter, NULL unless filtered), r2 (NULL for the filtered outcomes of runs
+-- journaled in blocks), message (errors), features (JSON array of feature ids, spec order),
+-- session_id, worker, eval_us (evaluation time in microseconds; NULL for a block's filtered
+-- outcomes, whose block records the time of all its specs).
 DROP VIEW IF EXISTS outcome_status;
 CREATE VIEW outcome_status AS
 SELECT o.run_id,
@@ -52,7 +120,32 @@ SELECT o.run_id,
 FROM outcomes o
 CROSS JOIN run_spec_prefixes x ON x.run_id = o.run_id
 JOIN outcome_statuses st ON st.code = o.status
-LEFT JOIN filter_tests t ON t.code = o.failed_test;
+LEFT JOIN filter_tests t ON t.code = o.failed_test
+UNION ALL
+SELECT o.run_id,
+       o.spec_index,
+       st.name,
+       t.name,
+       NULL,
+       NULL,
+       (SELECT json_group_array(feature_id)
+          FROM (SELECT DISTINCT v.feature_id, f.sort_rank
+                  FROM plan_combo_elements e
+                  -- CROSS JOIN: the combo's few elements drive the lookups.
+                  CROSS JOIN plan_variants v ON v.run_id = e.run_id
+                       AND v.element_id = e.element_id
+                       AND v.variant = ((o.spec_index - o.first_index) / e.stride) % e.radix
+                  CROSS JOIN run_features f ON f.run_id = v.run_id
+                       AND f.feature_id = v.feature_id
+                 WHERE e.run_id = o.run_id AND e.first_index = o.first_index
+                 ORDER BY f.sort_rank)),
+       o.session_id,
+       o.worker,
+       NULL
+FROM block_outcomes o
+JOIN outcome_statuses st ON st.code = o.status
+LEFT JOIN filter_tests t ON t.code = o.failed_test
+WHERE o.status = 1;
 
 -- One row per (outcome, feature): the spec's columns by name, `position` in spec order.
 -- Columns: run_id, spec_index, status, failed_test (filter code), position, feature_id,
@@ -94,13 +187,13 @@ DROP VIEW IF EXISTS passed_feature_lists;
 CREATE VIEW passed_feature_lists AS
 SELECT p.run_id,
        p.spec_index,
-       (SELECT count(DISTINCT f.base) FROM outcome_columns c
+       (SELECT count(DISTINCT f.base) FROM row_columns c
           CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id
          WHERE c.run_id = p.run_id AND c.spec_index = p.spec_index) AS n_variables,
-       (SELECT count(*) FROM outcome_columns c
+       (SELECT count(*) FROM row_columns c
          WHERE c.run_id = p.run_id AND c.spec_index = p.spec_index) AS n_columns,
        (SELECT group_concat(name, ', ')
-          FROM (SELECT f.name FROM outcome_columns c
+          FROM (SELECT f.name FROM row_columns c
                 CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id
                 WHERE c.run_id = p.run_id AND c.spec_index = p.spec_index
                 ORDER BY c.position)) AS features
@@ -148,7 +241,7 @@ SELECT r.run_id, r.rank, r.spec_index, r.score, p.r2, c.position,
        f.name AS feature, f.base, f.role
 FROM ranking r
 JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index
-CROSS JOIN outcome_columns c ON c.run_id = r.run_id AND c.spec_index = r.spec_index
+CROSS JOIN row_columns c ON c.run_id = r.run_id AND c.spec_index = r.spec_index
 CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id;
 
 -- How many specs failed at each filter, per run (filters nobody failed are left out). Read

@@ -8,21 +8,24 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::journal::{FlushPolicy, JournalRw, JournalWriter, NewRun, OutcomeRecord, OutcomeStatus};
+use crate::journal::{
+    BlockRange, FlushPolicy, JournalRw, JournalWriter, NewRun, OutcomeBlock, OutcomeStatus,
+};
 use crate::resources;
 use crate::runtime::context::{EvalContext, EvalScratch, Transport};
 use crate::session::Session;
 
-/// Journal bytes of a filtered or error outcome (row and its share of the index), measured on
-/// the demo (see BENCHMARKS.md).
-const BYTES_PER_OUTCOME: f64 = 80.0;
+/// Journal bytes of a filtered outcome (its code in a block, and its share of the block row and
+/// the run's plan), measured on the PPNR search (see BENCHMARKS.md).
+const BYTES_PER_OUTCOME: f64 = 1.2;
 /// Journal bytes of a passed model (outcome row plus its JSON detail).
 const BYTES_PER_PASSED: f64 = 1600.0;
 /// features.duckdb bytes per frozen value (long format, compressed) and its fixed part.
 const STORE_BYTES_PER_VALUE: f64 = 16.0;
 const STORE_FIXED_BYTES: f64 = 4e6;
-/// Coordinator CPU per outcome besides the journal: frame decoding, dispatch (µs).
-const DISPATCH_US: f64 = 1.5;
+/// Coordinator CPU per outcome besides the journal: frame decoding, dispatch (µs; the
+/// `coordinator` benchmark).
+const DISPATCH_US: f64 = 0.01;
 
 /// The figures of one search on this machine.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,26 +102,23 @@ impl Estimate {
                 .collect()
         };
         let mut scratch = EvalScratch::default();
-        let mut records: Vec<OutcomeRecord> = Vec::new();
+        let mut blocks: Vec<OutcomeBlock> = Vec::new();
         // One untimed pass warms caches and the evaluator's cached cut-offs.
-        ctx.evaluate(&round(0)[..1], &mut scratch, &mut Vec::new())?;
+        ctx.evaluate(&round(0)[..1], &mut scratch)?;
         let started = Instant::now();
         let mut r = 0;
         loop {
-            ctx.evaluate(&round(r), &mut scratch, &mut records)?;
+            blocks.push(ctx.evaluate(&round(r), &mut scratch)?);
             r += 1;
             if started.elapsed() >= at_least || r * RUN >= stride {
                 break;
             }
         }
-        let sampled = records.len() as u64;
+        let sampled: u64 = blocks.iter().map(OutcomeBlock::len).sum();
         e.eval_us = started.elapsed().as_secs_f64() * 1e6 / sampled as f64;
         e.sampled = sampled;
-        e.sampled_passed = records
-            .iter()
-            .filter(|r| r.status == OutcomeStatus::Passed)
-            .count() as u64;
-        e.journal_us = journal_cost(session, records)?;
+        e.sampled_passed = blocks.iter().map(|b| b.count(OutcomeStatus::Passed)).sum();
+        e.journal_us = journal_cost(session, blocks)?;
         let pass_share = e.sampled_passed as f64 / sampled as f64;
         e.journal_bytes = (specs as f64
             * (BYTES_PER_OUTCOME * (1.0 - pass_share) + BYTES_PER_PASSED * pass_share))
@@ -139,13 +139,56 @@ impl Estimate {
     }
 }
 
-/// Journal writer time per outcome (µs): the sampled records written through the real writer
-/// into a scratch journal. A quarter of them first, untimed: opening the journal and its first
-/// pages are a fixed cost that a run pays once, and over a small sample it would count several
-/// times the real per-row cost.
-fn journal_cost(session: &Session, records: Vec<OutcomeRecord>) -> Result<f64> {
-    let warm_up = records.len() / 4;
-    let rows = (records.len() - warm_up).max(1) as f64;
+/// Journal writer time per outcome (µs): the sampled outcomes written through the real writer
+/// into a scratch journal, as a run writes them (consecutive blocks of a batch's size: the
+/// sample's specs are scattered over the space, a run's batches are not). A quarter of them
+/// first, untimed: opening the journal and its first pages are a fixed cost that a run pays
+/// once, and over a small sample it would count several times the real per-spec cost.
+fn journal_cost(session: &Session, sampled: Vec<OutcomeBlock>) -> Result<f64> {
+    // The sample laid out on indices 0, 1, …: codes in order, details re-indexed.
+    let mut codes = Vec::new();
+    let mut details = Vec::new();
+    let mut tally = Vec::new();
+    for b in sampled {
+        let mut position = codes.len() as u64;
+        let mut index_of = Vec::with_capacity(b.codes.len());
+        for r in &b.ranges {
+            for i in r.start..r.end {
+                index_of.push((i, position));
+                position += 1;
+            }
+        }
+        for mut d in b.details {
+            let at = index_of.partition_point(|&(i, _)| i < d.spec_index);
+            d.spec_index = index_of[at].1;
+            details.push(d);
+        }
+        codes.extend(b.codes);
+        tally.extend(b.tally);
+    }
+    let total = codes.len();
+    let batch = session.config.file.run.batch_size.max(1);
+    let mut blocks: Vec<OutcomeBlock> = Vec::new();
+    for (k, chunk) in codes.chunks(batch).enumerate() {
+        let start = (k * batch) as u64;
+        let end = start + chunk.len() as u64;
+        blocks.push(OutcomeBlock {
+            ranges: vec![BlockRange {
+                start,
+                end,
+                eval_us: 0,
+            }],
+            codes: chunk.to_vec(),
+            details: details
+                .iter()
+                .filter(|d| (start..end).contains(&d.spec_index))
+                .cloned()
+                .collect(),
+            tally: if k == 0 { tally.clone() } else { Vec::new() },
+        });
+    }
+    let warm_up = blocks.len() / 4;
+    let timed_specs: usize = blocks[warm_up..].iter().map(|b| b.codes.len()).sum();
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("estimate.sqlite");
     let journal = JournalRw::open(&path)?;
@@ -158,26 +201,30 @@ fn journal_cost(session: &Session, records: Vec<OutcomeRecord>) -> Result<f64> {
         bundle_hash: session.bundle_hash(),
         target: &b.catalogue.columns[0].name,
         frequency: &b.frequency.to_string(),
-        spec_count: session.plan.space.count(),
         target_stationary: session.built.target_pretest.stationary,
         has_out_of_sample: b.sample.n_oos() > 0,
         features: &session.run_features(),
-        common_prefix: &session.plan.space.common_prefix(),
+        space: &session.plan.space,
+        record_plan: false,
     })?;
     // A scratch run: the guard only numbers the session (the directory goes with `dir`).
     let (mut guard, _) = journal.begin_run(run_id)?;
     let session_id = guard.start_session("serial", "duckdb", 1)?;
     let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default())?;
-    writer.send(session_id, 0, records[..warm_up].to_vec())?;
+    let mut blocks = blocks.into_iter();
+    for b in blocks.by_ref().take(warm_up) {
+        writer.send(session_id, 0, b)?;
+    }
     writer.flush()?;
     let started = Instant::now();
-    for chunk in records[warm_up..].chunks(2048) {
-        writer.send(session_id, 0, chunk.to_vec())?;
+    for b in blocks {
+        writer.send(session_id, 0, b)?;
     }
     writer.flush()?;
     let seconds = started.elapsed().as_secs_f64();
     writer.finish()?;
-    Ok(seconds * 1e6 / rows)
+    debug_assert!(total >= timed_specs);
+    Ok(seconds * 1e6 / timed_specs.max(1) as f64)
 }
 
 /// Limits a run must stay within, unless the user says `--yes`.
@@ -276,18 +323,19 @@ mod tests {
 
     #[test]
     fn the_projection_is_set_by_whichever_of_cpu_workers_and_journal_is_the_bottleneck() {
-        // Two cores shared by workers and the coordinator: (10 + 5 + 1.5) µs of CPU per spec
-        // over 2 cores = 8.25 µs per spec, more than the workers alone (10 / 2) or the
-        // coordinator alone (6.5).
+        // Two cores shared by workers and the coordinator: (10 + 5 + 0.01) µs of CPU per spec
+        // over 2 cores = 7.505 µs per spec, more than the workers alone (10 / 2) or the
+        // coordinator alone (5.01).
+        assert_eq!(DISPATCH_US, 0.01);
         let e = measured(10.0, 5.0, 2, 2);
-        assert!((e.project(1_000_000) - 8.25).abs() < 1e-9);
+        assert!((e.project(1_000_000) - 7.505).abs() < 1e-9);
         // One worker: it alone takes 10 µs per spec.
         let e = measured(10.0, 5.0, 1, 2);
         assert!((e.project(1_000_000) - 10.0).abs() < 1e-9);
         // A journal slower than the evaluation: the one writer thread sets the pace.
         let e = measured(2.0, 30.0, 8, 8);
-        assert!((e.project(1_000_000) - 31.5).abs() < 1e-9);
+        assert!((e.project(1_000_000) - 30.01).abs() < 1e-9);
         // Proportional to the specs.
-        assert!((e.project(2_000_000) - 63.0).abs() < 1e-9);
+        assert!((e.project(2_000_000) - 60.02).abs() < 1e-9);
     }
 }

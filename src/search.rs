@@ -512,6 +512,14 @@ pub fn find_or_create_run(
                 r.name,
                 r.spec_count
             );
+            // A run journaled before outcome blocks gets its plan now (its old outcomes stay
+            // rows; the new ones are blocks).
+            if r.status != RunStatus::Complete && journal.ensure_plan(&r, &session.plan.space)? {
+                info!(
+                    "recorded the plan of run {} to journal its outcomes in blocks",
+                    r.name
+                );
+            }
             return Ok((r, true));
         }
         // Say why a new run starts: the same search on other data, or another search.
@@ -541,11 +549,11 @@ pub fn find_or_create_run(
         bundle_hash: session.bundle_hash(),
         target: &b.catalogue.columns[0].name,
         frequency: &b.frequency.to_string(),
-        spec_count,
         target_stationary: session.built.target_pretest.stationary,
         has_out_of_sample: b.sample.n_oos() > 0,
         features: &session.run_features(),
-        common_prefix: &session.plan.space.common_prefix(),
+        space: &session.plan.space,
+        record_plan: true,
     })?;
     if let Some(s) = settings.shard {
         journal.set_shard(run_id, s.index, s.count)?;

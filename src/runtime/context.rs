@@ -22,7 +22,8 @@ use crate::assess::{
 };
 use crate::features::composite::CompositeDef;
 use crate::journal::{
-    MutationRecord, OutcomeRecord, OutcomeStatus, PassedDetail, PassedRecord, INTERCEPT,
+    BlockBuilder, MutationRecord, OutcomeBlock, OutcomeCode, OutcomeRecord, OutcomeStatus,
+    PassedDetail, PassedRecord, INTERCEPT,
 };
 use crate::spec::{SpaceInput, SpecSpace};
 use crate::store::FeatureMatrix;
@@ -298,15 +299,15 @@ impl EvalContext {
             .get_or_init(|| crate::store::column_sha256(&self.composite_values(id)))
     }
 
-    /// Evaluates every spec index of `ranges` (half-open), appending one record per spec,
-    /// through the journal path of the kernel (`Evaluator::decide_into`: the decisions of
-    /// computing everything, only the statistics the journal keeps).
+    /// Evaluates every spec index of `ranges` (half-open) through the journal path of the
+    /// kernel (`Evaluator::decide_into`: the decisions of computing everything, only the
+    /// statistics the journal keeps) and returns their outcomes as one block: a code per spec,
+    /// full records of passed and error outcomes only, the feature counts per outcome kind.
     pub fn evaluate(
         &self,
         ranges: &[(u64, u64)],
         scratch: &mut EvalScratch,
-        out: &mut Vec<OutcomeRecord>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<OutcomeBlock> {
         let n_in = self.n_fit();
         let n_oos = self.oos_rows.len();
         let EvalScratch {
@@ -319,6 +320,7 @@ impl EvalContext {
             extra_store,
             assess,
             outcome,
+            block,
         } = scratch;
         for &(start, end) in ranges {
             let mut it = self.space.iter_range(start, end);
@@ -370,28 +372,35 @@ impl EvalContext {
                     *extra_store = recycle(extra);
                 }
                 let eval_us = t.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                out.push(self.record(index, spec, outcome, eval_us));
+                self.push(block, index, spec, outcome, eval_us);
             }
         }
-        Ok(())
+        Ok(block.finish())
+    }
+
+    /// Adds one outcome to a block: its code, and its full record when it passed or erred.
+    fn push(&self, block: &mut BlockBuilder, index: u64, spec: &[u32], o: &Outcome, eval_us: u32) {
+        let code = OutcomeCode::new(outcome_status(o), o.failed_test, o.cov_type);
+        let detail = (o.status != Status::Filtered).then(|| self.record(index, spec, o, eval_us));
+        block.push(index, code, spec, eval_us, detail);
     }
 
     /// The coordinator's screen (hybrid scheduling): the cheap first stage of the kernel
     /// (`Evaluator::screen_into`: rank and R² against `min_r2`) on every spec of `ranges`
-    /// without composites. A spec it decides gets its journal record in `decided` — the record
-    /// a worker would have made, by the same code — and every other index goes to `rest`, as
-    /// ascending half-open ranges, for the pool.
+    /// without composites. The specs it decides come back as a block — what a worker would
+    /// have journaled, by the same code — and every other index goes to `rest`, as ascending
+    /// half-open ranges, for the pool.
     pub fn screen(
         &self,
         ranges: &[(u64, u64)],
         scratch: &mut EvalScratch,
-        decided: &mut Vec<OutcomeRecord>,
         rest: &mut Vec<(u64, u64)>,
-    ) {
+    ) -> OutcomeBlock {
         let EvalScratch {
             spec,
             assess,
             outcome,
+            block,
             ..
         } = scratch;
         let mut keep = |index: u64| match rest.last_mut() {
@@ -408,12 +417,13 @@ impl EvalContext {
                 let t = Instant::now();
                 if self.evaluator.screen_into(spec, &[], assess, outcome) {
                     let eval_us = t.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                    decided.push(self.record(index, spec, outcome, eval_us));
+                    self.push(block, index, spec, outcome, eval_us);
                 } else {
                     keep(index);
                 }
             }
         }
+        block.finish()
     }
 
     /// The journal record of one outcome: compact unless the spec passed. A passed record
@@ -421,11 +431,10 @@ impl EvalContext {
     /// coefficients (`param_names`: `const`, then frozen columns in spec order, then
     /// composites in spec order).
     pub fn record(&self, index: u64, spec: &[u32], o: &Outcome, eval_us: u32) -> OutcomeRecord {
-        let (status, failed_test) = match o.status {
-            Status::Passed => (OutcomeStatus::Passed, None),
-            Status::Filtered => (OutcomeStatus::Filtered, o.failed_test),
-            Status::Error => (OutcomeStatus::Error, None),
-        };
+        let status = outcome_status(o);
+        let failed_test = (status == OutcomeStatus::Filtered)
+            .then_some(o.failed_test)
+            .flatten();
         let passed = (o.status == Status::Passed).then(|| {
             Box::new(PassedRecord {
                 spec_key: self.space.key_hex(spec),
@@ -592,4 +601,15 @@ pub struct EvalScratch {
     extra_store: Vec<ExtraColumn<'static>>,
     assess: Scratch,
     outcome: Outcome,
+    /// The outcomes of the batch being evaluated.
+    block: BlockBuilder,
+}
+
+/// The journal's status of a kernel outcome.
+fn outcome_status(o: &Outcome) -> OutcomeStatus {
+    match o.status {
+        Status::Passed => OutcomeStatus::Passed,
+        Status::Filtered => OutcomeStatus::Filtered,
+        Status::Error => OutcomeStatus::Error,
+    }
 }

@@ -12,7 +12,10 @@ pub use super::progress::Progress;
 
 use super::executor::{Batch, Event, Executor};
 use super::signals;
-use crate::journal::{EventKind, JournalWriter, OutcomeRecord, OutcomeStatus, SessionEvent};
+use crate::journal::{
+    BlockBuilder, EventKind, JournalWriter, OutcomeBlock, OutcomeCode, OutcomeRecord,
+    OutcomeStatus, SessionEvent,
+};
 use crate::plan;
 
 /// Crashes tolerated per session before the run is abandoned as hopeless.
@@ -76,6 +79,21 @@ pub struct Dispatch {
     pub screen: Option<super::screen::Screen>,
     /// The tests' pause point for this dispatch (`faults::pause_point_for`).
     pub pause: Option<&'static super::faults::PausePoint>,
+}
+
+impl Dispatch {
+    /// Counts a block's outcomes (the progress line's figures): passed and error outcomes are
+    /// the block's full records, so the cost is per record, not per spec.
+    fn count(&mut self, block: &OutcomeBlock) {
+        self.evaluated += block.len();
+        for d in &block.details {
+            match d.status {
+                OutcomeStatus::Passed => self.passed += 1,
+                OutcomeStatus::Error => self.errors += 1,
+                OutcomeStatus::Filtered => {}
+            }
+        }
+    }
 }
 
 pub fn dispatch(
@@ -158,14 +176,9 @@ pub fn dispatch(
             continue;
         };
         match next {
-            Event::Done {
-                worker, records, ..
-            } => {
-                d.evaluated += records.len() as u64;
-                let count = |s: OutcomeStatus| records.iter().filter(|r| r.status == s).count();
-                d.passed += count(OutcomeStatus::Passed) as u64;
-                d.errors += count(OutcomeStatus::Error) as u64;
-                writer.send(session_id, worker, records)?;
+            Event::Done { worker, block, .. } => {
+                d.count(&block);
+                writer.send(session_id, worker, block)?;
                 progress.tick(d.evaluated, d.passed, d.errors, ex.stalled());
                 if let Some(p) = pause.filter(|p| d.evaluated >= p.after) {
                     writer.flush()?;
@@ -233,20 +246,23 @@ pub fn dispatch(
                                 // This spec alone killed two workers: journal it as an error.
                                 let mut spec = Vec::new();
                                 plan.space.spec_at(index, &mut spec)?;
+                                let error = OutcomeCode::new(OutcomeStatus::Error, None, None);
                                 let record = OutcomeRecord {
                                     spec_index: index,
                                     status: OutcomeStatus::Error,
                                     failed_test: None,
-                                    features: spec,
+                                    features: spec.clone(),
                                     r2: None,
                                     message: Some(cause.clone()),
                                     eval_us: 0,
                                     passed: None,
                                     mutations: Vec::new(),
                                 };
-                                d.evaluated += 1;
-                                d.errors += 1;
-                                writer.send(session_id, worker, vec![record])?;
+                                let mut block = BlockBuilder::default();
+                                block.push(index, error, &spec, 0, Some(record));
+                                let block = block.finish();
+                                d.count(&block);
+                                writer.send(session_id, worker, block)?;
                             } else {
                                 isolated.push((index, index + 1));
                             }
@@ -274,18 +290,14 @@ pub fn dispatch(
 /// The next batch of never-tried specs: through the screen when there is one (its decided
 /// outcomes go straight to the journal), skipping batches it decides entirely.
 fn next_fresh(d: &mut Dispatch, writer: &JournalWriter, session_id: i64) -> Result<Option<Batch>> {
-    let Some(screen) = d.screen.as_mut() else {
+    if d.screen.is_none() {
         return Ok(d.batches.next());
-    };
+    }
     while let Some(batch) = d.batches.next() {
-        let mut decided = Vec::new();
-        let rest = screen.split(batch, &mut decided);
+        let screen = d.screen.as_mut().expect("checked above");
+        let (decided, rest) = screen.split(batch);
         if !decided.is_empty() {
-            d.evaluated += decided.len() as u64;
-            d.errors += decided
-                .iter()
-                .filter(|r| r.status == OutcomeStatus::Error)
-                .count() as u64;
+            d.count(&decided);
             writer.send(session_id, super::screen::SCREEN_WORKER, decided)?;
         }
         if rest.is_some() {

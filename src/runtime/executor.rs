@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::context::{EvalContext, EvalScratch};
 use super::protocol::usage;
 use crate::journal::WorkerRow;
-use crate::journal::{now, OutcomeRecord};
+use crate::journal::{now, OutcomeBlock};
 
 /// A unit of dispatch: half-open ranges of spec indices.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +34,7 @@ pub enum Event {
     Done {
         worker: u32,
         batch: Batch,
-        records: Vec<OutcomeRecord>,
+        block: OutcomeBlock,
     },
     /// A worker died (or the watchdog stopped it); its in-flight batches come back for
     /// re-queueing.
@@ -117,16 +117,16 @@ impl Executor for SerialExecutor {
             return Ok(Some(batch));
         }
         let started = std::time::Instant::now();
-        let mut records = Vec::with_capacity(batch.len() as usize);
-        self.ctx
-            .evaluate(&batch.ranges, &mut self.scratch, &mut records)
+        let block = self
+            .ctx
+            .evaluate(&batch.ranges, &mut self.scratch)
             .map_err(|e| format!("{e:#}"))?;
         self.row.busy_seconds += started.elapsed().as_secs_f64();
-        self.row.specs += records.len() as u64;
+        self.row.specs += block.len();
         self.ready.push_back(Event::Done {
             worker: 0,
             batch,
-            records,
+            block,
         });
         Ok(None)
     }
@@ -222,24 +222,22 @@ impl Executor for ThreadExecutor {
         self.pool.spawn(move || {
             let worker = rayon::current_thread_index().unwrap_or(0);
             let started = std::time::Instant::now();
-            let mut records = Vec::with_capacity(batch.len() as usize);
-            let result =
-                SCRATCH.with(|s| ctx.evaluate(&batch.ranges, &mut s.borrow_mut(), &mut records));
+            let result = SCRATCH.with(|s| ctx.evaluate(&batch.ranges, &mut s.borrow_mut()));
             let busy = started.elapsed().as_secs_f64();
             {
                 let mut rows = rows.lock().expect("telemetry lock");
                 let row = &mut rows[worker];
                 row.busy_seconds += busy;
-                row.specs += records.len() as u64;
+                row.specs += result.as_ref().map_or(0, |b| b.len());
                 let u = usage(nix::sys::resource::UsageWho::RUSAGE_THREAD);
                 row.user_cpu_seconds = Some(u.user_seconds);
                 row.sys_cpu_seconds = Some(u.sys_seconds);
             }
             let event = match result {
-                Ok(()) => Event::Done {
+                Ok(block) => Event::Done {
                     worker: worker as u32,
                     batch,
-                    records,
+                    block,
                 },
                 Err(e) => Event::Fatal(format!("{e:#}")),
             };

@@ -470,12 +470,12 @@ impl Executor for ProcessExecutor {
             }
             Incoming::Frame(FromWorker::Done {
                 id,
-                records,
+                block,
                 busy_seconds,
             }) => {
                 let pos = w.in_flight.iter().position(|b| b.id == id)?;
                 let batch = w.in_flight.remove(pos).expect("position is valid");
-                w.row.specs += records.len() as u64;
+                w.row.specs += block.len();
                 w.row.busy_seconds += busy_seconds;
                 self.watchdog.observe(batch.len(), busy_seconds);
                 if w.clock.timed_out().is_none() {
@@ -488,7 +488,7 @@ impl Executor for ProcessExecutor {
                 Some(Event::Done {
                     worker: idx,
                     batch,
-                    records,
+                    block,
                 })
             }
             Incoming::Frame(FromWorker::Failed { message }) => Some(Event::Fatal(message)),

@@ -1,8 +1,8 @@
 //! The coordinator ↔ worker protocol: length-prefixed frames (u32 little-endian length, then a
 //! bincode-encoded message) over the worker's stdin and stdout.
 //!
-//! Only metadata crosses the pipe: a setup, then ranges of spec indices in and compact outcome
-//! records out. A worker of the warm pool gets a new setup for each segment it serves and
+//! Only metadata crosses the pipe: a setup, then ranges of spec indices in and one outcome
+//! block per batch out (a byte per spec, full records of passed and error outcomes only). A worker of the warm pool gets a new setup for each segment it serves and
 //! keeps its process (`Setup` again, answered by `Ready` again).
 
 use std::io::{self, Read, Write};
@@ -10,7 +10,7 @@ use std::io::{self, Read, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::context::SearchSetup;
-use crate::journal::OutcomeRecord;
+use crate::journal::OutcomeBlock;
 
 /// Largest frame accepted (a batch of passed models with full detail stays far below).
 const MAX_FRAME: usize = 1 << 30;
@@ -47,7 +47,7 @@ pub enum FromWorker {
     },
     Done {
         id: u64,
-        records: Vec<OutcomeRecord>,
+        block: OutcomeBlock,
         busy_seconds: f64,
     },
     /// The worker cannot go on (bad bundle, …); the message is for the user.

@@ -12,7 +12,7 @@ use std::time::Instant;
 use super::context::{EvalContext, EvalScratch};
 use super::executor::Batch;
 use crate::journal::now;
-use crate::journal::OutcomeRecord;
+use crate::journal::OutcomeBlock;
 use crate::journal::WorkerRow;
 
 /// The worker number the screen's outcomes and telemetry carry in the journal.
@@ -39,20 +39,20 @@ impl Screen {
         }
     }
 
-    /// Screens `batch`: the outcomes decided here go to `decided`; what is left for the pool
-    /// comes back as a batch with the same id (`None` when the screen decided every spec).
-    pub fn split(&mut self, batch: Batch, decided: &mut Vec<OutcomeRecord>) -> Option<Batch> {
+    /// Screens `batch`: the outcomes decided here come back as a block (empty when none was),
+    /// with what is left for the pool as a batch with the same id (`None` when the screen
+    /// decided every spec).
+    pub fn split(&mut self, batch: Batch) -> (OutcomeBlock, Option<Batch>) {
         let started = Instant::now();
         let mut rest = Vec::new();
-        let before = decided.len();
-        self.ctx
-            .screen(&batch.ranges, &mut self.scratch, decided, &mut rest);
+        let decided = self.ctx.screen(&batch.ranges, &mut self.scratch, &mut rest);
         self.row.busy_seconds += started.elapsed().as_secs_f64();
-        self.row.specs += (decided.len() - before) as u64;
-        (!rest.is_empty()).then_some(Batch {
+        self.row.specs += decided.len();
+        let rest = (!rest.is_empty()).then_some(Batch {
             id: batch.id,
             ranges: rest,
-        })
+        });
+        (decided, rest)
     }
 
     /// The screen's telemetry row (its CPU is part of the coordinator's).

@@ -1,5 +1,5 @@
 //! The worker process (`specsearch worker`, hidden): reads the setup and then batches of spec
-//! indices on stdin, answers outcome records on stdout. A new setup (the next segment of a
+//! indices on stdin, answers an outcome block per batch on stdout. A new setup (the next segment of a
 //! warm pool) replaces its context; the process stays. It never writes to disk, logs only to
 //! stderr, and exits when told to or when its stdin closes (the coordinator is gone).
 
@@ -27,13 +27,12 @@ pub fn run() -> anyhow::Result<()> {
         match read_frame::<ToWorker, _>(&mut input, &mut buf)? {
             Some(ToWorker::Batch { id, ranges }) => {
                 let started = std::time::Instant::now();
-                let mut records = Vec::new();
-                ctx.evaluate(&ranges, &mut scratch, &mut records)?;
+                let block = ctx.evaluate(&ranges, &mut scratch)?;
                 write_frame(
                     &mut output,
                     &FromWorker::Done {
                         id,
-                        records,
+                        block,
                         busy_seconds: started.elapsed().as_secs_f64(),
                     },
                 )?;

@@ -196,7 +196,7 @@ pub fn evaluate(
         worker_cpu_seconds: worker_cpu,
         writer_busy_seconds: stats.busy.as_secs_f64(),
         journal_rows_per_second: if stats.busy.as_secs_f64() > 0.0 {
-            stats.rows as f64 / stats.busy.as_secs_f64()
+            stats.specs as f64 / stats.busy.as_secs_f64()
         } else {
             0.0
         },

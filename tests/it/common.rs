@@ -106,17 +106,8 @@ pub fn merged_results(journal: &Path) -> Vec<String> {
     let run_id: i64 = conn
         .query_row("SELECT max(run_id) FROM runs", [], |r| r.get(0))
         .unwrap();
-    let mut out: Vec<String> = conn
-        .prepare(&format!(
-            "SELECT spec_index || ' ' || status || ' ' || coalesce(failed_test, '-') || ' ' \
-                 || features || ' ' || quote(r2) FROM ({OUTCOMES_WITH_FEATURES}) \
-                 WHERE run_id = ?1 ORDER BY spec_index"
-        ))
-        .unwrap()
-        .query_map([run_id], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    crate::raw::assert_view_agrees(&conn, run_id);
+    let mut out = crate::raw::lines(&conn, run_id);
     out.extend(
         conn.prepare(
             "SELECT r.rank || ' ' || r.spec_index || ' ' || quote(r.score) || ' ' || p.detail \
@@ -157,38 +148,13 @@ pub fn derived(journal: &Path) -> Vec<String> {
     run_content(journal, run_id)
 }
 
-/// `outcomes` with each spec's whole feature list as a JSON array of ids (`[3,17,40]`), in
-/// place of the codes after the run's prefix that the table stores since schema version 9.
-pub const OUTCOMES_WITH_FEATURES: &str = "SELECT o.run_id, o.spec_index, o.status, \
-    o.failed_test, v.features, o.r2, o.message, o.session_id, o.worker, o.eval_us \
-    FROM outcomes o JOIN outcome_status v ON v.run_id = o.run_id AND v.spec_index = o.spec_index";
-
 /// Run `run_id`'s outcomes, ranking (with each model's detail) and status as text lines, after
 /// checking the journal's counters ([`assert_counters_match`]).
 pub fn run_content(journal: &Path, run_id: i64) -> Vec<String> {
     assert_counters_match(journal);
     let conn = rusqlite::Connection::open(journal).unwrap();
-    let mut out = Vec::new();
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT spec_index, status, failed_test, features, quote(r2), message \
-                 FROM ({OUTCOMES_WITH_FEATURES}) WHERE run_id = ?1 ORDER BY spec_index"
-        ))
-        .unwrap();
-    let rows = stmt
-        .query_map([run_id], |r| {
-            Ok(format!(
-                "o {} {} {:?} {} {} {:?}",
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?
-            ))
-        })
-        .unwrap();
-    out.extend(rows.map(|r| r.unwrap()));
+    crate::raw::assert_view_agrees(&conn, run_id);
+    let mut out = crate::raw::lines(&conn, run_id);
     let mut stmt = conn
         .prepare(
             "SELECT rank, spec_index, quote(score), p.spec_key, p.detail FROM ranking r \

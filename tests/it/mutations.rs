@@ -365,7 +365,7 @@ fn sigkill_between_workers_finished_and_replay_done_resumes_without_duplicates()
         let run_id = latest_run(&conn);
         let (evaluated, spec_count): (i64, i64) = conn
             .query_row(
-                "SELECT (SELECT count(*) FROM outcomes WHERE run_id = ?1), spec_count FROM runs \
+                "SELECT (SELECT count(*) FROM outcome_status WHERE run_id = ?1), spec_count FROM runs \
                  WHERE run_id = ?1",
                 [run_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -485,8 +485,8 @@ fn a_worker_reporting_another_hash_for_a_journaled_composite_gets_that_spec_refu
     );
     // The journal kept the true hash; every other outcome is as in the clean run.
     assert_eq!(mutations(&conn2, 1), mutations(&conn, 1));
-    let others = |c: &Connection| -> Vec<(i64, i64)> {
-        c.prepare("SELECT spec_index, status FROM outcomes WHERE spec_index <> ?1 ORDER BY 1")
+    let others = |c: &Connection| -> Vec<(i64, String)> {
+        c.prepare("SELECT spec_index, status FROM outcome_status WHERE spec_index <> ?1 ORDER BY 1")
             .unwrap()
             .query_map([victim], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()

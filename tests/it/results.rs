@@ -86,21 +86,12 @@ fn int(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> i64 {
     conn.query_row(sql, p, |r| r.get(0)).unwrap()
 }
 
-/// (status, failed_test, feature ids) of every outcome of a run, from the raw table.
+/// (status, failed_test, feature ids) of every outcome of a run, from the raw tables.
 fn outcomes(conn: &Connection, run: i64) -> Vec<(i64, Option<i64>, Vec<i64>)> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT status, failed_test, features FROM ({}) WHERE run_id = ?1",
-            crate::common::OUTCOMES_WITH_FEATURES
-        ))
-        .unwrap();
-    stmt.query_map([run], |r| {
-        let f: String = r.get(2)?;
-        Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&f).unwrap()))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
+    crate::raw::outcomes(conn, run)
+        .into_iter()
+        .map(|o| (o.status, o.failed_test, o.features))
+        .collect()
 }
 
 fn feature_names(conn: &Connection, run: i64) -> HashMap<i64, String> {
@@ -991,7 +982,7 @@ fn commands_work_while_a_run_is_writing() {
     run(&["failures", "--json"]);
     let q = json(&run(&[
         "query",
-        "SELECT count(*) AS n FROM outcomes",
+        "SELECT count(*) AS n FROM outcome_status",
         "--json",
     ]));
     assert!(q[0]["n"].as_i64().unwrap() >= evaluated);
@@ -1020,7 +1011,7 @@ fn commands_work_while_a_run_is_writing() {
 fn views_and_examples_use_indexes_not_full_scans() {
     let f = fixture();
     let conn = Connection::open(&f.journal).unwrap();
-    let outcomes = int(&conn, "SELECT count(*) FROM outcomes", []);
+    let outcomes = int(&conn, "SELECT count(*) FROM outcome_status", []);
     assert!(outcomes > 2000, "{outcomes}");
     let mutation_views = include_str!("../../sql/mutations.sql")
         .lines()

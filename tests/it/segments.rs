@@ -274,7 +274,7 @@ fn three_segments_equal_three_separate_runs_and_share_one_warm_pool() {
         let (specs, outcomes, cpu): (i64, i64, f64) = conn
             .query_row(
                 "SELECT (SELECT sum(specs) FROM workers WHERE run_id = ?1), \
-                 (SELECT count(*) FROM outcomes WHERE run_id = ?1), \
+                 (SELECT count(*) FROM outcome_status WHERE run_id = ?1), \
                  (SELECT sum(cpu_seconds) FROM segment_telemetry WHERE run_id = ?1)",
                 [run_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -366,7 +366,7 @@ fn a_kill_in_the_second_segment_resumes_there_with_the_same_result() {
     assert_eq!(status(beta), "running");
     let (done, total): (i64, i64) = conn
         .query_row(
-            "SELECT (SELECT count(*) FROM outcomes WHERE run_id = ?1), spec_count FROM runs \
+            "SELECT (SELECT count(*) FROM outcome_status WHERE run_id = ?1), spec_count FROM runs \
              WHERE run_id = ?1",
             [beta],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -424,7 +424,7 @@ fn hybrid_scheduling_gives_the_journal_of_the_pool_and_knobs_apply_per_segment()
         assert_eq!(content(&jp, p), content(&jh, h), "segment {}", s.name);
         let screened: i64 = conn
             .query_row(
-                "SELECT count(*) FROM outcomes WHERE run_id = ?1 AND worker = 4294967295",
+                "SELECT count(*) FROM outcome_status WHERE run_id = ?1 AND worker = 4294967295",
                 [h],
                 |r| r.get(0),
             )

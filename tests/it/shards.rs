@@ -151,7 +151,7 @@ fn a_killed_shard_resumes_its_own_part() {
         Connection::open(path)
             .ok()
             .and_then(|c| {
-                c.query_row("SELECT count(*) FROM outcomes", [], |r| r.get(0))
+                c.query_row("SELECT count(*) FROM outcome_status", [], |r| r.get(0))
                     .ok()
             })
             .unwrap_or(0)
@@ -178,7 +178,7 @@ fn a_killed_shard_resumes_its_own_part() {
     let (n, foreign, spec_count): (i64, i64, i64) = conn
         .query_row(
             "SELECT count(*), sum((spec_index / 4096) % 2 <> 1), (SELECT spec_count FROM runs) \
-             FROM outcomes",
+             FROM outcome_status",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )

@@ -172,8 +172,10 @@ fn spec_count(journal: &Path) -> u64 {
 
 fn journaled(journal: &Path) -> u64 {
     let conn = rusqlite::Connection::open(journal).unwrap();
-    conn.query_row("SELECT count(*) FROM outcomes", [], |r| r.get::<_, i64>(0))
-        .unwrap() as u64
+    conn.query_row("SELECT count(*) FROM outcome_status", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .unwrap() as u64
 }
 
 /// `run CONFIG -j 1` in a terminal, paused after `after` committed outcomes (pause files in

@@ -1,15 +1,20 @@
-//! The journal writer alone (`cargo bench -p specsearch-journal --bench journal`; no DuckDB): 1,000,000 PPNR-shaped outcomes
-//! (7 forced month dummies in every spec plus one to four drivers, 0.3% passed with a 2 kB
-//! detail, R² on every row) sent through the real `JournalWriter` in batches of 2,048, two
-//! "workers" interleaved, into a fresh journal. Reports the writer's wall time, CPU and time
-//! inside SQLite per row, and the journal's bytes per outcome (file + WAL, and the `outcomes`
-//! table alone per filtered outcome, from SQLite's `dbstat`). Not a criterion benchmark: one big run is the measurement.
+//! The journal writer alone (`cargo bench -p specsearch-journal --bench journal`; no DuckDB):
+//! 1,000,000 outcomes of a PPNR-shaped spec space (a forced set of 7 month dummies in every
+//! spec, then one to three of 45 drivers of 4 variants each; 0.3% passed with a 2 kB detail,
+//! the rest filtered at Coefficient Significance under HAC) sent as the blocks workers send,
+//! 2,048 specs each, two "workers" interleaved, through the real `JournalWriter` into a fresh
+//! journal whose run records its plan. Reports the writer's wall time, CPU and time inside
+//! SQLite per spec, and the journal's bytes per outcome (file + WAL, and the `outcome_blocks`
+//! table alone per filtered outcome, from SQLite's `dbstat`). Not a criterion benchmark: one
+//! big run is the measurement.
 
 use std::time::Instant;
 
+use specsearch_core::spec::{ColumnClass, ColumnInfo, Element, PoolEntry, SpaceInput, SpecSpace};
+use specsearch_core::stats::CovType;
 use specsearch_journal::{
-    FeatureRole, FilterTest, FlushPolicy, JournalRw, JournalWriter, NewRun, OutcomeRecord,
-    OutcomeStatus, PassedRecord, RunFeature, RunStatus,
+    BlockBuilder, FeatureRole, FilterTest, FlushPolicy, JournalRw, JournalWriter, NewRun,
+    OutcomeBlock, OutcomeCode, OutcomeRecord, OutcomeStatus, PassedRecord, RunFeature, RunStatus,
 };
 
 /// Rows written (`SPECSEARCH_BENCH_ROWS` overrides, e.g. for a profiler).
@@ -33,30 +38,64 @@ impl Rng {
     }
 }
 
-fn record(index: u64, rng: &mut Rng, detail: &str) -> OutcomeRecord {
-    // Columns 181..=187 are the forced dummies (sorted first), 1..=180 the drivers' variants.
-    let mut features: Vec<u32> = (181..=187).collect();
-    let k = 1 + (rng.next() % 4) as usize;
-    let mut drivers: Vec<u32> = (0..k).map(|_| 1 + (rng.next() % 180) as u32).collect();
-    drivers.sort_unstable();
-    drivers.dedup();
-    features.extend(drivers);
-    let r2 = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
-    let passed = rng.next() % 1000 < 3;
-    OutcomeRecord {
-        spec_index: index,
-        status: if passed {
-            OutcomeStatus::Passed
+/// Columns 181..=187 are the forced dummies, 1..=180 the drivers' variants (driver `d` has
+/// columns `1 + 4d ..= 4 + 4d`).
+fn space() -> SpecSpace {
+    let dummies: Vec<u32> = (181..=187).collect();
+    let columns = (0..=187u32)
+        .map(|id| {
+            if id > 180 {
+                ColumnInfo::new(format!("M:{}", id - 179), ColumnClass::MonthDummy)
+            } else {
+                ColumnInfo::new(format!("x{id}"), ColumnClass::Feature)
+            }
+        })
+        .collect();
+    SpecSpace::new(SpaceInput {
+        forced: vec![Element::dummy_set("months", &dummies)],
+        pool: (0..45u32)
+            .map(|d| PoolEntry::Variable {
+                element: Element::variable(
+                    format!("d{d}"),
+                    &(1 + 4 * d..5 + 4 * d).collect::<Vec<_>>(),
+                ),
+                category: None,
+            })
+            .collect(),
+        max_vars: 4,
+        category_limit: 1,
+        columns,
+        key_context: "bench".into(),
+    })
+    .unwrap()
+}
+
+/// The outcomes of specs `start..end` as one block, as a worker sends it.
+fn block(space: &SpecSpace, start: u64, end: u64, rng: &mut Rng, detail: &str) -> OutcomeBlock {
+    let mut builder = BlockBuilder::default();
+    let mut features = Vec::new();
+    for index in start..end {
+        space.spec_at(index, &mut features).unwrap();
+        let r2 = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+        let passed = rng.next() % 1000 < 3;
+        let eval_us = 3 + (rng.next() % 5) as u32;
+        let (status, failed_test) = if passed {
+            (OutcomeStatus::Passed, None)
         } else {
-            OutcomeStatus::Filtered
-        },
-        failed_test: (!passed).then_some(FilterTest::CoefficientSignificance),
-        features,
-        r2: Some(r2),
-        message: None,
-        eval_us: 3 + (rng.next() % 5) as u32,
-        passed: passed.then(|| {
-            Box::new(PassedRecord {
+            (
+                OutcomeStatus::Filtered,
+                Some(FilterTest::CoefficientSignificance),
+            )
+        };
+        let record = passed.then(|| OutcomeRecord {
+            spec_index: index,
+            status,
+            failed_test,
+            features: features.clone(),
+            r2: Some(r2),
+            message: None,
+            eval_us,
+            passed: Some(Box::new(PassedRecord {
                 spec_key: format!("{:064x}", index),
                 r2,
                 adj_r2: r2 * 0.9,
@@ -68,14 +107,18 @@ fn record(index: u64, rng: &mut Rng, detail: &str) -> OutcomeRecord {
                 oos_rmse: Some(0.65),
                 cov_type: "HAC".into(),
                 detail_json: detail.to_string(),
-            })
-        }),
-        mutations: Vec::new(),
+            })),
+            mutations: Vec::new(),
+        });
+        let code = OutcomeCode::new(status, failed_test, Some(CovType::HAC));
+        builder.push(index, code, &features, eval_us, record);
     }
+    builder.finish()
 }
 
 fn main() {
-    let n_rows = rows();
+    let space = space();
+    let n_rows = rows().min(space.count());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
@@ -113,12 +156,11 @@ fn main() {
             bundle_hash: &"1".repeat(64),
             target: "target",
             frequency: "M",
-            spec_count: n_rows,
             target_stationary: true,
             has_out_of_sample: true,
             features: &features,
-            // As SpecSpace::common_prefix gives it for forced month dummies.
-            common_prefix: &(181..=187).collect::<Vec<u32>>(),
+            space: &space,
+            record_plan: true,
         })
         .unwrap();
     let (mut guard, _) = journal.begin_run(run_id).unwrap();
@@ -129,11 +171,15 @@ fn main() {
     );
     // Batches of two workers arrive interleaved, the second worker's a little ahead.
     let mut rng = Rng(7);
-    let batches: Vec<Vec<OutcomeRecord>> = (0..n_rows.div_ceil(BATCH))
+    let batches: Vec<OutcomeBlock> = (0..n_rows.div_ceil(BATCH))
         .map(|b| {
-            (b * BATCH..((b + 1) * BATCH).min(n_rows))
-                .map(|i| record(i, &mut rng, &detail))
-                .collect()
+            block(
+                &space,
+                b * BATCH,
+                ((b + 1) * BATCH).min(n_rows),
+                &mut rng,
+                &detail,
+            )
         })
         .collect();
     let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default()).unwrap();
@@ -162,23 +208,24 @@ fn main() {
             |r| r.get(0),
         )
         .unwrap();
-    // Pages of the `outcomes` table itself (its B-tree, payload and free space alike), per
-    // filtered outcome: what the issue's 40-byte budget is about.
+    // Pages of the outcome blocks (their B-tree, payload and free space alike), per filtered
+    // outcome: what the 4-byte budget of issue 29 is about.
     let (outcome_bytes, filtered): (i64, i64) = conn
         .query_row(
-            "SELECT (SELECT sum(pgsize) FROM dbstat WHERE name = 'outcomes'), \
-             (SELECT count(*) FROM outcomes WHERE status = 1)",
+            "SELECT (SELECT sum(pgsize) FROM dbstat \
+                      WHERE name IN ('outcome_blocks', 'outcome_blocks_by_start')), \
+             (SELECT filtered FROM run_progress WHERE run_id = 1)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
     println!(
-        "| rows | wall s | µs/row wall | writer CPU µs/row | SQLite µs/row | bytes/outcome \
-         (file + WAL) | without passed detail | `outcomes` table per filtered outcome |"
+        "| specs | wall s | µs/spec wall | writer CPU µs/spec | SQLite µs/spec | bytes/outcome \
+         (file + WAL) | without passed detail | `outcome_blocks` per filtered outcome |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {n_rows} | {wall:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} |",
+        "| {n_rows} | {wall:.2} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {:.2} |",
         wall * 1e6 / n_rows as f64,
         stats.cpu.as_secs_f64() * 1e6 / n_rows as f64,
         stats.busy.as_secs_f64() * 1e6 / n_rows as f64,

@@ -1,94 +1,89 @@
 //! The counter tables of migration 0007 (`outcome_counts`, `feature_counts`,
-//! `journaled_ranges`): what the writer adds to them per transaction, how `merge` recomputes
-//! them, and how readers get a run's counts and journaled ranges without scanning `outcomes`.
+//! `journaled_ranges`): what the writer adds to them per transaction, how `merge` counts what
+//! it copies, and how readers get a run's counts and journaled ranges without scanning the
+//! outcomes.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::blocks::{kind_columns, KINDS};
 use crate::runs::RunId;
 
-/// What one writer transaction added to `outcomes`, aggregated in memory and written to the
-/// counter tables just before the transaction commits (so both land or neither does).
+/// What one writer transaction journaled, aggregated in memory and written to the counter
+/// tables just before the transaction commits (so both land or neither does).
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
-    /// The run's common prefix: in every outcome, counted once per outcome at flush.
-    prefix: Vec<u32>,
-    /// Outcomes per session and kind ([`kind_slot`]); a transaction sees one or two
-    /// sessions, so a short list beats hashing every row.
+    /// Outcomes per session and kind ([`crate::blocks::kind_of`]); a transaction sees one or
+    /// two sessions, so a short list beats hashing.
     outcomes: Vec<(i64, [u64; KINDS])>,
-    /// Outcomes containing each feature (beyond the prefix), per outcome kind
-    /// ([`kind_slot`]), indexed by feature id: two array increments per feature on the hot
-    /// path instead of a hash lookup.
+    /// Specs holding each feature, per kind, indexed by feature id.
     features: Vec<Vec<u64>>,
     /// Journaled spec indices, as half-open ranges in arrival order (merged at flush).
     ranges: Vec<(u64, u64)>,
 }
 
-/// Outcome kinds: passed, filtered at test 1..=7, error.
-const KINDS: usize = 9;
-
-/// The slot of (status, failed test or 0) in [`Tally::features`], and back.
-fn kind_slot(status: u8, test: u8) -> usize {
-    match status {
-        0 => 0,
-        1 => test as usize,
-        _ => KINDS - 1,
-    }
-}
-
-fn slot_kind(slot: usize) -> (u8, u8) {
-    match slot {
-        0 => (0, 0),
-        s if s < KINDS - 1 => (1, s as u8),
-        _ => (2, 0),
-    }
-}
-
 impl Tally {
-    /// A tally for a run whose outcomes all begin with `prefix` (stored once per run).
-    pub(crate) fn new(prefix: Vec<u32>) -> Self {
+    pub(crate) fn new() -> Self {
         Tally {
-            prefix,
             features: vec![Vec::new(); KINDS],
             ..Tally::default()
         }
     }
 
-    /// Counts one outcome that was inserted (not one ignored as already journaled);
-    /// `own_features` are its features after the run's prefix.
-    pub(crate) fn add(
-        &mut self,
-        session_id: i64,
-        status: u8,
-        failed_test: Option<u8>,
-        own_features: &[u32],
-        spec_index: u64,
-    ) {
-        let test = failed_test.unwrap_or(0);
-        let slot = kind_slot(status, test);
+    /// Counts `n` outcomes of `kind` of `session`.
+    pub(crate) fn add_outcomes(&mut self, session_id: i64, kind: usize, n: u64) {
         match self.outcomes.iter_mut().find(|(s, _)| *s == session_id) {
-            Some((_, counts)) => counts[slot] += 1,
+            Some((_, counts)) => counts[kind] += n,
             None => {
                 let mut counts = [0; KINDS];
-                counts[slot] = 1;
+                counts[kind] = n;
                 self.outcomes.push((session_id, counts));
             }
         }
-        let counts = &mut self.features[slot];
-        for &f in own_features {
-            let f = f as usize;
-            if counts.len() <= f {
-                counts.resize(f + 1, 0);
-            }
-            counts[f] += 1;
+    }
+
+    /// Counts the outcome codes of a block's specs.
+    pub(crate) fn add_codes(&mut self, session_id: i64, codes: &[u8]) {
+        // A histogram of the byte values first: no division per spec.
+        let mut by_byte = [0u64; 256];
+        for &b in codes {
+            by_byte[usize::from(b)] += 1;
         }
+        let mut by_kind = [0u64; KINDS];
+        for (b, &n) in by_byte.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
+            by_kind[(b - 1) % KINDS] += n;
+        }
+        for (kind, &n) in by_kind.iter().enumerate().filter(|(_, n)| **n > 0) {
+            self.add_outcomes(session_id, kind, n);
+        }
+    }
+
+    /// Adds `n` specs of `kind` holding `feature`.
+    pub(crate) fn add_feature(&mut self, kind: usize, feature: u32, n: u64) {
+        let counts = &mut self.features[kind];
+        let f = feature as usize;
+        if counts.len() <= f {
+            counts.resize(f + 1, 0);
+        }
+        counts[f] += n;
+    }
+
+    /// Takes `n` specs of `kind` holding `feature` back (a passed spec turned into an error).
+    pub(crate) fn remove_feature(&mut self, kind: usize, feature: u32, n: u64) {
+        if let Some(c) = self.features[kind].get_mut(feature as usize) {
+            *c = c.saturating_sub(n);
+        }
+    }
+
+    /// Records `start..end` as journaled.
+    pub(crate) fn add_range(&mut self, start: u64, end: u64) {
         match self.ranges.last_mut() {
-            Some(last) if last.1 == spec_index => last.1 += 1,
-            _ => self.ranges.push((spec_index, spec_index + 1)),
+            Some(last) if last.1 == start => last.1 = end,
+            _ => self.ranges.push((start, end)),
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.outcomes.is_empty()
+        self.outcomes.is_empty() && self.ranges.is_empty()
     }
 
     /// Adds the tally to the counter tables of `run_id` (inside the caller's transaction) and
@@ -102,23 +97,10 @@ impl Tally {
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, session_id, status, failed_test) \
              DO UPDATE SET specs = specs + excluded.specs",
         )?;
-        let mut per_kind = [0u64; KINDS];
         for (session, counts) in &self.outcomes {
-            for (slot, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-                let (status, test) = slot_kind(slot);
+            for (kind, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                let (status, test) = kind_columns(kind);
                 put.execute(params![run_id, session, status, test, n as i64])?;
-                per_kind[slot] += n;
-            }
-        }
-        // Every outcome holds the prefix.
-        for (slot, &n) in per_kind.iter().enumerate() {
-            let counts = &mut self.features[slot];
-            for &f in &self.prefix {
-                let f = f as usize;
-                if counts.len() <= f {
-                    counts.resize(f + 1, 0);
-                }
-                counts[f] += n;
             }
         }
         let mut put = conn.prepare_cached(
@@ -126,8 +108,8 @@ impl Tally {
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, status, failed_test, feature_id) \
              DO UPDATE SET specs = specs + excluded.specs",
         )?;
-        for (slot, counts) in self.features.iter_mut().enumerate() {
-            let (status, test) = slot_kind(slot);
+        for (kind, counts) in self.features.iter_mut().enumerate() {
+            let (status, test) = kind_columns(kind);
             for (feature, n) in counts.iter_mut().enumerate() {
                 if *n > 0 {
                     put.execute(params![run_id, status, test, feature as i64, *n as i64])?;
@@ -244,4 +226,73 @@ pub(crate) fn journaled_ranges(
         Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
     })?;
     Ok(coalesce(rows.collect::<rusqlite::Result<_>>()?))
+}
+
+/// The parts of `start..end` not in `journaled` (disjoint, ascending), ascending.
+pub(crate) fn not_journaled(journaled: &[(u64, u64)], start: u64, end: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut at = start;
+    let first = journaled.partition_point(|&(_, e)| e <= start);
+    for &(s, e) in &journaled[first..] {
+        if s >= end {
+            break;
+        }
+        if s > at {
+            out.push((at, s));
+        }
+        at = at.max(e);
+        if at >= end {
+            break;
+        }
+    }
+    if at < end {
+        out.push((at, end));
+    }
+    out
+}
+
+/// Adds `start..end` to the disjoint ascending ranges `journaled` (it does not overlap them).
+pub(crate) fn mark_journaled(journaled: &mut Vec<(u64, u64)>, start: u64, end: u64) {
+    let i = journaled.partition_point(|&(s, _)| s < start);
+    journaled.insert(i, (start, end));
+    // Join with neighbours that touch.
+    if i + 1 < journaled.len() && journaled[i].1 == journaled[i + 1].0 {
+        journaled[i].1 = journaled[i + 1].1;
+        journaled.remove(i + 1);
+    }
+    if i > 0 && journaled[i - 1].1 == journaled[i].0 {
+        journaled[i - 1].1 = journaled[i].1;
+        journaled.remove(i);
+    }
+}
+
+/// Makes `block_offsets` number 0 .. `len`.
+pub(crate) fn ensure_offsets(conn: &Connection, len: u64) -> rusqlite::Result<()> {
+    conn.execute(
+        "WITH RECURSIVE n (k) AS (SELECT coalesce(max(k), -1) + 1 FROM block_offsets \
+         UNION ALL SELECT k + 1 FROM n WHERE k + 1 < ?1) \
+         INSERT OR IGNORE INTO block_offsets (k) SELECT k FROM n WHERE k < ?1",
+        [len as i64],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_not_journaled_yet_is_found_and_marked() {
+        let j = vec![(0, 10), (20, 30)];
+        assert_eq!(not_journaled(&j, 0, 10), vec![]);
+        assert_eq!(not_journaled(&j, 5, 25), vec![(10, 20)]);
+        assert_eq!(not_journaled(&j, 30, 40), vec![(30, 40)]);
+        assert_eq!(not_journaled(&j, 8, 35), vec![(10, 20), (30, 35)]);
+        let mut m = j.clone();
+        mark_journaled(&mut m, 10, 20);
+        assert_eq!(m, vec![(0, 30)]);
+        mark_journaled(&mut m, 40, 50);
+        mark_journaled(&mut m, 30, 35);
+        assert_eq!(m, vec![(0, 35), (40, 50)]);
+    }
 }

@@ -371,6 +371,16 @@ impl JournalRw {
         runs::create_run(self.conn(), run).map_err(|e| self.err(e))
     }
 
+    /// Records the plan of a run journaled before this version, so that it can be resumed
+    /// (outcomes are journaled in blocks); whether it had none.
+    pub fn ensure_plan(
+        &self,
+        run: &RunRow,
+        space: &specsearch_core::spec::SpecSpace,
+    ) -> Result<bool> {
+        runs::ensure_plan(self.conn(), run, space).map_err(|e| self.err(e))
+    }
+
     /// Records that a run is shard `index` of `count`.
     pub fn set_shard(&self, run_id: RunId, index: u32, count: u32) -> Result<()> {
         runs::set_shard(self.conn(), run_id, index, count).map_err(|e| self.err(e))

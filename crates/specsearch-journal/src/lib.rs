@@ -18,6 +18,7 @@
 //! converted at this boundary. Inserts are idempotent by (run, spec index), so re-committing a
 //! batch after a crash changes nothing.
 
+mod blocks;
 mod check;
 mod codes;
 mod counters;
@@ -28,6 +29,7 @@ mod handle;
 mod merge;
 mod mutations;
 mod outcome_rows;
+mod plan;
 mod queries;
 mod records;
 mod rows;
@@ -39,6 +41,7 @@ mod status;
 mod user_sql;
 mod writer;
 
+pub use blocks::{BlockBuilder, BlockRange, FeatureCount, OutcomeBlock, OutcomeCode, KINDS};
 pub use codes::MAX_FEATURE_ID;
 pub use derive::Weights;
 pub use error::{JournalError, Result, StorageFailure};
@@ -47,6 +50,7 @@ pub use handle::{Journal, JournalRw};
 pub use merge::{merge, read_shard, MergeReport, ShardRun};
 pub use mutations::{AuditRow, MutationTotals, PendingMutation, Replay, ReplayAction, UsedColumn};
 pub use outcome_rows::{CellKind, OUTCOME_COLUMNS, OUTCOME_KINDS};
+pub use plan::PlanDecoder;
 pub use queries::{
     FailureFeatures, Ranking, RunDigest, SpecFeature, SpecRow, TopModel, PASSED_COLUMNS,
 };

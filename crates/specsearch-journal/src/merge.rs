@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 use specsearch_core::spec::shard::{self, Shard};
 
+use crate::blocks::OutcomeCode;
+use crate::counters::Tally;
 use crate::error::{JournalError, Result};
+use crate::plan::PlanDecoder;
 use crate::runs::{self, RunId, RunRow};
 use crate::{schema, RunStatus};
 
@@ -217,9 +220,9 @@ fn create_merged_run(conn: &Connection, first: &ShardRun) -> rusqlite::Result<Ru
         )?;
         let run_id = RunId(tx.last_insert_rowid());
         tx.execute(
-            "INSERT OR IGNORE INTO run_features (run_id, feature_id, name, role, base, category) \
-             SELECT ?1, feature_id, name, role, base, category FROM shard.run_features \
-             WHERE run_id = ?2",
+            "INSERT OR IGNORE INTO run_features (run_id, feature_id, name, role, base, category, \
+             sort_rank) SELECT ?1, feature_id, name, role, base, category, sort_rank \
+             FROM shard.run_features WHERE run_id = ?2",
             params![run_id, first.run.run_id],
         )?;
         tx.execute(
@@ -275,7 +278,8 @@ fn copy_attached(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
         )));
     }
     let offset = s.shard.index as i64 * 1_000_000;
-    let result = (|| {
+    adopt_plan(conn, run_id, s).map_err(|err| err.at(&s.path))?;
+    let result = (|| -> Result<()> {
         let tx = conn.unchecked_transaction()?;
         let p = params![run_id, s.run.run_id, offset];
         tx.execute(
@@ -297,10 +301,15 @@ fn copy_attached(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
         // into the merged run's counters in this same transaction.
         tx.execute_batch("DROP TABLE IF EXISTS temp.new_outcomes")?;
         // Each outcome's codes re-spelled after the merged run's prefix (the same as the
-        // shard's for shards of one version; a shard journaled before schema 9 has none).
+        // shard's for shards of one version; a shard journaled before schema 9 has none). A row
+        // inside one of the shard's blocks is the detail of a passed or error outcome: the
+        // block counts it.
         tx.execute(
             "CREATE TEMP TABLE new_outcomes AS \
              SELECT s.spec_index, s.status, s.failed_test, \
+             coalesce((SELECT b.end_index FROM shard.outcome_blocks b \
+                       WHERE b.run_id = s.run_id AND b.start_index <= s.spec_index \
+                       ORDER BY b.start_index DESC LIMIT 1), 0) > s.spec_index AS in_block, \
              substr(sx.feature_codes || s.feature_codes, length(mx.feature_codes) + 1) \
                  AS feature_codes, \
              substr(sx.feature_codes || s.feature_codes, 1, length(mx.feature_codes)) \
@@ -319,14 +328,14 @@ fn copy_attached(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
             |r| r.get(0),
         )?;
         if let Some(index) = stray {
-            return Err(JournalError::sqlite(
+            return Err(JournalError::from(JournalError::sqlite(
                 rusqlite::ffi::SQLITE_CONSTRAINT,
                 format!(
                     "spec {index} of this shard does not begin with the features every spec of \
                      the merged run begins with; the shard was not journaled from the same \
                      search (nothing of it was merged)"
                 ),
-            ));
+            )));
         }
         tx.execute(
             "INSERT INTO outcomes (run_id, spec_index, status, failed_test, feature_codes, r2, \
@@ -335,8 +344,10 @@ fn copy_attached(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
              session_id, worker, eval_us FROM temp.new_outcomes",
             [run_id],
         )?;
+        tx.execute_batch("DELETE FROM temp.new_outcomes WHERE in_block")?;
         crate::counters::add_rows(&tx, run_id, "temp.new_outcomes")?;
         tx.execute_batch("DROP TABLE temp.new_outcomes")?;
+        copy_blocks(&tx, run_id, s.run.run_id, offset)?;
         tx.execute(
             "INSERT OR IGNORE INTO passed (run_id, spec_index, spec_key, r2, adj_r2, is_max_abs, \
              is_mae, is_rmse, oos_max_abs, oos_mae, oos_rmse, cov_type, detail) \
@@ -358,7 +369,133 @@ fn copy_attached(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
              first_spec_index = min(first_spec_index, excluded.first_spec_index)",
             p,
         )?;
-        tx.commit()
+        tx.commit()?;
+        Ok(())
     })();
-    result.map_err(e)
+    result.map_err(|err| err.at(&s.path))
+}
+
+/// Gives the merged run the plan of a shard that has one (shards journaled before version 10
+/// have none), refusing a shard whose plan differs from the merged run's.
+fn adopt_plan(conn: &Connection, run_id: RunId, s: &ShardRun) -> Result<()> {
+    let theirs: Option<String> = conn
+        .query_row(
+            "SELECT sha256 FROM shard.run_plans WHERE run_id = ?1",
+            [s.run.run_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(theirs) = theirs else {
+        return Ok(());
+    };
+    match crate::plan::plan_sha256(conn, run_id)? {
+        Some(ours) if ours == theirs => Ok(()),
+        Some(ours) => Err(invalid(format!(
+            "{}: its plan of the spec space ({}) differs from the merged run's ({}); the shards \
+             were not journaled from the same search",
+            s.path.display(),
+            &theirs[..12],
+            &ours[..12]
+        ))),
+        None => {
+            let tx = conn.unchecked_transaction()?;
+            let p = params![run_id, s.run.run_id];
+            tx.execute(
+                "INSERT INTO run_plans (run_id, elements, combos, spec_count, sha256) \
+                 SELECT ?1, elements, combos, spec_count, sha256 FROM shard.run_plans \
+                 WHERE run_id = ?2",
+                p,
+            )?;
+            for (table, columns) in [
+                ("plan_elements", "element_id, name, variants"),
+                ("plan_variants", "element_id, variant, feature_id"),
+                ("plan_combos", "first_index, specs"),
+                (
+                    "plan_combo_elements",
+                    "first_index, position, element_id, radix, stride",
+                ),
+            ] {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO {table} (run_id, {columns}) SELECT ?1, {columns} \
+                         FROM shard.{table} WHERE run_id = ?2"
+                    ),
+                    p,
+                )?;
+            }
+            tx.execute(
+                "UPDATE run_features SET sort_rank = (SELECT f.sort_rank FROM shard.run_features f \
+                 WHERE f.run_id = ?2 AND f.feature_id = run_features.feature_id) \
+                 WHERE run_id = ?1",
+                p,
+            )?;
+            tx.commit()?;
+            Ok(())
+        }
+    }
+}
+
+/// Copies the shard's outcome blocks that the merged run does not hold yet (a shard merged
+/// twice adds nothing), with their counts: codes by session, features from the run's plan.
+fn copy_blocks(conn: &Connection, run_id: RunId, shard_run: RunId, offset: i64) -> Result<()> {
+    let mut journaled = crate::counters::journaled_ranges(conn, run_id)?;
+    let mut decoder: Option<PlanDecoder> = None;
+    let mut tally = Tally::new();
+    let mut features = Vec::new();
+    let mut longest = 0u64;
+    let mut stmt = conn.prepare(
+        "SELECT start_index, end_index, codes, session_id, worker, eval_us \
+         FROM shard.outcome_blocks WHERE run_id = ?1 ORDER BY start_index",
+    )?;
+    let mut insert = conn.prepare(
+        "INSERT INTO outcome_blocks (run_id, start_index, end_index, codes, session_id, worker, \
+         eval_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut rows = stmt.query([shard_run])?;
+    while let Some(r) = rows.next()? {
+        let (start, end) = (r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64);
+        let codes = r.get_ref(2)?.as_blob()?;
+        let session = r.get::<_, i64>(3)? + offset;
+        let (worker, eval_us): (i64, i64) = (r.get(4)?, r.get(5)?);
+        for (s, e) in crate::counters::not_journaled(&journaled, start, end) {
+            let part = &codes[(s - start) as usize..(e - start) as usize];
+            let share = eval_us as u64 * (e - s) / (end - start);
+            insert.execute(params![
+                run_id,
+                s as i64,
+                e as i64,
+                part,
+                session,
+                worker,
+                share as i64
+            ])?;
+            tally.add_codes(session, part);
+            tally.add_range(s, e);
+            crate::counters::mark_journaled(&mut journaled, s, e);
+            longest = longest.max(e - s);
+            if decoder.is_none() {
+                decoder = Some(PlanDecoder::load(conn, run_id)?.ok_or_else(|| {
+                    invalid(format!(
+                        "the merged run {run_id} has outcome blocks but no plan"
+                    ))
+                })?);
+            }
+            let decoder = decoder.as_mut().expect("loaded above");
+            for (k, index) in (s..e).enumerate() {
+                let code = OutcomeCode::from_byte(part[k]).ok_or_else(|| {
+                    invalid(format!(
+                        "outcome {index} of a shard has the code {}",
+                        part[k]
+                    ))
+                })?;
+                decoder.spec(index, &mut features);
+                for &f in &features {
+                    tally.add_feature(code.kind(), f, 1);
+                }
+            }
+        }
+    }
+    crate::counters::ensure_offsets(conn, longest)?;
+    tally.flush(conn, run_id)?;
+    Ok(())
 }

@@ -110,12 +110,12 @@ pub(crate) fn passed_columns(
 ) -> rusqlite::Result<Vec<UsedColumn>> {
     let mut stmt = conn.prepare(
         // CROSS JOIN fixes the order: passed models drive, each one's feature list is read
-        // once, features are looked up by id. Left to itself SQLite may loop over every
+        // once (from its row: passed models always have one), features are looked up by id. Left to itself SQLite may loop over every
         // feature of the run and re-read each passed model's list for each (seconds with
         // thousands of passes).
         "SELECT f.name, f.role, m.sha256 \
          FROM (SELECT DISTINCT c.feature_id FROM passed p \
-               CROSS JOIN outcome_columns c ON c.run_id = p.run_id \
+               CROSS JOIN row_columns c ON c.run_id = p.run_id \
                AND c.spec_index = p.spec_index WHERE p.run_id = ?1) u \
          CROSS JOIN run_features f ON f.run_id = ?1 AND f.feature_id = u.feature_id \
          LEFT JOIN mutations m ON m.run_id = f.run_id AND m.name = f.name \

@@ -6,6 +6,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use specsearch_core::assess::FilterTest;
 
+use crate::blocks::OutcomeCode;
 use crate::derive::{Weights, RANKING_SQL};
 use crate::error::Result;
 use crate::rows::{stream_statement, Sink, Table, TableSink};
@@ -288,9 +289,11 @@ pub(crate) fn run_digest(conn: &Connection, run_id: RunId, top_n: usize) -> Resu
     let top = conn
         .prepare(
             "SELECT r.rank, r.spec_index, r.score, p.r2, \
-             coalesce((SELECT group_concat(feature, ', ') FROM (SELECT feature \
-              FROM outcome_features f WHERE f.run_id = r.run_id AND f.spec_index = r.spec_index \
-              ORDER BY position)), '') \
+             coalesce((SELECT group_concat(name, ', ') FROM (SELECT f.name \
+              FROM row_columns c CROSS JOIN run_features f ON f.run_id = c.run_id \
+              AND f.feature_id = c.feature_id \
+              WHERE c.run_id = r.run_id AND c.spec_index = r.spec_index \
+              ORDER BY c.position)), '') \
              FROM ranking r JOIN passed p ON p.run_id = r.run_id AND p.spec_index = r.spec_index \
              WHERE r.run_id = ?1 ORDER BY r.rank LIMIT ?2",
         )?
@@ -327,13 +330,15 @@ pub struct SpecRow {
     pub score: Option<f64>,
 }
 
-/// The outcome of spec `spec_index` of a run, if it has one.
+/// The outcome of spec `spec_index` of a run, if it has one: its row (every outcome of runs
+/// journaled before version 10; passed and error outcomes of later runs), else its code in the
+/// block that holds it.
 pub(crate) fn spec_row(
     conn: &Connection,
     run_id: RunId,
     spec_index: u64,
 ) -> Result<Option<SpecRow>> {
-    Ok(conn
+    let row = conn
         .query_row(
             "SELECT o.status, o.failed_test, o.message, o.r2, p.spec_key, p.detail, r.rank, \
              r.score FROM outcomes o \
@@ -354,7 +359,43 @@ pub(crate) fn spec_row(
                 })
             },
         )
-        .optional()?)
+        .optional()?;
+    if row.is_some() {
+        return Ok(row);
+    }
+    Ok(block_code(conn, run_id, spec_index)?.map(|code| SpecRow {
+        status: code.status(),
+        failed_test: code.failed_test(),
+        message: None,
+        r2: None,
+        spec_key: None,
+        detail: None,
+        rank: None,
+        score: None,
+    }))
+}
+
+/// The code of spec `spec_index` in the block that holds it, if one does.
+pub(crate) fn block_code(
+    conn: &Connection,
+    run_id: RunId,
+    spec_index: u64,
+) -> rusqlite::Result<Option<OutcomeCode>> {
+    let block: Option<(i64, i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT start_index, end_index, codes FROM outcome_blocks \
+             WHERE run_id = ?1 AND start_index <= ?2 ORDER BY start_index DESC LIMIT 1",
+            params![run_id, spec_index as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(block.and_then(|(start, end, codes)| {
+        let i = spec_index as i64;
+        (i < end)
+            .then(|| codes.get((i - start) as usize).copied())
+            .flatten()
+            .and_then(OutcomeCode::from_byte)
+    }))
 }
 
 /// A feature of a spec as the run recorded it.
@@ -366,26 +407,40 @@ pub struct SpecFeature {
     pub category: Option<String>,
 }
 
-/// The features of spec `spec_index` of a run, in spec order.
+/// The features of spec `spec_index` of a run, in spec order: from its row when it has one,
+/// else from the run's plan (its combo, each element's variant at its digit, rule-S order).
 pub(crate) fn spec_features(
     conn: &Connection,
     run_id: RunId,
     spec_index: u64,
 ) -> Result<Vec<SpecFeature>> {
-    let mut stmt = conn.prepare(
-        "SELECT f.name, f.role, f.base, f.category FROM outcome_columns c \
+    let from_row = "SELECT f.name, f.role, f.base, f.category FROM row_columns c \
          CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id \
-         WHERE c.run_id = ?1 AND c.spec_index = ?2 ORDER BY c.position",
-    )?;
-    let rows = stmt.query_map(params![run_id, spec_index as i64], |r| {
-        Ok(SpecFeature {
-            name: r.get(0)?,
-            role: role_from_sql(&r.get::<_, String>(1)?)?,
-            base: r.get(2)?,
-            category: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+         WHERE c.run_id = ?1 AND c.spec_index = ?2 ORDER BY c.position";
+    let from_plan = "WITH c AS (SELECT first_index FROM plan_combos \
+             WHERE run_id = ?1 AND first_index <= ?2 ORDER BY first_index DESC LIMIT 1) \
+         SELECT DISTINCT f.name, f.role, f.base, f.category, f.sort_rank FROM c \
+         JOIN plan_combo_elements e ON e.run_id = ?1 AND e.first_index = c.first_index \
+         JOIN plan_variants v ON v.run_id = ?1 AND v.element_id = e.element_id \
+              AND v.variant = ((?2 - c.first_index) / e.stride) % e.radix \
+         JOIN run_features f ON f.run_id = ?1 AND f.feature_id = v.feature_id \
+         ORDER BY f.sort_rank";
+    for sql in [from_row, from_plan] {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map(params![run_id, spec_index as i64], |r| {
+            Ok(SpecFeature {
+                name: r.get(0)?,
+                role: role_from_sql(&r.get::<_, String>(1)?)?,
+                base: r.get(2)?,
+                category: r.get(3)?,
+            })
+        })?;
+        let features: Vec<SpecFeature> = rows.collect::<rusqlite::Result<_>>()?;
+        if !features.is_empty() {
+            return Ok(features);
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// The latest `limit` events of a run's sessions (newest last): stalled and lost workers,

@@ -3,7 +3,7 @@
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
-use specsearch_core::spec::FeatureRole;
+use specsearch_core::spec::{FeatureRole, SpecSpace};
 
 use crate::error::{JournalError, Result};
 use crate::{now, RunStatus, SessionStatus};
@@ -100,23 +100,26 @@ pub struct NewRun<'a> {
     pub bundle_hash: &'a str,
     pub target: &'a str,
     pub frequency: &'a str,
-    pub spec_count: u64,
     pub target_stationary: bool,
     pub has_out_of_sample: bool,
     pub features: &'a [RunFeature],
-    /// The feature ids every spec begins with (`SpecSpace::common_prefix`): stored once in
-    /// `run_spec_prefixes` instead of in every outcome.
-    pub common_prefix: &'a [u32],
+    /// The spec space: its size, the columns every spec begins with (stored once in
+    /// `run_spec_prefixes`) and the plan every spec's columns follow from (`plan_*`).
+    pub space: &'a SpecSpace,
+    /// Record the plan (every run does; a scratch run that only measures the writer, whose
+    /// views are never read, may skip its cost).
+    pub record_plan: bool,
 }
 
 /// Creates a run named `<stem>#<n>` and records its features; returns the run id.
 pub(crate) fn create_run(conn: &Connection, run: &NewRun<'_>) -> Result<RunId> {
     // Before anything is written: every id must have a code (codes.rs).
+    let common_prefix = run.space.common_prefix();
     crate::codes::check_ids(
         run.features
             .iter()
             .map(|f| f.id)
-            .chain(run.common_prefix.iter().copied()),
+            .chain(common_prefix.iter().copied()),
     )
     .map_err(|msg| JournalError::Invalid(format!("cannot journal run {}: {msg}", run.name_stem)))?;
     let tx = conn.unchecked_transaction()?;
@@ -137,7 +140,7 @@ pub(crate) fn create_run(conn: &Connection, run: &NewRun<'_>) -> Result<RunId> {
             run.bundle_hash,
             run.target,
             run.frequency,
-            run.spec_count as i64,
+            run.space.count() as i64,
             run.target_stationary,
             run.has_out_of_sample,
             now(),
@@ -162,14 +165,37 @@ pub(crate) fn create_run(conn: &Connection, run: &NewRun<'_>) -> Result<RunId> {
         }
     }
     let mut prefix = String::new();
-    crate::codes::encode(run.common_prefix, &mut prefix);
+    crate::codes::encode(&common_prefix, &mut prefix);
     tx.execute(
         "INSERT INTO run_spec_prefixes (run_id, feature_codes) VALUES (?1, ?2)",
         params![run_id, prefix],
     )?;
     ensure_slots(&tx, run.features.len())?;
+    if run.record_plan {
+        crate::plan::record(&tx, run_id, run.space)?;
+    }
     tx.commit()?;
     Ok(run_id)
+}
+
+/// Records the plan of a run journaled before version 10 (resumed now), checked against the
+/// run's spec count; nothing when it has one.
+pub(crate) fn ensure_plan(conn: &Connection, run: &RunRow, space: &SpecSpace) -> Result<bool> {
+    if crate::plan::has_plan(conn, run.run_id)? {
+        return Ok(false);
+    }
+    if space.count() != run.spec_count {
+        return Err(JournalError::Invalid(format!(
+            "run {} has {} specs but the plan now has {}; start over with --fresh",
+            run.name,
+            run.spec_count,
+            space.count()
+        )));
+    }
+    let tx = conn.unchecked_transaction()?;
+    crate::plan::record(&tx, run.run_id, space)?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Makes `feature_slots` number at least `n` positions (a spec holds at most every feature of

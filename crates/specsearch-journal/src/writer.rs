@@ -1,50 +1,55 @@
 //! The journal's single writer: a thread that owns the read-write connection and commits
-//! outcomes in transactions, batched by row count and by time.
+//! outcome blocks in transactions, batched by spec count and by time.
 //!
-//! Batching keeps SQLite off the critical path (one fsync-free WAL commit per many thousand
-//! rows); the time bound keeps what is lost to a SIGKILL small. The channel is bounded, so a
-//! writer that falls behind slows dispatch instead of growing memory.
+//! A block (see [`crate::blocks`]) costs the writer one row per run of consecutive indices, one
+//! row per passed or error outcome, and the counters of its codes and feature tally: nothing per
+//! filtered spec. Batching keeps SQLite off the critical path (one fsync-free WAL commit per
+//! many thousand specs); the time bound keeps what is lost to a SIGKILL small. The channel is
+//! bounded, so a writer that falls behind slows dispatch instead of growing memory.
 //!
-//! Mutation records of passed specs go to `mutations`, one row per (run, name), with the lowest
-//! spec index seen (so the row does not depend on arrival order). A record whose name is already
-//! journaled with a different hash or definition is refused: that spec's outcome is journaled as
-//! an error (`mutation conflict: …`) instead of passed, and its records are not kept.
+//! Inserts are idempotent: spec indices already journaled (a batch sent twice after a lost
+//! worker) are left out of the block, and its counts then come from the run's plan instead of
+//! the worker's tally. Mutation records of passed specs go to `mutations`, one row per (run,
+//! name), with the lowest spec index seen; a record whose name is already journaled with a
+//! different hash or definition is refused: that spec's outcome becomes an error (`mutation
+//! conflict: …`) and its records are not kept.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
-use specsearch_core::assess::FilterTest;
 
-use crate::counters::Tally;
+use crate::blocks::{kind_of, BlockRange, OutcomeBlock, OutcomeCode};
+use crate::counters::{self, ensure_offsets, mark_journaled, not_journaled, Tally};
 use crate::error::{JournalError, Result};
+use crate::plan::PlanDecoder;
 use crate::runs::RunId;
 use crate::{codes, runs, schema, EventKind, OutcomeRecord, OutcomeStatus};
 
 /// When the writer commits.
 #[derive(Debug, Clone, Copy)]
 pub struct FlushPolicy {
-    pub max_rows: usize,
+    /// Specs journaled in one transaction at most.
+    pub max_specs: u64,
     pub max_delay: Duration,
 }
 
 impl Default for FlushPolicy {
     fn default() -> Self {
         FlushPolicy {
-            max_rows: 50_000,
+            max_specs: 1 << 20,
             max_delay: Duration::from_millis(500),
         }
     }
 }
 
 enum Msg {
-    Outcomes {
+    Block {
         session_id: i64,
         worker: u32,
-        records: Vec<OutcomeRecord>,
+        block: OutcomeBlock,
     },
     Flush(mpsc::Sender<()>),
     Event(SessionEvent),
@@ -60,10 +65,13 @@ pub struct SessionEvent {
     pub detail: String,
 }
 
-/// What the writer did, for the run summary and the benchmark.
+/// What the writer did, for the run summary and the benchmarks.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WriterStats {
-    pub rows: u64,
+    /// Specs journaled.
+    pub specs: u64,
+    /// Block rows written.
+    pub blocks: u64,
     pub commits: u64,
     /// Time spent inside SQLite.
     pub busy: Duration,
@@ -78,16 +86,19 @@ pub struct JournalWriter {
 }
 
 impl JournalWriter {
-    /// Opens the journal for writing on a new thread; outcomes go to `run_id`.
+    /// Opens the journal for writing on a new thread; outcomes go to `run_id`, whose plan is
+    /// recorded ([`crate::JournalRw::create_run`] and [`crate::JournalRw::ensure_plan`] do: the
+    /// views read a block's specs through it).
     pub fn spawn(path: &Path, run_id: RunId, policy: FlushPolicy) -> Result<JournalWriter> {
         // Open here, so that a bad journal fails the caller, not a thread.
         let conn = schema::open_rw(path)?;
+        let e = JournalError::naming::<rusqlite::Error>(path);
         // The writer inserts rows whose references it has just made itself (its run, the
         // filter codes, a passed row's outcome in the same statement sequence); SQLite's
-        // foreign-key checks would look each up again, a B-tree search per row on the hot
-        // path. The tests check the written journals with `PRAGMA foreign_key_check`.
+        // foreign-key checks would look each up again. The tests check the written journals
+        // with `PRAGMA foreign_key_check`.
         conn.pragma_update(None, "foreign_keys", "OFF")
-            .map_err(JournalError::naming::<rusqlite::Error>(path))?;
+            .map_err(&e)?;
         let (tx, rx) = mpsc::sync_channel(64);
         let path = path.to_path_buf();
         let handle = std::thread::Builder::new()
@@ -97,13 +108,17 @@ impl JournalWriter {
         Ok(JournalWriter { tx, handle })
     }
 
-    /// Queues outcomes; blocks when the writer is far behind.
-    pub fn send(&self, session_id: i64, worker: u32, records: Vec<OutcomeRecord>) -> Result<()> {
+    /// Queues a block of outcomes evaluated by `worker` in session `session_id`; blocks when
+    /// the writer is far behind.
+    pub fn send(&self, session_id: i64, worker: u32, block: OutcomeBlock) -> Result<()> {
+        if block.is_empty() {
+            return Ok(());
+        }
         self.tx
-            .send(Msg::Outcomes {
+            .send(Msg::Block {
                 session_id,
                 worker,
-                records,
+                block,
             })
             .map_err(|_| JournalError::Invalid("the journal writer stopped".into()))
     }
@@ -135,11 +150,26 @@ impl JournalWriter {
     }
 }
 
-struct Statements<'c> {
-    outcome: rusqlite::CachedStatement<'c>,
-    passed: rusqlite::CachedStatement<'c>,
-    get_mutation: rusqlite::CachedStatement<'c>,
-    put_mutation: rusqlite::CachedStatement<'c>,
+/// The writer's state for one run.
+struct Run<'c> {
+    conn: &'c Connection,
+    run_id: RunId,
+    /// The run's common prefix (left out of detail rows' feature codes).
+    prefix: Vec<u32>,
+    /// Journaled spec indices: disjoint, ascending half-open ranges, kept current.
+    journaled: Vec<(u64, u64)>,
+    /// The plan, loaded the first time a block cannot use its tally.
+    decoder: Option<PlanDecoder>,
+    /// The longest block written (`block_offsets` covers it).
+    longest: u64,
+    tally: Tally,
+    scratch: Scratch,
+}
+
+#[derive(Default)]
+struct Scratch {
+    codes: String,
+    features: Vec<u32>,
 }
 
 fn write_loop(
@@ -149,61 +179,47 @@ fn write_loop(
     policy: FlushPolicy,
     rx: Receiver<Msg>,
 ) -> Result<WriterStats> {
-    let e = JournalError::naming::<rusqlite::Error>(path);
+    let e = JournalError::naming::<JournalError>(path);
     let mut stats = WriterStats::default();
-    let mut pending_rows = 0usize;
+    let mut run = Run {
+        conn: &conn,
+        run_id,
+        prefix: runs::common_prefix(&conn, run_id)
+            .map_err(JournalError::from)
+            .map_err(&e)?,
+        journaled: counters::journaled_ranges(&conn, run_id)
+            .map_err(JournalError::from)
+            .map_err(&e)?,
+        decoder: None,
+        longest: conn
+            .query_row(
+                "SELECT coalesce(max(k) + 1, 0) FROM block_offsets",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(JournalError::from)
+            .map_err(&e)? as u64,
+        tally: Tally::new(),
+        scratch: Scratch::default(),
+    };
+    let mut pending = 0u64;
     let mut in_tx = false;
     let mut opened_at = Instant::now();
-    let mut features = String::with_capacity(64);
-    // Outcomes keep only what follows the run's common prefix (journal/codes.rs).
-    let prefix = runs::common_prefix(&conn, run_id).map_err(&e)?;
-    let mut tally = Tally::new(prefix.clone());
-    let mut stmts = Statements {
-        outcome: conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO outcomes (run_id, spec_index, status, failed_test, \
-                 feature_codes, r2, message, session_id, worker, eval_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .map_err(&e)?,
-        passed: conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO passed (run_id, spec_index, spec_key, r2, adj_r2, \
-                 is_max_abs, is_mae, is_rmse, oos_max_abs, oos_mae, oos_rmse, cov_type, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )
-            .map_err(&e)?,
-        get_mutation: conn
-            .prepare_cached(
-                "SELECT definition, sha256, first_spec_index FROM mutations \
-                 WHERE run_id = ?1 AND name = ?2",
-            )
-            .map_err(&e)?,
-        put_mutation: conn
-            .prepare_cached(
-                "INSERT INTO mutations (run_id, name, definition, sha256, first_spec_index, \
-                 session_id, worker, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-                 ON CONFLICT (run_id, name) DO UPDATE SET \
-                 first_spec_index = excluded.first_spec_index, \
-                 session_id = excluded.session_id, worker = excluded.worker \
-                 WHERE excluded.first_spec_index < mutations.first_spec_index",
-            )
-            .map_err(&e)?,
-    };
-    let commit = |in_tx: &mut bool,
-                  stats: &mut WriterStats,
-                  pending: &mut usize,
-                  tally: &mut Tally|
-     -> Result<()> {
+    let commit = |run: &mut Run<'_>, in_tx: &mut bool, stats: &mut WriterStats| -> Result<()> {
         if *in_tx {
             let t = Instant::now();
-            // The counters of what this transaction inserted commit with it.
-            tally.flush(&conn, run_id).map_err(&e)?;
-            conn.execute_batch("COMMIT").map_err(&e)?;
+            // The counters of what this transaction journaled commit with it.
+            run.tally
+                .flush(run.conn, run.run_id)
+                .map_err(JournalError::from)
+                .map_err(&e)?;
+            run.conn
+                .execute_batch("COMMIT")
+                .map_err(JournalError::from)
+                .map_err(&e)?;
             stats.busy += t.elapsed();
             stats.commits += 1;
             *in_tx = false;
-            *pending = 0;
         }
         Ok(())
     };
@@ -214,41 +230,32 @@ fn write_loop(
             Duration::from_secs(3600)
         };
         match rx.recv_timeout(timeout) {
-            Ok(Msg::Outcomes {
+            Ok(Msg::Block {
                 session_id,
                 worker,
-                records,
+                block,
             }) => {
                 let t = Instant::now();
                 if !in_tx {
-                    conn.execute_batch("BEGIN").map_err(&e)?;
+                    conn.execute_batch("BEGIN")
+                        .map_err(JournalError::from)
+                        .map_err(&e)?;
                     in_tx = true;
                     opened_at = Instant::now();
                 }
-                let batch = Batch {
-                    run_id,
-                    session_id,
-                    worker,
-                    prefix: &prefix,
-                };
-                insert_all(
-                    &conn,
-                    &mut stmts,
-                    &batch,
-                    &records,
-                    &mut features,
-                    &mut tally,
-                )
-                .map_err(&e)?;
+                let written = insert_block(&mut run, session_id, worker, block).map_err(&e)?;
                 stats.busy += t.elapsed();
-                stats.rows += records.len() as u64;
-                pending_rows += records.len();
-                if pending_rows >= policy.max_rows || opened_at.elapsed() >= policy.max_delay {
-                    commit(&mut in_tx, &mut stats, &mut pending_rows, &mut tally)?;
+                stats.specs += written.0;
+                stats.blocks += written.1;
+                pending += written.0;
+                if pending >= policy.max_specs || opened_at.elapsed() >= policy.max_delay {
+                    commit(&mut run, &mut in_tx, &mut stats)?;
+                    pending = 0;
                 }
             }
             Ok(Msg::Event(ev)) => {
-                commit(&mut in_tx, &mut stats, &mut pending_rows, &mut tally)?;
+                commit(&mut run, &mut in_tx, &mut stats)?;
+                pending = 0;
                 conn.execute(
                     "INSERT INTO events (run_id, session_id, at, worker, kind, detail) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -261,18 +268,23 @@ fn write_loop(
                         ev.detail
                     ],
                 )
+                .map_err(JournalError::from)
                 .map_err(&e)?;
             }
             Ok(Msg::Flush(ack)) => {
-                commit(&mut in_tx, &mut stats, &mut pending_rows, &mut tally)?;
+                commit(&mut run, &mut in_tx, &mut stats)?;
+                pending = 0;
                 ack.send(()).ok();
             }
             Err(RecvTimeoutError::Timeout) => {
-                commit(&mut in_tx, &mut stats, &mut pending_rows, &mut tally)?
+                commit(&mut run, &mut in_tx, &mut stats)?;
+                pending = 0;
             }
             Err(RecvTimeoutError::Disconnected) => {
-                commit(&mut in_tx, &mut stats, &mut pending_rows, &mut tally)?;
-                schema::checkpoint(&conn).map_err(&e)?;
+                commit(&mut run, &mut in_tx, &mut stats)?;
+                schema::checkpoint(&conn)
+                    .map_err(JournalError::from)
+                    .map_err(&e)?;
                 stats.cpu = thread_cpu();
                 return Ok(stats);
             }
@@ -293,219 +305,215 @@ fn thread_cpu() -> Duration {
         .unwrap_or_default()
 }
 
-/// The stored code of the filter a record failed at (`filter_tests.code`).
-fn failed_code(r: &OutcomeRecord) -> Option<u8> {
-    r.failed_test.map(FilterTest::code)
-}
-
-/// Rows per multi-row INSERT of outcomes without passed detail (one statement execution per
-/// chunk instead of per row; the `journal` benchmark measures the difference).
-const CHUNK: usize = 32;
-
-/// The SQL of a multi-row INSERT of `n` outcomes.
-fn chunk_sql(n: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO outcomes (run_id, spec_index, status, failed_test, feature_codes, r2, \
-         message, session_id, worker, eval_us) VALUES ",
-    );
-    for i in 0..n {
-        if i > 0 {
-            sql.push(',');
-        }
-        let a = 4 + i * 7;
-        write!(
-            sql,
-            "(?1,?{},?{},?{},?{},?{},?{},?2,?3,?{})",
-            a,
-            a + 1,
-            a + 2,
-            a + 3,
-            a + 4,
-            a + 5,
-            a + 6
-        )
-        .expect("write to string");
-    }
-    sql
-}
-
-/// Where a batch of outcomes goes: the run, the session and worker that evaluated it, and the
-/// run's common prefix (left out of each outcome's codes).
-struct Batch<'p> {
-    run_id: RunId,
+/// Journals one block; returns (specs journaled, block rows written).
+fn insert_block(
+    run: &mut Run<'_>,
     session_id: i64,
     worker: u32,
-    prefix: &'p [u32],
+    mut block: OutcomeBlock,
+) -> Result<(u64, u64)> {
+    if let Some(b) = block
+        .codes
+        .iter()
+        .find(|&&b| OutcomeCode::from_byte(b).is_none())
+    {
+        return Err(JournalError::Invalid(format!(
+            "a block holds the byte {b}, which is no outcome code; this is a bug in specsearch, \
+             please report it (the journal keeps everything committed before)"
+        )));
+    }
+    // Which specs of the block are new: all of them, unless the block was sent before.
+    let mut parts: Vec<(BlockRange, usize)> = Vec::with_capacity(block.ranges.len());
+    let mut whole = true;
+    let mut offset = 0usize;
+    for r in &block.ranges {
+        let len = (r.end - r.start) as usize;
+        let fresh = not_journaled(&run.journaled, r.start, r.end);
+        if fresh.len() == 1 && fresh[0] == (r.start, r.end) {
+            parts.push((*r, offset));
+        } else {
+            whole = false;
+            for (s, e) in fresh {
+                // The evaluation time of a part, in proportion (a re-sent block only).
+                let share = r.eval_us * (e - s) / (r.end - r.start);
+                parts.push((
+                    BlockRange {
+                        start: s,
+                        end: e,
+                        eval_us: share,
+                    },
+                    offset + (s - r.start) as usize,
+                ));
+            }
+        }
+        offset += len;
+    }
+    if offset != block.codes.len() {
+        return Err(JournalError::Invalid(format!(
+            "a block of {} codes for {offset} spec indices; this is a bug in specsearch, please \
+             report it (the journal keeps everything committed before)",
+            block.codes.len()
+        )));
+    }
+    let is_new = |index: u64| parts.iter().any(|(r, _)| r.start <= index && index < r.end);
+    let code_at = |index: u64, ranges: &[BlockRange]| -> usize {
+        let mut at = 0usize;
+        for r in ranges {
+            if index < r.end && index >= r.start {
+                return at + (index - r.start) as usize;
+            }
+            at += (r.end - r.start) as usize;
+        }
+        unreachable!("a detail's spec is in its block")
+    };
+    // Passed and error outcomes: their rows (a conflicting mutation record turns a passed
+    // spec into an error, in the row and in the block's code).
+    let mut turned: Vec<usize> = Vec::new();
+    for (k, d) in block.details.iter().enumerate() {
+        if !is_new(d.spec_index) {
+            continue;
+        }
+        let conflict = if d.passed.is_some() {
+            mutation_conflict(run.conn, run.run_id, d)?
+        } else {
+            None
+        };
+        let at = code_at(d.spec_index, &block.ranges);
+        if conflict.is_some() {
+            let code = OutcomeCode::from_byte(block.codes[at]).expect("codes are valid");
+            block.codes[at] = code.as_error().byte();
+            turned.push(k);
+        }
+        insert_detail(run, session_id, worker, d, conflict)?;
+    }
+    // The block rows.
+    let mut written = 0u64;
+    for (r, at) in &parts {
+        let len = (r.end - r.start) as usize;
+        let codes = &block.codes[*at..*at + len];
+        run.conn
+            .prepare_cached(
+                "INSERT INTO outcome_blocks (run_id, start_index, end_index, codes, session_id, \
+                 worker, eval_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                run.run_id,
+                r.start as i64,
+                r.end as i64,
+                codes,
+                session_id,
+                worker,
+                r.eval_us as i64
+            ])?;
+        run.tally.add_codes(session_id, codes);
+        run.tally.add_range(r.start, r.end);
+        mark_journaled(&mut run.journaled, r.start, r.end);
+        if r.end - r.start > run.longest {
+            ensure_offsets(run.conn, r.end - r.start)?;
+            run.longest = r.end - r.start;
+        }
+        written += r.end - r.start;
+    }
+    // Feature counts: the worker's tally when the whole block is new, else the plan's.
+    if whole {
+        for c in &block.tally {
+            run.tally
+                .add_feature(c.kind as usize, c.feature, u64::from(c.specs));
+        }
+        for &k in &turned {
+            let d = &block.details[k];
+            for &f in &d.features {
+                run.tally.remove_feature(0, f, 1);
+                run.tally
+                    .add_feature(kind_of(OutcomeStatus::Error, None), f, 1);
+            }
+        }
+    } else {
+        if run.decoder.is_none() {
+            run.decoder = Some(PlanDecoder::load(run.conn, run.run_id)?.ok_or_else(|| {
+                JournalError::Invalid(format!("run {} has no recorded plan", run.run_id))
+            })?);
+        }
+        let decoder = run.decoder.as_mut().expect("loaded above");
+        for (r, at) in &parts {
+            for (i, index) in (r.start..r.end).enumerate() {
+                let code = OutcomeCode::from_byte(block.codes[at + i]).expect("codes are valid");
+                decoder.spec(index, &mut run.scratch.features);
+                for &f in &run.scratch.features {
+                    run.tally.add_feature(code.kind(), f, 1);
+                }
+            }
+        }
+    }
+    Ok((written, parts.len() as u64))
 }
 
-impl Batch<'_> {
-    /// The features of `r` after the run's prefix, checked: a spec that does not begin with
-    /// it would be stored wrongly, so the batch is refused instead (nothing of it commits).
-    fn own_features<'r>(&self, r: &'r OutcomeRecord) -> rusqlite::Result<&'r [u32]> {
-        r.features.strip_prefix(self.prefix).ok_or_else(|| {
+/// The row of a passed or error outcome (and a passed one's detail and mutation records); a
+/// `conflict` journals it as that error instead.
+fn insert_detail(
+    run: &mut Run<'_>,
+    session_id: i64,
+    worker: u32,
+    r: &OutcomeRecord,
+    conflict: Option<String>,
+) -> Result<()> {
+    let own = r
+        .features
+        .strip_prefix(run.prefix.as_slice())
+        .ok_or_else(|| {
             JournalError::sqlite(
                 rusqlite::ffi::SQLITE_MISUSE,
                 format!(
-                    "spec {} (features {:?}) does not begin with the run's common features \
-                     {:?}; this is a bug in specsearch, please report it (the journal keeps \
-                     everything committed before)",
-                    r.spec_index, r.features, self.prefix
+                    "spec {} (features {:?}) does not begin with the run's common features {:?}; \
+                 this is a bug in specsearch, please report it (the journal keeps everything \
+                 committed before)",
+                    r.spec_index, r.features, run.prefix
                 ),
             )
-        })
-    }
-
-    /// The codes of `r`'s own features, written into `out`.
-    fn codes_of(&self, r: &OutcomeRecord, out: &mut String) -> rusqlite::Result<()> {
-        out.clear();
-        codes::encode(self.own_features(r)?, out);
-        Ok(())
-    }
-}
-
-/// Journals `records`: outcomes without passed detail in chunks of [`CHUNK`] rows per
-/// statement, when none of a chunk's spec indices is journaled yet (checked with one range
-/// lookup; a batch sent twice after a lost worker takes the row-by-row path, which ignores
-/// what is already there); passed outcomes row by row.
-fn insert_all(
-    conn: &Connection,
-    s: &mut Statements<'_>,
-    batch: &Batch<'_>,
-    records: &[OutcomeRecord],
-    features: &mut String,
-    tally: &mut Tally,
-) -> rusqlite::Result<()> {
-    let mut rest = records;
-    while !rest.is_empty() {
-        let plain = rest
-            .iter()
-            .take(CHUNK)
-            .take_while(|r| r.passed.is_none())
-            .count();
-        // Strictly ascending indices (as workers send them): no duplicate within the chunk.
-        if plain == CHUNK
-            && rest[..CHUNK]
-                .windows(2)
-                .all(|w| w[0].spec_index < w[1].spec_index)
-            && !any_journaled(conn, batch.run_id, &rest[..CHUNK])?
-        {
-            insert_chunk(conn, batch, &rest[..CHUNK], features)?;
-            for r in &rest[..CHUNK] {
-                tally.add(
-                    batch.session_id,
-                    r.status.code(),
-                    failed_code(r),
-                    batch.own_features(r)?,
-                    r.spec_index,
-                );
-            }
-            rest = &rest[CHUNK..];
-            continue;
-        }
-        let n = plain.max(1);
-        for r in &rest[..n] {
-            if let Some(status) = insert(s, batch, r, features)? {
-                let own = batch.own_features(r)?;
-                tally.add(batch.session_id, status, failed_code(r), own, r.spec_index);
-            }
-        }
-        rest = &rest[n..];
-    }
-    Ok(())
-}
-
-/// Whether any spec index of `chunk` already has an outcome.
-fn any_journaled(
-    conn: &Connection,
-    run_id: RunId,
-    chunk: &[OutcomeRecord],
-) -> rusqlite::Result<bool> {
-    let (lo, hi) = (chunk[0].spec_index, chunk[chunk.len() - 1].spec_index);
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM outcomes WHERE run_id = ?1 AND spec_index BETWEEN ?2 AND ?3)",
-    )?
-    .query_row(params![run_id, lo as i64, hi as i64], |r| r.get(0))
-}
-
-fn insert_chunk(
-    conn: &Connection,
-    batch: &Batch<'_>,
-    chunk: &[OutcomeRecord],
-    features: &mut String,
-) -> rusqlite::Result<()> {
-    // Built once: formatting the 32-row statement for every chunk (it is the statement
-    // cache's key) cost ~5% of the writer's CPU.
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    debug_assert_eq!(chunk.len(), CHUNK);
-    let mut stmt = conn.prepare_cached(SQL.get_or_init(|| chunk_sql(CHUNK)))?;
-    stmt.raw_bind_parameter(1, batch.run_id)?;
-    stmt.raw_bind_parameter(2, batch.session_id)?;
-    stmt.raw_bind_parameter(3, batch.worker)?;
-    // Parameters ?1..?3 are shared; each row then has seven numbered after them.
-    for (i, r) in chunk.iter().enumerate() {
-        let at = 4 + i * 7;
-        batch.codes_of(r, features)?;
-        stmt.raw_bind_parameter(at, r.spec_index as i64)?;
-        stmt.raw_bind_parameter(at + 1, r.status)?;
-        stmt.raw_bind_parameter(at + 2, failed_code(r))?;
-        stmt.raw_bind_parameter(at + 3, features.as_str())?;
-        stmt.raw_bind_parameter(at + 4, r.r2.filter(|v| v.is_finite()))?;
-        stmt.raw_bind_parameter(at + 5, r.message.as_deref())?;
-        stmt.raw_bind_parameter(at + 6, r.eval_us)?;
-    }
-    stmt.raw_execute()?;
-    Ok(())
-}
-
-fn insert(
-    s: &mut Statements<'_>,
-    batch: &Batch<'_>,
-    r: &OutcomeRecord,
-    features: &mut String,
-) -> rusqlite::Result<Option<u8>> {
-    let (run_id, session_id, worker) = (batch.run_id, batch.session_id, batch.worker);
-    batch.codes_of(r, features)?;
-    let conflict = if r.passed.is_some() {
-        mutation_conflict(s, run_id, r)?
-    } else {
-        None
+        })?;
+    run.scratch.codes.clear();
+    codes::encode(own, &mut run.scratch.codes);
+    let (status, message) = match &conflict {
+        Some(m) => (OutcomeStatus::Error, Some(m.as_str())),
+        None => (r.status, r.message.as_deref()),
     };
-    if let Some(message) = conflict {
-        let inserted = s.outcome.execute(params![
-            run_id,
+    run.conn
+        .prepare_cached(
+            "INSERT INTO outcomes (run_id, spec_index, status, failed_test, feature_codes, r2, \
+             message, session_id, worker, eval_us) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            run.run_id,
             r.spec_index as i64,
-            OutcomeStatus::Error,
-            None::<u8>,
-            features.as_str(),
+            status,
+            r.failed_test.map(|t| t.code()),
+            run.scratch.codes.as_str(),
             r.r2.filter(|v| v.is_finite()),
             message,
             session_id,
             worker,
             r.eval_us
         ])?;
-        return Ok((inserted == 1).then_some(OutcomeStatus::Error.code()));
+    if conflict.is_some() {
+        return Ok(());
     }
-    let inserted = s.outcome.execute(params![
-        run_id,
-        r.spec_index as i64,
-        r.status,
-        failed_code(r),
-        features.as_str(),
-        r.r2.filter(|v| v.is_finite()),
-        r.message,
-        session_id,
-        worker,
-        r.eval_us
-    ])?;
-    if inserted == 0 {
-        // Already journaled (a batch sent twice): nothing else to record.
-        return Ok(None);
-    }
-    if r.passed.is_some() {
-        let at = crate::now();
-        for m in &r.mutations {
-            s.put_mutation.execute(params![
-                run_id,
+    let Some(p) = &r.passed else {
+        return Ok(());
+    };
+    let at = crate::now();
+    for m in &r.mutations {
+        run.conn
+            .prepare_cached(
+                "INSERT INTO mutations (run_id, name, definition, sha256, first_spec_index, \
+                 session_id, worker, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (run_id, name) DO UPDATE SET \
+                 first_spec_index = excluded.first_spec_index, \
+                 session_id = excluded.session_id, worker = excluded.worker \
+                 WHERE excluded.first_spec_index < mutations.first_spec_index",
+            )?
+            .execute(params![
+                run.run_id,
                 m.name,
                 m.definition,
                 m.sha256,
@@ -514,11 +522,15 @@ fn insert(
                 worker,
                 at
             ])?;
-        }
     }
-    if let Some(p) = &r.passed {
-        s.passed.execute(params![
-            run_id,
+    run.conn
+        .prepare_cached(
+            "INSERT INTO passed (run_id, spec_index, spec_key, r2, adj_r2, is_max_abs, is_mae, \
+             is_rmse, oos_max_abs, oos_mae, oos_rmse, cov_type, detail) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            run.run_id,
             r.spec_index as i64,
             p.spec_key,
             p.r2,
@@ -532,19 +544,20 @@ fn insert(
             p.cov_type,
             p.detail_json
         ])?;
-    }
-    Ok(Some(r.status.code()))
+    Ok(())
 }
 
 /// The error message when one of a passed spec's mutation records contradicts the journal.
 fn mutation_conflict(
-    s: &mut Statements<'_>,
+    conn: &Connection,
     run_id: RunId,
     r: &OutcomeRecord,
 ) -> rusqlite::Result<Option<String>> {
+    let mut get = conn.prepare_cached(
+        "SELECT definition, sha256, first_spec_index FROM mutations WHERE run_id = ?1 AND name = ?2",
+    )?;
     for m in &r.mutations {
-        let known: Option<(String, String, i64)> = s
-            .get_mutation
+        let known: Option<(String, String, i64)> = get
             .query_row(params![run_id, m.name], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })

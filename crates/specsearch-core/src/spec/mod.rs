@@ -82,7 +82,7 @@ pub use iter::SpecIter;
 pub use key::canonical_text;
 pub use pool::{Pool, PoolKind, TakenOut};
 pub use role::FeatureRole;
-pub use space::{Overlap, Pick, SpecSpace};
+pub use space::{Combo, Combos, Overlap, Pick, SpecSpace};
 
 /// One item of a spec as counted toward `max_vars`, with its surviving variants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -148,6 +148,44 @@ pub(crate) struct Term {
     pub(crate) unit: u128,
 }
 
+/// One combo of the space (see [`SpecSpace::combos`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Combo {
+    /// The index of its first spec; its specs are `first .. first + Π radices`.
+    pub first: u64,
+    /// Element ids, first slowest in the variant expansion.
+    pub elements: Vec<usize>,
+    /// Variant count of each element (same order).
+    pub radices: Vec<usize>,
+}
+
+/// Iterator over the combos of a space, in rule-C order.
+pub struct Combos<'a> {
+    space: &'a SpecSpace,
+    cur: Cursor,
+    first: u64,
+    done: bool,
+}
+
+impl Iterator for Combos<'_> {
+    type Item = Combo;
+
+    fn next(&mut self) -> Option<Combo> {
+        if self.done {
+            return None;
+        }
+        let combo = Combo {
+            first: self.first,
+            elements: self.cur.elems.clone(),
+            radices: self.cur.radix.clone(),
+        };
+        let specs: u64 = combo.radices.iter().map(|&r| r as u64).product();
+        self.first += specs;
+        self.done = !self.space.next_combo(&mut self.cur);
+        Some(combo)
+    }
+}
+
 /// The spec space: built once, then counted, unranked and iterated without enumeration.
 #[derive(Debug, Clone)]
 pub struct SpecSpace {
@@ -640,6 +678,46 @@ impl SpecSpace {
             .take_while(|&r| r < first_optional)
             .map(|r| self.order.id_of[r as usize])
             .collect()
+    }
+
+    /// Every combo of the space in rule-C order, each with its first spec index, its elements
+    /// (first slowest) and their variant counts: the plan a journal records so that a spec's
+    /// columns follow from its index (`first ≤ index`, the mixed-radix digits of
+    /// `index − first`, each element's variant at its digit, the union in rule-S order).
+    pub fn combos(&self) -> Combos<'_> {
+        let mut cur = Cursor::default();
+        let done = if self.count() == 0 {
+            true
+        } else {
+            self.unrank(0, &mut cur).expect("index 0 exists");
+            false
+        };
+        Combos {
+            space: self,
+            cur,
+            first: 0,
+            done,
+        }
+    }
+
+    /// Number of variants of element `id` (its radix in a combo).
+    pub fn variant_count(&self, id: usize) -> usize {
+        self.elem_var[id + 1] - self.elem_var[id]
+    }
+
+    /// The elements (forced first, then pool members), indexed by element id.
+    pub fn elements(&self) -> &[Element] {
+        &self.elements
+    }
+
+    /// Number of columns in the column table (column ids are `0..column_count()`).
+    pub fn column_count(&self) -> usize {
+        self.order.columns.len()
+    }
+
+    /// Position of column `id` in rule-S order (how a spec's columns are sorted).
+    pub fn column_rank(&self, id: u32) -> u32 {
+        self.order.rank_of[id as usize]
     }
 
     pub(crate) fn variant_ranks(&self, element: usize, variant: usize) -> &[u32] {

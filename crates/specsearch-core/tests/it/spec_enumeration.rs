@@ -1080,6 +1080,40 @@ fn check_against_brute_force(recipe: &Recipe, picks: &[u64]) -> Result<(), TestC
     }
     prop_assert_eq!(n, space.count());
 
+    // the combos (the plan a journal records) rebuild every spec: first index, then the
+    // mixed-radix digits of the offset pick each element's variant, the union in rule-S
+    // order
+    let mut next_first = 0u64;
+    let mut n_combos = 0u64;
+    for combo in space.combos() {
+        prop_assert_eq!(combo.first, next_first);
+        let specs: u64 = combo.radices.iter().map(|&r| r as u64).product();
+        for offset in 0..specs {
+            let mut rest = offset;
+            let mut digits = vec![0usize; combo.radices.len()];
+            for k in (0..combo.radices.len()).rev() {
+                digits[k] = (rest % combo.radices[k] as u64) as usize;
+                rest /= combo.radices[k] as u64;
+            }
+            let mut cols: Vec<u32> = combo
+                .elements
+                .iter()
+                .zip(&digits)
+                .flat_map(|(&e, &d)| space.element(e).variants[d].iter().copied())
+                .collect();
+            cols.sort_by_key(|&c| space.column_rank(c));
+            cols.dedup();
+            prop_assert_eq!(&cols, &want[(combo.first + offset) as usize].0);
+        }
+        for (k, &e) in combo.elements.iter().enumerate() {
+            prop_assert_eq!(combo.radices[k], space.variant_count(e));
+        }
+        next_first += specs;
+        n_combos += 1;
+    }
+    prop_assert_eq!(next_first, space.count());
+    prop_assert_eq!(n_combos, space.combo_count());
+
     // unranking at every index, with the picks
     for (i, (cols, wpicks)) in want.iter().enumerate() {
         space.spec_at(i as u64, &mut out).unwrap();

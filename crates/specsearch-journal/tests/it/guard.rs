@@ -4,7 +4,7 @@
 
 use specsearch_journal::{Journal, JournalRw, RunStatus, SessionTotals};
 
-use crate::common::{catalogue, create, raw};
+use crate::common::{create, raw, TestSpace};
 
 fn session_statuses(path: &std::path::Path) -> Vec<(i64, String, Option<i64>)> {
     raw(path)
@@ -21,7 +21,7 @@ fn work_that_ends_says_how_and_the_session_follows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run = create(&journal, 10, &[], &catalogue(3)).unwrap();
+    let run = create(&journal, &TestSpace::small()).unwrap();
     assert_eq!(
         journal.run(run).unwrap().unwrap().status,
         RunStatus::Running
@@ -61,7 +61,7 @@ fn work_dropped_on_an_error_path_leaves_the_run_resumable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run = create(&journal, 10, &[], &catalogue(3)).unwrap();
+    let run = create(&journal, &TestSpace::small()).unwrap();
     let attempt = || -> Result<(), String> {
         let (mut guard, _) = journal.begin_run(run).map_err(|e| e.to_string())?;
         guard.start_session("serial", "duckdb", 1).unwrap();
@@ -82,7 +82,7 @@ fn a_panic_unwinding_through_the_work_leaves_the_run_interrupted_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run = create(&journal, 10, &[], &catalogue(3)).unwrap();
+    let run = create(&journal, &TestSpace::small()).unwrap();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let (mut guard, _) = journal.begin_run(run).unwrap();
         guard.start_session("serial", "duckdb", 1).unwrap();
@@ -100,7 +100,8 @@ fn sessions_a_killed_coordinator_left_open_are_closed_with_what_they_committed()
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run = create(&journal, 400, &[], &catalogue(100)).unwrap();
+    let space = TestSpace::small();
+    let run = create(&journal, &space).unwrap();
     // A session that wrote outcomes and was never closed (its guard forgotten, as a SIGKILL
     // would leave it).
     let (mut guard, _) = journal.begin_run(run).unwrap();
@@ -111,14 +112,9 @@ fn sessions_a_killed_coordinator_left_open_are_closed_with_what_they_committed()
         specsearch_journal::FlushPolicy::default(),
     )
     .unwrap();
+    let records: Vec<_> = (0..100).map(|i| space.record(i)).collect();
     writer
-        .send(
-            session,
-            0,
-            (0..100)
-                .map(|i| crate::common::record(i, &[], 100))
-                .collect(),
-        )
+        .send(session, 0, crate::common::block(&records))
         .unwrap();
     writer.finish().unwrap();
     std::mem::forget(guard);

@@ -7,7 +7,7 @@ use specsearch_journal::{
     ScenarioRow, TableSink, Weights,
 };
 
-use crate::common::{self, catalogue, create};
+use crate::common::{self, create, TestSpace};
 
 /// A journal of 400 specs (8 passed: 0, 50, …, 350) with a stored ranking.
 fn ranked_journal() -> (
@@ -18,8 +18,9 @@ fn ranked_journal() -> (
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run_id = create(&journal, 400, &[], &catalogue(100)).unwrap();
-    let mut records: Vec<_> = (0..400).map(|i| common::record(i, &[], 100)).collect();
+    let space = TestSpace::small();
+    let run_id = create(&journal, &space).unwrap();
+    let mut records: Vec<_> = (0..400).map(|i| space.record(i)).collect();
     // Passed models that differ: R² and errors by index.
     for r in records.iter_mut().filter(|r| r.passed.is_some()) {
         let p = r.passed.as_mut().unwrap();

@@ -42,17 +42,32 @@ fn fixture_copy() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-/// Every row of every table, as text, in primary-key order (`outcomes` through `outcomes_sql`).
-fn dump(conn: &Connection, outcomes_sql: &str) -> Vec<String> {
+/// The columns of `table` as `conn` has them, comma-separated.
+fn columns(conn: &Connection, table: &str) -> String {
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+        .unwrap();
+    let names: Vec<String> = stmt
+        .query_map([table], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    names.join(", ")
+}
+
+/// Every row of every table, as text, in primary-key order (`outcomes` through `outcomes_sql`),
+/// reading the columns `columns_of` names (later migrations add columns: those are not rows
+/// lost).
+fn dump(conn: &Connection, outcomes_sql: &str, columns_of: &dyn Fn(&str) -> String) -> Vec<String> {
     let mut out = Vec::new();
     for table in TABLES {
-        let from = if table == "outcomes" {
-            format!("({outcomes_sql})")
+        let (select, from) = if table == "outcomes" {
+            ("*".to_string(), format!("({outcomes_sql})"))
         } else {
-            table.to_string()
+            (columns_of(table), table.to_string())
         };
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {from} ORDER BY 1, 2, 3"))
+            .prepare(&format!("SELECT {select} FROM {from} ORDER BY 1, 2, 3"))
             .unwrap();
         let n = stmt.column_count();
         let rows = stmt
@@ -71,7 +86,7 @@ fn dump(conn: &Connection, outcomes_sql: &str) -> Vec<String> {
 #[test]
 fn a_version_3_journal_upgrades_in_place_without_losing_a_row() {
     let (_dir, path) = fixture_copy();
-    let before = {
+    let (before, version_3_columns) = {
         let conn = Connection::open(&path).unwrap();
         let version: i64 = conn
             .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
@@ -79,7 +94,14 @@ fn a_version_3_journal_upgrades_in_place_without_losing_a_row() {
             })
             .unwrap();
         assert_eq!(version, 3, "the fixture is version 3");
-        dump(&conn, "SELECT * FROM outcomes")
+        let version_3_columns: std::collections::HashMap<&str, String> =
+            TABLES.iter().map(|&t| (t, columns(&conn, t))).collect();
+        (
+            dump(&conn, "SELECT * FROM outcomes", &|t| {
+                version_3_columns[t].clone()
+            }),
+            version_3_columns,
+        )
     };
     assert!(
         before.iter().filter(|l| l.starts_with("outcomes:")).count() > 1000
@@ -94,7 +116,8 @@ fn a_version_3_journal_upgrades_in_place_without_losing_a_row() {
     drop(journal);
     let conn = Connection::open(&path).unwrap();
     assert_eq!(
-        dump(&conn, OUTCOMES_WITH_FEATURES),
+        dump(&conn, OUTCOMES_WITH_FEATURES, &|t| version_3_columns[t]
+            .clone()),
         before,
         "a row changed in the upgrade"
     );
@@ -108,6 +131,15 @@ fn a_version_3_journal_upgrades_in_place_without_losing_a_row() {
         })
         .unwrap();
     assert_eq!(dangling, 0);
+    // Runs journaled before outcome blocks have no recorded plan: their outcomes stay rows.
+    let ranked: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM run_features WHERE sort_rank IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(ranked, 0);
     // Migration 7 filled the counters from the outcomes already there.
     assert_sound(&path);
     let ranges: i64 = conn
@@ -147,6 +179,27 @@ fn a_version_3_journal_upgrades_in_place_without_losing_a_row() {
         [],
     );
     assert!(memory.is_err(), "transport 'memory' is accepted");
+    // Migration 10 rewrote the status check in place (no temporary B-tree per insert); it
+    // still refuses what it refused.
+    let outcomes_sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'outcomes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        outcomes_sql.contains("CHECK (status = 0 OR status = 1 OR status = 2)"),
+        "{outcomes_sql}"
+    );
+    let bad_status = conn.execute(
+        "INSERT INTO outcomes (run_id, spec_index, status, failed_test, feature_codes, r2, \
+         message, session_id, worker, eval_us) VALUES (1, 99999999, 3, NULL, '', NULL, NULL, \
+         1, 0, 0)",
+        [],
+    );
+    let refused = bad_status.expect_err("status 3 is accepted").to_string();
+    assert!(refused.contains("status = 0 OR"), "{refused}");
     let orphan = conn.execute(
         "INSERT INTO ranking (run_id, rank, spec_index, score, fit_score, is_score) \
          VALUES (1, 100000, 123456789, 0, 0, 0)",

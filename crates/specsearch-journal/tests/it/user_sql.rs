@@ -3,14 +3,19 @@
 
 use specsearch_journal::{Journal, JournalRw, TableSink};
 
-use crate::common::{catalogue, create};
+use crate::common::{create, TestSpace};
 
 fn journal() -> (tempfile::TempDir, Journal) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let rw = JournalRw::open(&path).unwrap();
-    create(&rw, 5, &[], &catalogue(3)).unwrap();
-    create(&rw, 9, &[], &catalogue(3)).unwrap();
+    create(&rw, &TestSpace::small()).unwrap();
+    // Two variables of three and two variants, up to both: 3 + 2 + 3 × 2 = 11 specs.
+    create(
+        &rw,
+        &TestSpace::new(5, &[vec![1, 2, 3], vec![4, 5]], &[], 2),
+    )
+    .unwrap();
     drop(rw);
     (dir, Journal::open(&path).unwrap())
 }
@@ -25,7 +30,7 @@ fn a_statement_reads_with_run_bound_and_without() {
     let mut sink = TableSink::default();
     q.stream(Some(specsearch_journal::RunId(2)), &mut sink)
         .unwrap();
-    assert_eq!(sink.0.rows[0][0].as_i64(), Some(9));
+    assert_eq!(sink.0.rows[0][0].as_i64(), Some(11));
     let err = q.stream(None, &mut TableSink::default()).unwrap_err();
     assert!(err.to_string().contains(":run"), "{err}");
     let mut q = j

@@ -8,7 +8,7 @@ use specsearch_journal::{
     EventKind, FeatureRole, FilterTest, JournalRw, OutcomeStatus, ReplayAction, RunId, RunStatus,
 };
 
-use crate::common::{catalogue, create, raw};
+use crate::common::{create, raw, TestSpace};
 
 fn round_trip<T: ToSql + FromSql + PartialEq + std::fmt::Debug>(value: T) {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
@@ -87,7 +87,7 @@ fn the_schema_accepts_exactly_the_words_the_types_know() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run = create(&journal, 1, &[], &catalogue(3)).unwrap();
+    let run = create(&journal, &TestSpace::small()).unwrap();
     let (mut guard, _) = journal.begin_run(run).unwrap();
     guard.start_session("serial", "duckdb", 1).unwrap();
     guard.end(RunStatus::Interrupted, None).unwrap();

@@ -8,14 +8,28 @@ use specsearch_journal::{
     OutcomeStatus, RunStatus, SessionEvent,
 };
 
-use crate::common::{self, assert_sound, catalogue, create, raw};
+use crate::common::{self, assert_sound, create, raw, TestSpace};
 
-fn passed_record(index: u64, m: MutationRecord) -> OutcomeRecord {
+/// Every spec holds the composite `a_b_MUL` (column 3, forced) and one of nine variables.
+fn composite_space() -> TestSpace {
+    let vars: Vec<Vec<u32>> = (4..13).map(|c| vec![c]).collect();
+    let mut space = TestSpace::new(12, &vars, &[vec![3]], 2);
+    space.features[3] = specsearch_journal::RunFeature {
+        id: 3,
+        name: "a_b_MUL".into(),
+        role: specsearch_journal::FeatureRole::Composite,
+        base: "a".into(),
+        category: None,
+    };
+    space
+}
+
+fn passed_record(space: &TestSpace, index: u64, m: MutationRecord) -> OutcomeRecord {
     OutcomeRecord {
         spec_index: index,
         status: OutcomeStatus::Passed,
         failed_test: None,
-        features: vec![1, 3],
+        features: space.spec(index),
         r2: Some(0.5),
         message: None,
         eval_us: 1,
@@ -32,16 +46,8 @@ fn conflicting_mutation_records_are_refused_as_errors() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    // Feature 3 is the composite the records name.
-    let mut features = catalogue(2);
-    features.push(specsearch_journal::RunFeature {
-        id: 3,
-        name: "a_b_MUL".into(),
-        role: specsearch_journal::FeatureRole::Composite,
-        base: "a".into(),
-        category: None,
-    });
-    let run_id = create(&journal, 10, &[], &features).unwrap();
+    let space = composite_space();
+    let run_id = create(&journal, &space).unwrap();
     let (mut guard, _) = journal.begin_run(run_id).unwrap();
     let session = guard.start_session("serial", "duckdb", 2).unwrap();
     let m = |definition: &str, hash: char| MutationRecord {
@@ -54,18 +60,18 @@ fn conflicting_mutation_records_are_refused_as_errors() {
         .send(
             session,
             0,
-            vec![passed_record(7, m("interaction(a, b)", 'c'))],
+            common::block(&[passed_record(&space, 7, m("interaction(a, b)", 'c'))]),
         )
         .unwrap();
     writer
         .send(
             session,
             1,
-            vec![
-                passed_record(3, m("interaction(a, b)", 'c')),
-                passed_record(5, m("interaction(a, b)", 'd')),
-                passed_record(9, m("interaction(a_x, b)", 'c')),
-            ],
+            common::block(&[
+                passed_record(&space, 3, m("interaction(a, b)", 'c')),
+                passed_record(&space, 5, m("interaction(a, b)", 'd')),
+                passed_record(&space, 9, m("interaction(a_x, b)", 'c')),
+            ]),
         )
         .unwrap();
     writer.finish().unwrap();
@@ -117,28 +123,44 @@ fn a_batch_sent_twice_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run_id = create(&journal, 500, &[], &catalogue(100)).unwrap();
-    let records: Vec<OutcomeRecord> = (0..300).map(|i| common::record(i, &[], 100)).collect();
+    let space = TestSpace::small();
+    let run_id = create(&journal, &space).unwrap();
+    let records: Vec<OutcomeRecord> = (0..300).map(|i| space.record(i)).collect();
     common::write(&path, run_id, records.clone());
-    let before: BTreeMap<String, i64> = ["outcomes", "passed", "outcome_counts", "feature_counts"]
-        .iter()
-        .map(|t| {
-            (
-                t.to_string(),
-                common::int(&path, &format!("SELECT count(*) FROM {t}")),
-            )
-        })
-        .collect();
+    let before: BTreeMap<String, i64> = [
+        "outcome_status",
+        "outcomes",
+        "passed",
+        "outcome_counts",
+        "feature_counts",
+    ]
+    .iter()
+    .map(|t| {
+        (
+            t.to_string(),
+            common::int(&path, &format!("SELECT count(*) FROM {t}")),
+        )
+    })
+    .collect();
     // The same records again (a lost worker's batch re-run), and some new ones among them.
     let mut again = records[100..200].to_vec();
-    again.extend((300..310).map(|i| common::record(i, &[], 100)));
+    again.extend((300..310).map(|i| space.record(i)));
     common::write(&path, run_id, again);
     let reader = Journal::open(&path).unwrap();
     assert_eq!(reader.counts(run_id).unwrap().evaluated, 310);
     assert_eq!(reader.done_ranges(run_id).unwrap(), vec![(0, 310)]);
+    assert_eq!(before["outcome_status"], 300);
+    assert_eq!(
+        common::int(&path, "SELECT count(*) FROM outcome_status"),
+        310
+    );
+    // Rows are for passed and error outcomes: only the new specs can add one.
+    let new_rows = (300..310)
+        .filter(|&i| space.record(i).status != specsearch_journal::OutcomeStatus::Filtered)
+        .count() as i64;
     assert_eq!(
         common::int(&path, "SELECT count(*) FROM outcomes"),
-        before["outcomes"] + 10
+        before["outcomes"] + new_rows
     );
     assert_sound(&path);
 }
@@ -148,7 +170,7 @@ fn events_commit_at_once_and_stalled_workers_are_listed_until_lost() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let journal = JournalRw::open(&path).unwrap();
-    let run_id = create(&journal, 10, &[], &catalogue(3)).unwrap();
+    let run_id = create(&journal, &TestSpace::small()).unwrap();
     let (mut guard, _) = journal.begin_run(run_id).unwrap();
     let session = guard.start_session("process", "duckdb", 2).unwrap();
     let writer = JournalWriter::spawn(&path, run_id, FlushPolicy::default()).unwrap();

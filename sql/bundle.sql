@@ -18,8 +18,9 @@ CREATE TABLE manifest (
 CREATE TABLE dates (
     row_id INTEGER PRIMARY KEY,
     date   DATE NOT NULL UNIQUE,
-    -- Where the date sits relative to the sample windows of the config.
-    sample VARCHAR NOT NULL CHECK (sample IN ('before', 'in', 'out', 'after'))
+    -- Where the date sits relative to the sample windows of the config; 'outlier' is an
+    -- in-sample date left out of every fit (sample.outliers).
+    sample VARCHAR NOT NULL CHECK (sample IN ('before', 'in', 'outlier', 'out', 'after'))
 );
 
 -- Every column a spec can use. `id` is the column id specs are made of (0 = the target).
@@ -32,11 +33,12 @@ CREATE TABLE catalogue (
     role             VARCHAR NOT NULL
                      CHECK (role IN ('target', 'variant', 'dummy', 'base', 'composite')),
     base             VARCHAR NOT NULL,
-    transform        VARCHAR CHECK (transform IN ('LV', 'DF', 'GR')),
+    transform        VARCHAR CHECK (transform IN ('LV', 'DF', 'GR', 'ABSGR', 'ROLLAVG', 'DEVROLL')),
     period           INTEGER NOT NULL CHECK (period >= 0),
     lag              INTEGER NOT NULL CHECK (lag >= 0),
     category         VARCHAR,
-    var_type         VARCHAR CHECK (var_type IN ('level', 'rate')),
+    -- The metadata type: 'level', 'rate', or a type the config's [transforms] table maps.
+    var_type         VARCHAR,
     expected_sign    INTEGER NOT NULL CHECK (expected_sign IN (-1, 0, 1)),
     -- For dummy columns: the `dummies(...)` item and whether the set is complete (joint F-test).
     dummy_set        VARCHAR,

@@ -23,7 +23,9 @@ use crate::assess::FilterThresholds;
 use crate::features::Transform;
 
 mod scenarios;
-pub use scenarios::{Direction, ModelChoice, QuarterAggregation, ScenarioSet, ScenariosConfig};
+pub use scenarios::{
+    Direction, FitChoice, ModelChoice, QuarterAggregation, ScenarioSet, ScenariosConfig,
+};
 mod segments;
 pub use segments::{select, SegmentId};
 mod validation;
@@ -114,6 +116,11 @@ pub struct ConfigFile {
     /// search's identity).
     #[serde(default)]
     pub incumbent: Option<IncumbentConfig>,
+    /// The type → transforms map (§9): each entry replaces a metadata type's transform list
+    /// (`level = ["LV", "GR"]`) or adds a type (`spread = ["LV", "DF", "DEVROLL"]`); types not
+    /// listed keep §2's (`level → [LV, GR]`, `rate → [LV, DF]`).
+    #[serde(default)]
+    pub transforms: Option<std::collections::BTreeMap<String, Vec<Transform>>>,
 }
 
 /// `[incumbent]`: the model a search's results are compared with (docs/semantics.md §13): its
@@ -172,6 +179,10 @@ pub struct TargetConfig {
     /// Lead in periods: 1 models next period's value with this period's drivers.
     #[serde(default)]
     pub lead: u32,
+    /// A ratio target (§9): the modelled series is `column / exposure` (then the transform);
+    /// levels are the ratio times this column of the target table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<String>,
 }
 
 fn one() -> u32 {
@@ -187,6 +198,9 @@ pub struct SampleConfig {
     /// Last out-of-sample date; default: `in_end` (no out-of-sample).
     #[serde(default)]
     pub full_end: Option<String>,
+    /// In-sample dates left out of every fit, test and in-sample statistic (§9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outliers: Vec<String>,
 }
 
 /// `[search]`: the spec space.
@@ -217,7 +231,13 @@ pub struct SearchConfig {
     /// Most variables of one category in a spec.
     #[serde(default = "one_usize")]
     pub category_limit: usize,
+    /// Windows of the rolling transforms (ROLLAVG, DEVROLL); default `[4]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<Vec<u32>>,
 }
+
+/// The rolling windows when `search.windows` is not set (the reference's `ROLLAVG4`).
+pub const DEFAULT_WINDOWS: [u32; 1] = [4];
 
 fn default_max_vars() -> usize {
     4
@@ -420,6 +440,33 @@ impl Config {
         if f.target.transform != Transform::Lv && f.target.period == 0 {
             return Err(self.invalid("target.period", "must be at least 1"));
         }
+        if !f.target.transform.has_level_link() {
+            return Err(self.invalid(
+                "target.transform",
+                format!(
+                    "{} cannot be converted back to the target's level; a target is LV, DF or GR",
+                    f.target.transform
+                ),
+            ));
+        }
+        if let Some(exposure) = &f.target.exposure {
+            if exposure.trim().is_empty() || *exposure == f.target.column {
+                return Err(self.invalid(
+                    "target.exposure",
+                    "must name another column of the target table (the target is modelled as \
+                     target / exposure)",
+                ));
+            }
+        }
+        for (i, text) in f.sample.outliers.iter().enumerate() {
+            if crate::data::parse_date(text).is_none() {
+                return Err(self.invalid(
+                    &format!("sample.outliers[{i}]"),
+                    format!("{text:?} is not a date (use YYYY-MM-DD)"),
+                ));
+            }
+        }
+        self.validate_transforms()?;
         let s = &f.search;
         if s.pool.is_empty() && s.forced.is_empty() && s.one_of.is_empty() && s.together.is_empty()
         {
@@ -506,6 +553,40 @@ impl Config {
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(self.invalid(key, "must be a positive number of seconds or hours"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `[transforms]` and `search.windows`.
+    fn validate_transforms(&self) -> Result<(), ConfigError> {
+        let f = &self.file;
+        if let Some(windows) = &f.search.windows {
+            if windows.is_empty() {
+                return Err(self.invalid("search.windows", "must list at least one window"));
+            }
+            if let Some(w) = windows.iter().find(|&&w| w < 2) {
+                return Err(self.invalid(
+                    "search.windows",
+                    format!("{w}: a rolling window spans at least 2 periods"),
+                ));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, list) in f.transforms.iter().flatten() {
+            let key = format!("transforms.{name}");
+            if name.trim().is_empty() || !seen.insert(name.to_ascii_lowercase()) {
+                return Err(self.invalid(
+                    &key,
+                    "type names are compared in lowercase and must be unique and not empty",
+                ));
+            }
+            if list.is_empty() {
+                return Err(self.invalid(&key, "must list at least one transform, e.g. [\"LV\"]"));
+            }
+            let mut codes = std::collections::BTreeSet::new();
+            if let Some(t) = list.iter().find(|t| !codes.insert(t.code())) {
+                return Err(self.invalid(&key, format!("lists {t} twice")));
             }
         }
         Ok(())
@@ -665,6 +746,20 @@ impl Config {
         Ok(())
     }
 
+    /// The type → transforms map in force (§2's, with `[transforms]` on top).
+    pub fn type_map(&self) -> crate::features::TypeMap {
+        crate::features::TypeMap::with(self.file.transforms.as_ref())
+    }
+
+    /// The rolling windows in force.
+    pub fn windows(&self) -> Vec<u32> {
+        self.file
+            .search
+            .windows
+            .clone()
+            .unwrap_or_else(|| DEFAULT_WINDOWS.to_vec())
+    }
+
     /// Resolves a path from the config file against the config's directory.
     pub fn resolve(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
@@ -688,6 +783,9 @@ impl Config {
     /// name is part of it (two segments with the same search are two runs), a file without
     /// segments hashes exactly as before segments existed.
     pub fn search_hash(&self) -> String {
+        // Options added after the first runs (outliers, the exposure, windows, the transform
+        // map) are part of the text only when set, so every config written before them hashes
+        // exactly as it did.
         #[derive(Serialize)]
         struct Canonical<'a> {
             version: &'a str,
@@ -697,6 +795,8 @@ impl Config {
             sample: &'a SampleConfig,
             search: &'a SearchConfig,
             filters: &'a FilterThresholds,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            transforms: Option<&'a std::collections::BTreeMap<String, Vec<Transform>>>,
         }
         let canonical = Canonical {
             version: SEARCH_HASH_VERSION,
@@ -705,6 +805,7 @@ impl Config {
             sample: &self.file.sample,
             search: &self.file.search,
             filters: &self.file.filters,
+            transforms: self.file.transforms.as_ref(),
         };
         // serde_json writes struct fields in declaration order, so the text is canonical.
         let text = serde_json::to_string(&canonical).expect("config serialises to JSON");

@@ -60,7 +60,7 @@ impl Session {
         let build_s = started.elapsed().as_secs_f64();
         let started = Instant::now();
         let b = &built.bundle;
-        let key_context = plan::key_context(&b.catalogue, &b.dates, b.sample);
+        let key_context = plan::key_context_with(&b.catalogue, &b.dates, b.sample, &b.outliers);
         let plan = plan::plan(
             &config,
             &b.catalogue,
@@ -164,6 +164,7 @@ impl Session {
             in_start: b.sample.in_start,
             in_end: b.sample.in_end,
             full_end: b.sample.full_end,
+            outliers: b.outliers.clone(),
             target_stationary: self.built.target_pretest.stationary,
             values_checksum: b.values_checksum(),
             thresholds: self.config.file.filters.clone(),

@@ -253,7 +253,12 @@ pub fn forecast(
         if let Some(t) = transforms {
             out.push((
                 m.fit.name.clone(),
-                projector.forecast_transforms(0, None, t)?,
+                projector.forecast_transforms(
+                    0,
+                    None,
+                    t,
+                    projector.exposures(&mut columns)?.as_deref(),
+                )?,
             ));
         }
     }

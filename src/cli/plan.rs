@@ -77,12 +77,26 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     );
     println!(
         "sample     {} in-sample, {} out-of-sample ({} to {}, then to {})",
-        b.sample.n_in(),
+        b.n_fit(),
         b.sample.n_oos(),
         b.dates[b.sample.in_start],
         b.dates[b.sample.in_end],
         b.dates[b.sample.full_end]
     );
+    if !b.outliers.is_empty() {
+        let dates: Vec<String> = b.outliers.iter().map(|&r| b.dates[r].to_string()).collect();
+        println!(
+            "outliers   {} in-sample date(s) left out of every fit and test: {}",
+            dates.len(),
+            dates.join(", ")
+        );
+    }
+    if let Some(exposure) = &config.file.target.exposure {
+        println!(
+            "ratio      the target is {} / {exposure}; levels are the ratio × {exposure}",
+            config.file.target.column
+        );
+    }
     let variants: Vec<_> = b
         .catalogue
         .columns
@@ -146,11 +160,42 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             p.option_count()
         );
     }
+    for t in space.taken_out() {
+        let what = if t.removed == t.of {
+            "chosen only through".to_string()
+        } else {
+            format!("{} of its {} variants chosen only through", t.removed, t.of)
+        };
+        println!(
+            "  taken out {} (from {}): {what} {}",
+            t.element, t.pool, t.kept_by
+        );
+    }
+    if !space.tracked_categories().is_empty() {
+        println!(
+            "  category_limit {} holds over the whole spec for {}",
+            config.file.search.category_limit,
+            space.tracked_categories().join(", ")
+        );
+    }
     let count = space.count();
     println!(
         "specs      {count} (from {} combinations)",
         space.combo_count()
     );
+    match space.repeated_models() {
+        None => println!("           all distinct models (no two specs share a spec key)"),
+        Some(o) if o.first == o.second => println!(
+            "           not all distinct models: two variants of {} have the same columns; a \
+             run keeps the lowest index of each model",
+            o.first
+        ),
+        Some(o) => println!(
+            "           not all distinct models: {} and {} both hold column {}, so some specs \
+             repeat a model; a run keeps the lowest index of each",
+            o.first, o.second, o.column
+        ),
+    }
 
     let mut spec = Vec::new();
     let show = |label: &str, range: std::ops::Range<u64>, spec: &mut Vec<u32>| -> Result<()> {

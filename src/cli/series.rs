@@ -24,6 +24,8 @@ pub struct SeriesArgs {
     #[arg(long, value_name = "FIT,IS,OOS", value_parser = results::parse_weights)]
     pub weights: Option<Weights>,
     #[command(flatten)]
+    pub fit: super::show::FitArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -46,6 +48,7 @@ pub fn run(args: &SeriesArgs) -> Result<()> {
             report.spec_index.unwrap_or(0)
         );
     }
+    let report = args.fit.apply(report)?;
     let series = report.series()?;
     match args.output.format() {
         Format::Json => println!("{}", serde_json::to_string_pretty(&series.to_json())?),

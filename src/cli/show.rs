@@ -35,6 +35,8 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
+    pub fit: FitArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -49,6 +51,37 @@ pub struct ReportArgs {
     /// Also print the coefficients' covariance matrix (with the model's covariance type).
     #[arg(long)]
     pub cov: bool,
+}
+
+/// `--fit in|full` of the commands that show one model's numbers.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct FitArgs {
+    /// Which fit: `in` (the in-sample fit the search judged) or `full` (refitted on the
+    /// in-sample and out-of-sample rows with the same covariance rule; filters and ranking
+    /// always use the in-sample fit).
+    #[arg(long, value_name = "in|full", default_value = "in", value_parser = parse_fit)]
+    pub fit: model::FitChoice,
+}
+
+impl FitArgs {
+    /// The report of the chosen fit.
+    pub fn apply(&self, report: model::ModelReport) -> Result<model::ModelReport> {
+        match self.fit {
+            model::FitChoice::In => Ok(report),
+            model::FitChoice::Full => report.full_fit(),
+        }
+    }
+}
+
+/// Parses `--fit in|full`.
+pub fn parse_fit(s: &str) -> Result<model::FitChoice, String> {
+    match s {
+        "in" => Ok(model::FitChoice::In),
+        "full" => Ok(model::FitChoice::Full),
+        _ => Err(format!(
+            "{s:?}: give `in` (the in-sample fit) or `full` (the full-sample refit)"
+        )),
+    }
 }
 
 impl ReportArgs {
@@ -101,6 +134,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         args.weights.as_ref(),
         args.report.options(),
     )?;
+    let report = args.fit.apply(report)?;
     match args.output.format() {
         Format::Human => print!("{}", report.render(args.report.cov)),
         Format::Json => println!(

@@ -24,6 +24,8 @@ pub struct ShowModelArgs {
     pub spec: Option<u64>,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub fit: super::show::FitArgs,
     /// Print the report as one JSON document (`detail` holds every statistic of the fit).
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -57,6 +59,7 @@ pub fn run(args: &ShowModelArgs) -> Result<()> {
     // Composite ids (from --spec) are built like a worker builds them; coefficients come as
     // const, frozen columns, composites.
     let report = model::from_session(&session, &ctx, &spec, args.spec, args.report.options())?;
+    let report = args.fit.apply(report)?;
     if args.json {
         println!(
             "{}",

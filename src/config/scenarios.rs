@@ -43,8 +43,31 @@ pub struct ScenariosConfig {
     /// column's aggregation in the metadata (`average` → `mean`), else `mean`.
     #[serde(default)]
     pub aggregation: Option<QuarterAggregation>,
+    /// Which fit projects the models: `in` (default: the in-sample fit the search passed) or
+    /// `full` (refitted on in-sample and out-of-sample rows, §9).
+    #[serde(default)]
+    pub fit: FitChoice,
     /// The scenarios, each a name and its MEV tables (same layout as `data.mev_tables`).
     pub set: Vec<ScenarioSet>,
+}
+
+/// Which fit of a passed model: the in-sample fit the search judged, or the refit on every
+/// row up to `sample.full_end` (§9).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FitChoice {
+    #[default]
+    In,
+    Full,
+}
+
+impl FitChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FitChoice::In => "in",
+            FitChoice::Full => "full",
+        }
+    }
 }
 
 fn default_horizon() -> u32 {

@@ -2,8 +2,10 @@
 //! aggregation and expected sign.
 //!
 //! Format (header required, column order free, `category`, `aggregation` and `sign` optional):
-//! `variable,type,category,aggregation,sign` with `type` ∈ {level, rate}, `aggregation` ∈
-//! {average, sum, end} (default average), `sign` ∈ {+1, 1, +, positive, -1, -, negative, 0, empty}.
+//! `variable,type,category,aggregation,sign` with `type` a type of the type map ([`TypeMap`]:
+//! `level`, `rate`, or any type the config's `[transforms]` table maps), `aggregation` ∈
+//! {average, sum, end} (default average), `sign` ∈ {+1, 1, +, positive, -1, -, negative, 0, empty},
+//! or a number equal to −1, 0 or +1 as a data frame writes it (`-1.0`, `1.0`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,28 +15,64 @@ use serde::{Deserialize, Serialize};
 use super::Transform;
 use crate::data::Aggregation;
 
-/// Whether a variable is a level (transformed by growth) or a rate (transformed by difference).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VarType {
-    Level,
-    Rate,
-}
+/// A variable's type (lowercase): which transforms it gets, through the [`TypeMap`]. `level`
+/// (transformed by growth) and `rate` (by difference) always exist; a config may add others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VarType(String);
 
 impl VarType {
-    /// The type map of §2: `level → [LV, GR]`, `rate → [LV, DF]`.
-    pub fn transforms(self) -> &'static [Transform] {
-        match self {
-            VarType::Level => &[Transform::Lv, Transform::Gr],
-            VarType::Rate => &[Transform::Lv, Transform::Df],
-        }
+    pub fn new(name: &str) -> VarType {
+        VarType(name.to_ascii_lowercase())
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VarType::Level => "level",
-            VarType::Rate => "rate",
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The type → transforms map (§2, §9): §2's `level → [LV, GR]`, `rate → [LV, DF]`, with the
+/// config's `[transforms]` entries replacing a type's list or adding a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeMap {
+    by_type: BTreeMap<String, Vec<Transform>>,
+}
+
+impl Default for TypeMap {
+    fn default() -> Self {
+        TypeMap {
+            by_type: BTreeMap::from([
+                ("level".to_string(), vec![Transform::Lv, Transform::Gr]),
+                ("rate".to_string(), vec![Transform::Lv, Transform::Df]),
+            ]),
         }
+    }
+}
+
+impl TypeMap {
+    /// §2's map with `configured` entries (type names compared in lowercase) on top.
+    pub fn with(configured: Option<&BTreeMap<String, Vec<Transform>>>) -> TypeMap {
+        let mut map = TypeMap::default();
+        for (name, transforms) in configured.into_iter().flatten() {
+            map.by_type
+                .insert(name.to_ascii_lowercase(), transforms.clone());
+        }
+        map
+    }
+
+    /// The transforms of a type, in map order.
+    pub fn transforms(&self, var_type: &str) -> Option<&[Transform]> {
+        self.by_type.get(var_type).map(Vec::as_slice)
+    }
+
+    /// The type names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        self.by_type.keys().map(String::as_str).collect()
+    }
+
+    /// Whether some type uses a rolling transform (then `search.windows` matters).
+    pub fn uses_windows(&self) -> bool {
+        self.by_type.values().flatten().any(|t| t.uses_window())
     }
 }
 
@@ -130,9 +168,32 @@ fn check_header(path: &Path, headers: &csv::StringRecord) -> Result<(), Metadata
     Ok(())
 }
 
-/// Reads and validates a metadata CSV; also the sha256 (hex) of the file's bytes, hashed from
-/// the one read.
+/// A sign written as a number the way a data frame writes it (`-1.0`, `1.0`, `+1.0`, `0.0`):
+/// exactly −1, 0 or +1, anything else is not a sign.
+fn numeric_sign(text: &str) -> Option<i8> {
+    let value: f64 = text.replace('\u{2212}', "-").parse().ok()?;
+    if value == 1.0 {
+        Some(1)
+    } else if value == -1.0 {
+        Some(-1)
+    } else if value == 0.0 {
+        Some(0)
+    } else {
+        None
+    }
+}
+
+/// Reads and validates a metadata CSV with §2's type map; also the sha256 (hex) of the file's
+/// bytes, hashed from the one read.
 pub fn load_metadata(path: &Path) -> Result<(Metadata, String), MetadataError> {
+    load_metadata_typed(path, &TypeMap::default())
+}
+
+/// Reads and validates a metadata CSV whose types are those of `types`.
+pub fn load_metadata_typed(
+    path: &Path,
+    types: &TypeMap,
+) -> Result<(Metadata, String), MetadataError> {
     use sha2::Digest as _;
     let read_err = |e: &dyn std::fmt::Display| MetadataError::Read {
         path: path.to_path_buf(),
@@ -173,16 +234,19 @@ pub fn load_metadata(path: &Path) -> Result<(Metadata, String), MetadataError> {
         if variable.is_empty() {
             return Err(value_err("variable", "is empty".into()));
         }
-        let var_type = match field(Some(col_type)).to_ascii_lowercase().as_str() {
-            "level" => VarType::Level,
-            "rate" => VarType::Rate,
-            other => {
-                return Err(value_err(
-                    "type",
-                    format!("unknown type {other:?} for {variable}: use `level` or `rate`"),
-                ))
-            }
-        };
+        let var_type = VarType::new(field(Some(col_type)));
+        if types.transforms(var_type.as_str()).is_none() {
+            let known: Vec<String> = types.names().iter().map(|n| format!("`{n}`")).collect();
+            return Err(value_err(
+                "type",
+                format!(
+                    "unknown type {:?} for {variable}: use {} or map the type to its \
+                     transforms in the config's [transforms] table",
+                    var_type.as_str(),
+                    known.join(", ")
+                ),
+            ));
+        }
         let category = Some(field(col_category).to_string()).filter(|c| !c.is_empty());
         let aggregation = match field(col_aggregation).to_ascii_lowercase().as_str() {
             "" | "average" | "mean" => Aggregation::Average,
@@ -200,12 +264,15 @@ pub fn load_metadata(path: &Path) -> Result<(Metadata, String), MetadataError> {
             "1" | "+1" | "+" | "positive" => 1,
             // U+2212 (the minus sign of typeset text) as well as the ASCII hyphen.
             "-1" | "-" | "negative" | "\u{2212}1" | "\u{2212}" => -1,
-            other => {
-                return Err(value_err(
-                    "sign",
-                    format!("unknown sign {other:?}: use +1, -1 or leave empty"),
-                ))
-            }
+            other => match numeric_sign(other) {
+                Some(sign) => sign,
+                None => {
+                    return Err(value_err(
+                        "sign",
+                        format!("unknown sign {other:?}: use +1, -1 or leave empty"),
+                    ))
+                }
+            },
         };
         let meta = MevMeta {
             variable: variable.clone(),
@@ -270,6 +337,36 @@ mod tests {
                 *expected,
                 "{sign:?}"
             );
+        }
+    }
+
+    #[test]
+    fn signs_written_as_numbers_by_pandas_are_read() {
+        let cases = [
+            ("-1.0", -1),
+            ("1.0", 1),
+            ("+1.0", 1),
+            ("0.0", 0),
+            ("-0.0", 0),
+            ("1.00", 1),
+            ("\u{2212}1.0", -1),
+        ];
+        let rows: String = cases
+            .iter()
+            .enumerate()
+            .map(|(i, (sign, _))| format!("v{i},rate,{sign}\n"))
+            .collect();
+        let meta = load(&rows).unwrap();
+        for (i, (sign, expected)) in cases.iter().enumerate() {
+            assert_eq!(
+                meta.get(&format!("v{i}")).unwrap().sign,
+                *expected,
+                "{sign:?}"
+            );
+        }
+        for bad in ["0.5", "2.0", "-1.5", "nan", "inf"] {
+            let err = load(&format!("a,rate,{bad}\n")).unwrap_err().to_string();
+            assert!(err.contains("column `sign`") && err.contains(bad), "{err}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! Feature transforms (§2 of docs/semantics.md): the transform catalogue, variant expansion by
 //! variable type, variant naming, composites (`composite`), and MEV metadata.
 //!
-//! A *variant* of a variable is `f(x[t−L], p)` for a transform `f`, period `p` and lag `L`. The
-//! order of variants is part of the spec-index contract: transforms in type-map order, then
-//! periods in list order, then lags.
+//! A *variant* of a variable is `f(x[t−L], p)` for a transform `f`, period (or window) `p` and
+//! lag `L`. The order of variants is part of the spec-index contract: transforms in type-map
+//! order, then periods (windows, for the rolling transforms) in list order, then lags.
 
 pub mod composite;
 pub mod dummies;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Frequency;
 
-pub use metadata::{MevMeta, VarType};
+pub use metadata::{MevMeta, TypeMap, VarType};
 
 /// A transform of one series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -31,24 +31,53 @@ pub enum Transform {
     /// Growth rate: `x / x[t−p] − 1`.
     #[serde(rename = "GR")]
     Gr,
+    /// Absolute growth rate: `|x / x[t−p] − 1|` (§9).
+    #[serde(rename = "ABSGR")]
+    Absgr,
+    /// Rolling average: the mean of `x` over the `w` periods ending at t (§9).
+    #[serde(rename = "ROLLAVG")]
+    Rollavg,
+    /// Deviation from the rolling average: `x − ROLLAVG(x, w)` (§9; the reference's
+    /// `DIV_ROLLAVG`).
+    #[serde(rename = "DEVROLL")]
+    Devroll,
 }
 
 impl Transform {
+    /// Every transform, in the order of its codes' documentation.
+    pub const ALL: [Transform; 6] = [
+        Transform::Lv,
+        Transform::Df,
+        Transform::Gr,
+        Transform::Absgr,
+        Transform::Rollavg,
+        Transform::Devroll,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Transform::Lv => "LV",
             Transform::Df => "DF",
             Transform::Gr => "GR",
+            Transform::Absgr => "ABSGR",
+            Transform::Rollavg => "ROLLAVG",
+            Transform::Devroll => "DEVROLL",
         }
     }
 
     pub fn parse(s: &str) -> Option<Transform> {
-        match s {
-            "LV" => Some(Transform::Lv),
-            "DF" => Some(Transform::Df),
-            "GR" => Some(Transform::Gr),
-            _ => None,
-        }
+        Transform::ALL.into_iter().find(|t| t.code() == s)
+    }
+
+    /// Whether the transform's number is a rolling window (`search.windows`, always written
+    /// in the name) rather than a period (`search.periods`, written when > 1).
+    pub fn uses_window(self) -> bool {
+        matches!(self, Transform::Rollavg | Transform::Devroll)
+    }
+
+    /// Whether a target transformed by it can be converted back to levels (§8): LV, DF, GR.
+    pub fn has_level_link(self) -> bool {
+        matches!(self, Transform::Lv | Transform::Df | Transform::Gr)
     }
 }
 
@@ -77,7 +106,8 @@ pub fn default_periods(freq: Frequency) -> Vec<u32> {
 }
 
 /// `VAR_LV`, `VAR_LV_L2`, `VAR_MMDF`, `VAR_MMDF6_L1`, `VAR_QQGR2_L3`: every transform except
-/// `LV` carries the frequency prefix; the period only when > 1; `_L<k>` only when k > 0.
+/// `LV` carries the frequency prefix; the period only when > 1; `_L<k>` only when k > 0. The
+/// rolling transforms write their window always: `VAR_QQROLLAVG4`, `VAR_MMDEVROLL4_L1`.
 pub fn variant_name(
     base: &str,
     transform: Transform,
@@ -95,7 +125,7 @@ pub fn variant_name(
         });
     }
     name.push_str(transform.code());
-    if transform != Transform::Lv && period > 1 {
+    if transform.uses_window() || (transform != Transform::Lv && period > 1) {
         name.push_str(&period.to_string());
     }
     if lag > 0 {
@@ -104,19 +134,23 @@ pub fn variant_name(
     name
 }
 
-/// Every variant of a variable of the given type, in contract order.
+/// Every variant of a variable whose type maps to `transforms`, in contract order: a rolling
+/// transform takes its numbers from `windows`, every other from `periods` (LV has none).
 pub fn expand_variants(
     base: &str,
-    var_type: VarType,
+    transforms: &[Transform],
     periods: &[u32],
+    windows: &[u32],
     max_lag: u32,
     freq: Frequency,
 ) -> Vec<VariantSpec> {
     let mut out = Vec::new();
-    for &transform in var_type.transforms() {
+    for &transform in transforms {
         // LV has no period: one entry, not one per period.
         let transform_periods: &[u32] = if transform == Transform::Lv {
             &[1]
+        } else if transform.uses_window() {
+            windows
         } else {
             periods
         };
@@ -135,12 +169,21 @@ pub fn expand_variants(
     out
 }
 
-/// Applies `f(x[t−lag], period)`; positions without enough history are NaN. Division by zero in
-/// `GR` yields ±inf (or NaN for 0/0), which the validity pretest rejects.
+/// Applies `f(x[t−lag], period)` (`period` is the window of a rolling transform); positions
+/// without enough history are NaN. Division by zero in `GR` and `ABSGR` yields ±inf (or NaN for
+/// 0/0), which the validity pretest rejects; a rolling mean over a window with a missing value
+/// is missing (pandas' `rolling(w).mean()`).
 pub fn apply(x: &[f64], transform: Transform, period: u32, lag: u32) -> Vec<f64> {
     let n = x.len();
     let lag = lag as usize;
     let p = period as usize;
+    // The mean of the `p` values ending at s, summed in order.
+    let rolling = |s: usize| -> f64 {
+        if p == 0 || s + 1 < p {
+            return f64::NAN;
+        }
+        x[s + 1 - p..=s].iter().sum::<f64>() / p as f64
+    };
     let mut out = vec![f64::NAN; n];
     for (t, value) in out.iter_mut().enumerate().skip(lag) {
         let s = t - lag;
@@ -148,6 +191,9 @@ pub fn apply(x: &[f64], transform: Transform, period: u32, lag: u32) -> Vec<f64>
             Transform::Lv => x[s],
             Transform::Df if s >= p => x[s] - x[s - p],
             Transform::Gr if s >= p => x[s] / x[s - p] - 1.0,
+            Transform::Absgr if s >= p => (x[s] / x[s - p] - 1.0).abs(),
+            Transform::Rollavg => rolling(s),
+            Transform::Devroll => x[s] - rolling(s),
             _ => f64::NAN,
         };
     }
@@ -179,7 +225,10 @@ mod tests {
 
     #[test]
     fn monthly_default_gives_twenty_variants_in_order() {
-        let v = expand_variants("X", VarType::Level, &[1, 3, 6, 12], 3, Frequency::Monthly);
+        let types = TypeMap::default();
+        let level = types.transforms("level").unwrap();
+        let rate = types.transforms("rate").unwrap();
+        let v = expand_variants("X", level, &[1, 3, 6, 12], &[4], 3, Frequency::Monthly);
         assert_eq!(v.len(), 20);
         let names: Vec<&str> = v.iter().map(|v| v.name.as_str()).take(6).collect();
         assert_eq!(
@@ -194,9 +243,78 @@ mod tests {
             ]
         );
         assert_eq!(v[19].name, "X_MMGR12_L3");
-        let r = expand_variants("R", VarType::Rate, &[1, 2], 0, Frequency::Quarterly);
+        let r = expand_variants("R", rate, &[1, 2], &[4], 0, Frequency::Quarterly);
         let names: Vec<&str> = r.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["R_LV", "R_QQDF", "R_QQDF2"]);
+    }
+
+    #[test]
+    fn catalogue_transforms_are_named_with_their_window_always() {
+        let m = Frequency::Monthly;
+        let q = Frequency::Quarterly;
+        assert_eq!(
+            variant_name("VAR", Transform::Absgr, 3, 1, m),
+            "VAR_MMABSGR3_L1"
+        );
+        assert_eq!(
+            variant_name("VAR", Transform::Absgr, 1, 0, q),
+            "VAR_QQABSGR"
+        );
+        assert_eq!(
+            variant_name("VAR", Transform::Rollavg, 4, 0, q),
+            "VAR_QQROLLAVG4"
+        );
+        assert_eq!(
+            variant_name("VAR", Transform::Devroll, 4, 0, q),
+            "VAR_QQDEVROLL4"
+        );
+        assert_eq!(
+            variant_name("VAR", Transform::Devroll, 2, 3, m),
+            "VAR_MMDEVROLL2_L3"
+        );
+        let v = expand_variants(
+            "S",
+            &[Transform::Lv, Transform::Devroll, Transform::Absgr],
+            &[1, 2],
+            &[4, 8],
+            1,
+            q,
+        );
+        let names: Vec<&str> = v.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "S_LV",
+                "S_LV_L1",
+                "S_QQDEVROLL4",
+                "S_QQDEVROLL4_L1",
+                "S_QQDEVROLL8",
+                "S_QQDEVROLL8_L1",
+                "S_QQABSGR",
+                "S_QQABSGR_L1",
+                "S_QQABSGR2",
+                "S_QQABSGR2_L1"
+            ]
+        );
+    }
+
+    #[test]
+    fn catalogue_transforms_by_hand() {
+        let x = [1.0, 2.0, 4.0, 8.0, 0.0, 5.0];
+        let a = apply(&x, Transform::Absgr, 1, 0);
+        assert!(a[0].is_nan());
+        assert_eq!(&a[1..5], &[1.0, 1.0, 1.0, 1.0]); // |2/1-1|, |4/2-1|, |8/4-1|, |0/8-1|
+        assert_eq!(a[5], f64::INFINITY);
+        let r = apply(&x, Transform::Rollavg, 3, 1);
+        assert!(r[..3].iter().all(|v| v.is_nan()));
+        assert_eq!(&r[3..], &[7.0 / 3.0, 14.0 / 3.0, 4.0]); // mean of x[0..3], x[1..4], x[2..5]
+        let d = apply(&x, Transform::Devroll, 2, 0);
+        assert!(d[0].is_nan());
+        assert_eq!(&d[1..], &[0.5, 1.0, 2.0, -4.0, 2.5]); // x − mean(x[t−1], x[t])
+        let gap = [1.0, f64::NAN, 3.0, 4.0, 5.0];
+        let r = apply(&gap, Transform::Rollavg, 2, 0);
+        assert!(r[1].is_nan() && r[2].is_nan());
+        assert_eq!(&r[3..], &[3.5, 4.5]);
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub fn build(
     search: &ResolvedSearch,
 ) -> Result<Catalogue, PrepareError> {
     let periods = periods(config, prepared);
+    let windows = config.windows();
+    let types = config.type_map();
     let max_lag = config.file.search.max_lag;
     let freq = prepared.frequency();
     let mut columns = vec![FrozenColumn {
@@ -90,21 +92,24 @@ pub fn build(
             .panel
             .column(base)
             .expect("resolved variables are in the panel");
-        for v in expand_variants(base, meta.var_type, &periods, max_lag, freq) {
+        let transforms = types
+            .transforms(meta.var_type.as_str())
+            .expect("metadata types are checked against the type map");
+        for v in expand_variants(base, transforms, &periods, &windows, max_lag, freq) {
             let values = crate::features::apply(x, v.transform, v.period, v.lag);
             columns.push(FrozenColumn {
                 transform: Some(v.transform),
                 period: v.period,
                 lag: v.lag,
                 category: meta.category.clone(),
-                var_type: Some(meta.var_type),
+                var_type: Some(meta.var_type.clone()),
                 sign: meta.sign,
                 ..FrozenColumn::new(v.name, FeatureRole::Variant, base.clone(), values)
             });
         }
     }
 
-    let in_rows = prepared.sample.in_rows();
+    let fit_rows = prepared.fit_rows();
     let mut dummy_owner: HashMap<String, (String, bool)> = HashMap::new();
     let mut dummy_set_columns: Vec<(String, Vec<String>)> = Vec::new();
     for set in &dummy_sets {
@@ -113,13 +118,14 @@ pub fn build(
             .panel
             .column(&set.column)
             .expect("resolved dummy columns exist");
-        let levels =
-            set.resolve_levels(&source[in_rows.clone()])
-                .map_err(|m| PrepareError::Invalid {
-                    path: config.path.clone(),
-                    key: "search".into(),
-                    message: m,
-                })?;
+        let observed: Vec<f64> = fit_rows.iter().map(|&r| source[r]).collect();
+        let levels = set
+            .resolve_levels(&observed)
+            .map_err(|m| PrepareError::Invalid {
+                path: config.path.clone(),
+                key: "search".into(),
+                message: m,
+            })?;
         for level in levels {
             let name = dummies::dummy_name(&set.column, level);
             names.push(name.clone());

@@ -42,7 +42,7 @@ pub fn build(config: &Config) -> Result<Built, FreezeError> {
     let prepared = prepare::prepare(config)?;
     let search = resolve::resolve_search(config, &prepared)?;
     let mut catalogue = materialise::build(config, &prepared, &search)?;
-    let target_pretest = pretest::run(&mut catalogue, prepared.sample, &prepared.panel.dates);
+    let target_pretest = pretest::run(&mut catalogue, &prepared.fit_rows(), &prepared.panel.dates);
     let base_series = prepared
         .panel
         .columns
@@ -53,6 +53,7 @@ pub fn build(config: &Config) -> Result<Built, FreezeError> {
         frequency: prepared.frequency(),
         dates: prepared.panel.dates.clone(),
         sample: prepared.sample,
+        outliers: prepared.outliers.clone(),
         catalogue,
         base_series,
         sources: prepared.sources,
@@ -142,7 +143,7 @@ pub fn write_built(
         repairs: Vec::new(),
         frequency: b.frequency.to_string(),
         rows: b.n_rows(),
-        in_sample_rows: b.sample.n_in(),
+        in_sample_rows: b.n_fit(),
         out_of_sample_rows: b.sample.n_oos(),
         variables,
         variants: role_count(FeatureRole::Variant),

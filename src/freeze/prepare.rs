@@ -40,6 +40,8 @@ pub struct Prepared {
     pub target_name: String,
     pub target: Vec<f64>,
     pub sample: Sample,
+    /// In-sample rows left out of every fit (`sample.outliers`, §9), ascending.
+    pub outliers: Vec<usize>,
     pub sources: Vec<SourceFile>,
 }
 
@@ -49,6 +51,10 @@ impl Prepared {
     }
     pub fn dates(&self) -> &[NaiveDate] {
         &self.panel.dates
+    }
+    /// The rows of the in-sample fit: the window without the outliers.
+    pub fn fit_rows(&self) -> Vec<usize> {
+        self.sample.fit_rows(&self.outliers)
     }
 }
 
@@ -61,7 +67,8 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
     };
     let d = &config.file.data;
     let metadata_path = config.resolve(&d.metadata);
-    let (metadata, metadata_sha256) = metadata::load_metadata(&metadata_path)?;
+    let (metadata, metadata_sha256) =
+        metadata::load_metadata_typed(&metadata_path, &config.type_map())?;
     let mut sources = vec![SourceFile {
         path: metadata_path.clone(),
         sha256: metadata_sha256,
@@ -106,19 +113,31 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
         )
     })?;
     let freq = panel.frequency;
-    let transformed = features::apply(raw, tc.transform, tc.period, 0);
+    let (sample, outliers) = locate_sample(config, &panel, &invalid)?;
+    // A ratio target (§9): the modelled series is target / exposure, then the transform.
+    let (modelled, modelled_name) = match &tc.exposure {
+        None => (raw.to_vec(), tc.column.clone()),
+        Some(exposure) => {
+            let ratio = ratio_series(&panel, raw, exposure, sample.full_end, &invalid)?;
+            (ratio, ratio_name(&tc.column, exposure))
+        }
+    };
+    let transformed = features::apply(&modelled, tc.transform, tc.period, 0);
     let target = features::lead(&transformed, tc.lead);
     let mut target_name = if tc.transform == Transform::Lv {
-        tc.column.clone()
+        modelled_name
     } else {
-        features::variant_name(&tc.column, tc.transform, tc.period, 0, freq)
+        features::variant_name(&modelled_name, tc.transform, tc.period, 0, freq)
     };
     if tc.lead > 0 {
         target_name.push_str(&format!("_LEAD{}", tc.lead));
     }
 
-    let sample = locate_sample(config, &panel, &invalid)?;
-    if let Some(row) = sample.in_rows().find(|&r| !target[r].is_finite()) {
+    if let Some(row) = sample
+        .fit_rows(&outliers)
+        .into_iter()
+        .find(|&r| !target[r].is_finite())
+    {
         return Err(invalid(
             "sample.in_start",
             format!(
@@ -135,6 +154,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, PrepareError> {
         target_name,
         target,
         sample,
+        outliers,
         sources,
     })
 }
@@ -143,7 +163,7 @@ fn locate_sample(
     config: &Config,
     panel: &Panel,
     invalid: &dyn Fn(&str, String) -> PrepareError,
-) -> Result<Sample, PrepareError> {
+) -> Result<(Sample, Vec<usize>), PrepareError> {
     let s = &config.file.sample;
     let freq = panel.frequency;
     let first = panel.dates[0];
@@ -183,9 +203,67 @@ fn locate_sample(
             ),
         ));
     }
-    Ok(Sample {
-        in_start,
-        in_end,
-        full_end,
-    })
+    let mut outliers: Vec<usize> = Vec::with_capacity(s.outliers.len());
+    for (i, text) in s.outliers.iter().enumerate() {
+        let key = format!("sample.outliers[{i}]");
+        let row = find(&key, text)?;
+        if !(in_start..=in_end).contains(&row) {
+            return Err(invalid(
+                &key,
+                format!(
+                    "{} is outside the in-sample window {} to {}: an outlier date is an \
+                     in-sample date left out of the fit",
+                    panel.dates[row], panel.dates[in_start], panel.dates[in_end]
+                ),
+            ));
+        }
+        if outliers.contains(&row) {
+            return Err(invalid(
+                &key,
+                format!("{} is listed twice", panel.dates[row]),
+            ));
+        }
+        outliers.push(row);
+    }
+    outliers.sort_unstable();
+    Ok((
+        Sample {
+            in_start,
+            in_end,
+            full_end,
+        },
+        outliers,
+    ))
+}
+
+/// The name of a ratio target's modelled series: `<column>_per_<exposure>`.
+pub fn ratio_name(column: &str, exposure: &str) -> String {
+    format!("{column}_per_{exposure}")
+}
+
+/// `target / exposure` on every date; a zero exposure up to `last` (full_end) where the target
+/// has a value is an error naming the date.
+fn ratio_series(
+    panel: &Panel,
+    target: &[f64],
+    exposure: &str,
+    last: usize,
+    invalid: &dyn Fn(&str, String) -> PrepareError,
+) -> Result<Vec<f64>, PrepareError> {
+    let e = panel.column(exposure).ok_or_else(|| {
+        invalid(
+            "target.exposure",
+            format!("{exposure:?} is not a column of the data tables"),
+        )
+    })?;
+    if let Some(row) = (0..=last).find(|&r| e[r] == 0.0 && target[r].is_finite()) {
+        return Err(invalid(
+            "target.exposure",
+            format!(
+                "{exposure} is zero on {}: the ratio target / exposure has no value there",
+                panel.dates[row]
+            ),
+        ));
+    }
+    Ok(target.iter().zip(e).map(|(t, e)| t / e).collect())
 }

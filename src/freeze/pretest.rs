@@ -5,7 +5,6 @@
 
 use rayon::prelude::*;
 
-use crate::data::Sample;
 use crate::spec::FeatureRole;
 use crate::stats::unitroot::{stationarity_with, UnitRootWork};
 use crate::store::catalogue::Catalogue;
@@ -29,40 +28,52 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
-/// Why a variant with a missing or infinite value on in-sample row `bad` is invalid: not enough
-/// history for its lag and period (its first value comes after the sample starts, and it has
-/// values from there on), or a gap or infinity in the data itself.
+/// Why a variant with a missing or infinite value on in-sample row `rows[bad]` is invalid: not
+/// enough history for its lag and period (its first value comes after the sample starts, and it
+/// has values from there on), or a gap or infinity in the data itself. `rows` are the rows of
+/// the in-sample fit (the window without the outliers), `window` marks a rolling transform
+/// (whose number is a window of `period` values, needing `period − 1` earlier rows).
 fn invalid_reason(
     values: &[f64],
     lag: u32,
     period: u32,
-    rows: std::ops::Range<usize>,
+    window: bool,
+    rows: &[usize],
     bad: usize,
     dates: &[chrono::NaiveDate],
 ) -> String {
-    let x = &values[rows.clone()];
-    if x[bad].is_infinite() {
+    let row = rows[bad];
+    if values[row].is_infinite() {
         return format!(
             "invalid: infinite on in-sample date {} (a growth rate over a zero value?)",
-            dates[rows.start + bad]
+            dates[row]
         );
     }
+    let start = rows[0];
     let first = values.iter().position(|v| v.is_finite());
-    if let Some(first) = first.filter(|&f| f > rows.start) {
-        if x[first - rows.start..].iter().all(|v| v.is_finite()) {
-            let need = lag + period;
+    if let Some(first) = first.filter(|&f| f > start) {
+        if rows
+            .iter()
+            .filter(|&&r| r >= first)
+            .all(|&r| values[r].is_finite())
+        {
+            let (what, need) = if window {
+                ("window", lag + period - 1)
+            } else {
+                ("period", lag + period)
+            };
             return format!(
-                "invalid: no value before {} but the sample starts {}: lag {lag} and period \
+                "invalid: no value before {} but the sample starts {}: lag {lag} and {what} \
                  {period} need {need} earlier row(s) of data; move sample.in_start later or \
-                 lower search.max_lag / search.periods",
-                dates[first], dates[rows.start]
+                 lower search.max_lag / search.{what}s",
+                dates[first], dates[start]
             );
         }
     }
     format!(
         "invalid: missing on in-sample date {} (the data has a gap there: fill it, or set \
          ffill = true on its table)",
-        dates[rows.start + bad]
+        dates[row]
     )
 }
 
@@ -109,16 +120,17 @@ pub fn exclusion_kind(reason: &str) -> &str {
         )
 }
 
-/// Runs every pretest and fills the catalogue's verdicts; returns the target's verdict.
+/// Runs every pretest and fills the catalogue's verdicts; returns the target's verdict. Every
+/// test uses the rows of the in-sample fit: the window without the outlier dates (§9).
 pub fn run(
     catalogue: &mut Catalogue,
-    sample: Sample,
+    rows: &[usize],
     dates: &[chrono::NaiveDate],
 ) -> TargetPretest {
-    let rows = sample.in_rows();
+    let gather = |values: &[f64]| -> Vec<f64> { rows.iter().map(|&r| values[r]).collect() };
     let target = &mut catalogue.columns[0];
     debug_assert_eq!(target.role, FeatureRole::Target);
-    let s = stationarity_with(&target.values[rows.clone()], &mut UnitRootWork::default());
+    let s = stationarity_with(&gather(&target.values), &mut UnitRootWork::default());
     let verdict = TargetPretest {
         stationary: s.any_stationary(PRETEST_ALPHA),
         adf_p: s.adf_p(),
@@ -135,23 +147,23 @@ pub fn run(
         .par_iter_mut()
         .for_each_init(UnitRootWork::default, |work, c| {
             let p = &mut c.pretest;
+            let x = gather(&c.values);
             if c.role == FeatureRole::Base {
                 // A regime's source column: read by workers, never a regressor.
-                p.valid = Some(c.values[rows.clone()].iter().all(|v| v.is_finite()));
+                p.valid = Some(x.iter().all(|v| v.is_finite()));
                 p.kept = false;
                 p.exclusion = Some("regime source column: never a regressor".into());
                 return;
             }
             if c.role == FeatureRole::Dummy {
                 // Dummies are deterministic indicators: no unit-root question to ask.
-                p.valid = Some(c.values[rows.clone()].iter().all(|v| v.is_finite()));
+                p.valid = Some(x.iter().all(|v| v.is_finite()));
                 p.kept = p.valid == Some(true);
                 if !p.kept {
                     p.exclusion = Some("invalid: missing on in-sample dates".into());
                 }
                 return;
             }
-            let x = &c.values[rows.clone()];
             if let Some(bad) = x.iter().position(|v| !v.is_finite()) {
                 p.valid = Some(false);
                 p.kept = false;
@@ -159,7 +171,8 @@ pub fn run(
                     &c.values,
                     c.lag,
                     c.period,
-                    rows.clone(),
+                    c.transform.is_some_and(|t| t.uses_window()),
+                    rows,
                     bad,
                     dates,
                 ));
@@ -178,7 +191,7 @@ pub fn run(
                 ));
                 return;
             }
-            let s = stationarity_with(x, work);
+            let s = stationarity_with(&x, work);
             if s.adf_p().is_nan() && s.pp_p().is_nan() {
                 p.kept = false;
                 p.exclusion = Some(format!(
@@ -225,7 +238,8 @@ mod tests {
         let d = dates(8);
         // Values only from row 3 on, the sample from row 1: not enough history.
         let late = [f64::NAN, f64::NAN, f64::NAN, 1.0, 2.0, 3.0, 4.0, 5.0];
-        let r = invalid_reason(&late, 1, 2, 1..8, 0, &d);
+        let rows: Vec<usize> = (1..8).collect();
+        let r = invalid_reason(&late, 1, 2, false, &rows, 0, &d);
         assert!(
             r.contains("lag 1 and period 2 need 3 earlier row(s)"),
             "{r}"
@@ -236,14 +250,15 @@ mod tests {
         );
         // A gap inside the sample.
         let gap = [1.0, 2.0, 3.0, f64::NAN, 5.0, 6.0, 7.0, 8.0];
-        let r = invalid_reason(&gap, 0, 1, 1..8, 2, &d);
+        let r = invalid_reason(&gap, 0, 1, false, &rows, 2, &d);
         assert!(r.contains("ffill = true"), "{r}");
         assert_eq!(
             exclusion_kind(&r),
             "missing values in the sample (a gap in the data)"
         );
         let inf = [1.0, f64::INFINITY, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
-        let r = invalid_reason(&inf, 0, 1, 0..8, 1, &d);
+        let all: Vec<usize> = (0..8).collect();
+        let r = invalid_reason(&inf, 0, 1, false, &all, 1, &d);
         assert_eq!(exclusion_kind(&r), "infinite values in the sample");
         assert_eq!(
             exclusion_kind(

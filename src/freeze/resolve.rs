@@ -7,7 +7,7 @@ use crate::data::Panel;
 use crate::features::dummies::DummySet;
 use crate::features::items::RegimeLevel;
 use crate::features::items::{parse_item, ItemRef};
-use crate::features::{expand_variants, metadata::Metadata};
+use crate::features::{expand_variants, metadata::Metadata, TypeMap};
 
 /// A search item resolved against the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +142,19 @@ fn check_history(config: &Config, prepared: &Prepared) -> Result<(), PrepareErro
             ),
         ));
     }
+    let windows = config.file.search.windows.as_deref().unwrap_or(&[]);
+    if let Some(&w) = windows.iter().find(|&&w| w as usize > history + 1) {
+        return Err(invalid(
+            "search.windows",
+            format!(
+                "includes {w}, but a rolling mean over {w} periods needs {} rows of history \
+                 before the sample and {}; use windows of at most {}",
+                w - 1,
+                describe(),
+                history + 1
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -178,7 +191,10 @@ struct Resolver<'a> {
     panel: &'a Panel,
     metadata: &'a Metadata,
     periods: Vec<u32>,
-    sample: crate::data::Sample,
+    windows: Vec<u32>,
+    types: TypeMap,
+    /// The rows of the in-sample fit (the window without the outliers).
+    fit_rows: Vec<usize>,
 }
 
 impl Resolver<'_> {
@@ -255,18 +271,18 @@ impl Resolver<'_> {
                         self.invalid(key, format!("{t}: no column {column:?} in the data{hint}"))
                     );
                 };
-                let rows = self.sample.in_rows();
-                if let Some(bad) = values[rows.clone()].iter().position(|v| !v.is_finite()) {
+                let rows = &self.fit_rows;
+                if let Some(&bad) = rows.iter().find(|&&r| !values[r].is_finite()) {
                     return Err(self.invalid(
                         key,
                         format!(
                             "{t}: column {column:?} is missing on in-sample date {}; a regime \
                              column needs a value on every in-sample date",
-                            self.panel.dates[rows.start + bad]
+                            self.panel.dates[bad]
                         ),
                     ));
                 }
-                if !values[rows].contains(&on.0) {
+                if !rows.iter().any(|&r| values[r] == on.0) {
                     return Err(self.invalid(
                         key,
                         format!(
@@ -317,8 +333,11 @@ impl Resolver<'_> {
             {
                 let variants = expand_variants(
                     base,
-                    meta.var_type,
+                    self.types
+                        .transforms(meta.var_type.as_str())
+                        .expect("metadata types are checked against the type map"),
                     &self.periods,
+                    &self.windows,
                     self.config.file.search.max_lag,
                     self.panel.frequency,
                 );
@@ -361,7 +380,9 @@ pub fn resolve_search(
         panel: &prepared.panel,
         metadata: &prepared.metadata,
         periods: periods(config, prepared),
-        sample: prepared.sample,
+        windows: config.windows(),
+        types: config.type_map(),
+        fit_rows: prepared.fit_rows(),
     };
     let list = |key: &str, items: &[String], allow_category: bool| {
         items

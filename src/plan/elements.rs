@@ -92,6 +92,15 @@ impl Planner<'_> {
         self.metadata.get(base).and_then(|m| m.category.clone())
     }
 
+    /// The category a `one_of` member counts toward (rule L of the spec space: the category
+    /// limit holds over the whole spec): its variable's, or the category it names.
+    pub(super) fn member_category(&self, item: &ResolvedItem) -> Option<String> {
+        match item {
+            ResolvedItem::Category(c) => Some(c.clone()),
+            other => self.category(other),
+        }
+    }
+
     pub(super) fn why_empty(&self, item: &ResolvedItem) -> String {
         match item {
             ResolvedItem::Interaction { a, b } => {

@@ -79,13 +79,29 @@ pub fn key_context(
     dates: &[chrono::NaiveDate],
     sample: crate::data::Sample,
 ) -> String {
-    format!(
+    key_context_with(catalogue, dates, sample, &[])
+}
+
+/// [`key_context`] of a search with outlier dates (rows), as a last line when there are any:
+/// a search without them keys as before.
+pub fn key_context_with(
+    catalogue: &Catalogue,
+    dates: &[chrono::NaiveDate],
+    sample: crate::data::Sample,
+    outliers: &[usize],
+) -> String {
+    let mut text = format!(
         "target={}\nin_start={}\nin_end={}\nfull_end={}",
         catalogue.columns[0].name,
         dates[sample.in_start],
         dates[sample.in_end],
         dates[sample.full_end]
-    )
+    );
+    if !outliers.is_empty() {
+        let outliers: Vec<String> = outliers.iter().map(|&r| dates[r].to_string()).collect();
+        text.push_str(&format!("\noutliers={}", outliers.join(",")));
+    }
+    text
 }
 
 /// Column classes for the in-spec sort (dummies first: Q, M, others; then features), frozen
@@ -186,7 +202,7 @@ pub fn plan(
     for (i, set) in search.one_of.iter().enumerate() {
         let mut elements = Vec::new();
         for (j, item) in set.iter().enumerate() {
-            let e = p.element(item);
+            let e = p.element(item).with_category(p.member_category(item));
             if e.variants.is_empty() {
                 dropped.push((
                     format!("search.one_of[{i}][{j}]"),

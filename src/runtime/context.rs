@@ -66,6 +66,9 @@ pub struct SearchSetup {
     pub in_start: usize,
     pub in_end: usize,
     pub full_end: usize,
+    /// In-sample rows left out of every fit (`sample.outliers`, §9), ascending: the kernel sees
+    /// the in-sample window without them.
+    pub outliers: Vec<usize>,
     pub target_stationary: bool,
     /// Checksum of the frozen matrix's values; an evaluator refuses a matrix that differs.
     pub values_checksum: String,
@@ -92,7 +95,10 @@ pub struct EvalContext {
     /// Number of frozen columns (composite ids start here).
     n_frozen: u32,
     rows: usize,
+    /// The in-sample window (outlier rows included) and, when there are outliers, the rows of
+    /// the fit (the window without them); the kernel's in-sample rows are the fit rows.
     in_rows: std::ops::Range<usize>,
+    fit_rows: Option<Vec<usize>>,
     oos_rows: std::ops::Range<usize>,
     composites: Vec<CompositeRuntime>,
     /// Private copies of every frozen column a composite reads, over every date.
@@ -133,6 +139,28 @@ impl EvalContext {
         );
         let ins = setup.in_start..setup.in_end + 1;
         let oos = setup.in_end + 1..setup.full_end + 1;
+        // With outliers, the in-sample values are gathered from the fit rows (the window
+        // without them): the kernel never sees an outlier row, as if it did not exist.
+        let fit_rows: Option<Vec<usize>> = (!setup.outliers.is_empty()).then(|| {
+            ins.clone()
+                .filter(|r| setup.outliers.binary_search(r).is_err())
+                .collect()
+        });
+        let gathered: Vec<Vec<f64>> = match &fit_rows {
+            None => Vec::new(),
+            Some(rows) => (0..setup.columns.len())
+                .map(|id| {
+                    let values = matrix.column(id as u32);
+                    rows.iter().map(|&r| values[r]).collect()
+                })
+                .collect(),
+        };
+        let in_sample = |id: usize| -> &[f64] {
+            match &fit_rows {
+                None => &matrix.column(id as u32)[ins.clone()],
+                Some(_) => &gathered[id],
+            }
+        };
         let target = matrix.column(0);
         let columns: Vec<ColumnData<'_>> = setup
             .columns
@@ -142,7 +170,7 @@ impl EvalContext {
                 let values = matrix.column(id as u32);
                 ColumnData {
                     name: &c.name,
-                    in_sample: &values[ins.clone()],
+                    in_sample: in_sample(id),
                     out_of_sample: &values[oos.clone()],
                     expected_sign: c.expected_sign,
                     is_dummy: c.is_dummy,
@@ -160,7 +188,7 @@ impl EvalContext {
         let evaluator = Evaluator::new(
             TargetData {
                 name: &setup.columns[0].name,
-                in_sample: &target[ins.clone()],
+                in_sample: in_sample(0),
                 out_of_sample: &target[oos.clone()],
                 stationary: setup.target_stationary,
             },
@@ -207,6 +235,7 @@ impl EvalContext {
             n_frozen: n_frozen as u32,
             rows,
             in_rows: ins,
+            fit_rows,
             oos_rows: oos,
             hashes: (0..setup.composites.len())
                 .map(|_| OnceLock::new())
@@ -219,6 +248,27 @@ impl EvalContext {
     /// The composite of column id `id` (≥ the frozen column count).
     fn composite(&self, id: u32) -> &CompositeRuntime {
         &self.composites[(id - self.n_frozen) as usize]
+    }
+
+    /// Rows in the kernel's in-sample (the fit rows).
+    fn n_fit(&self) -> usize {
+        self.fit_rows.as_ref().map_or(self.in_rows.len(), Vec::len)
+    }
+
+    /// Computes composite `c` on the fit rows into `out` (`n_fit` values), through `window`
+    /// (the whole in-sample window) when outlier rows have to be left out.
+    fn build_in(&self, c: &CompositeRuntime, out: &mut [f64], window: &mut Vec<f64>) {
+        match &self.fit_rows {
+            None => self.build(c, self.in_rows.clone(), out),
+            Some(rows) => {
+                grow(window, self.in_rows.len());
+                let window = &mut window[..self.in_rows.len()];
+                self.build(c, self.in_rows.clone(), window);
+                for (o, &r) in out.iter_mut().zip(rows) {
+                    *o = window[r - self.in_rows.start];
+                }
+            }
+        }
     }
 
     /// Computes rows `rows` of composite `c` into `out`.
@@ -258,7 +308,7 @@ impl EvalContext {
         ranges: &[(u64, u64)],
         scratch: &mut EvalScratch,
     ) -> anyhow::Result<OutcomeBlock> {
-        let n_in = self.in_rows.len();
+        let n_in = self.n_fit();
         let n_oos = self.oos_rows.len();
         let EvalScratch {
             spec,
@@ -266,6 +316,7 @@ impl EvalContext {
             composite_ids,
             composite_in,
             composite_oos,
+            composite_window,
             extra_store,
             assess,
             outcome,
@@ -296,10 +347,10 @@ impl EvalContext {
                     grow(composite_oos, k * n_oos);
                     for (j, &id) in composite_ids.iter().enumerate() {
                         let c = self.composite(id);
-                        self.build(
+                        self.build_in(
                             c,
-                            self.in_rows.clone(),
                             &mut composite_in[j * n_in..(j + 1) * n_in],
+                            composite_window,
                         );
                         self.build(
                             c,
@@ -456,9 +507,9 @@ impl EvalContext {
             .iter()
             .map(|&id| {
                 let c = self.composite(id);
-                let mut ins = vec![0.0; self.in_rows.len()];
+                let mut ins = vec![0.0; self.n_fit()];
                 let mut oos = vec![0.0; self.oos_rows.len()];
-                self.build(c, self.in_rows.clone(), &mut ins);
+                self.build_in(c, &mut ins, &mut Vec::new());
                 self.build(c, self.oos_rows.clone(), &mut oos);
                 (ins, oos)
             })
@@ -545,6 +596,8 @@ pub struct EvalScratch {
     /// Composite values, in-sample and out-of-sample, one block per composite of the spec.
     composite_in: Vec<f64>,
     composite_oos: Vec<f64>,
+    /// One composite over the whole in-sample window, before the outlier rows are left out.
+    composite_window: Vec<f64>,
     extra_store: Vec<ExtraColumn<'static>>,
     assess: Scratch,
     outcome: Outcome,

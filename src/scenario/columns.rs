@@ -172,6 +172,12 @@ impl<'a> ScenarioColumns<'a> {
         Ok(())
     }
 
+    /// A base series' scenario values on the forecast dates (after p0).
+    pub fn scenario_values(&mut self, name: &str) -> Result<&[f64]> {
+        let p0_row = self.inputs.p0_row;
+        Ok(&self.raw(name)?[p0_row + 1..])
+    }
+
     /// Column `id` (computed by [`ScenarioColumns::ensure`]) over the extended calendar.
     pub fn column(&self, id: u32) -> &[f64] {
         &self.columns[&id]

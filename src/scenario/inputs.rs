@@ -12,7 +12,9 @@ use std::path::PathBuf;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::config::{Config, Direction, ModelChoice, QuarterAggregation, ScenariosConfig};
+use crate::config::{
+    Config, Direction, FitChoice, ModelChoice, QuarterAggregation, ScenariosConfig,
+};
 use crate::data::{self, Aggregation, Frequency, Table, TableSource};
 use crate::features::metadata::Metadata;
 use crate::store::FrozenBundle;
@@ -81,6 +83,8 @@ pub struct ScenarioInputs {
     pub top_n: usize,
     /// How a monthly path becomes quarterly.
     pub aggregation: QuarterAggregation,
+    /// Which fit's coefficients project the models (§9).
+    pub fit: FitChoice,
 }
 
 /// The period end `k` periods after `d` (a period end).
@@ -253,6 +257,9 @@ impl ScenarioInputs {
                 notes,
             };
             check_drivers(&scenario, drivers, whose, &forecast_dates)?;
+            if let Some(exposure) = &config.file.target.exposure {
+                check_exposure(&scenario, exposure, target, &forecast_dates)?;
+            }
             scenarios.push(scenario);
         }
 
@@ -285,6 +292,7 @@ impl ScenarioInputs {
             models: sc.models,
             top_n: sc.top_n.unwrap_or(config.file.ranking.top_n),
             aggregation: quarter_aggregation(sc, metadata, target),
+            fit: sc.fit,
             scenarios: ordered,
         }))
     }
@@ -303,6 +311,10 @@ impl ScenarioInputs {
             self.order,
             self.direction
         ));
+        // The full-sample fit projects other numbers; the in-sample fit hashes as before.
+        if self.fit == FitChoice::Full {
+            h.update("fit=full\n");
+        }
         for s in &self.scenarios {
             h.update(format!("{}\n", s.name));
             for src in &s.sources {
@@ -381,6 +393,46 @@ fn check_drivers(
                     dates[dates.len() - 1]
                 ),
             });
+        }
+    }
+    Ok(())
+}
+
+/// A ratio target's scenario gives its exposure's path (§9): a value, not zero, on every
+/// forecast date (levels are the projected ratio times it).
+fn check_exposure(
+    scenario: &Scenario,
+    exposure: &str,
+    target: &str,
+    dates: &[NaiveDate],
+) -> Result<(), ScenarioError> {
+    let err = |message: String| ScenarioError::Scenario {
+        scenario: scenario.name.clone(),
+        message,
+    };
+    let Some(values) = scenario.values.get(exposure) else {
+        let files: Vec<&str> = scenario.sources.iter().map(|s| s.path.as_str()).collect();
+        return Err(err(format!(
+            "the target {target} is modelled as a ratio to {exposure} (target.exposure), so \
+             every scenario must give {exposure}'s path; its tables ({}) have no column \
+             {exposure}",
+            files.join(", ")
+        )));
+    };
+    for (i, v) in values.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(err(format!(
+                "the exposure {exposure} has no value for {} (target.exposure: levels are the \
+                 ratio times the exposure's path, which needs every forecast date)",
+                dates[i]
+            )));
+        }
+        if *v == 0.0 {
+            return Err(err(format!(
+                "the exposure {exposure} is zero on {}: the ratio target's level there is \
+                 undefined",
+                dates[i]
+            )));
         }
     }
     Ok(())

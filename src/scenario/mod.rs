@@ -20,7 +20,7 @@ use tracing::warn;
 use self::columns::{ColumnCatalogue, ScenarioColumns};
 pub use self::inputs::ScenarioInputs;
 use self::project::Projector;
-use crate::config::{Direction, ModelChoice};
+use crate::config::{Direction, FitChoice, ModelChoice};
 use crate::data::Frequency;
 use crate::journal::{ForecastSet, Journal, JournalRw, ModelCoefficients, RunRow, ScenarioRow};
 use crate::projection::ModelForecast;
@@ -125,6 +125,10 @@ pub fn forecast_run(
     else {
         return Ok(None);
     };
+    let models = match inputs.fit {
+        FitChoice::In => models,
+        FitChoice::Full => full_sample_coefficients(session, &catalogue, models)?,
+    };
     let forecasts = forecast_models(&inputs, &catalogue, session, &models)?;
     let set = forecast_set(&inputs, session, &forecasts);
     let rows = journal
@@ -152,6 +156,84 @@ pub fn forecast_run(
             .flat_map(|s| s.notes.iter().cloned())
             .collect(),
     }))
+}
+
+/// The models with the coefficients of their full-sample refit (§9, `[scenarios] fit =
+/// "full"`): the same columns fitted by the kernel on every row up to `sample.full_end`,
+/// outliers left out (the coefficients do not depend on the covariance choice).
+fn full_sample_coefficients(
+    session: &Session,
+    catalogue: &ColumnCatalogue<'_>,
+    models: Vec<ModelCoefficients>,
+) -> Result<Vec<ModelCoefficients>> {
+    use crate::assess::{ColumnData, Evaluator, Status, TargetData};
+    let bundle = &session.built.bundle;
+    let rows = bundle.full_fit_rows();
+    let gather = |values: &[f64]| -> Vec<f64> { rows.iter().map(|&r| values[r]).collect() };
+    let target = &bundle.catalogue.columns[0];
+    let y = gather(&target.values);
+    let n_frozen = bundle.catalogue.len() as u32;
+    models
+        .into_iter()
+        .map(|mut m| {
+            let mut columns = Vec::with_capacity(m.param_names.len() - 1);
+            for name in &m.param_names[1..] {
+                let id = catalogue.id(name).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "spec {}: coefficient {name} is not a column of this search",
+                        m.spec_index
+                    )
+                })?;
+                let values = if id < n_frozen {
+                    gather(&bundle.catalogue.columns[id as usize].values)
+                } else {
+                    let def = &session.plan.composites[(id - n_frozen) as usize];
+                    gather(&def.kind.values(
+                        |s| &bundle.catalogue.columns[s as usize].values,
+                        bundle.n_rows(),
+                    ))
+                };
+                columns.push((name.as_str(), values));
+            }
+            let data: Vec<ColumnData<'_>> = columns
+                .iter()
+                .map(|(name, x)| ColumnData {
+                    name,
+                    in_sample: x,
+                    out_of_sample: &[],
+                    expected_sign: 0,
+                    is_dummy: false,
+                    dummy_group: None,
+                    unit_root: None,
+                })
+                .collect();
+            let outcome = Evaluator::report_of(
+                TargetData {
+                    name: &target.name,
+                    in_sample: &y,
+                    out_of_sample: &[],
+                    // Only the coefficients are used: no cointegration pretests needed.
+                    stationary: true,
+                },
+                &data,
+                session.config.file.filters.clone(),
+            )?;
+            if outcome.status == Status::Error || outcome.params.is_empty() {
+                anyhow::bail!(
+                    "spec {}: the full-sample refit ([scenarios] fit = \"full\") cannot be \
+                     fitted on the {} rows up to sample.full_end: {}",
+                    m.spec_index,
+                    rows.len(),
+                    outcome
+                        .message
+                        .as_deref()
+                        .unwrap_or("its design is rank-deficient")
+                );
+            }
+            m.params = outcome.params;
+            Ok(m)
+        })
+        .collect()
 }
 
 /// Whether the run's forecast set (if any) came from other scenario inputs than `inputs`.

@@ -20,6 +20,10 @@ pub struct Projector<'a> {
     lead: usize,
     /// Actual levels of the target up to p0.
     history: Vec<f64>,
+    /// A ratio target (§9): the exposure's name and the actual ratios up to p0; the model's
+    /// transform is of the ratio, and each level is the projected ratio times the scenario's
+    /// exposure.
+    ratio: Option<(String, Vec<f64>)>,
 }
 
 impl<'a> Projector<'a> {
@@ -33,6 +37,9 @@ impl<'a> Projector<'a> {
             Transform::Lv => LevelLink::Level,
             Transform::Df => LevelLink::Difference { period },
             Transform::Gr => LevelLink::Growth { period },
+            other => bail!(
+                "the target transform {other} has no level link (config validation refuses it)"
+            ),
         };
         let bundle = catalogue.bundle;
         let history = bundle
@@ -44,12 +51,26 @@ impl<'a> Projector<'a> {
         if inputs.frequency == Frequency::Monthly && history.len() < 3 {
             bail!("a monthly target needs the two months before p0 for the quarter P0");
         }
+        let ratio = match &target.exposure {
+            None => None,
+            Some(exposure) => {
+                let e = bundle
+                    .base_series
+                    .iter()
+                    .find(|(n, _)| n == exposure)
+                    .map(|(_, v)| &v[..=inputs.p0_row])
+                    .ok_or_else(|| anyhow!("the exposure {exposure} is not in the frozen data"))?;
+                let ratios = history.iter().zip(e).map(|(t, e)| t / e).collect();
+                Some((exposure.clone(), ratios))
+            }
+        };
         Ok(Projector {
             inputs,
             catalogue,
             link,
             lead: target.lead as usize,
             history,
+            ratio,
         })
     }
 
@@ -119,11 +140,30 @@ impl<'a> Projector<'a> {
             .collect()
     }
 
-    /// The path of a predicted transform (levels, quarters, statistics).
-    pub fn path(&self, transform: Vec<f64>) -> Result<ScenarioPath> {
-        self.level_paths()
-            .path(transform)
-            .ok_or_else(|| anyhow!("the target's history before p0 is too short for its transform"))
+    /// The path of a predicted transform (levels, quarters, statistics). A ratio target's
+    /// transform is of the ratio: its levels are the projected ratios times the scenario's
+    /// `exposure` (required then).
+    pub fn path(&self, transform: Vec<f64>, exposure: Option<&[f64]>) -> Result<ScenarioPath> {
+        let too_short = || anyhow!("the target's history before p0 is too short for its transform");
+        let Some((name, ratios)) = &self.ratio else {
+            return self.level_paths().path(transform).ok_or_else(too_short);
+        };
+        let exposure =
+            exposure.ok_or_else(|| anyhow!("the ratio target needs the scenario's {name}"))?;
+        let mut levels =
+            projection::to_levels(self.link, ratios, &transform).ok_or_else(too_short)?;
+        for (level, e) in levels.iter_mut().zip(exposure) {
+            *level *= e;
+        }
+        let quarterly = self.level_paths().quarterly(&levels);
+        let stats = projection::ScenarioStatistics::of(&quarterly);
+        Ok(ScenarioPath {
+            transform,
+            levels,
+            quarterly,
+            stats,
+            pct_diff_base: f64::NAN,
+        })
     }
 
     /// Forecasts `model` under every scenario, with one column cache per scenario.
@@ -139,24 +179,50 @@ impl<'a> Projector<'a> {
             let x = self.design(&ids, cols)?;
             transforms.push(projection::predict(&model.params, &x, inputs.dates.len()));
         }
-        self.forecast_transforms(model.spec_index, model.rank, transforms)
+        let exposures = self.exposures(columns)?;
+        self.forecast_transforms(
+            model.spec_index,
+            model.rank,
+            transforms,
+            exposures.as_deref(),
+        )
+    }
+
+    /// A ratio target's exposure path after p0 under each scenario (`None` for a target that
+    /// is not a ratio): what each projected ratio is multiplied by.
+    pub fn exposures(&self, columns: &mut [ScenarioColumns<'_>]) -> Result<Option<Vec<Vec<f64>>>> {
+        let Some((exposure, _)) = &self.ratio else {
+            return Ok(None);
+        };
+        columns
+            .iter_mut()
+            .map(|cols| Ok(cols.scenario_values(exposure)?.to_vec()))
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// Whether the target is a ratio (§9): its paths need the scenarios' exposures.
+    pub fn is_ratio(&self) -> bool {
+        self.ratio.is_some()
     }
 
     /// A model's forecast from its predicted target transform under every scenario (one path
     /// per scenario of the inputs, in their order): levels, the quarterly path, statistics, the
     /// difference from the base and the ordering check. What [`Projector::forecast`] does with
     /// the transform it predicts; benchmarks whose transform is not a regression on drivers
-    /// (no change, mean, AR(1)) give theirs directly.
+    /// (no change, mean, AR(1)) give theirs directly. `exposures` are
+    /// [`Projector::exposures`].
     pub fn forecast_transforms(
         &self,
         spec_index: u64,
         rank: Option<i64>,
         transforms: Vec<Vec<f64>>,
+        exposures: Option<&[Vec<f64>]>,
     ) -> Result<ModelForecast> {
         let inputs = self.inputs;
         let mut paths = Vec::with_capacity(transforms.len());
-        for transform in transforms {
-            paths.push(self.path(transform)?);
+        for (i, transform) in transforms.into_iter().enumerate() {
+            paths.push(self.path(transform, exposures.map(|e| e[i].as_slice()))?);
         }
         let base = paths[inputs.base].stats.clone();
         for p in &mut paths {

@@ -118,7 +118,7 @@ fn write_to(path: &Path, b: &FrozenBundle, hash: &str) -> Result<(), BundleError
                 c.period as i32,
                 c.lag as i32,
                 c.category,
-                c.var_type.map(|t| t.as_str()),
+                c.var_type.as_ref().map(|t| t.as_str()),
                 c.sign as i32,
                 c.dummy_set,
                 c.full_dummy_set,
@@ -475,6 +475,35 @@ impl BundleReader {
                     ),
                 })?;
             *slot = v.unwrap_or(MISSING);
+        }
+        Ok(names.iter().map(|n| found.get(*n).cloned()).collect())
+    }
+
+    /// The aligned input series named `names` (the bundle's `base_series`: every column of
+    /// every input table) over every date, missing as NaN; `None` for a name it lacks.
+    pub fn base_columns(&self, names: &[&str]) -> Result<Vec<Option<Vec<f64>>>, BundleError> {
+        let e = db_err(&self.path);
+        let rows = self.dates()?.len();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; names.len()].join(", ");
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT name, row_id, value FROM base_series WHERE name IN ({marks})"
+            ))
+            .map_err(&e)?;
+        let mut found: std::collections::HashMap<String, Vec<f64>> = Default::default();
+        let mut r = stmt.query(duckdb::params_from_iter(names)).map_err(&e)?;
+        while let Some(row) = r.next().map_err(&e)? {
+            let name: String = row.get(0).map_err(&e)?;
+            let row_id: i32 = row.get(1).map_err(&e)?;
+            let v: Option<f64> = row.get(2).map_err(&e)?;
+            let column = found.entry(name).or_insert_with(|| vec![MISSING; rows]);
+            if let Some(slot) = column.get_mut(row_id as usize) {
+                *slot = v.unwrap_or(MISSING);
+            }
         }
         Ok(names.iter().map(|n| found.get(*n).cloned()).collect())
     }

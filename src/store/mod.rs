@@ -40,6 +40,8 @@ pub struct FrozenBundle {
     pub frequency: Frequency,
     pub dates: Vec<NaiveDate>,
     pub sample: Sample,
+    /// In-sample rows left out of every fit (`sample.outliers`, §9), ascending.
+    pub outliers: Vec<usize>,
     pub catalogue: Catalogue,
     /// The aligned input columns, by name, in panel order.
     pub base_series: Vec<(String, Vec<f64>)>,
@@ -102,7 +104,7 @@ fn hash_column(h: &mut Sha256, c: &FrozenColumn) {
     h.update(c.period.to_le_bytes());
     h.update(c.lag.to_le_bytes());
     hash_str(h, c.category.as_deref().unwrap_or("\u{0}"));
-    hash_str(h, c.var_type.map(|t| t.as_str()).unwrap_or(""));
+    hash_str(h, c.var_type.as_ref().map(|t| t.as_str()).unwrap_or(""));
     h.update([c.sign as u8]);
     hash_str(h, c.dummy_set.as_deref().unwrap_or("\u{0}"));
     h.update([u8::from(c.full_dummy_set)]);
@@ -146,6 +148,14 @@ impl FrozenBundle {
         ] {
             h.update((i as u64).to_le_bytes());
         }
+        // Outlier rows only when there are any, so a bundle without them hashes as before.
+        if !self.outliers.is_empty() {
+            hash_str(&mut h, "outliers");
+            h.update((self.outliers.len() as u64).to_le_bytes());
+            for &r in &self.outliers {
+                h.update((r as u64).to_le_bytes());
+            }
+        }
         h.update((self.catalogue.columns.len() as u64).to_le_bytes());
         for c in &self.catalogue.columns {
             hash_column(&mut h, c);
@@ -158,6 +168,26 @@ impl FrozenBundle {
         hex::encode(h.finalize())
     }
 
+    /// Whether `row` is an outlier date.
+    pub fn is_outlier(&self, row: usize) -> bool {
+        self.outliers.binary_search(&row).is_ok()
+    }
+
+    /// The rows of the in-sample fit: the window without the outliers.
+    pub fn fit_rows(&self) -> Vec<usize> {
+        self.sample.fit_rows(&self.outliers)
+    }
+
+    /// The rows of a full-sample fit: in-sample and out-of-sample, without the outliers.
+    pub fn full_fit_rows(&self) -> Vec<usize> {
+        self.sample.full_fit_rows(&self.outliers)
+    }
+
+    /// Rows of the in-sample fit.
+    pub fn n_fit(&self) -> usize {
+        self.sample.n_in() - self.outliers.len()
+    }
+
     /// The frozen matrix in memory, exactly as both transports would return it.
     pub fn matrix(&self) -> FeatureMatrix {
         let rows = self.n_rows();
@@ -168,10 +198,13 @@ impl FrozenBundle {
         FeatureMatrix::from_owned(rows, self.catalogue.len(), data)
     }
 
-    /// Where each date sits relative to the sample.
+    /// Where each date sits relative to the sample: `before`, `in`, `outlier` (an in-sample
+    /// date left out of the fit), `out`, `after`.
     pub fn sample_label(&self, row: usize) -> &'static str {
         if row < self.sample.in_start {
             "before"
+        } else if self.is_outlier(row) {
+            "outlier"
         } else if row <= self.sample.in_end {
             "in"
         } else if row <= self.sample.full_end {

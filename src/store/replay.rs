@@ -192,7 +192,7 @@ pub fn replay(
     let by_name: HashMap<&str, &CompositeDef> =
         composites.iter().map(|c| (c.name.as_str(), c)).collect();
     let rows = bundle.n_rows();
-    let in_rows = bundle.sample.in_rows();
+    let fit_rows = bundle.fit_rows();
     let mut stored = stored_columns(&duck, store)?;
     let mut replays = Vec::with_capacity(pending.len());
     let tx = duck.unchecked_transaction().map_err(&e)?;
@@ -265,7 +265,7 @@ pub fn replay(
             }
             continue;
         }
-        let in_sample_valid = values[in_rows.clone()].iter().all(|v| v.is_finite());
+        let in_sample_valid = fit_rows.iter().all(|&r| values[r].is_finite());
         tx.execute(
             "INSERT INTO catalogue (id, name, role, base, transform, period, lag, category, \
              var_type, expected_sign, dummy_set, full_dummy_set, valid, adf_pvalue, pp_pvalue, \

@@ -172,6 +172,15 @@ pub fn run(
     models: &[ModelContext],
     journal: &JournalRw,
 ) -> Result<AnalysisReport> {
+    if let Some(summary) = frame.ratio_target_note() {
+        return Ok(AnalysisReport {
+            name: "backtests",
+            models: 0,
+            rows: 0,
+            summary,
+            notes: Vec::new(),
+        });
+    }
     let records = models
         .iter()
         .map(|ctx| analyze(frame, inputs, ctx))

@@ -55,6 +55,18 @@ pub struct Frame<'s> {
 }
 
 impl<'s> Frame<'s> {
+    /// Why an analysis that converts projected transforms to levels is not done for this
+    /// target: a ratio target (§9, `target.exposure`) needs the exposure's path, which the
+    /// sensitivity, bands and backtests do not take yet (the scenario forecasts do).
+    pub fn ratio_target_note(&self) -> Option<String> {
+        self.session.config.file.target.exposure.as_ref().map(|e| {
+            format!(
+                "not done: the target is a ratio to {e} (target.exposure), which this analysis \
+                 does not convert to levels yet"
+            )
+        })
+    }
+
     /// The frame of `run` for the models `models`: the scenario inputs are loaded and checked
     /// for the drivers of those models.
     pub fn open(

@@ -50,6 +50,15 @@ pub fn run(
             notes: Vec::new(),
         });
     };
+    if let Some(summary) = frame.ratio_target_note() {
+        return Ok(AnalysisReport {
+            name: NAME,
+            models: 0,
+            rows: 0,
+            summary,
+            notes: Vec::new(),
+        });
+    }
     let mut notes = Vec::new();
     // Models without scenario paths, one note per reason.
     let mut missing: Vec<(&str, Vec<String>)> = Vec::new();

@@ -163,6 +163,13 @@ impl StabilityInputs {
             Transform::Lv => LevelLink::Level,
             Transform::Df => LevelLink::Difference { period },
             Transform::Gr => LevelLink::Growth { period },
+            other => {
+                return Err(invalid(
+                    config,
+                    "target.transform",
+                    format!("{other} has no level link: the target must be LV, DF or GR"),
+                ))
+            }
         };
         let aggregation = config
             .file

@@ -13,6 +13,7 @@ mod journal_upgrade;
 mod kernel_journal;
 mod model_report;
 mod mutations;
+mod options;
 mod plan;
 mod raw;
 mod report;

@@ -65,6 +65,7 @@ pub fn load_benchmark(
     };
     let o = &fit.outcome;
     let mut report = ModelReport {
+        fit: super::FitChoice::In,
         origin: Origin::Journal(run.clone()),
         target: run.target.clone(),
         target_stationary: run.target_stationary,

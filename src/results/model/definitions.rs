@@ -34,7 +34,9 @@ pub(super) fn journal_features(
         .collect())
 }
 
-/// Decodes `BASE_[MM|QQ]TF[period][_L<lag>]` (see `features::variant_name`).
+/// Decodes `BASE_[MM|QQ]TF[period][_L<lag>]` (see `features::variant_name`): TF any transform
+/// of the catalogue (`LV`, `DF`, `GR`, `ABSGR`, `ROLLAVG`, `DEVROLL`), the period (or window)
+/// as written.
 pub fn parse_variant(name: &str, base: &str) -> Option<(String, i64, i64)> {
     let rest = name.strip_prefix(base)?.strip_prefix('_')?;
     let (body, lag) = match rest.rsplit_once("_L") {
@@ -47,14 +49,15 @@ pub fn parse_variant(name: &str, base: &str) -> Option<(String, i64, i64)> {
         .strip_prefix("MM")
         .or_else(|| body.strip_prefix("QQ"))
         .unwrap_or(body);
-    let transform = body.get(..2)?;
-    if !matches!(transform, "LV" | "DF" | "GR") {
-        return None;
-    }
-    let digits = &body[2..];
-    let period = if digits.is_empty() {
+    // Longest code first: `ABSGR` before `GR`.
+    let mut codes: Vec<crate::features::Transform> = crate::features::Transform::ALL.to_vec();
+    codes.sort_by_key(|t| std::cmp::Reverse(t.code().len()));
+    let t = codes.into_iter().find(|t| body.starts_with(t.code()))?;
+    let transform = t.code();
+    let digits = &body[transform.len()..];
+    let period = if digits.is_empty() && !t.uses_window() {
         1
-    } else if digits.bytes().all(|c| c.is_ascii_digit()) {
+    } else if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
         digits.parse().ok()?
     } else {
         return None;
@@ -103,5 +106,16 @@ mod tests {
         assert_eq!(p("gdp_QQGR", "gdp"), Some(("GR".into(), 1, 0)));
         assert_eq!(p("a_b_QQGR2_L3", "a_b"), Some(("GR".into(), 2, 3)));
         assert_eq!(p("x_MUL", "x"), None);
+    }
+
+    #[test]
+    fn catalogue_transforms_decode() {
+        let p = |n: &str, b: &str| parse_variant(n, b);
+        assert_eq!(p("x_MMABSGR3_L1", "x"), Some(("ABSGR".into(), 3, 1)));
+        assert_eq!(p("x_QQABSGR", "x"), Some(("ABSGR".into(), 1, 0)));
+        assert_eq!(p("x_QQROLLAVG4", "x"), Some(("ROLLAVG".into(), 4, 0)));
+        assert_eq!(p("x_QQDEVROLL4_L2", "x"), Some(("DEVROLL".into(), 4, 2)));
+        // A rolling window is always written.
+        assert_eq!(p("x_QQROLLAVG", "x"), None);
     }
 }

@@ -12,6 +12,7 @@
 
 mod benchmark;
 mod definitions;
+mod full;
 mod refit;
 mod stability;
 mod tables;
@@ -29,6 +30,7 @@ use crate::stats::summary::FitSummary;
 pub use benchmark::load_benchmark;
 pub use definitions::parse_variant;
 use definitions::{bundle_definitions, journal_features};
+pub use full::{compare_fits, fit_rows, full_rows, FitChoice};
 pub use refit::from_session;
 pub use stability::{test_name, StabilityTables};
 pub use tables::{
@@ -89,6 +91,9 @@ pub enum Origin {
 /// Everything `show` prints about one spec.
 pub struct ModelReport {
     pub origin: Origin,
+    /// Which fit the numbers are: the in-sample fit the search judged, or the full-sample
+    /// refit (§9, [`ModelReport::full_fit`]).
+    pub fit: FitChoice,
     pub target: String,
     pub target_stationary: bool,
     pub spec_index: Option<u64>,
@@ -223,6 +228,7 @@ pub fn load(
         .unwrap_or_default();
     let mut report = ModelReport {
         origin: Origin::Journal(run.clone()),
+        fit: FitChoice::In,
         target: run.target.clone(),
         target_stationary: run.target_stationary,
         spec_index: Some(spec_index),
@@ -264,9 +270,25 @@ pub fn load(
         report.param_names = report.default_param_names();
     }
     if report.outcome.is_some() {
-        let data = bundle
-            .map_err(|e| anyhow!(e))
-            .and_then(|b| ModelData::from_store(b, &run.target, &report.param_names[1..]));
+        let target = j.run_config(run).map(|c| c.file.target);
+        let data = bundle.map_err(|e| anyhow!(e)).and_then(|b| {
+            let data = ModelData::from_store(b, &run.target, &report.param_names[1..])?;
+            match target.as_ref().filter(|t| t.exposure.is_some()) {
+                None => Ok(data),
+                Some(t) => {
+                    let exposure = t.exposure.as_deref().unwrap_or_default();
+                    let mut series = b.base_columns(&[&t.column, exposure])?.into_iter();
+                    let (Some(Some(raw)), Some(Some(e))) = (series.next(), series.next()) else {
+                        bail!(
+                            "the frozen data have no series {} or {exposure} for the ratio \
+                             target's levels",
+                            t.column
+                        );
+                    };
+                    Ok(data.with_ratio(&raw, &e, t))
+                }
+            }
+        });
         match data {
             Ok(d) => report.attach_data(d),
             Err(e) => report.data_note = Some(format!("{e:#}")),

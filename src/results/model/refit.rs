@@ -74,6 +74,7 @@ pub fn from_session(
     };
     let fitted = outcome.status != Status::Error && !outcome.params.is_empty();
     let mut report = ModelReport {
+        fit: super::FitChoice::In,
         origin: Origin::Refit {
             config_path: session.config.path.display().to_string(),
         },
@@ -103,7 +104,19 @@ pub fn from_session(
         benchmark: None,
     };
     if fitted {
-        report.attach_data(ModelData::from_bundle(b, columns));
+        let mut data = ModelData::from_bundle(b, columns);
+        let target = &session.config.file.target;
+        if let Some(exposure) = &target.exposure {
+            let series = |name: &str| {
+                b.base_series
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_slice())
+                    .unwrap_or(&[])
+            };
+            data = data.with_ratio(series(&target.column), series(exposure), target);
+        }
+        report.attach_data(data);
     } else {
         report.data_note = Some("the spec could not be fitted".into());
     }

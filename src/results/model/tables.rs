@@ -43,6 +43,14 @@ pub fn confidence_percent(alpha: f64) -> String {
 impl ModelReport {
     /// A title line: which model of which run (or of which config, refitted).
     pub fn title(&self) -> String {
+        let title = self.fit_title();
+        match self.fit {
+            super::FitChoice::In => title,
+            super::FitChoice::Full => format!("{title} — full-sample refit"),
+        }
+    }
+
+    fn fit_title(&self) -> String {
         let key = self
             .spec_key
             .as_deref()
@@ -92,6 +100,17 @@ impl ModelReport {
         }
         add("target", self.target.as_str().into());
         add(
+            "fit",
+            match self.fit {
+                super::FitChoice::In => "in-sample (the fit the filters judged)",
+                super::FitChoice::Full => {
+                    "full-sample refit (in-sample and out-of-sample rows; filters and ranking \
+                     use the in-sample fit)"
+                }
+            }
+            .into(),
+        );
+        add(
             "spec_index",
             self.spec_index.map_or(Cell::Null, |i| Cell::Int(i as i64)),
         );
@@ -131,6 +150,15 @@ impl ModelReport {
                 "out_of_sample_last",
                 d.oos.map(|(_, b)| b.to_string()).into(),
             );
+        }
+        if let Some(outliers) = self.data.as_ref().map(|d| d.outlier_dates()) {
+            if !outliers.is_empty() {
+                let dates: Vec<String> = outliers.iter().map(|d| d.to_string()).collect();
+                add(
+                    "outliers",
+                    format!("{} (left out of the fit)", dates.join(", ")).into(),
+                );
+            }
         }
         add("spec_key", self.spec_key.clone().into());
         t
@@ -316,23 +344,51 @@ impl ModelReport {
     /// One line under the title: target, observations, covariance, sample dates.
     pub fn subtitle(&self) -> String {
         let mut s = format!("target {}", self.target);
+        let full = self.fit == super::FitChoice::Full;
         if let Some(o) = &self.outcome {
-            s.push_str(&format!(
-                ", {} in-sample / {} out-of-sample observations, covariance {}",
-                o.nobs,
-                o.nobs_oos,
-                o.cov_type.map_or("-", |c| c.as_str())
-            ));
+            if full {
+                s.push_str(&format!(
+                    ", {} observations (in-sample and out-of-sample), covariance {}",
+                    o.nobs,
+                    o.cov_type.map_or("-", |c| c.as_str())
+                ));
+            } else {
+                s.push_str(&format!(
+                    ", {} in-sample / {} out-of-sample observations, covariance {}",
+                    o.nobs,
+                    o.nobs_oos,
+                    o.cov_type.map_or("-", |c| c.as_str())
+                ));
+            }
             if let Some(l) = self.summary.as_ref().and_then(|s| s.hac_lags) {
                 s.push_str(&format!(" ({l} lags)"));
             }
         }
-        if let Some(d) = self.data.as_ref().and_then(|d| d.sample_dates()) {
+        if let Some(d) = self
+            .data
+            .as_ref()
+            .and_then(|d| d.sample_dates())
+            .filter(|_| full)
+        {
+            s.push_str(&format!("\nfull sample {} – {}", d.in_first, d.in_last));
+        } else if let Some(d) = self.data.as_ref().and_then(|d| d.sample_dates()) {
             s.push_str(&format!("\nin-sample {} – {}", d.in_first, d.in_last));
             match d.oos {
                 Some((a, b)) => s.push_str(&format!(", out-of-sample {a} – {b}")),
                 None => s.push_str(", no out-of-sample window"),
             }
+        }
+        if let Some(outliers) = self.data.as_ref().map(|d| d.outlier_dates()) {
+            if !outliers.is_empty() {
+                let dates: Vec<String> = outliers.iter().map(|d| d.to_string()).collect();
+                s.push_str(&format!(
+                    "\noutliers {} (left out of every fit and test)",
+                    dates.join(", ")
+                ));
+            }
+        }
+        if full {
+            s.push_str("\nfull-sample refit: filters and ranking use the in-sample fit");
         }
         s
     }

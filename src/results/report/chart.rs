@@ -23,6 +23,8 @@ pub const BAND: RGBColor = RGBColor(0x99, 0x99, 0x99);
 pub const BAR: RGBColor = RGBColor(0x4c, 0x78, 0xa8);
 pub const DENSITY: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
 pub(super) const SHADE: RGBColor = RGBColor(0xee, 0xee, 0xee);
+/// Shading of the outlier dates left out of the fit (§9).
+pub const OUTLIER: RGBColor = RGBColor(0xf4, 0xcc, 0xcc);
 
 /// One drawn plot.
 #[derive(Debug, Clone)]
@@ -128,6 +130,33 @@ pub(super) fn shade_window(
             (FONT, 12).into_font().color(&RGBColor(0x66, 0x66, 0x66)),
         )))
         .map_err(err)?;
+    Ok(())
+}
+
+/// Shades each outlier date (x coordinates `at`) over a period's width `width`, labelled once.
+pub(super) fn shade_outliers(
+    chart: &mut Chart<'_, '_>,
+    at: &[f64],
+    width: f64,
+    (y0, y1): (f64, f64),
+) -> Result<()> {
+    chart
+        .draw_series(at.iter().map(|&x| {
+            Rectangle::new(
+                [(x - width / 2.0, y0), (x + width / 2.0, y1)],
+                OUTLIER.filled(),
+            )
+        }))
+        .map_err(err)?;
+    if let Some(&first) = at.first() {
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "outlier".to_string(),
+                (first, y0),
+                (FONT, 12).into_font().color(&RGBColor(0x99, 0x33, 0x33)),
+            )))
+            .map_err(err)?;
+    }
     Ok(())
 }
 

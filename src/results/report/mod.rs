@@ -57,6 +57,8 @@ pub struct ModelSection {
     pub validation: ValidationData,
     /// The pictures of its stability and backtests (§11, §12), when it was validated.
     pub stability: StabilityFigures,
+    /// The in-sample fit beside the full-sample refit (§9), or why there is none.
+    pub fits: std::result::Result<Table, String>,
 }
 
 /// A model's scenario forecasts, as the scenario section draws them, from the journal's
@@ -323,17 +325,23 @@ fn model_section(
 ) -> ModelSection {
     let drawn = report.series().and_then(|s| {
         let resid = s.residuals(true);
-        Ok(vec![
-            plots::fitted_vs_actual(&s)?,
+        let mut drawn = vec![plots::fitted_vs_actual(&s)?];
+        drawn.extend(plots::fitted_levels(&s)?);
+        drawn.extend([
             plots::residuals_over_time(&s)?,
             plots::residual_acf(&resid)?,
             plots::residual_histogram(&resid)?,
-        ])
+        ]);
+        Ok(drawn)
     });
     let (plots, plot_note) = match drawn {
         Ok(p) => (p, None),
         Err(e) => (Vec::new(), Some(format!("{e:#}"))),
     };
+    let fits = report
+        .full_fit()
+        .map(|full| model::compare_fits(&report, &full))
+        .map_err(|e| format!("{e:#}"));
     ModelSection {
         report,
         plots,
@@ -341,5 +349,6 @@ fn model_section(
         scenarios,
         validation,
         stability: StabilityFigures::default(),
+        fits,
     }
 }

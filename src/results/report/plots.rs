@@ -10,9 +10,23 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::chart::{
-    decimal_year, draw_legend, draw_line, hex, segments, shade_window, svg_of, y_range, Frame,
-    Plot, ACTUAL, BAND, BAR, DENSITY, FITTED, FONT, HALF, PREDICTED, WIDE,
+    decimal_year, draw_legend, draw_line, hex, segments, shade_outliers, shade_window, svg_of,
+    y_range, Frame, Plot, ACTUAL, BAND, BAR, DENSITY, FITTED, FONT, HALF, OUTLIER, PREDICTED, WIDE,
 };
+
+/// The x coordinates of the outlier dates and the width of one period.
+fn outliers(s: &ModelSeries, x: &[f64]) -> (Vec<f64>, f64) {
+    let at: Vec<f64> = (0..x.len())
+        .filter(|&i| s.outlier[i])
+        .map(|i| x[i])
+        .collect();
+    let width = if x.len() > 1 {
+        (x[x.len() - 1] - x[0]) / (x.len() - 1) as f64
+    } else {
+        0.25
+    };
+    (at, width)
+}
 use crate::results::series::ModelSeries;
 use crate::stats::diagnostics::acf;
 
@@ -22,8 +36,9 @@ pub fn fitted_vs_actual(s: &ModelSeries) -> Result<Plot> {
     let x: Vec<f64> = s.dates.iter().map(|d| decimal_year(*d)).collect();
     let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + 0.25));
     let (y0, y1) = y_range(s.actual.iter().chain(&s.fitted));
-    let oos_start = s.in_sample.iter().position(|&i| !i).map(|i| x[i]);
+    let oos_start = (0..x.len()).position(|i| s.window_oos[i]).map(|i| x[i]);
     let has_oos = oos_start.is_some();
+    let (outlier_x, period) = outliers(s, &x);
     let target = s.target.clone();
     let svg = svg_of(WIDE, |root| {
         let mut chart = Frame::new(x0..x1, y0..y1, "date (year)", &target)
@@ -32,6 +47,7 @@ pub fn fitted_vs_actual(s: &ModelSeries) -> Result<Plot> {
         if let Some(start) = oos_start {
             shade_window(&mut chart, start, (x1, y0, y1), "out-of-sample")?;
         }
+        shade_outliers(&mut chart, &outlier_x, period, (y0, y1))?;
         draw_line(
             &mut chart,
             segments(&x, &s.actual, |_| true),
@@ -44,7 +60,7 @@ pub fn fitted_vs_actual(s: &ModelSeries) -> Result<Plot> {
         // The prediction line starts at the last in-sample fit, so the two lines join.
         let last_in = s.in_sample.iter().rposition(|&i| i);
         let predicted = segments(&x, &s.fitted, |i| {
-            !s.in_sample[i] || Some(i) == last_in && has_oos
+            s.window_oos[i] || Some(i) == last_in && has_oos
         });
         draw_line(
             &mut chart,
@@ -63,21 +79,83 @@ pub fn fitted_vs_actual(s: &ModelSeries) -> Result<Plot> {
     if has_oos {
         series.push(("predicted (out-of-sample)".to_string(), hex(&PREDICTED)));
     }
+    if !outlier_x.is_empty() {
+        series.push(("outlier (left out of the fit)".to_string(), hex(&OUTLIER)));
+    }
     Ok(Plot {
         kind: "fit",
         title: "Fitted vs actual".into(),
         caption: format!(
-            "{} and the model's fitted values over the in-sample window{}, by date.",
+            "{} and the model's fitted values over the in-sample window{}{}, by date.",
             s.target,
             if has_oos {
                 " and predictions over the shaded out-of-sample window"
             } else {
                 ""
+            },
+            if outlier_x.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; the {} outlier date(s) shaded in red are left out of the fit",
+                    outlier_x.len()
+                )
             }
         ),
         series,
         svg,
     })
+}
+
+/// A ratio target's levels (§9): the actual level and the fitted level (the fitted ratio
+/// times the exposure) by date, the out-of-sample window shaded.
+pub fn fitted_levels(s: &ModelSeries) -> Result<Option<Plot>> {
+    let Some(l) = &s.levels else { return Ok(None) };
+    let x: Vec<f64> = s.dates.iter().map(|d| decimal_year(*d)).collect();
+    let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + 0.25));
+    let (y0, y1) = y_range(l.actual.iter().chain(&l.fitted));
+    let oos_start = (0..x.len()).position(|i| s.window_oos[i]).map(|i| x[i]);
+    let (outlier_x, period) = outliers(s, &x);
+    let y_desc = format!("level (ratio × {})", l.exposure_name);
+    let svg = svg_of(WIDE, |root| {
+        let mut chart = Frame::new(x0..x1, y0..y1, "date (year)", &y_desc)
+            .dates()
+            .draw(root)?;
+        if let Some(start) = oos_start {
+            shade_window(&mut chart, start, (x1, y0, y1), "out-of-sample")?;
+        }
+        shade_outliers(&mut chart, &outlier_x, period, (y0, y1))?;
+        draw_line(
+            &mut chart,
+            segments(&x, &l.actual, |_| true),
+            ACTUAL,
+            2,
+            "actual level",
+        )?;
+        draw_line(
+            &mut chart,
+            segments(&x, &l.fitted, |_| true),
+            FITTED,
+            2,
+            "fitted level",
+        )?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
+        Ok(())
+    })?;
+    Ok(Some(Plot {
+        kind: "levels",
+        title: "Fitted vs actual levels".into(),
+        caption: format!(
+            "The target's level and the model's fitted level by date: the fitted ratio \
+             (from the actual ratio one transform period earlier) times {}.",
+            l.exposure_name
+        ),
+        series: vec![
+            ("actual level".to_string(), hex(&ACTUAL)),
+            ("fitted level".to_string(), hex(&FITTED)),
+        ],
+        svg,
+    }))
 }
 
 /// Residuals over time, in-sample and out-of-sample, with the zero line.
@@ -86,12 +164,14 @@ pub fn residuals_over_time(s: &ModelSeries) -> Result<Plot> {
     let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + 0.25));
     let (y0, y1) = y_range(&s.residual);
     let lim = y0.abs().max(y1.abs());
-    let has_oos = s.in_sample.iter().any(|&i| !i);
+    let has_oos = s.window_oos.iter().any(|&o| o);
+    let (outlier_x, period) = outliers(s, &x);
     let y_desc = format!("residual ({})", s.target);
     let svg = svg_of(WIDE, |root| {
         let mut chart = Frame::new(x0..x1, -lim..lim, "date (year)", &y_desc)
             .dates()
             .draw(root)?;
+        shade_outliers(&mut chart, &outlier_x, period, (-lim, lim))?;
         chart
             .draw_series(LineSeries::new(vec![(x0, 0.0), (x1, 0.0)], BAND))
             .map_err(super::chart::err)?;
@@ -99,7 +179,9 @@ pub fn residuals_over_time(s: &ModelSeries) -> Result<Plot> {
             (true, FITTED, "in-sample"),
             (false, PREDICTED, "out-of-sample"),
         ] {
-            let runs = segments(&x, &s.residual, |i| s.in_sample[i] == in_sample);
+            let runs = segments(&x, &s.residual, |i| {
+                !s.outlier[i] && s.window_oos[i] != in_sample
+            });
             draw_line(&mut chart, runs, color, 1, label)?;
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
@@ -108,6 +190,9 @@ pub fn residuals_over_time(s: &ModelSeries) -> Result<Plot> {
     let mut series = vec![("in-sample".to_string(), hex(&FITTED))];
     if has_oos {
         series.push(("out-of-sample".to_string(), hex(&PREDICTED)));
+    }
+    if !outlier_x.is_empty() {
+        series.push(("outlier (left out of the fit)".to_string(), hex(&OUTLIER)));
     }
     Ok(Plot {
         kind: "residuals",

@@ -355,6 +355,16 @@ pub fn model_section(m: &ModelSection, number: usize) -> Markup {
                         (table(&rep.fit(), &[]))
                     }
                 }
+                h4 { "In-sample fit and full-sample refit" }
+                @match &m.fits {
+                    Ok(t) => {
+                        p.note { "The refit uses every row up to the end of the out-of-sample \
+                                  window (outlier dates left out) with the same covariance rule; \
+                                  filters and ranking use the in-sample fit." }
+                        (table(t, &[]))
+                    }
+                    Err(e) => p.note { "No full-sample refit: " (e) },
+                }
                 h4 { "Tests" }
                 (table(&rep.tests(), &[]))
                 h4 { "Features (definitions from " (rep.definitions_from) ")" }

@@ -405,6 +405,20 @@ impl Evaluator {
         })
     }
 
+    /// The full report ([`Evaluator::assess_report`]) of the one spec made of every column of
+    /// `columns`, in order: a fit of `target` on exactly these columns and these rows (the
+    /// full-sample refit of a model, for example, on rows the search's evaluator does not
+    /// hold). Coefficients are in the order intercept, `columns`.
+    pub fn report_of(
+        target: TargetData<'_>,
+        columns: &[ColumnData<'_>],
+        thresholds: FilterThresholds,
+    ) -> Result<Outcome, StatsError> {
+        let evaluator = Evaluator::new(target, columns, thresholds, EvaluatorOptions::default())?;
+        let ids: Vec<u32> = (0..columns.len() as u32).collect();
+        Ok(evaluator.assess_report(&ids, &[], &mut Scratch::default()))
+    }
+
     /// Cached filter-2 cut for `df` residual degrees of freedom.
     fn t_cut(&self, df: usize) -> &PCut {
         self.t_cuts[df].get_or_init(|| PCut::student_t(df as f64, self.thresholds.coef_alpha))

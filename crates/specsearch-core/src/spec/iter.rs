@@ -61,9 +61,29 @@ impl SpecSpace {
 /// Advancing a cursor from one combo to the next (rule C).
 impl SpecSpace {
     /// Moves the cursor to the next combo in rule-C order (variant counters reset). Returns
-    /// `false` past the last combo.
+    /// `false` past the last combo. Combos that break rule L are skipped: when the members of
+    /// subset positions `..=m` already exceed a category's limit, every tuple sharing them is
+    /// skipped at once by advancing position `m`.
     pub(crate) fn next_combo(&self, cur: &mut Cursor) -> bool {
-        let advanced = cur.level > 0 && (self.next_options(cur) || self.next_subset(cur));
+        let mut from = None;
+        loop {
+            if !self.next_raw_combo(cur, from) {
+                return false;
+            }
+            match self.violation(cur) {
+                None => break,
+                Some(m) => from = Some(m),
+            }
+        }
+        self.fill_elems(cur);
+        true
+    }
+
+    /// The next combo within the budget (rule L not checked), advancing option positions
+    /// `..=from` (default: all).
+    fn next_raw_combo(&self, cur: &mut Cursor, from: Option<usize>) -> bool {
+        let advanced = cur.level > 0
+            && (self.next_options(cur, from.unwrap_or(cur.level - 1)) || self.next_subset(cur));
         if !advanced {
             if cur.level >= self.max_level {
                 return false;
@@ -73,7 +93,6 @@ impl SpecSpace {
             cur.subset.extend(0..cur.level);
             self.reset_options(cur, 0);
         }
-        self.fill_elems(cur);
         true
     }
 
@@ -88,12 +107,13 @@ impl SpecSpace {
         }
     }
 
-    /// Next option tuple of the current subset (last position fastest), skipping tuples over
-    /// budget. Options are sorted by size, so the first one that does not fit ends a position.
-    fn next_options(&self, cur: &mut Cursor) -> bool {
+    /// Next option tuple of the current subset, position `last` fastest (positions after it
+    /// count as exhausted), skipping tuples over budget. Options are sorted by size, so the
+    /// first one that does not fit ends a position.
+    fn next_options(&self, cur: &mut Cursor, last: usize) -> bool {
         let r = cur.level;
-        let mut used_from: usize = cur.picks.len();
-        for m in (0..r).rev() {
+        let mut used_from: usize = cur.sizes[..=last].iter().sum();
+        for m in (0..=last).rev() {
             let s = cur.sizes[m];
             let off = used_from - s;
             used_from = off;

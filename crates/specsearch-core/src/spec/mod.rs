@@ -11,19 +11,28 @@
 //! group, a composite); its `variants` are non-empty lists of column ids.
 //!
 //! # Pools (rule P)
-//! 1. Repeated pool entries are dropped, first kept. `Variable` and `Single` entries share one
-//!    namespace: an entry whose element name was already seen in a `Variable` or `Single` entry is
-//!    dropped (whatever its category). Inside a `OneOf`, repeated element names are dropped (first
-//!    kept); a `OneOf` whose set of names equals an earlier `OneOf`'s is dropped. An element that
-//!    is both a plain variable and a `OneOf` member (or forced and in the pool) is *not* a repeated
-//!    entry: it yields repeated models, which downstream dedup removes by spec key.
-//! 2. Pools are ordered in three groups, in this order:
+//! 1. Repeated entries are dropped, first kept: a repeated forced element (by name); a pool entry
+//!    whose element name was already seen in a `Variable` or `Single` entry (whatever its
+//!    category) — `Variable` and `Single` entries share one namespace; inside a `OneOf`, a
+//!    repeated element name; a `OneOf` whose set of names equals an earlier `OneOf`'s.
+//! 2. **A column is chosen in one place only** (no duplicate specs, docs/semantics.md §4).
+//!    Forced elements own their columns. Then each `OneOf` set, in pool order, and within it each
+//!    member in member order, keeps only the variants that share no column with what is owned
+//!    so far, and owns the columns of those it keeps. Then every `Variable` and `Single` entry
+//!    keeps only the variants that share no owned column. A member or entry left without a
+//!    variant leaves its pool, a pool left without a member disappears; what was taken out is
+//!    reported ([`SpecSpace::taken_out`]). So a variable named in a `one_of` set leaves its
+//!    category's pool (it is chosen only through the set), and a pool entry that repeats a
+//!    forced item leaves the pool. `Variable` and `Single` entries do not take columns from
+//!    each other (a `together` group may share variables with the pool; see
+//!    [`SpecSpace::repeated_models`]).
+//! 3. Pools are ordered in three groups, in this order:
 //!    - **variable pools**, in order of first appearance among the `Variable` entries: a
 //!      category pool sits at its category's first appearance, an uncategorised variable's
 //!      single-option pool at its own position;
 //!    - **`OneOf` pools**, in pool order;
 //!    - **`Single` pools**, in pool order.
-//! 3. Options of a pool, i.e. which members one spec takes from it. A category pool with members
+//! 4. Options of a pool, i.e. which members one spec takes from it. A category pool with members
 //!    `v0..v(n-1)` (order of appearance) offers every combination of `s` members for
 //!    `s = 1..=min(category_limit, n)`: **all 1-combinations first, then all 2-combinations, …;
 //!    within one size, lexicographic by member position**. A `OneOf` pool offers each member alone,
@@ -31,18 +40,13 @@
 //!    members counts `s` toward `max_vars` (a dummy set or group is one member, so counts 1).
 //!    Options that alone exceed the budget `max_vars - len(forced)` can never appear.
 //!
-//! # Combos and specs (rule C)
-//! - Index 0 .. `W_F` (only if `forced` is non-empty): the forced-only combo, where `W_F` is the
-//!   product of the forced elements' variant counts.
-//! - Then for `r = 1, 2, …`: each `r`-subset of pools in lexicographic order of pool indices; for
-//!   each subset, the Cartesian product of the pools' options, **first pool slowest**, keeping only
-//!   tuples with `len(forced) + Σ option sizes ≤ max_vars` (the kept tuples stay in that
-//!   mixed-radix order).
-//! - A combo's elements are: forced (in input order), then each chosen pool's members in pool
-//!   order, members of one option in member order. The combo expands into the Cartesian product
-//!   of its elements' variants, **first element slowest** (mixed radix).
-//! - Spec index = position in this total order, a `u64`; a space with more than `u64::MAX` specs is
-//!   rejected ([`SpecError::TooLarge`]).
+//! # Category limit over the spec (rule L)
+//! Every member a combo takes from its pools counts toward a category: a category pool's
+//! members toward that category, a `OneOf` member or a `Single` item toward its element's
+//! [`Element::category`] (none for an uncategorised variable); forced elements count toward
+//! none. A combo with more than `category_limit` members of one category is left out, in place
+//! (the kept combos stay in rule-C order). Without categorised `OneOf` members no combo is ever
+//! left out by this rule (a category pool alone never exceeds the limit).
 //!
 //! # Columns of a spec (rule S, see `key.rs`)
 //! A spec is the *set union* of the chosen variants' column ids, sorted by: class
@@ -54,7 +58,11 @@
 //!
 //! # Spec key
 //! `sha256` over the canonical text described in `key.rs` (context + sorted column names).
-//! Equal keys at two indices mean one model; downstream keeps the lowest index.
+//! Equal keys at two indices mean one model; downstream keeps the lowest index. After rules P2
+//! and L that happens only when two elements still share a column (a `together` group and a
+//! pool variable it holds, a variable and one of its variants both in the pool) or one element
+//! repeats a column set; [`SpecSpace::repeated_models`] says so, and otherwise every index has
+//! its own key.
 //!
 //! # Feature roles
 //! [`FeatureRole`] names what a column of the store is (target, variant, dummy, regime base,
@@ -72,9 +80,9 @@ use serde::{Deserialize, Serialize};
 
 pub use iter::SpecIter;
 pub use key::canonical_text;
-pub use pool::{Pool, PoolKind};
+pub use pool::{Pool, PoolKind, TakenOut};
 pub use role::FeatureRole;
-pub use space::{Combo, Combos, Pick, SpecSpace};
+pub use space::{Combo, Combos, Overlap, Pick, SpecSpace};
 
 /// One item of a spec as counted toward `max_vars`, with its surviving variants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +91,10 @@ pub struct Element {
     pub name: String,
     /// Variants in variant order; each a non-empty list of column ids into [`SpaceInput::columns`].
     pub variants: Vec<Vec<u32>>,
+    /// The category the element counts toward when it is a `one_of` member or a `Single`
+    /// pool's item (rule L); a `Variable` entry counts toward the entry's category instead.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 impl Element {
@@ -91,7 +103,14 @@ impl Element {
         Self {
             name: name.into(),
             variants,
+            category: None,
         }
+    }
+
+    /// The same element counting toward `category` (rule L) as a `one_of` member.
+    pub fn with_category(mut self, category: Option<String>) -> Self {
+        self.category = category;
+        self
     }
 
     /// A variable whose variants are one column each (the common case).
@@ -216,4 +235,11 @@ pub enum SpecError {
     TooLarge,
     #[error("spec index {index} is out of range: the spec space has {count} specs")]
     IndexOutOfRange { index: u64, count: u64 },
+    #[error(
+        "search.category_limit applies to the whole spec, and the categories {} each have \
+         more members in category pools and one_of sets together than the limit: too many to \
+         count exactly; put fewer of them in one_of sets",
+        categories.join(", ")
+    )]
+    TooManyCategories { categories: Vec<String> },
 }

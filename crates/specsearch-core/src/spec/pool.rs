@@ -36,6 +36,10 @@ pub struct Pool {
     pub(crate) weights: Vec<u128>,
     /// `esym[a * (max_pick + 1) + s] = e_s(weights[a..])`, saturating.
     esym: Vec<u128>,
+    /// The category each member counts toward (rule L), by name.
+    categories: Vec<Option<String>>,
+    /// The same as an index into the space's tracked categories (`None`: untracked or none).
+    pub(crate) tracked: Vec<Option<usize>>,
 }
 
 impl Pool {
@@ -65,12 +69,27 @@ impl Pool {
         Self {
             name: raw.name,
             kind: raw.kind,
+            tracked: vec![None; members.len()],
             members,
             limit: raw.limit,
             max_pick: k,
             weights,
             esym,
+            categories: raw.member_categories,
         }
+    }
+
+    /// The category each member counts toward (rule L), in member order.
+    pub fn member_categories(&self) -> &[Option<String>] {
+        &self.categories
+    }
+
+    /// The tracked category every member shares, when they share one (`Some(None)`: none of
+    /// them is tracked); `None` when members differ (only pools offering one member at a
+    /// time).
+    pub(crate) fn uniform_tracked(&self) -> Option<Option<usize>> {
+        let first = self.tracked.first().copied().unwrap_or(None);
+        self.tracked.iter().all(|&t| t == first).then_some(first)
     }
 
     pub fn name(&self) -> &str {
@@ -192,14 +211,33 @@ pub(crate) struct RawPool {
     kind: PoolKind,
     name: String,
     pub(crate) members: Vec<Element>,
+    /// The category each member counts toward (rule L): a category pool's for its members, the
+    /// element's own for `OneOf` and `Single` members, none for an uncategorised variable.
+    pub(crate) member_categories: Vec<Option<String>>,
     limit: usize,
 }
 
-/// Pools of rule P, in pool order (see `mod.rs`).
+/// Variants a pool entry lost to rule P2 (see `mod.rs`): they are chosen only through
+/// `kept_by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenOut {
+    /// The element that lost variants.
+    pub element: String,
+    /// The pool it was in (a category, `one_of(…)`, or the item itself).
+    pub pool: String,
+    /// How many of its variants were taken out, of how many.
+    pub removed: usize,
+    pub of: usize,
+    /// Where the taken-out variants' columns are chosen: `search.forced` or a `one_of(…)` set.
+    pub kept_by: String,
+}
+
+/// Pools of rule P, in pool order (see `mod.rs`), and what rule P2 took out of them.
 pub(crate) fn build_pools(
+    forced: &[Element],
     entries: &[PoolEntry],
     category_limit: usize,
-) -> Result<Vec<RawPool>, SpecError> {
+) -> Result<(Vec<RawPool>, Vec<TakenOut>), SpecError> {
     use std::collections::{HashMap, HashSet};
     let mut seen_names: HashSet<&str> = HashSet::new();
     let mut seen_sets: HashSet<Vec<&str>> = HashSet::new();
@@ -215,7 +253,11 @@ pub(crate) fn build_pools(
                 }
                 match category {
                     Some(cat) => match category_slot.get(cat.as_str()) {
-                        Some(&slot) => variable_pools[slot].members.push(element.clone()),
+                        Some(&slot) => {
+                            let pool: &mut RawPool = &mut variable_pools[slot];
+                            pool.members.push(element.clone());
+                            pool.member_categories.push(Some(cat.clone()));
+                        }
                         None => {
                             category_slot.insert(cat.as_str(), variable_pools.len());
                             variable_pools.push(RawPool {
@@ -224,6 +266,7 @@ pub(crate) fn build_pools(
                                 },
                                 name: cat.clone(),
                                 members: vec![element.clone()],
+                                member_categories: vec![Some(cat.clone())],
                                 limit: category_limit,
                             });
                         }
@@ -232,6 +275,7 @@ pub(crate) fn build_pools(
                         kind: PoolKind::Variable,
                         name: element.name.clone(),
                         members: vec![element.clone()],
+                        member_categories: vec![None],
                         limit: 1,
                     }),
                 }
@@ -262,6 +306,7 @@ pub(crate) fn build_pools(
                 one_of_pools.push(RawPool {
                     kind: PoolKind::OneOf,
                     name,
+                    member_categories: kept.iter().map(|m| m.category.clone()).collect(),
                     members: kept,
                     limit: 1,
                 });
@@ -273,13 +318,91 @@ pub(crate) fn build_pools(
                 single_pools.push(RawPool {
                     kind: PoolKind::Single,
                     name: element.name.clone(),
+                    member_categories: vec![element.category.clone()],
                     members: vec![element.clone()],
                     limit: 1,
                 });
             }
         }
     }
+
+    // Rule P2: a column is chosen in one place only. Forced elements own their columns; then
+    // each `one_of` set, in order, takes its members' remaining variants; every other pool
+    // keeps only the variants that share no column with those.
+    let mut owner: HashMap<u32, usize> = HashMap::new();
+    let mut places: Vec<String> = vec![FORCED.to_string()];
+    for e in forced {
+        for &c in e.variants.iter().flatten() {
+            owner.entry(c).or_insert(0);
+        }
+    }
+    let mut taken = Vec::new();
+    let mut strip = |pool: &mut RawPool, owner: &HashMap<u32, usize>, places: &[String]| {
+        let mut k = 0;
+        while k < pool.members.len() {
+            let m = &mut pool.members[k];
+            let of = m.variants.len();
+            let mut kept_by = None;
+            m.variants
+                .retain(|v| match v.iter().find_map(|c| owner.get(c)) {
+                    Some(&place) => {
+                        kept_by.get_or_insert(place);
+                        false
+                    }
+                    None => true,
+                });
+            if let Some(place) = kept_by {
+                taken.push(TakenOut {
+                    element: m.name.clone(),
+                    pool: pool.name.clone(),
+                    removed: of - m.variants.len(),
+                    of,
+                    kept_by: places[place].clone(),
+                });
+            }
+            if m.variants.is_empty() {
+                pool.members.remove(k);
+                pool.member_categories.remove(k);
+            } else {
+                k += 1;
+            }
+        }
+    };
+    for pool in &mut one_of_pools {
+        // Members of one set take their columns in member order, so a later member loses what
+        // an earlier one already offers.
+        let place = places.len();
+        places.push(pool.name.clone());
+        let mut k = 0;
+        while k < pool.members.len() {
+            let mut single = RawPool {
+                kind: PoolKind::OneOf,
+                name: pool.name.clone(),
+                members: vec![pool.members[k].clone()],
+                member_categories: vec![pool.member_categories[k].clone()],
+                limit: 1,
+            };
+            strip(&mut single, &owner, &places);
+            match single.members.pop() {
+                Some(m) => {
+                    for &c in m.variants.iter().flatten() {
+                        owner.entry(c).or_insert(place);
+                    }
+                    pool.members[k] = m;
+                    k += 1;
+                }
+                None => {
+                    pool.members.remove(k);
+                    pool.member_categories.remove(k);
+                }
+            }
+        }
+    }
+    for pool in variable_pools.iter_mut().chain(&mut single_pools) {
+        strip(pool, &owner, &places);
+    }
     variable_pools.extend(one_of_pools);
     variable_pools.extend(single_pools);
-    Ok(variable_pools)
+    variable_pools.retain(|p| !p.members.is_empty());
+    Ok((variable_pools, taken))
 }

@@ -18,13 +18,23 @@
 //! All counts are computed in saturating `u128`. Every stored value is a count of a sub-family of
 //! the space, hence `≤ count`; so once `count ≤ u64::MAX` is checked nothing can overflow, and any
 //! saturation shows up as `TooLarge`.
+//!
+//! Rule L (`category_limit` over the whole spec) generalises the budget `b` to a *capacity
+//! state*: `b` and, for each tracked category `c` (one whose members could exceed the limit in
+//! one spec, see [`States`]), the room `v_c ∈ 0..=limit` left. An option costs its size and, for
+//! a tracked category, its members of that category; `T`, `U`, the subset prefix and the suffix
+//! counts are indexed by states instead of budgets. Without tracked categories a state is the
+//! budget, and every table is the one of the budget-only recurrence.
 
 use super::key::{ColumnOrder, KeyHasher};
-use super::pool::{binomial, build_pools, check_element, Pool, FORCED, POOL};
+use super::pool::{binomial, build_pools, check_element, Pool, TakenOut, FORCED, POOL};
 use super::{Element, SpaceInput, SpecError};
 
 /// Above this budget the space has more than 2^64 specs whatever else holds (see `new`).
 const MAX_BUDGET: usize = 64;
+
+/// Largest counting table (entries) rule L may ask for; beyond it the space is refused.
+const MAX_TABLE: usize = 1 << 24;
 
 /// One element picked by a spec (see [`SpecSpace::elements_of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +45,17 @@ pub struct Pick {
     pub variant: usize,
     /// Pool the element came from; `None` for forced elements.
     pub pool: Option<usize>,
+}
+
+/// Two elements of a space that share a column, or one whose variants repeat a column set:
+/// then two spec indices may hold the same model (see [`SpecSpace::repeated_models`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    pub first: String,
+    /// Equal to `first` when one element has two variants with the same columns.
+    pub second: String,
+    /// A column they share.
+    pub column: String,
 }
 
 /// Position of the enumeration: combo + variant counters. Shared by unranking and the iterator.
@@ -54,6 +75,77 @@ pub(crate) struct Cursor {
     pub(crate) vars: Vec<usize>,
     /// Variant count per element.
     pub(crate) radix: Vec<usize>,
+    /// Members per tracked category (rule L check of the iterator).
+    pub(crate) usage: Vec<usize>,
+}
+
+/// Capacity states of rule L: `state = b·V + Σ_c v_c·(L+1)^c`, with `b` the elements left in
+/// the budget, `v_c` the room left in tracked category `c`, `L` the category limit and
+/// `V = (L+1)^k` for `k` tracked categories. With none, `V = 1` and a state is the budget.
+#[derive(Debug, Clone)]
+pub(crate) struct States {
+    pub(crate) budget: usize,
+    limit: usize,
+    /// `(L+1)^c` per tracked category.
+    pow: Vec<usize>,
+    /// `V`.
+    room: usize,
+}
+
+impl States {
+    fn new(budget: usize, limit: usize, tracked: usize) -> Option<States> {
+        let mut pow = Vec::with_capacity(tracked);
+        let mut room = 1usize;
+        for _ in 0..tracked {
+            pow.push(room);
+            room = room.checked_mul(limit + 1)?;
+        }
+        Some(States {
+            budget,
+            limit,
+            pow,
+            room,
+        })
+    }
+
+    /// Number of states.
+    pub(crate) fn len(&self) -> usize {
+        (self.budget + 1) * self.room
+    }
+
+    /// The state with the whole budget and every category's room.
+    pub(crate) fn full(&self) -> usize {
+        self.budget * self.room + self.room - 1
+    }
+
+    /// The state after an option of `size` elements, `amount` of them of tracked category
+    /// `cat`; `None` when it does not fit.
+    #[inline]
+    pub(crate) fn sub(&self, state: usize, t: &Term) -> Option<usize> {
+        let (b, mut v) = (state / self.room, state % self.room);
+        if t.size > b {
+            return None;
+        }
+        if let Some(c) = t.cat {
+            if (v / self.pow[c]) % (self.limit + 1) < t.amount {
+                return None;
+            }
+            v -= t.amount * self.pow[c];
+        }
+        Some((b - t.size) * self.room + v)
+    }
+}
+
+/// The options of one pool that cost the same: `size` elements, `amount` of them of tracked
+/// category `cat`; `weight` expanded specs (Σ over those options of their variant products) in
+/// `unit` options.
+#[derive(Debug, Clone)]
+pub(crate) struct Term {
+    pub(crate) size: usize,
+    pub(crate) cat: Option<usize>,
+    pub(crate) amount: usize,
+    pub(crate) weight: u128,
+    pub(crate) unit: u128,
 }
 
 /// One combo of the space (see [`SpecSpace::combos`]).
@@ -111,47 +203,131 @@ pub struct SpecSpace {
     pub(crate) budget: usize,
     /// Largest level: `min(P, budget)`.
     pub(crate) max_level: usize,
-    /// `G_p[j]` at `polys[p * (budget + 1) + j]`.
-    pub(crate) polys: Vec<u128>,
-    /// `T[i][r][b]` at `((i * (max_level + 1)) + r) * (budget + 1) + b`.
+    /// Categories rule L tracks across pools, in order of first appearance.
+    pub(crate) tracked: Vec<String>,
+    pub(crate) states: States,
+    /// Option terms of each pool.
+    pub(crate) terms: Vec<Vec<Term>>,
+    /// `T[i][r][state]` at `((i * (max_level + 1)) + r) * states.len() + state`.
     pub(crate) tail: Vec<u64>,
     /// `level_start[r]` = first index of level r; `level_start[max_level + 1]` = count.
     pub(crate) level_start: Vec<u64>,
     pub(crate) combo_count: u64,
     pub(crate) hasher: KeyHasher,
+    pub(crate) taken_out: Vec<TakenOut>,
 }
 
-/// `T` table (see module docs) for polynomials `polys` (flat, `budget + 1` per pool).
+/// `T` table (see module docs) of the pools' option `terms`, weighted by `weight`.
 fn tail_table(
-    polys: &[u128],
-    n_pools: usize,
+    terms: &[Vec<Term>],
+    weight: impl Fn(&Term) -> u128,
     max_level: usize,
-    budget: usize,
+    states: &States,
 ) -> Result<Vec<u64>, SpecError> {
-    let (rs, bs) = (max_level + 1, budget + 1);
-    let mut tail = vec![0u64; (n_pools + 1) * rs * bs];
+    let n_pools = terms.len();
+    let (rs, ss) = (max_level + 1, states.len());
+    let mut tail = vec![0u64; (n_pools + 1) * rs * ss];
     for i in (0..=n_pools).rev() {
         for r in 0..rs {
-            for b in 0..bs {
+            for st in 0..ss {
                 let v: u128 = if r == 0 {
                     1
                 } else if i == n_pools {
                     0
                 } else {
-                    let skip = tail[((i + 1) * rs + r) * bs + b] as u128;
-                    let take = (1..=b).fold(0u128, |acc, j| {
-                        let t = tail[((i + 1) * rs + r - 1) * bs + b - j] as u128;
-                        acc.saturating_add(polys[i * bs + j].saturating_mul(t))
-                    });
+                    let skip = tail[((i + 1) * rs + r) * ss + st] as u128;
+                    let take = terms[i]
+                        .iter()
+                        .fold(0u128, |acc, t| match states.sub(st, t) {
+                            Some(next) => {
+                                let rest = tail[((i + 1) * rs + r - 1) * ss + next] as u128;
+                                acc.saturating_add(weight(t).saturating_mul(rest))
+                            }
+                            None => acc,
+                        });
                     skip.saturating_add(take)
                 };
                 // Each T value counts a sub-family of the space (times W_F ≥ 1), so a value
                 // beyond u64 means the whole space is beyond u64.
-                tail[(i * rs + r) * bs + b] = u64::try_from(v).map_err(|_| SpecError::TooLarge)?;
+                tail[(i * rs + r) * ss + st] = u64::try_from(v).map_err(|_| SpecError::TooLarge)?;
             }
         }
     }
     Ok(tail)
+}
+
+/// The categories rule L must track: those whose members could exceed `limit` in one spec
+/// (a pool contributes at most `max_pick` members of a category), in order of appearance.
+fn tracked_categories(pools: &[Pool], limit: usize, budget: usize) -> Vec<String> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut most: Vec<usize> = Vec::new();
+    for p in pools {
+        let mut here: Vec<(&str, usize)> = Vec::new();
+        for c in p.member_categories().iter().flatten() {
+            match here.iter_mut().find(|(n, _)| *n == c.as_str()) {
+                Some((_, k)) => *k += 1,
+                None => here.push((c.as_str(), 1)),
+            }
+        }
+        for (c, k) in here {
+            let k = k.min(p.max_pick);
+            match order.iter().position(|&n| n == c) {
+                Some(i) => most[i] += k,
+                None => {
+                    order.push(c);
+                    most.push(k);
+                }
+            }
+        }
+    }
+    if budget <= limit {
+        return Vec::new();
+    }
+    order
+        .into_iter()
+        .zip(most)
+        .filter(|&(_, k)| k > limit)
+        .map(|(c, _)| c.to_string())
+        .collect()
+}
+
+/// Option terms of a pool (see [`Term`]).
+fn pool_terms(pool: &Pool) -> Vec<Term> {
+    match pool.uniform_tracked() {
+        Some(cat) => (1..=pool.max_pick)
+            .map(|s| Term {
+                size: s,
+                cat,
+                amount: s,
+                weight: pool.e(0, s),
+                unit: binomial(pool.members.len(), s),
+            })
+            .collect(),
+        None => {
+            // Members of several categories: only pools offering one member at a time.
+            debug_assert!(pool.max_pick <= 1);
+            let mut terms: Vec<Term> = Vec::new();
+            if pool.max_pick == 0 {
+                return terms;
+            }
+            for (a, &cat) in pool.tracked.iter().enumerate() {
+                match terms.iter_mut().find(|t| t.cat == cat) {
+                    Some(t) => {
+                        t.weight = t.weight.saturating_add(pool.weights[a]);
+                        t.unit += 1;
+                    }
+                    None => terms.push(Term {
+                        size: 1,
+                        cat,
+                        amount: 1,
+                        weight: pool.weights[a],
+                        unit: 1,
+                    }),
+                }
+            }
+            terms
+        }
+    }
 }
 
 impl SpecSpace {
@@ -181,12 +357,24 @@ impl SpecSpace {
         for e in &forced {
             check_element(e, FORCED, n_cols)?;
         }
-        let raw_pools = build_pools(&pool, category_limit)?;
-        for raw in &raw_pools {
-            for m in &raw.members {
+        // Rule P1: a repeated forced item is dropped, the first kept.
+        let mut forced_names = std::collections::HashSet::new();
+        let forced: Vec<Element> = forced
+            .into_iter()
+            .filter(|e| forced_names.insert(e.name.clone()))
+            .collect();
+        for entry in &pool {
+            let members: Vec<&Element> = match entry {
+                super::PoolEntry::Variable { element, .. } | super::PoolEntry::Single(element) => {
+                    vec![element]
+                }
+                super::PoolEntry::OneOf(m) => m.iter().collect(),
+            };
+            for m in members {
                 check_element(m, POOL, n_cols)?;
             }
         }
+        let (raw_pools, taken_out) = build_pools(&forced, &pool, category_limit)?;
         if forced.is_empty() && raw_pools.is_empty() {
             return Err(SpecError::EmptySearch);
         }
@@ -226,23 +414,39 @@ impl SpecSpace {
             return Err(SpecError::TooLarge);
         }
 
-        let bs = budget + 1;
-        let mut polys = vec![0u128; pools.len() * bs];
-        let mut unit_polys = vec![0u128; pools.len() * bs];
-        for (p, pool) in pools.iter().enumerate() {
-            for s in 1..=pool.max_pick {
-                polys[p * bs + s] = pool.e(0, s);
-                unit_polys[p * bs + s] = binomial(pool.members.len(), s);
-            }
+        // Rule L: the categories whose members could exceed the limit in one spec.
+        let tracked = tracked_categories(&pools, category_limit, budget);
+        for p in &mut pools {
+            let cats: Vec<Option<usize>> = p
+                .member_categories()
+                .iter()
+                .map(|c| c.as_ref().and_then(|c| tracked.iter().position(|t| t == c)))
+                .collect();
+            p.tracked = cats;
         }
+        let too_many = || SpecError::TooManyCategories {
+            categories: tracked.clone(),
+        };
+        let states = States::new(budget, category_limit, tracked.len()).ok_or_else(too_many)?;
+        if !tracked.is_empty()
+            && (pools.len() + 1)
+                .checked_mul(max_level + 1)
+                .and_then(|v| v.checked_mul(states.len()))
+                .is_none_or(|v| v > MAX_TABLE)
+        {
+            return Err(too_many());
+        }
+        let terms: Vec<Vec<Term>> = pools.iter().map(pool_terms).collect();
 
         let mut forced_weight: u128 = 1;
         for e in &elements[..n_forced] {
             forced_weight = forced_weight.saturating_mul(e.variants.len() as u128);
         }
-        let tail = tail_table(&polys, pools.len(), max_level, budget)?;
-        let unit_tail = tail_table(&unit_polys, pools.len(), max_level, budget)?;
-        let at = |t: &[u64], r: usize| t[r * bs + budget] as u128;
+        let tail = tail_table(&terms, |t| t.weight, max_level, &states)?;
+        let unit_tail = tail_table(&terms, |t| t.unit, max_level, &states)?;
+        let ss = states.len();
+        let full = states.full();
+        let at = |t: &[u64], r: usize| t[r * ss + full] as u128;
 
         let too_large = |v: Option<u128>| {
             v.filter(|&v| v <= u64::MAX as u128)
@@ -301,11 +505,14 @@ impl SpecSpace {
             pools,
             budget,
             max_level,
-            polys,
+            tracked,
+            states,
+            terms,
             tail,
             level_start,
             combo_count: combos as u64,
             hasher,
+            taken_out,
         })
     }
 
@@ -336,6 +543,61 @@ impl SpecSpace {
     /// Column table entry of a column id.
     pub fn column(&self, id: u32) -> &super::ColumnInfo {
         &self.order.columns[id as usize]
+    }
+
+    /// What rule P2 took out of pool entries (chosen only through a forced item or a `one_of`
+    /// set), in pool order.
+    pub fn taken_out(&self) -> &[TakenOut] {
+        &self.taken_out
+    }
+
+    /// The categories rule L checks across pools (their members could otherwise exceed
+    /// `category_limit` in one spec).
+    pub fn tracked_categories(&self) -> &[String] {
+        &self.tracked
+    }
+
+    /// `None` when no two spec indices can hold the same model: no column belongs to two
+    /// elements (forced or pool members) and no element has two variants with the same
+    /// columns. Then a spec's columns determine the element chosen from each pool and its
+    /// variant, hence the index, so every index has its own spec key. Otherwise the first
+    /// such overlap (e.g. a `together` group and a pool variable it contains): some indices
+    /// may then repeat a model, which dedup by spec key removes downstream.
+    pub fn repeated_models(&self) -> Option<Overlap> {
+        let mut owner: Vec<Option<usize>> = vec![None; self.order.columns.len()];
+        let column = |rank: u32| {
+            self.order.columns[self.order.id_of[rank as usize] as usize]
+                .name
+                .clone()
+        };
+        for e in 0..self.elements.len() {
+            let variants = self.elem_var[e + 1] - self.elem_var[e];
+            let mut seen: std::collections::HashSet<&[u32]> = Default::default();
+            for v in 0..variants {
+                let ranks = self.variant_ranks(e, v);
+                if !seen.insert(ranks) {
+                    return Some(Overlap {
+                        first: self.elements[e].name.clone(),
+                        second: self.elements[e].name.clone(),
+                        column: column(ranks[0]),
+                    });
+                }
+                for &r in ranks {
+                    let id = self.order.id_of[r as usize] as usize;
+                    match owner[id] {
+                        Some(o) if o != e => {
+                            return Some(Overlap {
+                                first: self.elements[o].name.clone(),
+                                second: self.elements[e].name.clone(),
+                                column: column(r),
+                            })
+                        }
+                        _ => owner[id] = Some(e),
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// First index of level `r` (0 = forced-only combo, r = combos of r pools) and the end of
@@ -463,16 +725,45 @@ impl SpecSpace {
         &self.var_ranks[self.var_bounds[v]..self.var_bounds[v + 1]]
     }
 
-    fn tail_at(&self, i: usize, r: usize, b: usize) -> u128 {
-        self.tail[(i * (self.max_level + 1) + r) * (self.budget + 1) + b] as u128
+    fn tail_at(&self, i: usize, r: usize, state: usize) -> u128 {
+        let ss = self.states.len();
+        self.tail[(i * (self.max_level + 1) + r) * ss + state] as u128
     }
 
-    /// `U[i][r][b]`: pool `i` taken as the first of `r` pools with at most `b` elements.
-    fn take_at(&self, i: usize, r: usize, b: usize) -> u128 {
-        let bs = self.budget + 1;
-        (1..=b.min(self.pools[i].max_pick))
-            .map(|j| self.polys[i * bs + j] * self.tail_at(i + 1, r - 1, b - j))
+    /// `U[i][r][state]`: pool `i` taken as the first of `r` pools within capacity `state`.
+    fn take_at(&self, i: usize, r: usize, state: usize) -> u128 {
+        self.terms[i]
+            .iter()
+            .filter_map(|t| {
+                self.states
+                    .sub(state, t)
+                    .map(|next| t.weight * self.tail_at(i + 1, r - 1, next))
+            })
             .sum()
+    }
+
+    /// The first subset position whose members, with those before it, exceed
+    /// `category_limit` in a tracked category (rule L); `None` when the combo is valid.
+    pub(crate) fn violation(&self, cur: &mut Cursor) -> Option<usize> {
+        if self.tracked.is_empty() {
+            return None;
+        }
+        cur.usage.clear();
+        cur.usage.resize(self.tracked.len(), 0);
+        let mut off = 0;
+        for (m, &p) in cur.subset.iter().enumerate() {
+            let tracked = &self.pools[p].tracked;
+            for &a in &cur.picks[off..off + cur.sizes[m]] {
+                if let Some(c) = tracked[a] {
+                    cur.usage[c] += 1;
+                    if cur.usage[c] > self.states.limit {
+                        return Some(m);
+                    }
+                }
+            }
+            off += cur.sizes[m];
+        }
+        None
     }
 
     /// Positions the cursor at spec `index` (rule C, see module docs for the walk).
@@ -491,18 +782,19 @@ impl SpecSpace {
         cur.picks.clear();
         let mut mult = self.forced_weight;
         if level > 0 {
-            let (b, bs) = (self.budget, self.budget + 1);
-            // Subset: `prefix[c]` = weighted ways the chosen pools use exactly c elements.
-            let mut prefix = vec![0u128; bs];
-            prefix[0] = 1;
+            let states = &self.states;
+            let ss = states.len();
+            // Subset: `prefix[state]` = weighted ways the chosen pools leave capacity `state`.
+            let mut prefix = vec![0u128; ss];
+            prefix[states.full()] = 1;
             let mut start = 0;
             for m in 0..level {
                 let rem = level - m;
                 let mut chosen = None;
                 for i in start..=self.pools.len() - rem {
-                    let ways: u128 = (0..=b)
-                        .filter(|&c| prefix[c] != 0)
-                        .map(|c| prefix[c] * self.take_at(i, rem, b - c))
+                    let ways: u128 = (0..ss)
+                        .filter(|&st| prefix[st] != 0)
+                        .map(|st| prefix[st] * self.take_at(i, rem, st))
                         .sum();
                     let block = self.forced_weight * ways;
                     if local < block {
@@ -513,35 +805,67 @@ impl SpecSpace {
                 }
                 let i = chosen.expect("subset blocks cover the level");
                 cur.subset.push(i);
-                let mut next = vec![0u128; bs];
-                for c in 0..bs {
-                    for j in 1..bs - c {
-                        next[c + j] += prefix[c] * self.polys[i * bs + j];
+                let mut next = vec![0u128; ss];
+                for st in (0..ss).filter(|&st| prefix[st] != 0) {
+                    for t in &self.terms[i] {
+                        if let Some(after) = states.sub(st, t) {
+                            next[after] += prefix[st] * t.weight;
+                        }
                     }
                 }
                 prefix = next;
                 start = i + 1;
             }
-            // Suffix counts of the chosen subset: `suffix[m][b']` = weighted option tuples of
-            // positions m.. with at most b' elements.
-            let mut suffix = vec![0u128; (level + 1) * bs];
-            suffix[level * bs..].fill(1);
+            // Suffix counts of the chosen subset: `suffix[m][state]` = weighted option tuples
+            // of positions m.. within capacity `state`.
+            let mut suffix = vec![0u128; (level + 1) * ss];
+            suffix[level * ss..].fill(1);
             for m in (0..level).rev() {
                 let p = cur.subset[m];
-                for bb in 0..bs {
-                    suffix[m * bs + bb] = (1..=bb)
-                        .map(|j| self.polys[p * bs + j] * suffix[(m + 1) * bs + bb - j])
+                for st in 0..ss {
+                    suffix[m * ss + st] = self.terms[p]
+                        .iter()
+                        .filter_map(|t| {
+                            states
+                                .sub(st, t)
+                                .map(|after| t.weight * suffix[(m + 1) * ss + after])
+                        })
                         .sum();
                 }
             }
-            let mut used = 0;
+            let mut left = states.full();
             for m in 0..level {
                 let pool = &self.pools[cur.subset[m]];
-                let left = b - used;
-                let rest = |s: usize| suffix[(m + 1) * bs + left - s];
+                let rest = |state: Option<usize>| state.map_or(0, |s| suffix[(m + 1) * ss + s]);
+                let cost = |size: usize, cat: Option<usize>| Term {
+                    size,
+                    cat,
+                    amount: size,
+                    weight: 0,
+                    unit: 0,
+                };
+                let Some(cat) = pool.uniform_tracked() else {
+                    // Members of several tracked categories, one member per option.
+                    let mut found = None;
+                    for (a, &w) in pool.weights.iter().enumerate() {
+                        let after = states.sub(left, &cost(1, pool.tracked[a]));
+                        let block = mult * w * rest(after);
+                        if local < block {
+                            found = Some((a, after));
+                            break;
+                        }
+                        local -= block;
+                    }
+                    let (a, after) = found.expect("member blocks cover the option");
+                    cur.picks.push(a);
+                    mult *= pool.weights[a];
+                    cur.sizes.push(1);
+                    left = after.expect("a chosen member fits");
+                    continue;
+                };
                 let mut size = 0;
-                for s in 1..=pool.max_pick.min(left) {
-                    let block = mult * rest(s) * pool.e(0, s);
+                for s in 1..=pool.max_pick {
+                    let block = mult * rest(states.sub(left, &cost(s, cat))) * pool.e(0, s);
                     if local < block {
                         size = s;
                         break;
@@ -549,14 +873,15 @@ impl SpecSpace {
                     local -= block;
                 }
                 assert!(size > 0, "option blocks cover the subset");
+                let after = states.sub(left, &cost(size, cat));
                 // Weighted lexicographic unranking of a size-`size` combination of members.
-                let mut q = mult * rest(size);
+                let mut q = mult * rest(after);
                 let mut lo = 0;
                 let n = pool.members.len();
                 for t in 0..size {
-                    let after = size - t - 1;
-                    for a in lo..n - after {
-                        let block = q * pool.weights[a] * pool.e(a + 1, after);
+                    let remaining = size - t - 1;
+                    for a in lo..n - remaining {
+                        let block = q * pool.weights[a] * pool.e(a + 1, remaining);
                         if local < block {
                             cur.picks.push(a);
                             q *= pool.weights[a];
@@ -567,9 +892,9 @@ impl SpecSpace {
                         local -= block;
                     }
                 }
-                debug_assert_eq!(cur.picks.len(), used + size);
+                debug_assert_eq!(cur.sizes.iter().sum::<usize>() + size, cur.picks.len());
                 cur.sizes.push(size);
-                used += size;
+                left = after.expect("a chosen option fits");
             }
         }
         debug_assert!(local < mult);

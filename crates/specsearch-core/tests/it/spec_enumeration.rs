@@ -742,7 +742,11 @@ impl Builder {
                     }),
                     cat.map(|c| format!("cat{c}")).as_deref(),
                 ),
-                EntryR::OneOf(m) => PoolEntry::OneOf(m.iter().map(|r| b.elem(r)).collect()),
+                EntryR::OneOf(m) => PoolEntry::OneOf(
+                    m.iter()
+                        .map(|r| b.elem(r).with_category(member_category(r)))
+                        .collect(),
+                ),
                 EntryR::Single(r) => PoolEntry::Single(b.elem(r)),
             })
             .collect();
@@ -754,6 +758,15 @@ impl Builder {
             columns: b.columns,
             key_context: "y|2000..2010".into(),
         }
+    }
+}
+
+/// The category a `one_of` member counts toward (rule L): a few variables have one, so sets
+/// mix categorised and uncategorised members.
+fn member_category(r: &ElemR) -> Option<String> {
+    match r {
+        ElemR::Var { id, .. } if *id < 4 => Some(format!("cat{}", id % 3)),
+        _ => None,
     }
 }
 
@@ -799,11 +812,12 @@ fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
 }
 
 /// Literal rules P and C: returns (pools as member lists with their limit, specs, combo count).
-/// A pool of the brute force: its members and the largest option size.
-type RefPool = (Vec<Element>, usize);
+/// A pool of the brute force: its members, the category each counts toward (rule L) and the
+/// largest option size.
+type RefPool = (Vec<Element>, Vec<Option<String>>, usize);
 
 fn brute_force(input: &SpaceInput) -> (Vec<RefPool>, Vec<RefSpec>, usize) {
-    // Rule P.
+    // Rule P1.
     let mut seen = HashSet::new();
     let mut sets = HashSet::new();
     let mut var_pools: Vec<(Option<String>, Vec<Element>)> = Vec::new();
@@ -833,7 +847,7 @@ fn brute_force(input: &SpaceInput) -> (Vec<RefPool>, Vec<RefSpec>, usize) {
                             .iter()
                             .filter(|m| inner.insert(m.name.clone()))
                             .cloned()
-                            .collect(),
+                            .collect::<Vec<Element>>(),
                     );
                 }
             }
@@ -844,17 +858,56 @@ fn brute_force(input: &SpaceInput) -> (Vec<RefPool>, Vec<RefSpec>, usize) {
             }
         }
     }
-    let mut pools: Vec<RefPool> = var_pools
-        .into_iter()
-        .map(|(c, m)| (m, if c.is_some() { input.category_limit } else { 1 }))
+    // Rule P2: forced columns, then each one_of member's in order, are taken; everything after
+    // keeps only variants that share no taken column.
+    let mut forced_seen = HashSet::new();
+    let forced_kept: Vec<Element> = input
+        .forced
+        .iter()
+        .filter(|e| forced_seen.insert(e.name.clone()))
+        .cloned()
         .collect();
-    pools.extend(one_of.into_iter().map(|m| (m, 1)));
-    pools.extend(single.into_iter().map(|m| (m, 1)));
+    let mut taken: HashSet<u32> = forced_kept
+        .iter()
+        .flat_map(|e| e.variants.iter().flatten().copied())
+        .collect();
+    let keep_free = |e: &Element, taken: &HashSet<u32>| -> Option<Element> {
+        let mut e = e.clone();
+        e.variants.retain(|v| v.iter().all(|c| !taken.contains(c)));
+        (!e.variants.is_empty()).then_some(e)
+    };
+    let mut one_of_kept: Vec<Vec<Element>> = Vec::new();
+    for set in &one_of {
+        let mut kept = Vec::new();
+        for m in set {
+            if let Some(m) = keep_free(m, &taken) {
+                taken.extend(m.variants.iter().flatten().copied());
+                kept.push(m);
+            }
+        }
+        one_of_kept.push(kept);
+    }
+    let mut pools: Vec<RefPool> = Vec::new();
+    for (c, m) in var_pools {
+        let m: Vec<Element> = m.iter().filter_map(|e| keep_free(e, &taken)).collect();
+        let limit = if c.is_some() { input.category_limit } else { 1 };
+        pools.push((m.clone(), vec![c; m.len()], limit));
+    }
+    for m in one_of_kept {
+        let cats = m.iter().map(|e| e.category.clone()).collect();
+        pools.push((m, cats, 1));
+    }
+    for m in single {
+        let m: Vec<Element> = m.iter().filter_map(|e| keep_free(e, &taken)).collect();
+        let cats = m.iter().map(|e| e.category.clone()).collect();
+        pools.push((m, cats, 1));
+    }
+    pools.retain(|(m, _, _)| !m.is_empty());
 
     // Options: sizes ascending, each lexicographic.
     let options: Vec<Vec<Vec<usize>>> = pools
         .iter()
-        .map(|(m, lim)| {
+        .map(|(m, _, lim)| {
             (1..=(*lim).min(m.len()))
                 .flat_map(|s| combinations(m.len(), s))
                 .collect()
@@ -898,7 +951,7 @@ fn brute_force(input: &SpaceInput) -> (Vec<RefPool>, Vec<RefSpec>, usize) {
         }
     };
     let forced: Vec<(Element, Option<usize>)> =
-        input.forced.iter().map(|e| (e.clone(), None)).collect();
+        forced_kept.iter().map(|e| (e.clone(), None)).collect();
     if !forced.is_empty() {
         combos += 1;
         expand(&forced, &mut specs);
@@ -928,6 +981,18 @@ fn brute_force(input: &SpaceInput) -> (Vec<RefPool>, Vec<RefSpec>, usize) {
                 if forced.len() + chosen > input.max_vars {
                     continue;
                 }
+                // Rule L: category_limit over every member the combo takes from the pools.
+                let mut per_category: HashMap<&str, usize> = HashMap::new();
+                for (&p, &o) in subset.iter().zip(&t) {
+                    for &m in &options[p][o] {
+                        if let Some(c) = &pools[p].1[m] {
+                            *per_category.entry(c.as_str()).or_default() += 1;
+                        }
+                    }
+                }
+                if per_category.values().any(|&k| k > input.category_limit) {
+                    continue;
+                }
                 combos += 1;
                 let mut elems = forced.clone();
                 for (&p, &o) in subset.iter().zip(&t) {
@@ -947,153 +1012,217 @@ proptest! {
 
     #[test]
     fn matches_brute_force(recipe in recipe(), picks in prop::collection::vec(any::<u64>(), 4)) {
-        let input = Builder::input(&recipe);
-        let built = SpecSpace::new(input.clone());
-        if input.forced.is_empty() && input.max_vars == 0 {
-            prop_assert_eq!(built.unwrap_err(), SpecError::MaxVarsZero);
-            return Ok(());
-        }
-        if input.forced.is_empty() && input.pool.is_empty() {
-            prop_assert_eq!(built.unwrap_err(), SpecError::EmptySearch);
-            return Ok(());
-        }
-        let space = built.unwrap();
-        let (pools, want, combos) = brute_force(&input);
+        check_against_brute_force(&recipe, &picks)?;
+    }
 
-        // pools and counts
-        prop_assert_eq!(space.pools().len(), pools.len());
-        prop_assert_eq!(space.count(), want.len() as u64);
-        prop_assert_eq!(space.combo_count(), combos as u64);
+    /// Rule L across pools: low limits, room for several items, `one_of` sets of categorised
+    /// variables beside their categories' pools.
+    #[test]
+    fn matches_brute_force_with_categories_across_pools(
+        recipe in shared_categories(),
+        picks in prop::collection::vec(any::<u64>(), 4),
+    ) {
+        check_against_brute_force(&recipe, &picks)?;
+    }
+}
 
-        // the iterator lists exactly the brute-force order
-        let mut it = space.iter_from(0);
-        let mut out = Vec::new();
-        let mut n = 0u64;
-        while let Some(i) = it.next_into(&mut out) {
-            prop_assert_eq!(i, n);
-            prop_assert_eq!(&out, &want[i as usize].0, "iter at {}", i);
-            n += 1;
-        }
-        prop_assert_eq!(n, space.count());
+fn shared_categories() -> impl Strategy<Value = Recipe> {
+    let entry = prop_oneof![
+        3 => (0u8..6, 1u8..=3, prop::option::of(0u8..3))
+            .prop_map(|(id, nvar, cat)| EntryR::Var { id, nvar, cat }),
+        2 => prop::collection::vec(
+            (0u8..4, 1u8..=2).prop_map(|(id, nvar)| ElemR::Var { id, nvar }),
+            1..=3,
+        )
+        .prop_map(EntryR::OneOf),
+    ];
+    (
+        prop::collection::vec(elem_r(), 0..=1),
+        prop::collection::vec(entry, 2..=7),
+        2usize..=4,
+        1usize..=2,
+    )
+        .prop_map(|(forced, entries, extra_vars, limit)| Recipe {
+            forced,
+            entries,
+            extra_vars,
+            limit,
+        })
+}
 
-        // the combos (the plan a journal records) rebuild every spec: first index, then the
-        // mixed-radix digits of the offset pick each element's variant, the union in rule-S
-        // order
-        let mut next_first = 0u64;
-        let mut n_combos = 0u64;
-        for combo in space.combos() {
-            prop_assert_eq!(combo.first, next_first);
-            let specs: u64 = combo.radices.iter().map(|&r| r as u64).product();
-            for offset in 0..specs {
-                let mut rest = offset;
-                let mut digits = vec![0usize; combo.radices.len()];
-                for k in (0..combo.radices.len()).rev() {
-                    digits[k] = (rest % combo.radices[k] as u64) as usize;
-                    rest /= combo.radices[k] as u64;
-                }
-                let mut cols: Vec<u32> = combo
-                    .elements
-                    .iter()
-                    .zip(&digits)
-                    .flat_map(|(&e, &d)| space.element(e).variants[d].iter().copied())
-                    .collect();
-                cols.sort_by_key(|&c| space.column_rank(c));
-                cols.dedup();
-                prop_assert_eq!(&cols, &want[(combo.first + offset) as usize].0);
+fn check_against_brute_force(recipe: &Recipe, picks: &[u64]) -> Result<(), TestCaseError> {
+    let input = Builder::input(recipe);
+    let built = SpecSpace::new(input.clone());
+    if input.forced.is_empty() && input.max_vars == 0 {
+        prop_assert_eq!(built.unwrap_err(), SpecError::MaxVarsZero);
+        return Ok(());
+    }
+    if input.forced.is_empty() && input.pool.is_empty() {
+        prop_assert_eq!(built.unwrap_err(), SpecError::EmptySearch);
+        return Ok(());
+    }
+    let space = built.unwrap();
+    let (pools, want, combos) = brute_force(&input);
+
+    // pools and counts
+    prop_assert_eq!(space.pools().len(), pools.len());
+    prop_assert_eq!(space.count(), want.len() as u64);
+    prop_assert_eq!(space.combo_count(), combos as u64);
+
+    // the iterator lists exactly the brute-force order
+    let mut it = space.iter_from(0);
+    let mut out = Vec::new();
+    let mut n = 0u64;
+    while let Some(i) = it.next_into(&mut out) {
+        prop_assert_eq!(i, n);
+        prop_assert_eq!(&out, &want[i as usize].0, "iter at {}", i);
+        n += 1;
+    }
+    prop_assert_eq!(n, space.count());
+
+    // the combos (the plan a journal records) rebuild every spec: first index, then the
+    // mixed-radix digits of the offset pick each element's variant, the union in rule-S
+    // order
+    let mut next_first = 0u64;
+    let mut n_combos = 0u64;
+    for combo in space.combos() {
+        prop_assert_eq!(combo.first, next_first);
+        let specs: u64 = combo.radices.iter().map(|&r| r as u64).product();
+        for offset in 0..specs {
+            let mut rest = offset;
+            let mut digits = vec![0usize; combo.radices.len()];
+            for k in (0..combo.radices.len()).rev() {
+                digits[k] = (rest % combo.radices[k] as u64) as usize;
+                rest /= combo.radices[k] as u64;
             }
-            for (k, &e) in combo.elements.iter().enumerate() {
-                prop_assert_eq!(combo.radices[k], space.variant_count(e));
-            }
-            next_first += specs;
-            n_combos += 1;
-        }
-        prop_assert_eq!(next_first, space.count());
-        prop_assert_eq!(n_combos, space.combo_count());
-
-        // unranking at every index, with the picks
-        for (i, (cols, wpicks)) in want.iter().enumerate() {
-            space.spec_at(i as u64, &mut out).unwrap();
-            prop_assert_eq!(&out, cols, "spec_at({})", i);
-            let got: Vec<(String, usize, Option<usize>)> = space
-                .elements_of(i as u64)
-                .unwrap()
-                .into_iter()
-                .map(|p| (space.element(p.element).name.clone(), p.variant, p.pool))
+            let mut cols: Vec<u32> = combo
+                .elements
+                .iter()
+                .zip(&digits)
+                .flat_map(|(&e, &d)| space.element(e).variants[d].iter().copied())
                 .collect();
-            prop_assert_eq!(&got, wpicks, "elements_of({})", i);
+            cols.sort_by_key(|&c| space.column_rank(c));
+            cols.dedup();
+            prop_assert_eq!(&cols, &want[(combo.first + offset) as usize].0);
         }
+        for (k, &e) in combo.elements.iter().enumerate() {
+            prop_assert_eq!(combo.radices[k], space.variant_count(e));
+        }
+        next_first += specs;
+        n_combos += 1;
+    }
+    prop_assert_eq!(next_first, space.count());
+    prop_assert_eq!(n_combos, space.combo_count());
 
-        // iter_from(k) / iter_range = suffix / slice
-        let count = space.count();
-        for &p in &picks {
-            let k = p % (count + 1);
-            let end = k + (p >> 32) % (count + 1 - k);
-            let suffix: Vec<Vec<u32>> = space.iter_from(k).map(|(_, c)| c).collect();
-            let want_suffix: Vec<Vec<u32>> = want[k as usize..].iter().map(|w| w.0.clone()).collect();
-            prop_assert_eq!(suffix, want_suffix);
-            let slice: Vec<u64> = space.iter_range(k, end).map(|(i, _)| i).collect();
-            prop_assert_eq!(slice, (k..end).collect::<Vec<_>>());
-        }
+    // unranking at every index, with the picks
+    for (i, (cols, wpicks)) in want.iter().enumerate() {
+        space.spec_at(i as u64, &mut out).unwrap();
+        prop_assert_eq!(&out, cols, "spec_at({})", i);
+        let got: Vec<(String, usize, Option<usize>)> = space
+            .elements_of(i as u64)
+            .unwrap()
+            .into_iter()
+            .map(|p| (space.element(p.element).name.clone(), p.variant, p.pool))
+            .collect();
+        prop_assert_eq!(&got, wpicks, "elements_of({})", i);
+    }
 
-        // per-spec invariants, from elements_of
-        let one_of_pools: Vec<usize> = space.pools().iter().enumerate()
-            .filter(|(_, p)| *p.kind() == PoolKind::OneOf).map(|(i, _)| i).collect();
-        let prefix = space.common_prefix();
-        // With forced items of one variant each and room for a pool pick, every other column
-        // appears in some spec but not in the forced-only one: the prefix is then exactly the
-        // longest prefix all specs share.
-        let single_forced = input.forced.iter().all(|e| e.variants.len() == 1);
-        if !input.forced.is_empty() && single_forced && input.max_vars > input.forced.len() {
-            let mut longest: Vec<u32> = want[0].0.clone();
-            for (cols, _) in &want {
-                let n = longest.iter().zip(cols).take_while(|(a, b)| a == b).count();
-                longest.truncate(n);
-            }
-            prop_assert_eq!(&prefix, &longest);
-        }
-        for i in 0..count {
-            let picks = space.elements_of(i).unwrap();
-            prop_assert!(picks.len() <= input.max_vars);
-            let forced: Vec<usize> = picks.iter().take_while(|p| p.pool.is_none()).map(|p| p.element).collect();
-            prop_assert_eq!(forced, (0..input.forced.len()).collect::<Vec<_>>());
-            let mut per_pool: HashMap<usize, usize> = HashMap::new();
-            for p in picks.iter().filter_map(|p| p.pool) {
-                *per_pool.entry(p).or_default() += 1;
-            }
-            for (p, k) in per_pool {
-                prop_assert!(k <= space.pools()[p].limit());
-                if one_of_pools.contains(&p) {
-                    prop_assert_eq!(k, 1);
-                }
-            }
-            if i == 0 && !input.forced.is_empty() {
-                prop_assert_eq!(picks.len(), input.forced.len(), "forced-only first");
-            }
-            // sorted by rule S, no repeats
-            space.spec_at(i, &mut out).unwrap();
-            prop_assert!(out.starts_with(&prefix), "spec {} does not begin with {:?}", i, prefix);
-            for w in out.windows(2) {
-                prop_assert_eq!(
-                    rule_s(&input.columns[w[0] as usize], &input.columns[w[1] as usize]),
-                    Ordering::Less
-                );
-            }
-        }
+    // iter_from(k) / iter_range = suffix / slice
+    let count = space.count();
+    for &p in picks {
+        let k = p % (count + 1);
+        let end = k + (p >> 32) % (count + 1 - k);
+        let suffix: Vec<Vec<u32>> = space.iter_from(k).map(|(_, c)| c).collect();
+        let want_suffix: Vec<Vec<u32>> = want[k as usize..].iter().map(|w| w.0.clone()).collect();
+        prop_assert_eq!(suffix, want_suffix);
+        let slice: Vec<u64> = space.iter_range(k, end).map(|(i, _)| i).collect();
+        prop_assert_eq!(slice, (k..end).collect::<Vec<_>>());
+    }
 
-        // keys: equal iff the same column set (names are unique here); all distinct when no
-        // element appears in two places (forced or pools).
-        let keys: Vec<[u8; 32]> = want.iter().map(|w| space.key(&w.0)).collect();
-        let mut by_key: HashMap<[u8; 32], &Vec<u32>> = HashMap::new();
-        for (k, w) in keys.iter().zip(&want) {
-            if let Some(prev) = by_key.insert(*k, &w.0) {
-                prop_assert_eq!(prev, &w.0);
+    // per-spec invariants, from elements_of
+    let one_of_pools: Vec<usize> = space
+        .pools()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| *p.kind() == PoolKind::OneOf)
+        .map(|(i, _)| i)
+        .collect();
+    let prefix = space.common_prefix();
+    // With forced items of one variant each and room for a pool pick, every other column
+    // appears in some spec but not in the forced-only one: the prefix is then exactly the
+    // longest prefix all specs share.
+    let n_forced = space.forced_count();
+    let single_forced = input.forced.iter().all(|e| e.variants.len() == 1);
+    if !input.forced.is_empty() && single_forced && input.max_vars > n_forced {
+        let mut longest: Vec<u32> = want[0].0.clone();
+        for (cols, _) in &want {
+            let n = longest.iter().zip(cols).take_while(|(a, b)| a == b).count();
+            longest.truncate(n);
+        }
+        prop_assert_eq!(&prefix, &longest);
+    }
+    for i in 0..count {
+        let picks = space.elements_of(i).unwrap();
+        prop_assert!(picks.len() <= input.max_vars);
+        let forced: Vec<usize> = picks
+            .iter()
+            .take_while(|p| p.pool.is_none())
+            .map(|p| p.element)
+            .collect();
+        prop_assert_eq!(forced, (0..n_forced).collect::<Vec<_>>());
+        let mut per_pool: HashMap<usize, usize> = HashMap::new();
+        for p in picks.iter().filter_map(|p| p.pool) {
+            *per_pool.entry(p).or_default() += 1;
+        }
+        for (p, k) in per_pool {
+            prop_assert!(k <= space.pools()[p].limit());
+            if one_of_pools.contains(&p) {
+                prop_assert_eq!(k, 1);
             }
         }
-        let mut places: Vec<&str> = input.forced.iter().map(|e| e.name.as_str()).collect();
-        places.extend(pools.iter().flat_map(|(m, _)| m.iter().map(|e| e.name.as_str())));
-        let distinct: HashSet<&str> = places.iter().copied().collect();
-        if distinct.len() == places.len() {
-            prop_assert_eq!(by_key.len(), want.len(), "no repeated element, no repeated key");
+        if i == 0 && !input.forced.is_empty() {
+            prop_assert_eq!(picks.len(), n_forced, "forced-only first");
+        }
+        // sorted by rule S, no repeats
+        space.spec_at(i, &mut out).unwrap();
+        prop_assert!(
+            out.starts_with(&prefix),
+            "spec {} does not begin with {:?}",
+            i,
+            prefix
+        );
+        for w in out.windows(2) {
+            prop_assert_eq!(
+                rule_s(&input.columns[w[0] as usize], &input.columns[w[1] as usize]),
+                Ordering::Less
+            );
         }
     }
+
+    // keys: equal iff the same column set (names are unique here); rules P2 and L leave
+    // every element in one place, so all keys are distinct.
+    let keys: Vec<[u8; 32]> = want.iter().map(|w| space.key(&w.0)).collect();
+    let mut by_key: HashMap<[u8; 32], &Vec<u32>> = HashMap::new();
+    for (k, w) in keys.iter().zip(&want) {
+        if let Some(prev) = by_key.insert(*k, &w.0) {
+            prop_assert_eq!(prev, &w.0);
+        }
+    }
+    let mut places: Vec<&str> = (0..space.forced_count())
+        .map(|e| space.element(e).name.as_str())
+        .collect();
+    places.extend(
+        pools
+            .iter()
+            .flat_map(|(m, _, _)| m.iter().map(|e| e.name.as_str())),
+    );
+    let distinct: HashSet<&str> = places.iter().copied().collect();
+    prop_assert_eq!(distinct.len(), places.len(), "each element in one place");
+    prop_assert_eq!(space.repeated_models(), None);
+    prop_assert_eq!(
+        by_key.len(),
+        want.len(),
+        "no repeated element, no repeated key"
+    );
+    Ok(())
 }

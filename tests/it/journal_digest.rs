@@ -65,7 +65,8 @@ const VIEWS: &[(&str, &str)] = &[
     ),
     (
         "scenario_forecasts",
-        "SELECT * FROM scenario_forecasts WHERE run_id = 1 \
+        "SELECT run_id, spec_index, scenario, frequency, step, label, date, transform_value, \
+         level FROM scenario_forecasts WHERE run_id = 1 \
          ORDER BY spec_index, scenario, frequency, step",
     ),
     (

@@ -168,10 +168,11 @@ fn job_id(stdout: &str) -> String {
     id.to_string()
 }
 
-/// Outcomes in a journal (0 while it does not exist yet), read as another process would.
+/// Outcomes in a journal (0 while it does not exist yet), read as another process would:
+/// through the `outcome_status` view, since filtered specs are stored in blocks.
 fn journaled(journal: &Path) -> i64 {
     rusqlite::Connection::open_with_flags(journal, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .and_then(|c| c.query_row("SELECT count(*) FROM outcomes", [], |r| r.get(0)))
+        .and_then(|c| c.query_row("SELECT count(*) FROM outcome_status", [], |r| r.get(0)))
         .unwrap_or(0)
 }
 
@@ -321,8 +322,10 @@ fn array_shards_on_a_real_slurm_merge_to_the_unsharded_run() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(
+        // The journal keeps the config's absolute path, so the hint works from any directory.
         stdout.contains(&format!(
-            "specsearch run search.toml --shard {VICTIM}/{SHARDS}"
+            "specsearch run {} --shard {VICTIM}/{SHARDS}",
+            search.path().join("search.toml").display()
         )) && stdout.contains(&format!("sbatch --array={VICTIM} "))
             && (0..SHARDS)
                 .filter(|&i| i != VICTIM)

@@ -8,9 +8,9 @@
 //! `fit` builds the models and their statistics, `same_fit` groups identical fits; this module
 //! checks the incumbent against the data and ties the steps together.
 //!
-//! §12's backtest summary of the benchmarks belongs here once dynamic backtests exist
-//! ([`BacktestSeam`]): not computed yet.
+//! `backtest` gives each of them §12's backtest summary, from the validated models' jump-offs.
 
+mod backtest;
 mod fit;
 mod same_fit;
 
@@ -24,6 +24,7 @@ use crate::scenario::ScenarioInputs;
 use crate::session::Session;
 use crate::spec::FeatureRole;
 
+pub use backtest::summaries as backtest_summaries;
 pub use fit::{fit_models, Model};
 pub use same_fit::{same_fit_groups, SAME_FIT_TOLERANCE};
 
@@ -38,24 +39,6 @@ pub struct BenchmarkReport {
     /// Whether the benchmarks were projected under the run's scenarios.
     pub forecast: bool,
     pub notes: Vec<String>,
-}
-
-/// Where §12's backtest summary of the benchmarks and the incumbent will be computed once
-/// dynamic backtests exist (issue 27): every [`Model`] of a run then gets the same summary as
-/// a passed model. Not wired: today the variant says why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BacktestSeam {
-    /// Dynamic backtests are not part of this build.
-    NotAvailable,
-}
-
-impl BacktestSeam {
-    /// The backtest summary of the benchmarks of a run (none in this build).
-    pub fn summary(self) -> Option<()> {
-        match self {
-            BacktestSeam::NotAvailable => None,
-        }
-    }
 }
 
 /// The column ids of the `[incumbent]` features (in the order given), checked against the
@@ -146,6 +129,10 @@ pub fn derive(journal: &JournalRw, run: &RunRow, session: &Session) -> Result<Be
     journal
         .write_benchmarks(run.run_id, &fits, set.as_ref(), &same)
         .with_context(|| format!("journaling the benchmarks of run {}", run.name))?;
+    let backtests = backtest::summaries(session, &models, &mut notes);
+    journal
+        .write_benchmark_backtests(run.run_id, &backtests)
+        .with_context(|| format!("journaling the benchmarks' backtests of run {}", run.name))?;
     journal.write_run_inputs(run.run_id, &run_inputs(session))?;
     Ok(BenchmarkReport {
         benchmarks: models

@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet};
 
-use super::model::{self, ModelReport, ReportOptions};
+use super::model::{self, ModelReport, ReportOptions, StabilityTables};
 use super::table::{Cell, Table};
 use super::OpenJournal;
 use crate::journal::{Ranking, RunRow, RunStatus};
@@ -293,8 +293,18 @@ fn model_sheet(
     if let Some(t) = &report.scenarios {
         sheet.table("Scenario statistics", t)?;
     }
-    // Further tables of a run that has them (sensitivity, stability, backtests) go here, one
-    // `sheet.table(title, &table)` each.
+    // The validation's tables, when the run validated this model (§10–§12).
+    if let Some(t) = &report.sensitivity {
+        sheet.table("Sensitivity (9Q change of the level)", t)?;
+    }
+    if let Some(t) = &report.attribution {
+        sheet.table("Attribution (9Q change with the feature held at p0)", t)?;
+    }
+    if let Some(stability) = &report.stability {
+        for (part, t) in stability.parts() {
+            sheet.table(StabilityTables::title(part), &t)?;
+        }
+    }
     if let Some(series) = series {
         if let Some(rows) = sheet.table("Fitted vs actual", &series)? {
             sheet.chart(

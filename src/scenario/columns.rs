@@ -41,7 +41,20 @@ impl<'a> ColumnCatalogue<'a> {
             .or_else(|| self.composite_ids.get(name).copied())
     }
 
-    fn composite(&self, id: u32) -> &CompositeDef {
+    /// Column `id`'s values on every row of the calendar (a composite built from its sources).
+    pub fn calendar_values(&self, id: u32) -> std::borrow::Cow<'a, [f64]> {
+        let frozen = &self.bundle.catalogue;
+        match frozen.columns.get(id as usize) {
+            Some(c) => std::borrow::Cow::Borrowed(&c.values),
+            None => std::borrow::Cow::Owned(
+                self.composite(id)
+                    .kind
+                    .values(|s| &frozen.columns[s as usize].values, self.bundle.n_rows()),
+            ),
+        }
+    }
+
+    fn composite(&self, id: u32) -> &'a CompositeDef {
         let n_frozen = self.bundle.catalogue.len() as u32;
         &self.composites[(id - n_frozen) as usize]
     }

@@ -135,7 +135,20 @@ pub fn analyze(
             actual_change: p.actual_change,
         })
         .collect();
-    let mut summaries = Vec::new();
+    let summaries = summarise(inputs, &paths);
+    Ok(ModelBacktest {
+        spec_index: ctx.model.spec_index,
+        jump_offs,
+        summaries,
+        notes,
+    })
+}
+
+/// The summaries of all, in-sample and out-of-sample jump-offs of one model's `paths` (a
+/// sample without jump-offs has none).
+pub fn summarise(inputs: &StabilityInputs, paths: &[JumpOffPath]) -> Vec<BacktestSummaryRecord> {
+    let in_end = inputs.sample.in_end;
+    let mut out = Vec::new();
     for sample in BacktestSample::ALL {
         let chosen: Vec<&JumpOffPath> = paths
             .iter()
@@ -146,7 +159,7 @@ pub fn analyze(
             })
             .collect();
         if let Some(s) = backtest::summarize(chosen.iter().copied()) {
-            summaries.push(BacktestSummaryRecord {
+            out.push(BacktestSummaryRecord {
                 sample: *sample,
                 quarters: inputs.quarters as u32,
                 jump_offs: s.jump_offs as u32,
@@ -157,12 +170,7 @@ pub fn analyze(
             });
         }
     }
-    Ok(ModelBacktest {
-        spec_index: ctx.model.spec_index,
-        jump_offs,
-        summaries,
-        notes,
-    })
+    out
 }
 
 /// Runs §12 for `models` and journals it.

@@ -12,7 +12,14 @@ demo's Base / Adverse / Severe scenarios, Severe from its CSV twin):
   projection tau_k = c + phi * tau_{k-1} from the actual transform at p0, its levels and the
   scenario statistics;
 - forced items only: statsmodels OLS on the quarter dummies (Q:2..Q:4);
-- an incumbent with given coefficients: fitted values and scenario levels by plain arithmetic.
+- an incumbent with given coefficients: fitted values and scenario levels by plain arithmetic;
+- §12's backtest summary of each (default jump-offs: every quarter end from 1961Q1 with nine
+  quarters of actual level after it, up to 2009Q3): from each jump-off the transform path
+  (the constant; the AR(1) recursively from the actual transform at the jump-off; the forced
+  dummies' and the incumbent's fitted values on actual drivers; no change as a flat level),
+  levels compounded from the jump-off's actual level, |predicted / actual - 1| by step
+  averaged over the jump-offs (all, in-sample up to 2004Q4, out-of-sample after), the worst
+  jump-off and the share whose 9-quarter change has the actual's sign.
 
 Two targets: quarterly growth (GR) of realcons and its level (LV).
 
@@ -174,6 +181,53 @@ def case(kind):
         pred = coef["const"] + coef["tbilrate_LV"] * combined["tbilrate"] + coef["realgdp_QQGR"] * g
         inc["scenarios"][name] = levels_of(kind, hist_level, list(pred.loc[dates]))
     out["incumbent"] = inc
+
+    # Backtests (§12) from the default jump-offs.
+    level = y_level.loc[:OOS_END]
+    rows = list(level.index)
+    jump_offs = [i for i, d in enumerate(rows) if d >= pd.Timestamp(IN[0]) and i + 9 < len(rows)]
+    dummies = sm.add_constant(D).to_numpy() @ np.asarray(out["forced_only"]["params"])
+    dummies = pd.Series(dummies, index=y.index)
+
+    def transform_path(name, i):
+        if name == "no_change":
+            return [float(level.iloc[i])] * 9 if kind == "LV" else [0.0] * 9
+        if name == "mean":
+            return [mu] * 9
+        if name == "ar1":
+            t, path = float(y.loc[rows[i]]), []
+            for _ in range(9):
+                t = c + phi * t
+                path.append(t)
+            return path
+        source = dummies if name == "forced_only" else fitted
+        return [float(source.loc[rows[i + h]]) for h in range(1, 10)]
+
+    def summary(paths):
+        if not paths:
+            return None
+        errs = np.array([[p / a - 1.0 for p, a in zip(pred, act)] for _, pred, act, _ in paths])
+        per_path = np.abs(errs).mean(axis=1)
+        worst = int(np.argmax(per_path))
+        hits = [np.sign(pred[-1] / p0 - 1) == np.sign(act[-1] / p0 - 1) for _, pred, act, p0 in paths]
+        return {"jump_offs": len(paths), "mape_by_step": [float(v) for v in np.abs(errs).mean(axis=0)],
+                "worst_jump_off": rows[paths[worst][0]].strftime("%Y-%m-%d"),
+                "worst_mape": float(per_path[worst]), "sign_hit_rate": float(np.mean(hits))}
+
+    out["backtests"] = {}
+    for name in ["no_change", "mean", "ar1", "forced_only", "incumbent"]:
+        paths = []
+        for i in jump_offs:
+            p0 = float(level.iloc[i])
+            pred = levels_of(kind, [p0], transform_path(name, i))
+            act = [float(level.iloc[i + h]) for h in range(1, 10)]
+            paths.append((i, pred, act, p0))
+        in_end = pd.Timestamp(IN[1])
+        out["backtests"][name] = {
+            "all": summary(paths),
+            "in_sample": summary([p for p in paths if rows[p[0]] <= in_end]),
+            "out_of_sample": summary([p for p in paths if rows[p[0]] > in_end]),
+        }
     print(f"{kind}: AR(1) phi {phi:.4f} ({cov}), forced-only R² {out['forced_only']['r2']:.3f}")
     return out
 

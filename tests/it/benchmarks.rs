@@ -1,7 +1,8 @@
 //! Benchmarks and the incumbent (docs/semantics.md §13) against independent golden values
 //! (tests/golden/gen_benchmarks.py: statsmodels fits of the mean, the AR(1) and the forced
 //! dummies with §5's covariance rule, the AR(1)'s recursive projection, the no-change errors,
-//! and an incumbent with given coefficients computed by plain arithmetic) on a growth and a
+//! an incumbent with given coefficients computed by plain arithmetic, and each one's §12
+//! backtest summary from the default jump-offs) on a growth and a
 //! level target of the demo's data; then a run journaling them, `top` comparing every model
 //! with the best benchmark and printing the incumbent, `show incumbent`, and the `forecasts`
 //! view telling models, benchmarks and the incumbent apart.
@@ -284,6 +285,54 @@ fn check_case(key: &str, transform: &str) {
             &format!("{key} incumbent {name}"),
         );
     }
+
+    // §12's backtest summary of each, from the default jump-offs.
+    let backtests = benchmarks::backtest_summaries(&session, &models, &mut notes);
+    assert!(notes.is_empty(), "{notes:?}");
+    let names: Vec<&str> = backtests.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["no_change", "mean", "ar1", "forced_only", "incumbent"]
+    );
+    for (name, records) in &backtests {
+        // The fitted benchmarks' coefficients agree with statsmodels to about 1e-9.
+        let tol = if name == "ar1" || name == "forced_only" {
+            1e-7
+        } else {
+            1e-10
+        };
+        let samples: Vec<&str> = records.iter().map(|r| r.sample.as_str()).collect();
+        assert_eq!(
+            samples,
+            ["all", "in_sample", "out_of_sample"],
+            "{key} {name}"
+        );
+        for r in records {
+            let what = format!("{key} {name} backtest {}", r.sample.as_str());
+            let w = &g["backtests"][name.as_str()][r.sample.as_str()];
+            assert_eq!(Some(r.jump_offs as u64), w["jump_offs"].as_u64(), "{what}");
+            assert_eq!(r.quarters, 9, "{what}");
+            close_all(
+                &r.mape_by_step,
+                &crate::common::floats(&w["mape_by_step"]),
+                tol,
+                &what,
+            );
+            assert_eq!(
+                Some(r.worst_jump_off.as_str()),
+                w["worst_jump_off"].as_str(),
+                "{what}"
+            );
+            close(r.worst_mape, w["worst_mape"].as_f64().unwrap(), tol, &what);
+            // A share of jump-offs (numpy's mean of booleans may differ in the last bit).
+            close(
+                r.sign_hit_rate,
+                w["sign_hit_rate"].as_f64().unwrap(),
+                1e-15,
+                &what,
+            );
+        }
+    }
 }
 
 #[test]
@@ -418,6 +467,9 @@ fn a_run_journals_its_benchmarks_incumbent_and_their_forecasts() {
         one("SELECT count(*) FROM forecasts WHERE kind = 'benchmark'"),
         4 * 3 * 13
     );
+    // §12's backtest summary of each benchmark and the incumbent: all, in-sample and
+    // out-of-sample jump-offs (their values: `check_case`).
+    assert_eq!(one("SELECT count(*) FROM benchmark_backtests"), 5 * 3);
     assert_eq!(
         one("SELECT count(*) FROM forecasts WHERE kind = 'incumbent'"),
         3 * 13
@@ -523,6 +575,8 @@ fn show_takes_the_incumbent_a_benchmark_and_a_spec_key() {
         "tbilrate_LV",
         "Scenario forecasts",
         "Severe",
+        "Backtests: 9-quarter level projections",
+        "Backtest jump-offs",
     ] {
         assert!(shown.contains(s), "{s}: {shown}");
     }

@@ -90,6 +90,22 @@ fn the_model_workbook_reads_back_with_its_values_formats_and_charts() {
         let term = detail["param_names"][k].as_str().unwrap();
         assert_eq!(m.get((header + 1 + k, 0)), Some(&Data::String(term.into())));
     }
+    // The validation's tables of a validated model (the run validates its best models), and
+    // the incumbent's backtest summary.
+    for title in [
+        "Sensitivity (9Q change of the level)",
+        "Attribution (9Q change with the feature held at p0)",
+        "Walk-forward trials",
+        "Coefficients across trials",
+        "Break tests",
+        "Backtests: mean |% error| by step",
+        "Backtest summary",
+    ] {
+        find(&m, title);
+    }
+    let inc = wb.worksheet_range("Incumbent").unwrap();
+    let summary = find(&inc, "Backtest summary") + 1;
+    assert_eq!(inc.get((summary, 0)), Some(&Data::String("sample".into())));
     // Dates are Excel dates (yyyy-mm-dd), percentages are %.
     let series = find(&m, "Fitted vs actual") + 1;
     match m.get((series + 1, 0)) {

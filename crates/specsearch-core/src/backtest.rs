@@ -78,11 +78,55 @@ impl JumpOffPath {
     }
 }
 
-/// Projects the model from jump-off `row` (see the module docs).
+/// Projects the model from jump-off `row` (see the module docs): the transform on each row of
+/// the horizon is the fitted value of the drivers `lead` rows earlier.
 pub fn project_from(input: &BacktestInput<'_>, row: usize) -> Result<JumpOffPath, JumpOffError> {
+    let end = check_jump_off(input, row)?;
+    if end >= input.fitted.len() + input.lead {
+        return Err(JumpOffError::Horizon {
+            needed_row: end,
+            last_row: input.last_row,
+        });
+    }
+    let mut transform = Vec::with_capacity(end - row);
+    for r in row + 1..=end {
+        let driver_row = r
+            .checked_sub(input.lead)
+            .ok_or(JumpOffError::Driver { row: 0 })?;
+        let v = input.fitted[driver_row];
+        if !v.is_finite() {
+            return Err(JumpOffError::Driver { row: driver_row });
+        }
+        transform.push(v);
+    }
+    to_path(input, row, &transform)
+}
+
+/// Projects a given transform path (one value per row of the horizon, e.g. a dynamic
+/// benchmark's recursion from the jump-off) from jump-off `row`, as [`project_from`] does a
+/// model's; `input.fitted` is not read.
+pub fn project_path(
+    input: &BacktestInput<'_>,
+    row: usize,
+    transform: &[f64],
+) -> Result<JumpOffPath, JumpOffError> {
+    let end = check_jump_off(input, row)?;
+    assert_eq!(
+        transform.len(),
+        end - row,
+        "one transform value per row of the horizon"
+    );
+    if let Some(k) = transform.iter().position(|v| !v.is_finite()) {
+        return Err(JumpOffError::Driver { row: row + k + 1 });
+    }
+    to_path(input, row, transform)
+}
+
+/// The horizon's last row, once the jump-off has its horizon, history and actuals.
+fn check_jump_off(input: &BacktestInput<'_>, row: usize) -> Result<usize, JumpOffError> {
     let horizon = input.quarters * input.rows_per_quarter;
     let end = row + horizon;
-    if end > input.last_row || end >= input.levels.len() || end >= input.fitted.len() + input.lead {
+    if end > input.last_row || end >= input.levels.len() {
         return Err(JumpOffError::Horizon {
             needed_row: end,
             last_row: input.last_row,
@@ -103,18 +147,17 @@ pub fn project_from(input: &BacktestInput<'_>, row: usize) -> Result<JumpOffPath
     if let Some(bad) = (row + 1..=end).find(|&r| !input.levels[r].is_finite()) {
         return Err(JumpOffError::Actual { row: bad });
     }
-    let mut transform = Vec::with_capacity(horizon);
-    for r in row + 1..=end {
-        let driver_row = r
-            .checked_sub(input.lead)
-            .ok_or(JumpOffError::Driver { row: 0 })?;
-        let v = input.fitted[driver_row];
-        if !v.is_finite() {
-            return Err(JumpOffError::Driver { row: driver_row });
-        }
-        transform.push(v);
-    }
-    let levels = projection::to_levels(input.link, &input.levels[..=row], &transform)
+    Ok(end)
+}
+
+/// The levels of a transform path from jump-off `row`, against the actuals.
+fn to_path(
+    input: &BacktestInput<'_>,
+    row: usize,
+    transform: &[f64],
+) -> Result<JumpOffPath, JumpOffError> {
+    let end = row + transform.len();
+    let levels = projection::to_levels(input.link, &input.levels[..=row], transform)
         .ok_or(JumpOffError::History { row })?;
     let actual_rows = &input.levels[row + 1..=end];
     let (predicted, actual) = if input.rows_per_quarter == 1 {
@@ -246,5 +289,28 @@ mod tests {
         // With a lead of one, the transform on row 3 comes from row 2's drivers.
         let p = project_from(&i, 1).unwrap();
         assert_eq!(p.levels, vec![110.0 + 0.1, 110.0 + 0.1 + 0.1]);
+    }
+
+    #[test]
+    fn a_given_path_is_levelled_as_a_fitted_one_and_needs_finite_values() {
+        let levels = [100.0, 110.0, 121.0, 120.0];
+        let i = input(&levels, &[], LevelLink::Growth { period: 1 });
+        // An AR(1) of growth from 0.1 at the jump-off: 0.02 + 0.5·0.1 = 0.07, then 0.055.
+        let p = project_path(&i, 1, &[0.07, 0.055]).unwrap();
+        assert_eq!(p.predicted, vec![110.0 * 1.07, 110.0 * 1.07 * 1.055]);
+        assert_eq!(p.predicted_change, 110.0 * 1.07 * 1.055 / 110.0 - 1.0);
+        let fitted = [0.0, 0.0, 0.07, 0.055];
+        let same = project_from(&input(&levels, &fitted, LevelLink::Growth { period: 1 }), 1);
+        assert_eq!(same.unwrap(), p);
+        assert_eq!(
+            project_path(&i, 1, &[0.07, f64::NAN]),
+            Err(JumpOffError::Driver { row: 3 })
+        );
+        // The level carried forward (no change of a level target).
+        let flat = project_path(&input(&levels, &[], LevelLink::Level), 1, &[110.0, 110.0]);
+        assert_eq!(
+            flat.unwrap().pct_error,
+            vec![110.0 / 121.0 - 1.0, 110.0 / 120.0 - 1.0]
+        );
     }
 }

@@ -123,6 +123,7 @@ fn json_values(values: &[f64]) -> String {
 
 fn delete_run_rows(tx: &Connection, run_id: RunId) -> rusqlite::Result<()> {
     for table in [
+        "benchmark_backtests",
         "benchmark_paths",
         "benchmark_stats",
         "benchmarks",

@@ -19,6 +19,7 @@
 //! converted at this boundary. Inserts are idempotent by (run, spec index), so re-committing a
 //! batch after a crash changes nothing.
 
+mod benchmark_backtests;
 mod benchmarks;
 mod blocks;
 mod check;

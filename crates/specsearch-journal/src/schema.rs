@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "benchmarks",
         include_str!("../../../migrations/0013_benchmarks.sql"),
     ),
+    (
+        14,
+        "benchmark_backtests",
+        include_str!("../../../migrations/0014_benchmark_backtests.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -185,7 +185,7 @@ pub struct ModelBacktest {
     pub notes: Vec<String>,
 }
 
-fn real(v: f64) -> Option<f64> {
+pub(crate) fn real(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
@@ -194,12 +194,12 @@ fn opt_real(v: Option<f64>) -> Option<f64> {
 }
 
 /// `values` as a JSON array (shortest round-trip decimals; non-finite values are null).
-fn json_numbers(values: &[f64]) -> String {
+pub(crate) fn json_numbers(values: &[f64]) -> String {
     let v: Vec<Option<f64>> = values.iter().map(|&x| real(x)).collect();
     serde_json::to_string(&v).expect("numbers serialise")
 }
 
-fn parse_numbers(text: &str) -> Result<Vec<f64>> {
+pub(crate) fn parse_numbers(text: &str) -> Result<Vec<f64>> {
     let v: Vec<Option<f64>> = serde_json::from_str(text)?;
     Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
 }

@@ -99,10 +99,11 @@ pub fn load_benchmark(
             .benchmark_stats(run.run_id, name)
             .ok()
             .filter(|t| !t.rows.is_empty()),
-        // Benchmarks and the incumbent are not validated models.
+        // Benchmarks and the incumbent are not validated models; §12's backtest summary is
+        // theirs too (from the validated models' jump-offs).
         sensitivity: None,
         attribution: None,
-        stability: None,
+        stability: backtest_summary(j, run, name)?,
         benchmark: Some(format!(
             "{} ({})",
             capitalised(fit.method.describe()),
@@ -136,4 +137,23 @@ fn capitalised(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// The benchmark's backtest summary as the stability tables of a report (no trials, no
+/// jump-off paths: only the summaries are journaled for benchmarks).
+fn backtest_summary(
+    j: &OpenJournal,
+    run: &RunRow,
+    name: &str,
+) -> Result<Option<super::StabilityTables>> {
+    let summaries = j.journal.benchmark_backtests(run.run_id, name)?;
+    Ok((!summaries.is_empty()).then(|| super::StabilityTables {
+        stability: None,
+        backtest: Some(crate::journal::ModelBacktest {
+            spec_index: 0,
+            jump_offs: Vec::new(),
+            summaries,
+            notes: Vec::new(),
+        }),
+    }))
 }

@@ -291,6 +291,18 @@ impl StabilityTables {
         s
     }
 
+    /// The heading of a part of [`Self::parts`] (the workbook's tables).
+    pub fn title(part: &str) -> &'static str {
+        match part {
+            "stability_trial" => "Walk-forward trials",
+            "stability_coefficient" => "Coefficients across trials",
+            "break_test" => "Break tests",
+            "backtest_step" => "Backtests: mean |% error| by step",
+            "backtest_summary" => "Backtest summary",
+            _ => "Stability",
+        }
+    }
+
     /// The parts as named tables (JSON members, CSV sections).
     pub fn parts(&self) -> Vec<(&'static str, Table)> {
         let mut out = Vec::new();

@@ -580,6 +580,36 @@ fn show_takes_the_incumbent_a_benchmark_and_a_spec_key() {
     ] {
         assert!(shown.contains(s), "{s}: {shown}");
     }
+    // A validated model's backtest error at the horizon beside the best benchmark's (the
+    // incumbent left out), both as journaled.
+    let conn = rusqlite::Connection::open(&run().journal).unwrap();
+    let (spec, own): (i64, f64) = conn
+        .query_row(
+            "SELECT spec_index, json_extract(mape_by_step, '$[#-1]') FROM backtest_summaries \
+             WHERE sample = 'all' AND spec_index = (SELECT spec_index FROM passed_models \
+             WHERE rank = 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let (best, theirs): (String, f64) = conn
+        .query_row(
+            "SELECT b.benchmark, json_extract(b.mape_by_step, '$[#-1]') AS e \
+             FROM benchmark_backtests b JOIN benchmarks f \
+               ON f.run_id = b.run_id AND f.name = b.benchmark \
+             WHERE b.sample = 'all' AND f.kind = 'benchmark' ORDER BY e LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let first = cli(&["show", "1"]);
+    let line = format!(
+        "At 9Q the mean |% error| is {:.2}%, {:.2} times the best benchmark's ({best}: {:.2}%)",
+        100.0 * own,
+        own / theirs,
+        100.0 * theirs
+    );
+    assert!(first.contains(&line), "spec {spec}: {line}\n{first}");
     let ar1 = cli(&["show", "ar1"]);
     assert!(ar1.contains("AR(1) of the target transform (ar1)"), "{ar1}");
     let top: Value = serde_json::from_str(&cli(&["top", "-n", "3", "--json"])).unwrap();

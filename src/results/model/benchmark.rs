@@ -155,5 +155,6 @@ fn backtest_summary(
             summaries,
             notes: Vec::new(),
         }),
+        best_benchmark: None,
     }))
 }

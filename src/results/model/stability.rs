@@ -14,6 +14,9 @@ use crate::results::table::{fmt_real, Cell, Table, TableText};
 pub struct StabilityTables {
     pub stability: Option<ModelStability>,
     pub backtest: Option<ModelBacktest>,
+    /// The benchmark with the lowest mean |% error| at the last step over all jump-offs, and
+    /// that error (§13: a model's backtest error beside the best benchmark's).
+    pub best_benchmark: Option<(String, f64)>,
 }
 
 fn pct(v: f64) -> String {
@@ -46,15 +49,46 @@ fn sample_name(s: BacktestSample) -> &'static str {
     }
 }
 
+/// The mean |% error| at the last step over all jump-offs, of a set of summaries.
+fn error_at_horizon(summaries: &[crate::journal::BacktestSummaryRecord]) -> Option<f64> {
+    summaries
+        .iter()
+        .find(|s| s.sample == BacktestSample::All)
+        .and_then(|s| s.mape_by_step.last().copied())
+        .filter(|v| v.is_finite())
+}
+
+/// The run's benchmark (the incumbent left out) with the lowest backtest error at the horizon.
+fn best_benchmark(journal: &Journal, run_id: RunId) -> Result<Option<(String, f64)>> {
+    let mut best: Option<(String, f64)> = None;
+    for fit in journal.benchmarks(run_id)? {
+        if fit.kind() != "benchmark" {
+            continue;
+        }
+        let Some(e) = error_at_horizon(&journal.benchmark_backtests(run_id, &fit.name)?) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(_, b)| e < *b) {
+            best = Some((fit.name, e));
+        }
+    }
+    Ok(best)
+}
+
 impl StabilityTables {
     /// What the journal has about `spec_index` of `run_id`; `None` when it was not validated.
     pub fn load(journal: &Journal, run_id: RunId, spec_index: u64) -> Result<Option<Self>> {
         let stability = journal.model_stability(run_id, spec_index)?;
         let backtest = journal.model_backtest(run_id, spec_index)?;
+        let best_benchmark = match backtest {
+            Some(_) => best_benchmark(journal, run_id)?,
+            None => None,
+        };
         Ok(
             (stability.is_some() || backtest.is_some()).then_some(StabilityTables {
                 stability,
                 backtest,
+                best_benchmark,
             }),
         )
     }
@@ -280,6 +314,16 @@ impl StabilityTables {
                 ),
                 &self.backtest_summary(),
             );
+            let own = error_at_horizon(&b.summaries);
+            if let (Some(own), Some((name, theirs))) = (own, &self.best_benchmark) {
+                s.push_str(&format!(
+                    "\nAt {quarters}Q the mean |% error| is {:.2}%, {:.2} times the best \
+                     benchmark's ({name}: {:.2}%)\n",
+                    100.0 * own,
+                    own / theirs,
+                    100.0 * theirs
+                ));
+            }
         }
         let notes = self.notes();
         if !notes.is_empty() {

@@ -280,3 +280,50 @@ fn a_model_with_a_composite_reads_it_from_the_store() {
         }
     }
 }
+
+/// Without the frozen bundle, `show` reports the journaled outcome: a HAC model's
+/// heteroskedasticity tests were never run (HAC is chosen first), and the report says why
+/// instead of claiming Breusch-Pagan accepted.
+#[test]
+fn tests_a_hac_model_skipped_are_explained_by_the_covariance_choice() {
+    let (dir, config) = crate::common::demo_copy();
+    crate::common::assert_ok(
+        &crate::common::specsearch()
+            .args(["run", "-q"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    let ws = dir.path().join("search.specsearch");
+    let rank: i64 = rusqlite::Connection::open(ws.join("journal.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT min(rank) FROM passed_models WHERE cov_type = 'HAC'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    std::fs::remove_file(ws.join("features.duckdb")).unwrap();
+    std::fs::remove_file(ws.join("features.f64")).unwrap();
+    let shown = crate::common::assert_ok(
+        &crate::common::specsearch()
+            .arg("show")
+            .arg(&config)
+            .arg(rank.to_string())
+            .output()
+            .unwrap(),
+    );
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} line: {shown}"))
+            .to_string()
+    };
+    for name in ["Breusch-Pagan (Koenker)", "White"] {
+        let l = line(name);
+        assert!(l.contains("HAC was chosen before"), "{l}");
+        assert!(!l.contains("Breusch-Pagan accepted"), "{l}");
+    }
+    assert!(line("Covariance").trim_end().ends_with("HAC"), "{shown}");
+}

@@ -214,7 +214,14 @@ impl ModelReport {
         );
         for d in crate::assess::diagnostics(o, th) {
             let verdict = if d.stat.is_none() && d.pvalue.is_none() {
+                let hac = o.cov_type == Some(crate::assess::CovType::HAC);
                 match d.name {
+                    "White" | "Breusch-Pagan (Koenker)" if hac => {
+                        "not computed (the residuals are \
+                        autocorrelated, so HAC was chosen before heteroskedasticity was tested; \
+                        the model's data are not at hand to compute it)"
+                            .to_string()
+                    }
                     "White" => "not computed (Breusch-Pagan accepted, so the covariance choice \
                                 did not need it; the model's data are not at hand to compute it)"
                         .to_string(),

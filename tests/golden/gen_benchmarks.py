@@ -102,7 +102,7 @@ def levels_of(kind, history, transform):
 def stats_of(p0_level, levels):
     P = [p0_level] + list(levels)
     s = {"p0": P[0], "p9": P[9], "p12": P[12],
-         "cagr_9q": (P[9] / P[0]) ** (4 / 9) - 1, "pct_change_9q": P[9] / P[0] - 1}
+         "cagr_9q": (P[9] / P[0]) ** (4 / 9) - 1 if P[9] > 0 and P[0] > 0 else None, "pct_change_9q": P[9] / P[0] - 1}
     return s
 
 

@@ -109,7 +109,7 @@ def case(name, target_frame, mevs, scenarios, target, features, sample, p0, hori
         for q in (4, 9, 12):
             if q < len(P):
                 stats[f"p{q}"] = P[q]
-                stats[f"cagr_{q}q"] = (P[q] / P[0]) ** (4.0 / q) - 1.0
+                stats[f"cagr_{q}q"] = (P[q] / P[0]) ** (4.0 / q) - 1.0 if P[q] > 0 and P[0] > 0 else None
         if 9 < len(P):
             stats["change_9q"] = P[9] - P[0]
             stats["pct_change_9q"] = P[9] / P[0] - 1.0

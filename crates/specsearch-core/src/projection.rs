@@ -103,12 +103,18 @@ pub fn cagr(p0: f64, pq: f64, q: usize) -> f64 {
 }
 
 impl ScenarioStatistics {
-    /// Statistics of the quarterly levels `levels[q]` = P_q, `levels[0]` = P0 (the actual).
+    /// Statistics of the quarterly levels `levels[q]` = P_q, `levels[0]` = P0 (the actual); a
+    /// kQ CAGR only when P_k is reached and P0 and P_k are both positive.
     /// `levels` must hold at least P0.
     pub fn of(levels: &[f64]) -> ScenarioStatistics {
         let p0 = levels[0];
         let at = |q: usize| levels.get(q).copied();
-        let cagr_at = |q: usize| at(q).map(|pq| cagr(p0, pq, q));
+        // A growth rate exists only between two positive levels (§8).
+        let cagr_at = |q: usize| {
+            at(q)
+                .filter(|&pq| p0 > 0.0 && pq > 0.0)
+                .map(|pq| cagr(p0, pq, q))
+        };
         ScenarioStatistics {
             quarters: levels.len() - 1,
             p0,
@@ -301,6 +307,18 @@ mod tests {
         assert!((s.change_9q.unwrap() - (100.0 * 1.01f64.powi(9) - 100.0)).abs() < 1e-12);
         assert!((s.pct_change_9q.unwrap() - (1.01f64.powi(9) - 1.0)).abs() < 1e-14);
         assert_eq!(s.quarters, 12);
+
+        // A spread that turns negative: no CAGR where a level is not positive (both negative
+        // would otherwise give a ratio > 0 and a growth rate that means nothing), the
+        // changes still.
+        let mut spread: Vec<f64> = (0..=12).map(|q| 2.0 - 0.5 * q as f64).collect();
+        let neg = ScenarioStatistics::of(&spread);
+        assert_eq!((neg.cagr_4q, neg.cagr_9q, neg.cagr_12q), (None, None, None));
+        assert_eq!(neg.change_9q, Some(-4.5));
+        spread[0] = -1.0;
+        let neg = ScenarioStatistics::of(&spread);
+        assert_eq!(neg.cagr_9q, None);
+        assert_eq!(neg.pct_change_9q, Some(-2.5 / -1.0 - 1.0));
 
         let short = ScenarioStatistics::of(&[100.0, 90.0, 80.0]);
         assert_eq!(

@@ -5,7 +5,7 @@
 //! level target as the jump-off's level carried forward — converted to levels and summarised
 //! as a model's backtests are.
 
-use specsearch_core::backtest::{self, BacktestInput, JumpOffPath};
+use specsearch_core::backtest::{self, JumpOffPath};
 
 use super::fit::Forecastable;
 use super::Model;
@@ -48,16 +48,7 @@ pub fn summaries(
             Forecastable::Constant(v) => Some(vec![*v; rows]),
             _ => None,
         };
-        let input = BacktestInput {
-            levels: &inputs.levels,
-            fitted: fitted.as_deref().unwrap_or(&[]),
-            link: inputs.link,
-            lead: inputs.lead,
-            rows_per_quarter: inputs.rows_per_quarter(),
-            quarter_of: inputs.quarter_of(),
-            quarters: inputs.quarters,
-            last_row: inputs.sample.full_end,
-        };
+        let input = inputs.backtest_input(fitted.as_deref().unwrap_or(&[]));
         let horizon = inputs.quarters * inputs.rows_per_quarter();
         let paths: Vec<JumpOffPath> = inputs
             .jump_offs

@@ -10,7 +10,7 @@ use super::{AnalysisReport, Frame, ModelContext};
 use crate::journal::{
     BacktestSample, BacktestSummaryRecord, JournalRw, JumpOffRecord, ModelBacktest,
 };
-use specsearch_core::backtest::{self, BacktestInput, JumpOffError, JumpOffPath};
+use specsearch_core::backtest::{self, JumpOffError, JumpOffPath};
 
 /// The model's regressors over the whole calendar (coefficient order).
 fn calendar_columns(frame: &Frame<'_>, ctx: &ModelContext) -> Vec<Vec<f64>> {
@@ -90,16 +90,7 @@ pub fn analyze(
 ) -> Result<ModelBacktest> {
     let columns = calendar_columns(frame, ctx);
     let fitted = fitted(ctx.params(), &columns, inputs.levels.len());
-    let input = BacktestInput {
-        levels: &inputs.levels,
-        fitted: &fitted,
-        link: inputs.link,
-        lead: inputs.lead,
-        rows_per_quarter: inputs.rows_per_quarter(),
-        quarter_of: inputs.quarter_of(),
-        quarters: inputs.quarters,
-        last_row: inputs.sample.full_end,
-    };
+    let input = inputs.backtest_input(&fitted);
     let mut paths: Vec<JumpOffPath> = Vec::new();
     let mut notes = Vec::new();
     for &row in inputs.jump_offs.rows() {

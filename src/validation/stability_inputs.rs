@@ -11,6 +11,7 @@ use crate::data::{self, Aggregation, Frequency, Sample};
 use crate::features::Transform;
 use crate::projection::{LevelLink, QuarterOf};
 use crate::session::Session;
+use specsearch_core::backtest::BacktestInput;
 
 /// Which jump-offs the backtests start from.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +206,21 @@ impl StabilityInputs {
             aggregation,
             levels,
         })
+    }
+
+    /// What the core's backtests need of a model whose fitted values on every row are
+    /// `fitted` (empty for a path given per jump-off).
+    pub fn backtest_input<'a>(&'a self, fitted: &'a [f64]) -> BacktestInput<'a> {
+        BacktestInput {
+            levels: &self.levels,
+            fitted,
+            link: self.link,
+            lead: self.lead,
+            rows_per_quarter: self.rows_per_quarter(),
+            quarter_of: self.quarter_of(),
+            quarters: self.quarters,
+            last_row: self.sample.full_end,
+        }
     }
 
     pub fn rows_per_quarter(&self) -> usize {

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection};
 use crate::error::Result;
 use crate::handle::{Journal, JournalRw};
 use crate::runs::RunId;
-use crate::stability::{json_numbers, parse_numbers, real, BacktestSummaryRecord};
+use crate::stability::{insert_summary, summary_of_row, BacktestSummaryRecord};
 
 fn write(
     conn: &Connection,
@@ -28,17 +28,7 @@ fn write(
         )?;
         for (name, records) in summaries {
             for s in records {
-                ins.execute(params![
-                    run_id,
-                    name,
-                    s.sample,
-                    s.quarters,
-                    s.jump_offs,
-                    json_numbers(&s.mape_by_step),
-                    s.worst_jump_off,
-                    real(s.worst_mape),
-                    s.sign_hit_rate
-                ])?;
+                insert_summary(&mut ins, run_id, name, s)?;
                 rows += 1;
             }
         }
@@ -56,15 +46,7 @@ fn read(conn: &Connection, run_id: RunId, name: &str) -> Result<Vec<BacktestSumm
     let mut rows = stmt.query(params![run_id, name])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        out.push(BacktestSummaryRecord {
-            sample: r.get(0)?,
-            quarters: r.get(1)?,
-            jump_offs: r.get(2)?,
-            mape_by_step: parse_numbers(r.get_ref(3)?.as_str()?)?,
-            worst_jump_off: r.get(4)?,
-            worst_mape: r.get::<_, Option<f64>>(5)?.unwrap_or(f64::NAN),
-            sign_hit_rate: r.get(6)?,
-        });
+        out.push(summary_of_row(r)?);
     }
     Ok(out)
 }

@@ -204,6 +204,42 @@ pub(crate) fn parse_numbers(text: &str) -> Result<Vec<f64>> {
     Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
 }
 
+/// A backtest summary from a row whose first columns are `sample, quarters, jump_offs,
+/// mape_by_step, worst_jump_off, worst_mape, sign_hit_rate` (models' and benchmarks' alike).
+pub(crate) fn summary_of_row(r: &rusqlite::Row<'_>) -> Result<BacktestSummaryRecord> {
+    Ok(BacktestSummaryRecord {
+        sample: r.get(0)?,
+        quarters: r.get(1)?,
+        jump_offs: r.get(2)?,
+        mape_by_step: parse_numbers(r.get_ref(3)?.as_str()?)?,
+        worst_jump_off: r.get(4)?,
+        worst_mape: r.get::<_, Option<f64>>(5)?.unwrap_or(f64::NAN),
+        sign_hit_rate: r.get(6)?,
+    })
+}
+
+/// Runs an INSERT whose parameters are `run_id, KEY, sample, quarters, jump_offs,
+/// mape_by_step, worst_jump_off, worst_mape, sign_hit_rate` (KEY: a spec index or a
+/// benchmark's name).
+pub(crate) fn insert_summary(
+    stmt: &mut rusqlite::Statement<'_>,
+    run_id: RunId,
+    key: &dyn rusqlite::ToSql,
+    s: &BacktestSummaryRecord,
+) -> rusqlite::Result<usize> {
+    stmt.execute(params![
+        run_id,
+        key,
+        s.sample,
+        s.quarters,
+        s.jump_offs,
+        json_numbers(&s.mape_by_step),
+        s.worst_jump_off,
+        real(s.worst_mape),
+        s.sign_hit_rate
+    ])
+}
+
 fn parse_strings(text: &str) -> Result<Vec<String>> {
     Ok(serde_json::from_str(text)?)
 }
@@ -469,17 +505,7 @@ fn write_backtests(conn: &Connection, run_id: RunId, models: &[ModelBacktest]) -
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for s in &m.summaries {
-            summary.execute(params![
-                run_id,
-                spec,
-                s.sample,
-                s.quarters,
-                s.jump_offs,
-                json_numbers(&s.mape_by_step),
-                s.worst_jump_off,
-                real(s.worst_mape),
-                s.sign_hit_rate
-            ])?;
+            insert_summary(&mut summary, run_id, &spec, s)?;
         }
         write_notes(&tx, run_id, spec, StabilityAnalysis::Backtest, &m.notes)?;
     }
@@ -674,15 +700,7 @@ fn read_backtest(
     let mut rows = stmt.query(params![run_id, spec])?;
     let mut summaries = Vec::new();
     while let Some(r) = rows.next()? {
-        summaries.push(BacktestSummaryRecord {
-            sample: r.get(0)?,
-            quarters: r.get(1)?,
-            jump_offs: r.get(2)?,
-            mape_by_step: parse_numbers(r.get_ref(3)?.as_str()?)?,
-            worst_jump_off: r.get(4)?,
-            worst_mape: r.get::<_, Option<f64>>(5)?.unwrap_or(f64::NAN),
-            sign_hit_rate: r.get(6)?,
-        });
+        summaries.push(summary_of_row(r)?);
     }
     let notes = notes(conn, run_id, spec, StabilityAnalysis::Backtest)?;
     if jump_offs.is_empty() && notes.is_empty() {

@@ -26,6 +26,7 @@ mod scheduler_examples;
 mod segments;
 mod sensitivity;
 mod shards;
+mod skips;
 mod show_model;
 mod slurm;
 mod stability;

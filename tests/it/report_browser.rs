@@ -217,9 +217,10 @@ pub(crate) fn missing_series(series: &[(String, String)], svg: &str) -> Vec<Stri
 #[test]
 fn the_demo_report_renders_in_chromium() {
     let Some(bin) = chromium() else {
-        eprintln!(
-            "\n\n*** SKIPPED report_browser: no Chromium binary (install Debian's `chromium`, \
-             as .ci/run does, or set SPECSEARCH_CHROMIUM) ***\n\n"
+        crate::common::skip(
+            "report_browser",
+            "no Chromium binary (install Debian's `chromium`, as .ci/run does, or set \
+             SPECSEARCH_CHROMIUM)",
         );
         return;
     };

@@ -56,7 +56,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         "passed",
         "filtered",
         "errors",
-        "pass_rate",
+        "pass_percent",
         "created_at",
         "finished_at",
     ]);

@@ -29,6 +29,7 @@ mod shards;
 mod skips;
 mod show_model;
 mod slurm;
+mod sql_examples;
 mod stability;
 mod synth_ppnr;
 mod terminal;

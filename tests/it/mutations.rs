@@ -164,7 +164,7 @@ fn composite_uses(conn: &Connection, run_id: i64) -> BTreeMap<String, Vec<(i64, 
     let mut uses: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     let mut stmt = conn
         .prepare(
-            "SELECT spec_index, features, worker FROM outcome_status \
+            "SELECT spec_index, feature_ids, worker FROM outcome_status \
              WHERE run_id = ?1 AND status = 'passed' ORDER BY spec_index",
         )
         .unwrap();

@@ -51,6 +51,9 @@ pub struct RunOptions {
     pub hybrid: Option<bool>,
     /// Start a new run even if one of the same config and data exists.
     pub fresh: bool,
+    /// Resume this run (id or name) of the config and data rather than the latest one
+    /// (`run --run NAME`: e.g. an interrupted `--fresh` run).
+    pub resume: Option<String>,
     /// The binary to run workers from (default: this executable).
     pub worker_exe: Option<PathBuf>,
     /// Show a progress bar (only on a terminal).
@@ -67,6 +70,8 @@ pub struct RunOptions {
 pub struct Settings {
     /// Start a new run even if one of the same config and data exists.
     pub fresh: bool,
+    /// Resume this run (id or name) rather than the latest of the config and data.
+    pub resume: Option<String>,
     /// Show a progress bar (only on a terminal).
     pub progress: bool,
     /// Evaluate only this shard's part of the spec index space, into its own journal.
@@ -94,6 +99,7 @@ impl Settings {
         let run = &session.config.file.run;
         Settings {
             fresh: opts.fresh,
+            resume: opts.resume.clone(),
             progress: opts.progress,
             shard: opts.shard,
             assume_yes: opts.assume_yes,
@@ -181,6 +187,18 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
 /// segment searched.
 pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary>> {
     anyhow::ensure!(!configs.is_empty(), "no search to run");
+    anyhow::ensure!(
+        !(opts.fresh && opts.resume.is_some()),
+        "--fresh starts a new run and --run resumes one: give one of them"
+    );
+    if let (Some(name), true) = (&opts.resume, configs.len() > 1) {
+        anyhow::bail!(
+            "--run {name} resumes one run, and {} has {} segments: name the run's segment with \
+             --segment; nothing was written",
+            configs[0].path.display(),
+            configs.len()
+        );
+    }
     if opts.shard.is_some() && configs.iter().any(|c| c.segment.is_some()) {
         anyhow::bail!(
             "--shard is not available for a config with [[segment]] tables ({}) yet: shard \
@@ -398,9 +416,12 @@ fn run_segment(
         // Everything evaluated so far is committed: leave the run resumable and say why.
         guard.fail(&format!("stopped: {err:#}"))?;
         return Err(err.context(format!(
-            "run {} stopped; the {} outcomes journaled so far are kept and the same command \
-             resumes it",
-            run.name, e.evaluated
+            "run {} stopped; the {} outcomes journaled so far are kept and `specsearch run {} \
+             --run {}` resumes it",
+            run.name,
+            e.evaluated,
+            shell_quote(&session.config.path.display().to_string()),
+            shell_quote(&run.name)
         )));
     }
     summary.interrupted = signals::stop_requested().then(signals::stop_signal_name);
@@ -494,7 +515,11 @@ fn journaled(session: &Session, settings: &Settings) -> u64 {
     let Ok(journal) = Journal::open(&path) else {
         return 0;
     };
-    match journal.latest_run_for(&session.config.search_hash(), session.bundle_hash()) {
+    let run = match &settings.resume {
+        Some(name) => journal.find_run(name),
+        None => journal.latest_run_for(&session.config.search_hash(), session.bundle_hash()),
+    };
+    match run {
         Ok(Some(run)) => journal.counts(run.run_id).map_or(0, |c| c.evaluated),
         _ => 0,
     }
@@ -509,6 +534,10 @@ pub fn find_or_create_run(
     let config = &session.config;
     let spec_count = session.plan.space.count();
     let search_hash = config.search_hash();
+    if let Some(name) = &settings.resume {
+        let r = resumable_run(journal, session, name)?;
+        return Ok((r, true));
+    }
     if !settings.fresh {
         if let Some(r) = journal.latest_run_for(&search_hash, session.bundle_hash())? {
             anyhow::ensure!(
@@ -568,6 +597,72 @@ pub fn find_or_create_run(
     }
     let row = journal.run(run_id)?.expect("the run just created");
     Ok((row, false))
+}
+
+/// The run `name` (id or name) to resume with `run --run NAME`: it must be a run of this
+/// config's search on this frozen data, with the plan's spec count (else nothing is written).
+fn resumable_run(journal: &JournalRw, session: &Session, name: &str) -> Result<RunRow> {
+    let config = &session.config;
+    let Some(r) = journal.find_run(name)? else {
+        let known: Vec<String> = journal
+            .runs()?
+            .into_iter()
+            .filter(|r| r.search_hash == config.search_hash())
+            .map(|r| format!("{} ({})", r.name, r.status))
+            .collect();
+        anyhow::bail!(
+            "no run `{name}` in the journal; the runs of this config: {}",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    };
+    anyhow::ensure!(
+        r.search_hash == config.search_hash(),
+        "run {} is not a run of {} (its search differs: another config, or the config changed \
+         since); nothing was written",
+        r.name,
+        config.path.display()
+    );
+    anyhow::ensure!(
+        r.bundle_hash == session.bundle_hash(),
+        "run {} searched other data (frozen bundle {} → now {}): it cannot be resumed on this \
+         data; `specsearch run {}` starts a new run",
+        r.name,
+        &r.bundle_hash[..12.min(r.bundle_hash.len())],
+        &session.bundle_hash()[..12],
+        config.path.display()
+    );
+    let spec_count = session.plan.space.count();
+    anyhow::ensure!(
+        r.spec_count == spec_count,
+        "run {} has {} specs but the plan now has {spec_count}",
+        r.name,
+        r.spec_count
+    );
+    if r.status != RunStatus::Complete && journal.ensure_plan(&r, &session.plan.space)? {
+        info!(
+            "recorded the plan of run {} to journal its outcomes in blocks",
+            r.name
+        );
+    }
+    Ok(r)
+}
+
+/// `text` as one word of a POSIX shell (and zsh): as is when it holds only characters no shell
+/// treats specially, else in single quotes (run names hold `#`).
+pub fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./,:=+@%".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 fn executor_code(kind: config::Executor) -> &'static str {

@@ -31,9 +31,12 @@ fn verdict_class(text: &str) -> &'static str {
     }
 }
 
-fn cell(c: &Cell) -> Markup {
+/// A cell of column `column`: numbers as the terminal shows them (fractions as percentages).
+fn cell(column: &str, c: &Cell) -> Markup {
     match c {
-        Cell::Real(_) | Cell::Int(_) => html! { td.num { (c.human()) } },
+        Cell::Real(_) | Cell::Int(_) => {
+            html! { td.num { (crate::results::table::human_in_column(column, c, false)) } }
+        }
         Cell::Null => html! { td {} },
         Cell::Text(t) => {
             let class = verdict_class(t);
@@ -57,7 +60,7 @@ pub fn table(t: &Table, drop: &[&str]) -> Markup {
             thead { tr { @for &i in &keep { th { (t.columns[i].replace('_', " ")) } } } }
             tbody {
                 @for r in &t.rows {
-                    tr { @for &i in &keep { (cell(&r[i])) } }
+                    tr { @for &i in &keep { (cell(&t.columns[i], &r[i])) } }
                 }
             }
         }

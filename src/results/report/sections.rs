@@ -55,8 +55,10 @@ pub fn table(t: &Table, drop: &[&str]) -> Markup {
     let keep: Vec<usize> = (0..t.columns.len())
         .filter(|&i| !drop.contains(&t.columns[i].as_str()))
         .collect();
+    // Many columns: tighter cells, so the table fits the page column (A4 too).
+    let wide = keep.len() > 9;
     html! {
-        table {
+        table.wide[wide] {
             thead { tr { @for &i in &keep { th { (t.columns[i].replace('_', " ")) } } } }
             tbody {
                 @for r in &t.rows {

@@ -386,6 +386,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fractions_read_as_percentages_with_enough_digits() {
+        assert_eq!(fmt_percent(0.1575, true), "+15.75%");
+        assert_eq!(fmt_percent(-0.04004, true), "-4.004%");
+        assert_eq!(fmt_share(136, 386_184), "0.03522%");
+        assert_eq!(fmt_share(0, 10), "0%");
+        let mut t = Table::new(&["scenario", "pct_change_9q", "percent_done", "r2"]);
+        t.push(vec!["Base".into(), 0.1575.into(), 64.4.into(), 0.5.into()]);
+        let text = t.render_within(&[], None);
+        assert!(text.contains("+15.75%") && text.contains("64.4%") && text.contains("0.5"));
+        // JSON and CSV keep the fraction.
+        assert_eq!(t.to_json()[0]["pct_change_9q"], 0.1575);
+    }
+
+    #[test]
+    fn a_table_wider_than_the_screen_wraps_and_splits_into_blocks() {
+        let mut t = Table::new(&["term", "a_number", "another", "verdict"]);
+        t.push(vec![
+            "realdpi_QQGR4".into(),
+            1234.5.into(),
+            0.001.into(),
+            "significant (p < 0.1), sign ok".into(),
+        ]);
+        for width in [30, 40, 60] {
+            let text = t.render_within(&[], Some(width));
+            assert!(
+                text.lines().all(|l| l.chars().count() <= width),
+                "{width}:\n{text}"
+            );
+            // Names and numbers are never cut.
+            assert!(
+                text.contains("realdpi_QQGR4") && text.contains("1234"),
+                "{text}"
+            );
+        }
+        assert_eq!(t.render_within(&[], Some(200)), t.render_within(&[], None));
+    }
+
+    #[test]
     fn numbers_are_formatted_for_people() {
         assert_eq!(fmt_real(0.419729304806643), "0.4197");
         assert_eq!(fmt_real(0.05), "0.05");

@@ -505,6 +505,11 @@ fn results_fit_terminals_of_80_and_100_columns() {
         let run = [&[os("run"), ppnr.as_os_str(), os("-j"), os("2")][..], fresh].concat();
         let text = fits(&run, cols);
         assert!(text.contains(" + 7 forced"), "{text}");
+        // No composites in this search: nothing said about them (issue 30, item 5).
+        assert!(
+            !text.contains("composite") && !text.contains("mutation") && !text.contains("replay"),
+            "{text}"
+        );
         fits(&[os("show"), ppnr.as_os_str(), os("1")], cols);
     }
 }

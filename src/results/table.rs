@@ -122,13 +122,16 @@ fn trim_zeros(text: &str) -> &str {
 }
 
 /// Whether column `column` holds a fraction that people read as a percentage (`0.1575` is
-/// `+15.75%`): `pct_*` (changes), `cagr_*`, `share` and `*_frac`. JSON, CSV, Parquet and SQL keep
-/// the fraction; human tables and the HTML report show the percentage.
+/// `+15.75%`): `pct_*` (changes), `*_pct_*` (e.g. a backtest's mean |% error|), `cagr_*`,
+/// `share`, `sign_hit_rate` and `*_frac`. JSON, CSV, Parquet and SQL keep the fraction; human
+/// tables, the HTML report and the workbook's number format show the percentage.
 pub fn is_fraction_column(column: &str) -> bool {
     column.starts_with("pct_")
+        || column.contains("_pct_")
         || column.starts_with("cagr_")
         || column.ends_with("_frac")
         || column == "share"
+        || column == "sign_hit_rate"
 }
 
 /// Whether column `column` already holds a percentage (0–100): `percent_*` and `*_percent`.

@@ -25,8 +25,12 @@ const SAMPLE: u64 = 2000;
 fn demo_copy(dir: &Path) -> PathBuf {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
     std::fs::create_dir_all(dir.join("data")).unwrap();
-    for f in ["consumption.csv", "macro.csv", "metadata.csv"] {
-        std::fs::copy(demo.join("data").join(f), dir.join("data").join(f)).unwrap();
+    // Every data file: the demo's scenario tables too.
+    for entry in std::fs::read_dir(demo.join("data")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join("data").join(path.file_name().unwrap())).unwrap();
+        }
     }
     let config = dir.join("search.toml");
     std::fs::copy(demo.join("search.toml"), &config).unwrap();

@@ -14,17 +14,17 @@ JOIN benchmarks b ON b.run_id = p.run_id AND b.name = p.benchmark,
      json_each(p.levels) l
 JOIN scenario_dates d ON d.run_id = p.run_id AND d.frequency = p.frequency AND d.step = l.key;
 
--- Every forecast of a run side by side: the passed models' (kind 'model', spec_index set,
--- benchmark NULL), the benchmarks' and the incumbent's (kind 'benchmark' / 'incumbent',
--- benchmark set, spec_index NULL). Select with `WHERE kind = …`.
+-- Every forecast of a run side by side: the passed models' (kind 'model', spec_index and rank
+-- set, benchmark NULL), the benchmarks' and the incumbent's (kind 'benchmark' / 'incumbent',
+-- benchmark set, spec_index and rank NULL). Select with `WHERE kind = …`.
 DROP VIEW IF EXISTS forecasts;
 CREATE VIEW forecasts AS
-SELECT run_id, kind, spec_index, NULL AS benchmark, scenario, frequency, step, label, date,
-       transform_value, level
+SELECT run_id, kind, spec_index, rank, NULL AS benchmark, scenario, frequency, step, label,
+       date, transform_value, level
 FROM scenario_forecasts
 UNION ALL
-SELECT run_id, kind, NULL AS spec_index, benchmark, scenario, frequency, step, label, date,
-       transform_value, level
+SELECT run_id, kind, NULL AS spec_index, NULL AS rank, benchmark, scenario, frequency, step,
+       label, date, transform_value, level
 FROM benchmark_forecasts;
 
 -- The benchmarks and the incumbent of each run with their error metrics and, for every passed

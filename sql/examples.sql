@@ -5,7 +5,7 @@
 -- `specsearch query`, bound to `--run`). Driver names are the demo's (examples/demo).
 
 -- example: progress and pass rate of every run
-SELECT run_id, name, status, evaluated, spec_count, percent_done, passed, pass_rate
+SELECT run_id, name, status, evaluated, spec_count, percent_done, passed, pass_percent
 FROM run_progress
 ORDER BY run_id;
 
@@ -29,7 +29,7 @@ LIMIT 10;
 SELECT n_variables,
        count(*) AS specs,
        sum(status = 'passed') AS passed,
-       round(100.0 * sum(status = 'passed') / count(*), 2) AS pass_rate
+       round(100.0 * sum(status = 'passed') / count(*), 2) AS pass_percent
 FROM outcomes_expanded
 WHERE run_id = (SELECT max(run_id) FROM runs)
 GROUP BY n_variables
@@ -48,10 +48,10 @@ WITH lagged AS (
     WHERE f.run_id = (SELECT max(run_id) FROM runs) AND f.role = 'variant'
 )
 SELECT base, lag, count(*) AS specs, sum(status = 'passed') AS passed,
-       round(100.0 * sum(status = 'passed') / count(*), 2) AS pass_rate
+       round(100.0 * sum(status = 'passed') / count(*), 2) AS pass_percent
 FROM lagged
 GROUP BY base, lag
-ORDER BY base, pass_rate DESC, lag;
+ORDER BY base, pass_percent DESC, lag;
 
 -- example: why specs failed, filter by filter
 SELECT failed_test, specs, percent_of_outcomes
@@ -60,7 +60,7 @@ WHERE run_id = (SELECT max(run_id) FROM runs)
 ORDER BY code;
 
 -- example: the three features most often involved in each filter's failures
-SELECT failed_test, rank, feature, failures, failure_rate
+SELECT failed_test, rank, feature, failures, failure_percent
 FROM failure_features
 WHERE run_id = (SELECT max(run_id) FROM runs) AND rank <= 3
 ORDER BY code, rank;

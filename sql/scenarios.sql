@@ -1,16 +1,19 @@
 -- Views over scenario forecasts (migrations/0005_scenarios.sql), re-created on every open.
 
--- One row per (model, scenario, path, period): run_id, spec_index, scenario, frequency ('M' or
--- 'Q'), step (0 = p0), label (P0.. / M0..), date, transform_value (NULL at p0 and for the
--- quarterly aggregation of a monthly path), level, kind ('model': the benchmarks' and the
--- incumbent's forecasts are in `benchmark_forecasts`, and all of them in `forecasts`, whose
--- `kind` tells them apart; sql/benchmarks.sql).
+-- One row per (model, scenario, path, period): run_id, spec_index, rank (the model's rank in
+-- the run's ranking; NULL for a passed model left out of it), scenario, frequency (the path:
+-- 'M' monthly or 'Q' quarterly), step (0 = p0), label (P0.. / M0..), date, transform_value
+-- (NULL at p0 and for the quarterly aggregation of a monthly path), level, kind ('model': the
+-- benchmarks' and the incumbent's forecasts are in `benchmark_forecasts`, and all of them in
+-- `forecasts`, whose `kind` tells them apart; sql/benchmarks.sql).
 DROP VIEW IF EXISTS scenario_forecasts;
 CREATE VIEW scenario_forecasts AS
-SELECT p.run_id, p.spec_index, p.scenario, p.frequency, d.step, d.label, d.date,
+SELECT p.run_id, p.spec_index, r.rank, p.scenario, p.frequency, d.step, d.label, d.date,
        json_extract(p.transform_values, '$[' || l.key || ']') AS transform_value,
        l.value AS level, 'model' AS kind
-FROM scenario_paths p, json_each(p.levels) l
+FROM scenario_paths p
+LEFT JOIN ranking r ON r.run_id = p.run_id AND r.spec_index = p.spec_index,
+     json_each(p.levels) l
 JOIN scenario_dates d ON d.run_id = p.run_id AND d.frequency = p.frequency AND d.step = l.key;
 
 -- One row per (ranked passed model, scenario): rank, score, R², features, the scenario

@@ -98,7 +98,8 @@ SELECT * FROM block_columns;
 -- Every outcome with readable status and failed-test names.
 -- Columns: run_id, spec_index, status ('passed' | 'filtered' | 'error'), failed_test (name of
 -- the first failed filter, NULL unless filtered), r2 (NULL for the filtered outcomes of runs
--- journaled in blocks), message (errors), features (JSON array of feature ids, spec order),
+-- journaled in blocks), message (errors), feature_ids (JSON array of feature ids, spec order;
+-- names: `outcomes_expanded.features` or `outcome_features`),
 -- session_id, worker, eval_us (evaluation time in microseconds; NULL for a block's filtered
 -- outcomes, whose block records the time of all its specs).
 DROP VIEW IF EXISTS outcome_status;
@@ -113,7 +114,7 @@ SELECT o.run_id,
           FROM (SELECT unicode(substr(x.feature_codes || o.feature_codes, s.slot, 1)) AS id
                   FROM feature_slots s
                  WHERE s.slot <= length(x.feature_codes) + length(o.feature_codes)
-                 ORDER BY s.slot)) AS features,
+                 ORDER BY s.slot)) AS feature_ids,
        o.session_id,
        o.worker,
        o.eval_us
@@ -166,17 +167,18 @@ CROSS JOIN run_features f ON f.run_id = c.run_id AND f.feature_id = c.feature_id
 JOIN outcome_statuses st ON st.code = c.status;
 
 -- Every outcome with its features expanded: the columns of `outcome_status` plus
--- feature_names (comma-separated, spec order), n_columns (design columns besides the
--- intercept) and n_variables (distinct variables; a dummy set counts as one).
+-- features (names, comma-separated, spec order, as in `passed_models.features`), n_columns
+-- (design columns besides the intercept) and n_variables (distinct variables; a dummy set
+-- counts as one). In every view `features` holds names and `feature_ids` ids.
 DROP VIEW IF EXISTS outcomes_expanded;
 CREATE VIEW outcomes_expanded AS
 SELECT s.*,
        (SELECT group_concat(name, ', ')
-          FROM (SELECT f.name FROM json_each(s.features) j
+          FROM (SELECT f.name FROM json_each(s.feature_ids) j
                 JOIN run_features f ON f.run_id = s.run_id AND f.feature_id = j.value
-                ORDER BY j.key)) AS feature_names,
-       json_array_length(s.features) AS n_columns,
-       (SELECT count(DISTINCT f.base) FROM json_each(s.features) j
+                ORDER BY j.key)) AS features,
+       json_array_length(s.feature_ids) AS n_columns,
+       (SELECT count(DISTINCT f.base) FROM json_each(s.feature_ids) j
           JOIN run_features f ON f.run_id = s.run_id AND f.feature_id = j.value) AS n_variables
 FROM outcome_status s;
 
@@ -281,7 +283,7 @@ ORDER BY p.run_id, t.code;
 -- Columns: run_id, code, failed_test, rank (1 = the feature in most of this filter's
 -- failures; ties by name), feature, base, role, failures (specs failing this filter that
 -- contain the feature), percent_of_test_failures, specs_with_feature (evaluated specs that
--- contain it), failure_rate (percent of those that failed this filter: large counts of a
+-- contain it), failure_percent (percent of those that failed this filter: large counts of a
 -- feature that is in many specs are expected, a high rate is informative), in_every_spec (1
 -- when every evaluated spec of the run contains the feature, as forced features do: its
 -- counts say nothing about the feature).
@@ -314,7 +316,7 @@ SELECT p.run_id,
        p.specs AS failures,
        round(100.0 * p.specs / pt.failures, 2) AS percent_of_test_failures,
        tot.specs_with_feature,
-       round(100.0 * p.specs / tot.specs_with_feature, 2) AS failure_rate,
+       round(100.0 * p.specs / tot.specs_with_feature, 2) AS failure_percent,
        tot.specs_with_feature = r.outcomes AS in_every_spec
 FROM feature_counts p
 JOIN filter_tests t ON t.code = p.failed_test
@@ -361,7 +363,7 @@ ORDER BY run_id, specs DESC, error_type;
 -- the throughput of its current session and an estimated time to completion. Counts come from
 -- the writer's `outcome_counts` (a few rows per session, current to its last commit).
 -- Columns: run_id, name, status, spec_count, evaluated, passed, filtered, errors,
--- percent_done, pass_rate (percent of evaluated), sessions, created_at, finished_at,
+-- percent_done, pass_percent (percent of evaluated), sessions, created_at, finished_at,
 -- session_started_at (current/last session), session_specs (outcomes of that session),
 -- session_seconds, specs_per_second, eta_seconds (running runs only).
 -- A run whose coordinator was killed stays 'running' until resumed; `specsearch status` tells
@@ -402,7 +404,7 @@ SELECT r.run_id,
        l.errors,
        round(CASE WHEN r.spec_count > 0 THEN 100.0 * l.evaluated / r.spec_count ELSE 100.0 END, 2)
            AS percent_done,
-       round(CASE WHEN l.evaluated > 0 THEN 100.0 * l.passed / l.evaluated END, 3) AS pass_rate,
+       round(CASE WHEN l.evaluated > 0 THEN 100.0 * l.passed / l.evaluated END, 3) AS pass_percent,
        l.sessions,
        r.created_at,
        r.finished_at,

@@ -14,7 +14,7 @@
 //! [`RunGuard`] with the run's status, whatever happens.
 
 use anyhow::{Context, Result};
-use tracing::info;
+use tracing::debug;
 
 use crate::benchmarks::{self, BenchmarkReport};
 use crate::config::RankingConfig;
@@ -155,7 +155,8 @@ fn replay_and_validate(
     )
     .with_context(|| format!("replaying composites into {}", store.display()))?;
     if report.replayed() > 0 {
-        info!(
+        // Debug: the run's summary says it in the user's words (`composites …`).
+        debug!(
             "replayed {} mutation(s) into {}: {} inserted, {} already present, {} conflicts",
             report.replayed(),
             store.display(),
@@ -167,7 +168,7 @@ fn replay_and_validate(
     let (problems, checked) = replay::validate(journal, run.run_id, &store, built.bundle.n_rows())?;
     if problems.is_empty() {
         if checked > 0 {
-            info!("validated {checked} composite column(s) of passed models against the store");
+            debug!("validated {checked} composite column(s) of passed models against the store");
         }
         return Ok((report, checked, None));
     }

@@ -35,7 +35,11 @@ use crate::spec::ranges;
 use crate::spec::shard::Shard;
 
 mod evaluate;
+mod resume;
+
 pub use evaluate::{evaluate, Evaluation, Work};
+use resume::resumable_run;
+pub use resume::shell_quote;
 
 /// Overrides of the config's `[run]` section from the command line.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +55,9 @@ pub struct RunOptions {
     pub hybrid: Option<bool>,
     /// Start a new run even if one of the same config and data exists.
     pub fresh: bool,
+    /// Resume this run (id or name) of the config and data rather than the latest one
+    /// (`run --run NAME`: e.g. an interrupted `--fresh` run).
+    pub resume: Option<String>,
     /// The binary to run workers from (default: this executable).
     pub worker_exe: Option<PathBuf>,
     /// Show a progress bar (only on a terminal).
@@ -67,6 +74,8 @@ pub struct RunOptions {
 pub struct Settings {
     /// Start a new run even if one of the same config and data exists.
     pub fresh: bool,
+    /// Resume this run (id or name) rather than the latest of the config and data.
+    pub resume: Option<String>,
     /// Show a progress bar (only on a terminal).
     pub progress: bool,
     /// Evaluate only this shard's part of the spec index space, into its own journal.
@@ -94,6 +103,7 @@ impl Settings {
         let run = &session.config.file.run;
         Settings {
             fresh: opts.fresh,
+            resume: opts.resume.clone(),
             progress: opts.progress,
             shard: opts.shard,
             assume_yes: opts.assume_yes,
@@ -181,6 +191,18 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<RunSummary> {
 /// segment searched.
 pub fn run_all(configs: Vec<Config>, opts: &RunOptions) -> Result<Vec<RunSummary>> {
     anyhow::ensure!(!configs.is_empty(), "no search to run");
+    anyhow::ensure!(
+        !(opts.fresh && opts.resume.is_some()),
+        "--fresh starts a new run and --run resumes one: give one of them"
+    );
+    if let (Some(name), true) = (&opts.resume, configs.len() > 1) {
+        anyhow::bail!(
+            "--run {name} resumes one run, and {} has {} segments: name the run's segment with \
+             --segment; nothing was written",
+            configs[0].path.display(),
+            configs.len()
+        );
+    }
     if opts.shard.is_some() && configs.iter().any(|c| c.segment.is_some()) {
         anyhow::bail!(
             "--shard is not available for a config with [[segment]] tables ({}) yet: shard \
@@ -398,9 +420,12 @@ fn run_segment(
         // Everything evaluated so far is committed: leave the run resumable and say why.
         guard.fail(&format!("stopped: {err:#}"))?;
         return Err(err.context(format!(
-            "run {} stopped; the {} outcomes journaled so far are kept and the same command \
-             resumes it",
-            run.name, e.evaluated
+            "run {} stopped; the {} outcomes journaled so far are kept and `specsearch run {} \
+             --run {}` resumes it",
+            run.name,
+            e.evaluated,
+            shell_quote(&session.config.path.display().to_string()),
+            shell_quote(&run.name)
         )));
     }
     summary.interrupted = signals::stop_requested().then(signals::stop_signal_name);
@@ -494,7 +519,11 @@ fn journaled(session: &Session, settings: &Settings) -> u64 {
     let Ok(journal) = Journal::open(&path) else {
         return 0;
     };
-    match journal.latest_run_for(&session.config.search_hash(), session.bundle_hash()) {
+    let run = match &settings.resume {
+        Some(name) => journal.find_run(name),
+        None => journal.latest_run_for(&session.config.search_hash(), session.bundle_hash()),
+    };
+    match run {
         Ok(Some(run)) => journal.counts(run.run_id).map_or(0, |c| c.evaluated),
         _ => 0,
     }
@@ -509,6 +538,10 @@ pub fn find_or_create_run(
     let config = &session.config;
     let spec_count = session.plan.space.count();
     let search_hash = config.search_hash();
+    if let Some(name) = &settings.resume {
+        let r = resumable_run(journal, session, name)?;
+        return Ok((r, true));
+    }
     if !settings.fresh {
         if let Some(r) = journal.latest_run_for(&search_hash, session.bundle_hash())? {
             anyhow::ensure!(

@@ -77,30 +77,39 @@ pub fn run(args: &FailuresArgs) -> Result<()> {
                 filtered,
                 errors,
             } = j.journal.counts(run.run_id)?;
+            let fit = |text: &str| results::table::fit_lines(text, results::table::output_width());
             println!(
-                "run {}: {evaluated} of {} specs evaluated, {passed} passed, {filtered} \
-                 filtered, {errors} errors",
-                run.name, run.spec_count
+                "{}",
+                fit(&format!(
+                    "run {}: {evaluated} of {} specs evaluated, {passed} passed, {filtered} \
+                     filtered, {errors} errors",
+                    run.name, run.spec_count
+                ))
             );
             for (name, t) in &parts {
                 let title = match *name {
                     "tests" => "Failures by test".to_string(),
                     "features" => format!(
                         "Most common features among each test's failures (top {}; \
-                         failure_rate = % of specs with the feature that failed the test)",
+                         failure_percent: of the specs with the feature, the share that failed \
+                         the test)",
                         args.top
                     ),
                     "errors" => "Errors by type".to_string(),
                     _ => "Errors by message".to_string(),
                 };
-                println!("\n{title}");
+                println!("\n{}", fit(&title));
                 if let Some(names) = in_every_spec
                     .as_ref()
                     .filter(|n| *name == "features" && !n.is_empty())
                 {
                     println!(
-                        "(left out: {}, in every spec — the forced items — so in every failure)",
-                        names.join(", ")
+                        "{}",
+                        fit(&format!(
+                            "(left out: {}, in every spec — the forced items — so in every \
+                             failure)",
+                            names.join(", ")
+                        ))
                     );
                 }
                 if t.rows.is_empty() {

@@ -289,7 +289,7 @@ fn describe(err: &anyhow::Error) -> String {
     if failure == Some(StorageFailure::DiskFull) || io_full || out.contains("No space left") {
         out.push_str(
             "\nThe disk is full. Everything committed before this is kept and consistent: free \
-             some space (`df -h` shows where) and run the same command again to resume.",
+             some space (`df -h` shows where) and run the same command again (without `--fresh`) to resume.",
         );
     } else if failure == Some(StorageFailure::Damaged) {
         out.push_str(

@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::{summary, WorkspaceArgs};
 use crate::config;
 use crate::journal::{Journal, RunStatus};
-use crate::search::{self, RunOptions, RunSummary};
+use crate::search::{self, shell_quote, RunOptions, RunSummary};
 use crate::spec::ranges;
 use crate::spec::shard::Shard;
 
@@ -38,6 +38,10 @@ pub struct RunArgs {
     /// Start a new run even when one of the same config and data exists.
     #[arg(long)]
     pub fresh: bool,
+    /// Resume this run (id or name, e.g. `search#2`) of the config and data instead of the
+    /// latest one: an interrupted `--fresh` run, say (the interrupt prints the command).
+    #[arg(long, value_name = "RUN", conflicts_with = "fresh")]
+    pub run: Option<String>,
     /// Worker binary (default: this executable).
     #[arg(long, hide = true)]
     pub worker_exe: Option<PathBuf>,
@@ -112,12 +116,17 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
         prefetch: args.prefetch,
         hybrid: args.hybrid,
         fresh: args.fresh,
+        resume: args.run.clone(),
         worker_exe: args.worker_exe.clone(),
         progress: true,
         shard,
         assume_yes: args.yes,
     };
     let top_n: Vec<usize> = configs.iter().map(|c| c.file.ranking.top_n).collect();
+    let segment_names: Vec<String> = configs
+        .iter()
+        .filter_map(|c| c.segment_name().map(str::to_string))
+        .collect();
     let segmented = configs.iter().any(|c| c.segment.is_some());
     let summaries = search::run_all(configs, &opts)?;
     // Everything is journaled: a reader that closes stdout (`| head -1`) may end us quietly.
@@ -135,7 +144,7 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
             summary::print_validation_report(&f.validation);
         }
         summary::print_digest(&journal, &summary.run, summary.finish.as_ref(), top_n)?;
-        println!("journal    {}", summary.journal.display());
+        summary::print_wrapped("journal", &summary.journal.display().to_string());
         if summary.shard.is_none() {
             let passed = journal.counts(summary.run.run_id)?.passed;
             summary::print_next_steps(
@@ -165,14 +174,63 @@ pub fn run(args: &RunArgs) -> Result<std::process::ExitCode> {
     if failed {
         return Ok(std::process::ExitCode::FAILURE);
     }
-    if let Some(signal) = summaries.iter().find_map(|s| s.interrupted) {
+    if let Some(stopped) = summaries.iter().find(|s| s.interrupted.is_some()) {
+        let signal = stopped.interrupted.unwrap_or("a signal");
         eprintln!(
-            "interrupted by {signal}: every finished spec is journaled; run the same command \
-             again to resume"
+            "interrupted by {signal}: every finished spec is journaled; to resume run {}:\n  {}",
+            stopped.run.name,
+            resume_command(args, stopped)
         );
+        // A `--fresh` search of several segments also has segments it never reached.
+        let reached = summaries.len();
+        let rest = &segment_names[reached.min(segment_names.len())..];
+        if args.fresh && !rest.is_empty() {
+            eprintln!(
+                "then, for the segments not searched yet:\n  {}",
+                command_line(args, &[("--segment", rest.join(","))], true)
+            );
+        }
         return Ok(std::process::ExitCode::from(130));
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The command that resumes the interrupted run of `summary`: this command with
+/// `--run NAME` in place of `--fresh` (which would start yet another run), restricted to the
+/// run's segment.
+fn resume_command(args: &RunArgs, summary: &RunSummary) -> String {
+    let mut extra = Vec::new();
+    if let Some(segment) = &summary.segment {
+        extra.push(("--segment", segment.clone()));
+    }
+    extra.push(("--run", summary.run.name.clone()));
+    command_line(args, &extra, false)
+}
+
+/// `specsearch run CONFIG` with the options of this invocation that choose what is searched
+/// and where (workspace, shard), then `extra`, and `--fresh` only when `fresh`; shell-quoted.
+fn command_line(args: &RunArgs, extra: &[(&str, String)], fresh: bool) -> String {
+    let mut words = vec![
+        "specsearch".to_string(),
+        "run".to_string(),
+        shell_quote(&args.ws.config.display().to_string()),
+    ];
+    if let Some(ws) = &args.ws.workspace {
+        words.push("--workspace".into());
+        words.push(shell_quote(&ws.display().to_string()));
+    }
+    if let Some(shard) = &args.shard {
+        words.push("--shard".into());
+        words.push(shell_quote(shard));
+    }
+    for (flag, value) in extra {
+        words.push(flag.to_string());
+        words.push(shell_quote(value));
+    }
+    if fresh {
+        words.push("--fresh".into());
+    }
+    words.join(" ")
 }
 
 /// One line for the segments of an invocation: how many searched, the wall time, and that one
@@ -181,11 +239,14 @@ fn print_pool(summaries: &[RunSummary]) {
     let searched = summaries.iter().filter(|s| !s.already_complete).count();
     let wall: f64 = summaries.iter().map(|s| s.wall_seconds).sum();
     let specs: u64 = summaries.iter().map(|s| s.evaluated_now).sum();
-    println!(
-        "segments   {} in the config, {searched} searched now: {specs} specs in {wall:.2}s of \
-         evaluation (one warm pool of workers for all; per worker and segment: the \
-         segment_telemetry view)",
-        summaries.len()
+    summary::print_wrapped(
+        "segments",
+        &format!(
+            "{} in the config, {searched} searched now: {specs} specs in {wall:.2}s of \
+             evaluation (one warm pool of workers for all; per worker and segment: the \
+             segment_telemetry view)",
+            summaries.len()
+        ),
     );
 }
 
@@ -200,20 +261,26 @@ fn print_header(s: &RunSummary) {
         return;
     }
     let how = if s.resumed { "resumed" } else { "new" };
-    println!(
-        "run        {} ({how}), {} specs, target {}",
-        run.name, run.spec_count, run.target
+    summary::print_wrapped(
+        "run",
+        &format!(
+            "{} ({how}), {} specs, target {}",
+            run.name, run.spec_count, run.target
+        ),
     );
     if let Some(shard) = s.shard {
-        println!(
-            "shard      {shard}: {} of the specs; combine the shard journals with \
-             `specsearch merge OUT.sqlite {}/journal-shard-*-of-{}.sqlite`",
-            ranges::count(&shard.ranges(run.spec_count)),
-            s.journal
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            shard.count
+        summary::print_wrapped(
+            "shard",
+            &format!(
+                "{shard}: {} of the specs; combine the shard journals with `specsearch merge \
+                 OUT.sqlite {}/journal-shard-*-of-{}.sqlite`",
+                ranges::count(&shard.ranges(run.spec_count)),
+                s.journal
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                shard.count
+            ),
         );
     }
     if s.froze_bundle {
@@ -226,15 +293,18 @@ fn print_header(s: &RunSummary) {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    println!(
-        "evaluated  {} specs in {:.2}s: {:.0} specs/s ({} executor, {} worker{}, {} transport)",
-        s.evaluated_now,
-        s.wall_seconds,
-        rate,
-        s.executor,
-        s.workers,
-        if s.workers == 1 { "" } else { "s" },
-        s.transport
+    summary::print_wrapped(
+        "evaluated",
+        &format!(
+            "{} specs in {:.2}s: {:.0} specs/s ({} executor, {} worker{}, {} transport)",
+            s.evaluated_now,
+            s.wall_seconds,
+            rate,
+            s.executor,
+            s.workers,
+            if s.workers == 1 { "" } else { "s" },
+            s.transport
+        ),
     );
     println!(
         "cpu        {:.2}s, {:.0}% of {cores} cores over the wall time",

@@ -136,7 +136,13 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     )?;
     let report = args.fit.apply(report)?;
     match args.output.format() {
-        Format::Human => print!("{}", report.render(args.report.cov)),
+        Format::Human => print!(
+            "{}",
+            crate::results::table::fit_lines(
+                &report.render(args.report.cov),
+                crate::results::table::output_width()
+            )
+        ),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&report.to_json(args.report.cov))?

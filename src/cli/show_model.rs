@@ -70,7 +70,13 @@ pub fn run(args: &ShowModelArgs) -> Result<()> {
             .csv_table(args.report.cov)
             .write_csv(std::io::stdout().lock())?;
     } else {
-        print!("{}", report.render(args.report.cov));
+        print!(
+            "{}",
+            crate::results::table::fit_lines(
+                &report.render(args.report.cov),
+                crate::results::table::output_width()
+            )
+        );
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         "passed",
         "filtered",
         "errors",
-        "pass_rate",
+        "pass_percent",
         "created_at",
         "finished_at",
     ]);
@@ -132,8 +132,9 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         match (alive, get("eta_seconds").as_f64()) {
             (Some(false), _) => println!(
                 "  note       no coordinator holds the workspace: the run was stopped; \
-                 `specsearch run {}` resumes it",
-                run.config_path
+                 `specsearch run {} --run {}` resumes it",
+                crate::search::shell_quote(&run.config_path),
+                crate::search::shell_quote(&run.name)
             ),
             (_, Some(eta)) => println!(
                 "  eta        {} ({} specs left)",

@@ -7,15 +7,7 @@ use anyhow::Result;
 
 use crate::finish::FinishReport;
 use crate::journal::{Journal, RunRow, RunStatus};
-use crate::results::table::fmt_real;
-
-fn pct(n: u64, total: u64) -> String {
-    if total == 0 {
-        "0%".into()
-    } else {
-        format!("{:.1}%", 100.0 * n as f64 / total as f64)
-    }
-}
+use crate::results::table::{fmt_percent, fmt_real, fmt_share as pct};
 
 /// Prints the digest of `run` (read back from the journal) and, when this invocation finished
 /// it, what the finish did.
@@ -27,15 +19,18 @@ pub fn print_digest(
 ) -> Result<()> {
     let d = journal.run_digest(run.run_id, top_n)?;
     let c = d.counts;
-    println!(
-        "outcomes   {} of {}: {} passed ({}), {} filtered ({}), {} errors",
-        c.evaluated,
-        run.spec_count,
-        c.passed,
-        pct(c.passed, c.evaluated),
-        c.filtered,
-        pct(c.filtered, c.evaluated),
-        c.errors
+    print_wrapped(
+        "outcomes",
+        &format!(
+            "{} of {}: {} passed ({}), {} filtered ({}), {} errors",
+            c.evaluated,
+            run.spec_count,
+            c.passed,
+            pct(c.passed, c.evaluated),
+            c.filtered,
+            pct(c.filtered, c.evaluated),
+            c.errors
+        ),
     );
     if !d.failed_at.is_empty() {
         let parts: Vec<String> = d
@@ -43,27 +38,31 @@ pub fn print_digest(
             .iter()
             .map(|(t, n)| format!("{} {}", t.name(), pct(*n, c.evaluated)))
             .collect();
-        println!("failed at  {}", parts.join(" · "));
+        print_wrapped("failed at", &parts.join(" · "));
     }
     let m = d.mutations;
     if m.recorded > 0 {
         let pending = if m.not_replayed > 0 {
-            format!(", {} not replayed yet", m.not_replayed)
+            format!(", {} not stored yet", m.not_replayed)
         } else {
             String::new()
         };
-        println!(
-            "mutations  {} composite feature(s) recorded, {} replayed into features.duckdb \
-             ({} inserted, {} already present, {} conflicts){pending}",
-            m.recorded,
-            m.inserted + m.already_present + m.conflicts,
-            m.inserted,
-            m.already_present,
-            m.conflicts
+        let conflicts = if m.conflicts > 0 {
+            format!(", {} in conflict (see `specsearch audit`)", m.conflicts)
+        } else {
+            String::new()
+        };
+        print_wrapped(
+            "composites",
+            &format!(
+                "{} composite feature(s) built by the workers; in features.duckdb: {} added, \
+                 {} already there{conflicts}{pending}",
+                m.recorded, m.inserted, m.already_present,
+            ),
         );
     }
     if let Some((message, n)) = &d.top_error {
-        println!("errors     most frequent ({n}×): {message}");
+        print_wrapped("errors", &format!("most frequent ({n}×): {message}"));
     }
     if let Some(f) = finish.and_then(|f| f.forecast.as_ref()) {
         print_forecast_report(f);
@@ -73,37 +72,86 @@ pub fn print_digest(
     }
     if let Some(f) = finish {
         match f.status {
-            RunStatus::Complete => println!(
-                "finish     {} distinct passed model(s) ranked{}",
-                f.ranked,
-                if f.replay.is_some() {
-                    format!(
-                        "; composites replayed, {} column(s) validated against the store",
-                        f.validated
-                    )
-                } else {
-                    "; composites not replayed (no readable config: pass --config)".into()
-                }
+            RunStatus::Complete => print_wrapped(
+                "finish",
+                &format!(
+                    "{} distinct passed model(s) ranked{}",
+                    f.ranked,
+                    match &f.replay {
+                        // Said only when the search has composites to speak of.
+                        _ if m.recorded == 0 => String::new(),
+                        Some(_) => format!(
+                            "; {} composite column(s) of the passed models checked in \
+                             features.duckdb",
+                            f.validated
+                        ),
+                        None => "; composite features not stored in features.duckdb (no \
+                                 readable config: pass --config)"
+                            .into(),
+                    }
+                ),
             ),
             _ => println!("finish     {}", f.status),
         }
     }
     if run.status == RunStatus::Complete && !d.top.is_empty() {
+        // The features every spec begins with (the forced items) are the same on every line.
+        let forced = journal.common_prefix(run.run_id)?.len();
         println!("top models (rank · score · R² · spec · features)");
         for t in &d.top {
-            println!(
-                "  {:>3}  {:<6}  {:<6}  #{:<8} {}",
+            let head = format!(
+                "  {:>3}  {:<6}  {:<6}  #{:<8} ",
                 t.rank,
                 fmt_real(t.score),
                 fmt_real(t.r2),
-                t.spec_index,
-                t.features
+                t.spec_index
             );
+            print_hanging(&head, &abbreviate_forced(&t.features, forced));
         }
         let specs: Vec<(u64, u64)> = d.top.iter().map(|t| (t.rank, t.spec_index)).collect();
         print_scenario_statistics(journal, run, &specs)?;
     }
     Ok(())
+}
+
+/// A model's feature names (`a, b, c`, spec order) with the first `forced` of them — the
+/// items in every spec — abbreviated: `x, y + 7 forced`.
+pub fn abbreviate_forced(features: &str, forced: usize) -> String {
+    let names: Vec<&str> = features.split(", ").collect();
+    if forced == 0 || forced >= names.len() {
+        return features.to_string();
+    }
+    format!("{} + {forced} forced", names[forced..].join(", "))
+}
+
+/// `head` then `text`, wrapped at `, ` to the terminal's width with continuation lines under
+/// the text (one line into a file or a pipe).
+fn print_hanging(head: &str, text: &str) {
+    let indent = head.chars().count();
+    let width = crate::results::table::output_width().unwrap_or(usize::MAX);
+    let mut line = head.to_string();
+    let mut used = indent;
+    let parts: Vec<&str> = text.split(", ").collect();
+    for (i, part) in parts.iter().enumerate() {
+        let piece = if i + 1 < parts.len() {
+            format!("{part},")
+        } else {
+            part.to_string()
+        };
+        let n = piece.chars().count() + usize::from(used > indent);
+        if used > indent && used + n > width {
+            println!("{}", line.trim_end());
+            line = " ".repeat(indent);
+            used = indent;
+        }
+        if used > indent {
+            line.push(' ');
+            used += 1;
+        }
+        line.push_str(&piece);
+        used += piece.chars().count();
+    }
+    println!("{}", line.trim_end());
 }
 
 /// What a forecast step did, one line (and its notes).
@@ -121,29 +169,32 @@ pub fn print_forecast_report(f: &crate::scenario::ForecastReport) {
     } else {
         String::new()
     };
-    println!(
-        "forecast   {} model(s) × {} scenario(s) ({}): {} periods journaled{order}; inputs {}",
-        f.models,
-        f.scenarios.len(),
-        f.scenarios.join(", "),
-        f.rows,
-        &f.inputs_sha256[..12]
+    print_wrapped(
+        "forecast",
+        &format!(
+            "{} model(s) × {} scenario(s) ({}): {} periods journaled{order}; inputs {}",
+            f.models,
+            f.scenarios.len(),
+            f.scenarios.join(", "),
+            f.rows,
+            &f.inputs_sha256[..12]
+        ),
     );
     for note in &f.notes {
         println!("  note: {note}");
     }
 }
 
-/// `text` after a 10-column label, wrapped at 80 columns with continuation lines indented
-/// under the text.
-fn print_wrapped(label: &str, text: &str) {
-    const WIDTH: usize = 80;
+/// `text` after a 10-column label, wrapped at 80 columns (a terminal's width up to 100) with
+/// continuation lines indented under the text.
+pub fn print_wrapped(label: &str, text: &str) {
+    let width = crate::results::table::output_width().map_or(80, |w| w.min(100));
     const INDENT: usize = 11;
     let mut line = format!("{label:<10} ");
     let mut empty = true;
     for word in text.split(' ') {
         let len = console::measure_text_width(&line) + console::measure_text_width(word);
-        if !empty && len + 1 > WIDTH {
+        if !empty && len + 1 > width {
             println!("{}", line.trim_end());
             line = " ".repeat(INDENT);
             empty = true;
@@ -197,13 +248,20 @@ pub fn print_scenario_statistics(
     if specs.is_empty() {
         return Ok(());
     }
-    println!(
-        "scenarios  {} from p0 {} over {} quarter(s) to {}: % change of the level at P9 (P9/P0 − 1{})",
-        set.scenarios.join(", "),
-        set.p0,
-        set.quarters,
-        set.horizon_end,
-        if set.quarters < 9 { "; PH when shorter" } else { "" }
+    print_wrapped(
+        "scenarios",
+        &format!(
+            "{} from p0 {} over {} quarter(s) to {}: % change of the level at P9 (P9/P0 − 1{})",
+            set.scenarios.join(", "),
+            set.p0,
+            set.quarters,
+            set.horizon_end,
+            if set.quarters < 9 {
+                "; PH when shorter"
+            } else {
+                ""
+            }
+        ),
     );
     let mut header = format!("  {:>4}", "rank");
     for s in &set.scenarios {
@@ -222,7 +280,7 @@ pub fn print_scenario_statistics(
             });
             line.push_str(&format!(
                 "  {:>10}",
-                v.map_or("—".to_string(), |v| format!("{:+.2}%", 100.0 * v))
+                v.map_or("—".to_string(), |v| fmt_percent(v, true))
             ));
             if let Some(o) = t.get(row, "in_order").as_str() {
                 in_order = o.to_string();
@@ -245,16 +303,7 @@ pub fn print_next_steps(
     if run.status != RunStatus::Complete {
         return;
     }
-    let quote = |text: &str| {
-        if text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@".contains(c))
-        {
-            text.to_string()
-        } else {
-            format!("'{}'", text.replace('\'', r"'\''"))
-        }
-    };
+    let quote = crate::search::shell_quote;
     let mut target = quote(&config.display().to_string());
     if let Some(ws) = workspace {
         target.push_str(&format!(
@@ -282,8 +331,21 @@ pub fn print_next_steps(
         )]
     };
     let width = steps.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    let screen = crate::results::table::output_width().unwrap_or(usize::MAX);
+    // Each command on one line, to copy; its comment beside it when that fits the terminal,
+    // else on the line below.
+    let beside = 11
+        + "specsearch ".len()
+        + width
+        + 5
+        + steps.iter().map(|(_, w)| w.len()).max().unwrap_or(0);
     for (i, (command, what)) in steps.iter().enumerate() {
         let label = if i == 0 { "next" } else { "" };
-        println!("{label:<10} specsearch {command:<width$}   # {what}");
+        if beside <= screen {
+            println!("{label:<10} specsearch {command:<width$}   # {what}");
+        } else {
+            println!("{label:<10} specsearch {command}");
+            println!("{:<10}   # {what}", "");
+        }
     }
 }

@@ -103,10 +103,14 @@ pub fn run(args: &TopArgs) -> Result<()> {
         return results::print_table(&table, format);
     }
     let passed = counts.passed;
+    let fit = |text: &str| results::table::fit_lines(text, results::table::output_width());
     println!(
-        "run {}: {passed} passed specs, {} shown; {how}",
-        run.name,
-        table.rows.len()
+        "{}",
+        fit(&format!(
+            "run {}: {passed} passed specs, {} shown; {how}",
+            run.name,
+            table.rows.len()
+        ))
     );
     let mut cols = vec!["rank"];
     if matches!(ranking, Ranking::Weights(_)) && stored {
@@ -150,10 +154,10 @@ pub fn run(args: &TopArgs) -> Result<()> {
     if let Some(line) =
         results::benchmarks::incumbent_line(&j.journal, run.run_id, &fits, &weights)?
     {
-        println!("{line}");
+        println!("{}", fit(&line));
     }
     if let Some(line) = results::benchmarks::benchmarks_line(&fits) {
-        println!("{line}");
+        println!("{}", fit(&line));
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod report;
 pub mod series;
 pub mod table;
 pub mod workbook;
+mod wrap;
 
 use std::path::{Path, PathBuf};
 

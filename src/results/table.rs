@@ -5,6 +5,8 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use super::wrap::wrapped;
+pub use super::wrap::{fit_lines, output_width};
 pub use crate::journal::{BoxError, Cell, Sink, Table, TableSink};
 
 /// Columns whose text is a JSON document (a passed model's `detail`): JSON outputs embed the
@@ -119,11 +121,76 @@ fn trim_zeros(text: &str) -> &str {
     }
 }
 
+/// Whether column `column` holds a fraction that people read as a percentage (`0.1575` is
+/// `+15.75%`): `pct_*` (changes), `*_pct_*` (e.g. a backtest's mean |% error|), `cagr_*`,
+/// `share`, `sign_hit_rate` and `*_frac`. JSON, CSV, Parquet and SQL keep the fraction; human
+/// tables, the HTML report and the workbook's number format show the percentage.
+pub fn is_fraction_column(column: &str) -> bool {
+    column.starts_with("pct_")
+        || column.contains("_pct_")
+        || column.starts_with("cagr_")
+        || column.ends_with("_frac")
+        || column == "share"
+        || column == "sign_hit_rate"
+}
+
+/// Whether column `column` already holds a percentage (0–100): `percent_*` and `*_percent`.
+pub fn is_percent_column(column: &str) -> bool {
+    column.starts_with("percent_") || column.ends_with("_percent")
+}
+
+/// A fraction as a percentage for people, with four significant digits: `0.1575` → `15.75%`,
+/// `0.000352` → `0.0352%`; `signed` writes `+` on positive changes.
+pub fn fmt_percent(fraction: f64, signed: bool) -> String {
+    let text = fmt_real(100.0 * fraction);
+    if signed && fraction > 0.0 && fraction.is_finite() {
+        format!("+{text}%")
+    } else if fraction.is_finite() {
+        format!("{text}%")
+    } else {
+        text
+    }
+}
+
+/// `n` of `total` as a percentage for people (four significant digits, so a rate below 0.05%
+/// is not `0.0%`); `0%` when `total` is 0.
+pub fn fmt_share(n: u64, total: u64) -> String {
+    if total == 0 || n == 0 {
+        "0%".into()
+    } else {
+        fmt_percent(n as f64 / total as f64, false)
+    }
+}
+
+/// A cell of column `column` for people: fractions as percentages ([`is_fraction_column`]),
+/// percentages with their `%` ([`is_percent_column`]), anything else as [`CellText::human`].
+pub fn human_in_column(column: &str, cell: &Cell, fraction: bool) -> String {
+    match cell {
+        Cell::Real(_) | Cell::Int(_) => {
+            let v = cell.as_f64().unwrap_or(f64::NAN);
+            if fraction || is_fraction_column(column) {
+                fmt_percent(v, column.starts_with("pct_"))
+            } else if is_percent_column(column) {
+                format!("{}%", fmt_real(v))
+            } else {
+                cell.human()
+            }
+        }
+        _ => cell.human(),
+    }
+}
+
 /// How a result table is written for people, CSV and JSON (the table type is the journal's).
 pub trait TableText {
     /// Aligned columns (comfy-table): numbers right-aligned, text left-aligned, a rule under
     /// the header, two spaces between columns, no borders, no trailing blanks.
     fn render(&self) -> String;
+    /// [`TableText::render`], with the columns named in `fractions` shown as percentages too
+    /// (e.g. a sensitivity table's one column per scenario).
+    fn render_fractions(&self, fractions: &[&str]) -> String;
+    /// [`TableText::render_fractions`] for a screen `width` columns wide (`None`: any width):
+    /// a table wider than that wraps its widest text cells onto more lines.
+    fn render_within(&self, fractions: &[&str], width: Option<usize>) -> String;
     /// CSV with a header row.
     fn write_csv(&self, w: impl Write) -> Result<()>;
     /// An array of objects, keys in column order.
@@ -134,6 +201,19 @@ pub trait TableText {
 
 impl TableText for Table {
     fn render(&self) -> String {
+        self.render_fractions(&[])
+    }
+
+    fn render_fractions(&self, fractions: &[&str]) -> String {
+        self.render_within(fractions, output_width())
+    }
+
+    fn render_within(&self, fractions: &[&str], width: Option<usize>) -> String {
+        if let Some(width) = width {
+            if let Some(text) = wrapped(self, fractions, width) {
+                return text;
+            }
+        }
         use comfy_table::{CellAlignment, ColumnConstraint};
         let mut t = comfy_table::Table::new();
         t.load_preset(comfy_table::presets::NOTHING);
@@ -142,7 +222,12 @@ impl TableText for Table {
         let cells: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(Cell::human).collect())
+            .map(|r| {
+                r.iter()
+                    .zip(&self.columns)
+                    .map(|(v, c)| human_in_column(c, v, fractions.contains(&c.as_str())))
+                    .collect()
+            })
             .collect();
         for r in &cells {
             t.add_row(r.clone());
@@ -302,6 +387,44 @@ impl<W: Write> Sink for JsonSink<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fractions_read_as_percentages_with_enough_digits() {
+        assert_eq!(fmt_percent(0.1575, true), "+15.75%");
+        assert_eq!(fmt_percent(-0.04004, true), "-4.004%");
+        assert_eq!(fmt_share(136, 386_184), "0.03522%");
+        assert_eq!(fmt_share(0, 10), "0%");
+        let mut t = Table::new(&["scenario", "pct_change_9q", "percent_done", "r2"]);
+        t.push(vec!["Base".into(), 0.1575.into(), 64.4.into(), 0.5.into()]);
+        let text = t.render_within(&[], None);
+        assert!(text.contains("+15.75%") && text.contains("64.4%") && text.contains("0.5"));
+        // JSON and CSV keep the fraction.
+        assert_eq!(t.to_json()[0]["pct_change_9q"], 0.1575);
+    }
+
+    #[test]
+    fn a_table_wider_than_the_screen_wraps_and_splits_into_blocks() {
+        let mut t = Table::new(&["term", "a_number", "another", "verdict"]);
+        t.push(vec![
+            "realdpi_QQGR4".into(),
+            1234.5.into(),
+            0.001.into(),
+            "significant (p < 0.1), sign ok".into(),
+        ]);
+        for width in [30, 40, 60] {
+            let text = t.render_within(&[], Some(width));
+            assert!(
+                text.lines().all(|l| l.chars().count() <= width),
+                "{width}:\n{text}"
+            );
+            // Names and numbers are never cut.
+            assert!(
+                text.contains("realdpi_QQGR4") && text.contains("1234"),
+                "{text}"
+            );
+        }
+        assert_eq!(t.render_within(&[], Some(200)), t.render_within(&[], None));
+    }
 
     #[test]
     fn numbers_are_formatted_for_people() {

@@ -56,9 +56,9 @@ impl Formats {
     }
 }
 
-/// Columns holding fractions shown as percentages.
+/// Columns holding fractions shown as percentages: the rule of the terminal and the report.
 fn is_percent(column: &str) -> bool {
-    column.starts_with("pct_") || column.starts_with("cagr_") || column == "share"
+    crate::results::table::is_fraction_column(column)
 }
 
 /// A journal timestamp (`2026-01-31T12:00:00.000Z`, UTC).

@@ -37,6 +37,18 @@ pub fn specsearch() -> Command {
     c
 }
 
+/// Says that test `name` is skipped and why, on the process's real stderr: libtest captures
+/// `eprintln!` (shown only with `--nocapture` or on failure), so a skipped test would look like
+/// a pass. The line's form, `*** SKIPPED NAME: why ***`, is what `.ci/summary` counts for the
+/// suite's closing line.
+pub fn skip(name: &str, why: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    // Written through the handle, not `eprintln!`, which the test harness captures.
+    let _ = writeln!(err, "\n*** SKIPPED {name}: {why} ***");
+    let _ = err.flush();
+}
+
 /// The bundled demo's directory.
 pub fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo")

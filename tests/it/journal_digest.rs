@@ -13,9 +13,13 @@ use crate::common::{assert_ok, demo_copy, specsearch};
 
 /// (view, the SQL whose rows are digested, in a stable order).
 const VIEWS: &[(&str, &str)] = &[
+    // Issue 30 renamed two columns, not their content (the digests below are unchanged):
+    // `outcome_status.features` (ids) is `feature_ids`, `outcomes_expanded.feature_names` is
+    // `features` (names everywhere, ids in `feature_ids`), `run_progress.pass_rate` (a
+    // percentage) is `pass_percent` and `failure_features.failure_rate` is `failure_percent`.
     (
         "outcome_status",
-        "SELECT spec_index, status, failed_test, features, message FROM outcome_status \
+        "SELECT spec_index, status, failed_test, feature_ids, message FROM outcome_status \
          WHERE run_id = 1 ORDER BY spec_index",
     ),
     (
@@ -25,7 +29,7 @@ const VIEWS: &[(&str, &str)] = &[
     ),
     (
         "outcomes_expanded",
-        "SELECT spec_index, feature_names, n_columns, n_variables FROM outcomes_expanded \
+        "SELECT spec_index, features, n_columns, n_variables FROM outcomes_expanded \
          WHERE run_id = 1 ORDER BY spec_index",
     ),
     (
@@ -54,7 +58,7 @@ const VIEWS: &[(&str, &str)] = &[
     ),
     (
         "run_progress",
-        "SELECT spec_count, evaluated, percent_done, passed, filtered, errors, pass_rate \
+        "SELECT spec_count, evaluated, percent_done, passed, filtered, errors, pass_percent \
          FROM run_progress WHERE run_id = 1",
     ),
     (

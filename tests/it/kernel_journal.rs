@@ -61,7 +61,7 @@ fn journal_of_the_fast_kernel_equals_the_full_computation() {
     let conn = Connection::open(&summary.journal).unwrap();
     let mut stmt = conn
         .prepare(
-            "SELECT o.spec_index, o.status, o.failed_test, o.r2, p.detail, o.features \
+            "SELECT o.spec_index, o.status, o.failed_test, o.r2, p.detail, o.feature_ids \
              FROM outcome_status o LEFT JOIN passed p \
                ON p.run_id = o.run_id AND p.spec_index = o.spec_index \
              WHERE o.run_id = ?1 ORDER BY o.spec_index",

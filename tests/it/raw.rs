@@ -221,7 +221,7 @@ pub fn assert_view_agrees(conn: &Connection, run: i64) {
         .collect();
     let mut stmt = conn
         .prepare(
-            "SELECT o.spec_index, s.code, t.code, o.features FROM outcome_status o \
+            "SELECT o.spec_index, s.code, t.code, o.feature_ids FROM outcome_status o \
              JOIN outcome_statuses s ON s.name = o.status \
              LEFT JOIN filter_tests t ON t.name = o.failed_test \
              WHERE o.run_id = ?1 ORDER BY o.spec_index",

@@ -65,6 +65,76 @@ pub(crate) fn load(bin: &Path, page: &Path) -> (String, Vec<String>) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), console)
 }
 
+/// The tables of `page` wider than the page laid out `width` pixels wide (headless Chromium runs
+/// a script added to a copy of the page; the report itself has none), as `id:width` of the
+/// element holding each, and whether the page as a whole scrolls sideways.
+fn wide_tables(bin: &Path, page: &Path, width: u32) -> (Vec<String>, bool) {
+    let html = std::fs::read_to_string(page).unwrap();
+    let probe = r#"<script>
+const w = document.documentElement.clientWidth;
+const wide = [...document.querySelectorAll('table')]
+  .filter(t => t.getBoundingClientRect().right > w + 0.5 || t.scrollWidth > t.clientWidth + 1)
+  .map(t => ((t.closest('[id]') || {}).id || '?') + ':' + Math.round(t.getBoundingClientRect().width));
+document.body.setAttribute('data-wide-tables', wide.join(' '));
+document.body.setAttribute('data-page-overflow', String(document.documentElement.scrollWidth > w));
+</script></body>"#;
+    let copy = page.with_extension(format!("probe-{width}.html"));
+    std::fs::write(&copy, html.replace("</body>", probe)).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let out = browser(bin, profile.path())
+        .arg(format!("--window-size={width},1200"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", copy.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let attr = |k: &str| {
+        dom.split(&format!("{k}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap_or_else(|| panic!("the probe ran: no {k} in the DOM"))
+            .to_string()
+    };
+    let tables = attr("data-wide-tables")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    (tables, attr("data-page-overflow") == "true")
+}
+
+/// The legend box of a plot (plotters draws its border in #bbbbbb): (x0, y0, x1, y1).
+fn legend_box(svg: &str) -> Option<(f64, f64, f64, f64)> {
+    elements(svg)
+        .into_iter()
+        .filter(|e| {
+            e.name == "rect"
+                && e.attr("stroke").map(str::to_ascii_lowercase).as_deref() == Some("#bbbbbb")
+        })
+        .find_map(|e| {
+            let v = |k: &str| e.attr(k)?.parse::<f64>().ok();
+            let (x, y) = (v("x")?, v("y")?);
+            Some((x, y, x + v("width")?, y + v("height")?))
+        })
+}
+
+/// Points of the plot's data lines (polylines of more than two points: the legend's samples
+/// have two) inside `b`.
+fn points_inside(svg: &str, b: (f64, f64, f64, f64)) -> usize {
+    elements(svg)
+        .iter()
+        .filter(|e| e.name == "polyline")
+        .filter_map(|e| e.attr("points"))
+        .map(|p| p.split_whitespace().collect::<Vec<_>>())
+        .filter(|p| p.len() > 2)
+        .flatten()
+        .filter_map(|xy| {
+            let (x, y) = xy.split_once(',')?;
+            Some((x.parse::<f64>().ok()?, y.parse::<f64>().ok()?))
+        })
+        .filter(|&(x, y)| x >= b.0 && x <= b.2 && y >= b.1 && y <= b.3)
+        .count()
+}
+
 /// Non-white pixels of a screenshot of `page` (`width`×`height`), and all its pixels.
 fn screenshot(bin: &Path, page: &Path, width: u32, height: u32) -> (usize, usize) {
     let profile = tempfile::tempdir().unwrap();
@@ -217,9 +287,10 @@ pub(crate) fn missing_series(series: &[(String, String)], svg: &str) -> Vec<Stri
 #[test]
 fn the_demo_report_renders_in_chromium() {
     let Some(bin) = chromium() else {
-        eprintln!(
-            "\n\n*** SKIPPED report_browser: no Chromium binary (install Debian's `chromium`, \
-             as .ci/run does, or set SPECSEARCH_CHROMIUM) ***\n\n"
+        crate::common::skip(
+            "report_browser",
+            "no Chromium binary (install Debian's `chromium`, as .ci/run does, or set \
+             SPECSEARCH_CHROMIUM)",
         );
         return;
     };
@@ -299,6 +370,33 @@ fn the_demo_report_renders_in_chromium() {
         let missing = missing_series(series, svg);
         assert!(missing.is_empty(), "{id}: no mark for series {missing:?}");
     }
+    // Issue 30, item 7: the legend of the fit and residual plots sits where no data is.
+    let legends: Vec<_> = found
+        .iter()
+        .filter(|(id, _, _)| id.ends_with("-fit") || id.ends_with("-residuals"))
+        .collect();
+    assert_eq!(legends.len(), 6, "fit and residual plots of 3 models");
+    for (id, _, svg) in legends {
+        let b = legend_box(svg).unwrap_or_else(|| panic!("{id} has a legend"));
+        assert_eq!(
+            points_inside(svg, b),
+            0,
+            "{id}: the legend {b:?} covers data"
+        );
+    }
+    // No table wider than the page, on an A4 page (794 px at 96 dpi) or a 1280 px screen.
+    for width in [794, 1280] {
+        let (wide, overflow) = wide_tables(&bin, &page, width);
+        assert!(wide.is_empty(), "tables wider than {width} px: {wide:?}");
+        assert!(!overflow, "the page scrolls sideways at {width} px");
+    }
+    // Scenario statistics are percentages (JSON, CSV and SQL keep the fractions).
+    let scenarios = dom
+        .split("-scenarios\"")
+        .nth(1)
+        .and_then(|s| s.split("</table>").next())
+        .expect("a scenario table");
+    assert!(scenarios.contains("%</td>"), "{scenarios}");
     let (inked, total) = screenshot(&bin, &page, 900, 2400);
     assert!(
         inked * 50 > total,

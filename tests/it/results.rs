@@ -439,7 +439,7 @@ fn top_shows_the_stored_ranking_and_reranks_with_other_weights() {
     let names = feature_names(&conn, 2);
     let feats: String = conn
         .query_row(
-            "SELECT features FROM outcome_status WHERE run_id = 2 AND spec_index = ?1",
+            "SELECT feature_ids FROM outcome_status WHERE run_id = 2 AND spec_index = ?1",
             [stored[0]],
             |r| r.get(0),
         )

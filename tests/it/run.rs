@@ -365,3 +365,102 @@ fn workers_that_cannot_start_fall_back_to_serial_and_say_so() {
         "fallback run differs"
     );
 }
+
+/// The words of a command line printed for a POSIX shell: split at blanks, single quotes kept
+/// together (what `shell_quote` writes).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut started) = (false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                started = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+}
+
+/// Issue 30, item 1: `run --fresh` interrupted prints a command that resumes *that* run (not
+/// the same command, which would start yet another fresh run); running the printed command
+/// resumes it, and the result equals an uninterrupted run.
+#[test]
+fn an_interrupted_fresh_run_resumes_with_the_printed_command() {
+    let (_ref_dir, reference) = serial_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    assert_ok(&run_cli(&config, &["--executor", "serial"]));
+
+    let mut cmd = specsearch();
+    cmd.arg("run")
+        .arg(&config)
+        .args(["--workers", "2", "--batch-size", "64", "--fresh"]);
+    let run = PausedRun::start(cmd, 200);
+    run.signal(nix::sys::signal::Signal::SIGINT);
+    let out = run.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        crate::common::text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("same command"), "{stderr}");
+    let line = stderr
+        .lines()
+        .skip_while(|l| !l.contains("to resume run"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no resume command in: {stderr}"));
+    let words = shell_words(line);
+    assert_eq!(&words[..2], ["specsearch", "run"], "{line}");
+    assert!(!words.iter().any(|w| w == "--fresh"), "{line}");
+    let journal = journal_of(&config);
+    let status = |run_id: i64| -> String {
+        Connection::open(&journal)
+            .unwrap()
+            .query_row("SELECT status FROM runs WHERE run_id = ?1", [run_id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(status(2), "interrupted");
+
+    // The printed command, as a person would paste it (run from the same directory).
+    let resumed = specsearch().args(&words[1..]).output().unwrap();
+    let stdout = assert_ok(&resumed);
+    assert!(stdout.contains("(resumed)"), "{stdout}");
+    let runs: i64 = Connection::open(&journal)
+        .unwrap()
+        .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        runs, 2,
+        "the command started another run instead of resuming"
+    );
+    assert_eq!(status(2), "complete");
+    assert!(
+        crate::common::run_content(&journal, 2) == reference,
+        "the resumed fresh run differs from an uninterrupted run"
+    );
+
+    // A run that is not of this config is refused, naming the runs that are.
+    let wrong = run_cli(&config, &["--run", "nosuch#9"]);
+    assert!(!wrong.status.success());
+    let text = String::from_utf8_lossy(&wrong.stderr);
+    assert!(text.contains("no run `nosuch#9`"), "{text}");
+}

@@ -25,15 +25,21 @@ const ROWS: u16 = 500;
 /// A command whose stdout and stderr are a pseudo-terminal; everything it writes is kept.
 struct Terminal {
     child: Child,
+    cols: u16,
     output: Arc<Mutex<Vec<u8>>>,
     reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Terminal {
-    fn spawn(mut cmd: Command) -> Terminal {
+    fn spawn(cmd: Command) -> Terminal {
+        Terminal::spawn_cols(cmd, COLS)
+    }
+
+    /// `cmd` in a terminal `cols` columns wide.
+    fn spawn_cols(mut cmd: Command, cols: u16) -> Terminal {
         let size = Winsize {
             ws_row: 50,
-            ws_col: COLS,
+            ws_col: cols,
             ws_xpixel: 0,
             ws_ypixel: 0,
         };
@@ -61,6 +67,7 @@ impl Terminal {
         });
         Terminal {
             child,
+            cols,
             output,
             reader: Some(reader),
         }
@@ -72,7 +79,7 @@ impl Terminal {
 
     /// The screen the bytes so far draw, one string per row (trailing blanks dropped).
     fn screen(&self) -> Screen {
-        Screen::of(&self.bytes())
+        Screen::of_cols(&self.bytes(), self.cols)
     }
 
     /// Waits until the screen satisfies `ready` (the run keeps drawing while paused).
@@ -111,7 +118,7 @@ impl Terminal {
         let status = self.child.wait().unwrap();
         self.reader.take().unwrap().join().unwrap();
         let bytes = self.bytes();
-        (status.code(), Screen::of(&bytes), bytes)
+        (status.code(), Screen::of_cols(&bytes, self.cols), bytes)
     }
 }
 
@@ -121,17 +128,18 @@ struct Screen {
 }
 
 impl Screen {
-    fn of(bytes: &[u8]) -> Screen {
+    /// The screen of a terminal `cols` columns wide.
+    fn of_cols(bytes: &[u8], cols: u16) -> Screen {
         let mut parser = vt100::Parser::new(
             std::num::NonZeroU16::new(ROWS).unwrap(),
-            std::num::NonZeroU16::new(COLS).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
             0,
         );
         parser.process(bytes);
         let screen = parser.screen();
         let wrapped: Vec<bool> = (0..ROWS).map(|r| screen.row_wrapped(r)).collect();
         let rows: Vec<String> = screen
-            .rows(0, COLS)
+            .rows(0, cols)
             .zip(&wrapped)
             .map(|(r, &w)| if w { r } else { r.trim_end().to_string() })
             .collect();
@@ -442,5 +450,66 @@ fn version_names_the_commit_and_the_linked_duckdb_and_sqlite() {
             out,
             "{args:?}"
         );
+    }
+}
+
+/// `specsearch ARGS` in a terminal `cols` wide: asserts it succeeds and that no line of what it
+/// printed is wider than the terminal (the terminal would wrap it); returns the text.
+fn fits(args: &[&std::ffi::OsStr], cols: u16) -> String {
+    let mut cmd = specsearch();
+    cmd.args(args).env_remove("RUST_LOG").env("NO_COLOR", "1");
+    let (code, screen, _) = Terminal::spawn_cols(cmd, cols).finish();
+    let what = format!("{args:?} at {cols} columns");
+    assert_eq!(code, Some(0), "{what}:\n{}", screen.text());
+    let progress = screen.progress_rows();
+    let wrapped: Vec<&String> = (0..screen.rows.len())
+        .filter(|&i| screen.wrapped[i] && !progress.contains(&i) && !progress.contains(&(i + 1)))
+        .map(|i| &screen.rows[i])
+        .collect();
+    assert!(
+        wrapped.is_empty(),
+        "{what}: lines wider than the terminal: {wrapped:#?}\n{}",
+        screen.text()
+    );
+    screen.text()
+}
+
+/// Issue 30, item 3: what `run`, `show`, `top`, `status` and `failures` print fits terminals of
+/// 80 and 100 columns — long cells wrap, tables too wide become blocks, the forced items of
+/// the top models are "+ 7 forced" — where `show`'s tests table alone was ~200 columns.
+#[test]
+fn results_fit_terminals_of_80_and_100_columns() {
+    let (_demo, config) = crate::common::demo_copy();
+    let dir = tempfile::tempdir().unwrap();
+    let ppnr = dir.path().join("ppnr");
+    assert_ok(
+        &specsearch()
+            .args(["synth", ppnr.to_str().unwrap(), "--preset", "ppnr"])
+            .args(["--rate-drivers", "1,1,1"])
+            .output()
+            .unwrap(),
+    );
+    let ppnr = ppnr.join("search.toml");
+    let c = config.as_os_str();
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    for cols in [80, 100] {
+        let fresh: &[&std::ffi::OsStr] = if cols == 80 { &[] } else { &[os("--fresh")] };
+        let run = [&[os("run"), c, os("-j"), os("2")][..], fresh].concat();
+        let text = fits(&run, cols);
+        assert!(text.contains("top models"), "{text}");
+        fits(&[os("show"), c, os("1")], cols);
+        fits(&[os("top"), c, os("-n"), os("10")], cols);
+        fits(&[os("top"), c, os("--scenario"), os("Severe")], cols);
+        fits(&[os("status"), c], cols);
+        fits(&[os("failures"), c], cols);
+        let run = [&[os("run"), ppnr.as_os_str(), os("-j"), os("2")][..], fresh].concat();
+        let text = fits(&run, cols);
+        assert!(text.contains(" + 7 forced"), "{text}");
+        // No composites in this search: nothing said about them (issue 30, item 5).
+        assert!(
+            !text.contains("composite") && !text.contains("mutation") && !text.contains("replay"),
+            "{text}"
+        );
+        fits(&[os("show"), ppnr.as_os_str(), os("1")], cols);
     }
 }

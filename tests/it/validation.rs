@@ -293,7 +293,10 @@ fn show_export_and_report_read_the_validation() {
 #[test]
 fn the_validation_renders_in_chromium_with_a_mark_for_every_series() {
     let Some(bin) = crate::report_browser::chromium() else {
-        eprintln!("\n*** SKIPPED: no Chromium binary ***\n");
+        crate::common::skip(
+            "validation in chromium",
+            "no Chromium binary (install Debian's `chromium`)",
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -159,7 +159,7 @@ pub(crate) fn failure_features(
            FROM ff WHERE NOT in_every_spec) \
          SELECT 0 AS in_every_spec, code, informative_rank AS rank, 0 AS feature_id, \
            failed_test, feature, base, failures, percent_of_test_failures, \
-           specs_with_feature, failure_rate \
+           specs_with_feature, failure_percent \
          FROM informative WHERE informative_rank <= ?2 \
          UNION ALL \
          SELECT DISTINCT 1, NULL, NULL, (SELECT feature_id FROM run_features r \
@@ -188,7 +188,7 @@ pub(crate) fn failure_features(
             "failures",
             "percent_of_test_failures",
             "specs_with_feature",
-            "failure_rate",
+            "failure_percent",
         ]),
         in_every_spec: every
             .iter()

@@ -278,33 +278,37 @@ impl StabilityTables {
     /// The sections for people (appended to `show`).
     pub fn render(&self) -> String {
         let mut s = String::new();
-        let mut section = |title: &str, t: &Table| {
+        // `fractions`: columns shown as percentages besides those named so (`pct_*`, …).
+        let mut section = |title: &str, t: &Table, fractions: &[&str]| {
             s.push('\n');
             s.push_str(title);
             s.push('\n');
-            s.push_str(&t.render());
+            s.push_str(&t.render_fractions(fractions));
         };
         if self.stability.is_some() {
             section(
                 "Walk-forward trials: the fit ends `cut` rows early and is judged by every filter;\n\
                  the cut rows are its pseudo out-of-sample (the true out-of-sample is not used)",
                 &self.trials(),
+                &[],
             );
             section(
                 "Coefficients across trials: the full fit's, then each trial's change from it\n\
                  (b_trial / b - 1), with p-values",
                 &self.coefficients_across_trials(),
+                &[],
             );
-            section("Break tests (5%)", &self.break_tests());
+            section("Break tests (5%)", &self.break_tests(), &[]);
         }
         if let Some(b) = &self.backtest {
             let quarters = b.summaries.first().map_or(0, |s| s.quarters);
             section(
                 &format!(
                     "Backtests: {quarters}-quarter level projections on actual drivers from each \
-                     jump-off;\nmean |% error| (a fraction) by quarter after the jump-off"
+                     jump-off;\nmean |% error| by quarter after the jump-off"
                 ),
                 &self.backtest_by_step(),
+                &["all", "in_sample", "out_of_sample"],
             );
             section(
                 &format!(
@@ -313,6 +317,7 @@ impl StabilityTables {
                      sign"
                 ),
                 &self.backtest_summary(),
+                &[],
             );
             let own = error_at_horizon(&b.summaries);
             if let (Some(own), Some((name, theirs))) = (own, &self.best_benchmark) {

@@ -228,13 +228,16 @@ impl ModelReport {
             "stationary",
         ]);
         for f in &self.features {
+            // A dummy has no period or lag (its columns are indicators of the date): blank,
+            // not "0".
+            let dummy = f.role.as_str() == "dummy";
             t.push(vec![
                 f.name.as_str().into(),
                 f.role.as_str().into(),
                 f.base.as_str().into(),
                 f.transform.clone().into(),
-                opt_i(f.period),
-                opt_i(f.lag),
+                if dummy { Cell::Null } else { opt_i(f.period) },
+                if dummy { Cell::Null } else { opt_i(f.lag) },
                 f.category.clone().into(),
                 opt_i(f.expected_sign),
                 f.adf_pvalue.into(),
@@ -469,11 +472,10 @@ impl ModelReport {
             );
         }
         if let Some(t) = &self.sensitivity {
-            section(
-                &mut s,
-                &format!("{SENSITIVITY_TITLE}\n{SENSITIVITY_NOTE}"),
-                t,
-            );
+            // One column per scenario, each a fraction: shown as a percentage.
+            let scenarios: Vec<&str> = t.columns.iter().skip(4).map(String::as_str).collect();
+            s.push_str(&format!("\n{SENSITIVITY_TITLE}\n{SENSITIVITY_NOTE}\n"));
+            s.push_str(&t.render_fractions(&scenarios));
         }
         if let Some(t) = &self.attribution {
             section(

@@ -89,6 +89,14 @@ pub(super) fn y_range<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f6
     (lo - pad, hi + pad)
 }
 
+/// `(y0, y1)` raised at the top so that a legend of `entries` lines in the upper corner of a
+/// plot of [`WIDE`] size sits above the data, never on it (the plot area is ~250 px high, a
+/// legend line ~17 px plus ~30 px of box and margin).
+pub(super) fn with_legend_room((y0, y1): (f64, f64), entries: usize) -> (f64, f64) {
+    let share = ((17 * entries + 30) as f64 / 250.0).min(0.5);
+    (y0, y0 + (y1 - y0) / (1.0 - share))
+}
+
 pub(super) fn svg_of(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,

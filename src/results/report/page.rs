@@ -24,11 +24,14 @@ code, pre { font-family: "DejaVu Sans Mono", Menlo, monospace; font-size: 11.5px
 code.hash { font-size: 10.5px; word-break: break-all; }
 pre.config { background: #f6f7f8; border: 1px solid var(--rule); padding: 8px; white-space: pre-wrap; }
 table { border-collapse: collapse; margin: 4px 0 10px; font-size: 11.5px; width: 100%; }
-th, td { padding: 2px 6px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+th, td { padding: 2px 6px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
 thead th { border-bottom: 1.5px solid var(--ink); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;
+         overflow-wrap: normal; }
 td.ok { color: var(--ok); } td.fail { color: var(--fail); font-weight: 600; } td.na { color: var(--na); font-style: italic; }
-table.facts { width: auto; } table.facts th { font-weight: 600; padding-right: 18px; white-space: nowrap; }
+table.facts { width: auto; } table.facts th { font-weight: 600; padding-right: 18px; }
+table.wide th, table.wide td { padding: 2px 3px; font-size: 10.5px; }
 .banner { padding: 8px 12px; border-left: 4px solid; margin: 8px 0 12px; }
 .banner.partial { border-color: #e8a200; background: #fff8e1; }
 .banner.empty { border-color: #5f6368; background: #f1f3f4; }

@@ -11,7 +11,8 @@ use plotters::prelude::*;
 
 use super::chart::{
     decimal_year, draw_legend, draw_line, hex, segments, shade_outliers, shade_window, svg_of,
-    y_range, Frame, Plot, ACTUAL, BAND, BAR, DENSITY, FITTED, FONT, HALF, OUTLIER, PREDICTED, WIDE,
+    with_legend_room, y_range, Frame, Plot, ACTUAL, BAND, BAR, DENSITY, FITTED, FONT, HALF,
+    OUTLIER, PREDICTED, WIDE,
 };
 
 /// The x coordinates of the outlier dates and the width of one period.
@@ -35,9 +36,13 @@ use crate::stats::diagnostics::acf;
 pub fn fitted_vs_actual(s: &ModelSeries) -> Result<Plot> {
     let x: Vec<f64> = s.dates.iter().map(|d| decimal_year(*d)).collect();
     let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + 0.25));
-    let (y0, y1) = y_range(s.actual.iter().chain(&s.fitted));
     let oos_start = (0..x.len()).position(|i| s.window_oos[i]).map(|i| x[i]);
     let has_oos = oos_start.is_some();
+    // Room above the data for the legend: it never covers a line.
+    let (y0, y1) = with_legend_room(
+        y_range(s.actual.iter().chain(&s.fitted)),
+        2 + usize::from(has_oos),
+    );
     let (outlier_x, period) = outliers(s, &x);
     let target = s.target.clone();
     let svg = svg_of(WIDE, |root| {
@@ -113,7 +118,7 @@ pub fn fitted_levels(s: &ModelSeries) -> Result<Option<Plot>> {
     let Some(l) = &s.levels else { return Ok(None) };
     let x: Vec<f64> = s.dates.iter().map(|d| decimal_year(*d)).collect();
     let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + 0.25));
-    let (y0, y1) = y_range(l.actual.iter().chain(&l.fitted));
+    let (y0, y1) = with_legend_room(y_range(l.actual.iter().chain(&l.fitted)), 2);
     let oos_start = (0..x.len()).position(|i| s.window_oos[i]).map(|i| x[i]);
     let (outlier_x, period) = outliers(s, &x);
     let y_desc = format!("level (ratio × {})", l.exposure_name);
@@ -168,7 +173,9 @@ pub fn residuals_over_time(s: &ModelSeries) -> Result<Plot> {
     let (outlier_x, period) = outliers(s, &x);
     let y_desc = format!("residual ({})", s.target);
     let svg = svg_of(WIDE, |root| {
-        let mut chart = Frame::new(x0..x1, -lim..lim, "date (year)", &y_desc)
+        // Room above the residuals for the legend.
+        let top = with_legend_room((-lim, lim), 2).1;
+        let mut chart = Frame::new(x0..x1, -lim..top, "date (year)", &y_desc)
             .dates()
             .draw(root)?;
         shade_outliers(&mut chart, &outlier_x, period, (-lim, lim))?;

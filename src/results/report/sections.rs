@@ -31,9 +31,13 @@ fn verdict_class(text: &str) -> &'static str {
     }
 }
 
-fn cell(c: &Cell) -> Markup {
+/// A cell of column `column`: numbers as the terminal shows them (fractions as percentages;
+/// `fraction` marks a column of fractions whose name does not say so).
+fn cell(column: &str, c: &Cell, fraction: bool) -> Markup {
     match c {
-        Cell::Real(_) | Cell::Int(_) => html! { td.num { (c.human()) } },
+        Cell::Real(_) | Cell::Int(_) => {
+            html! { td.num { (crate::results::table::human_in_column(column, c, fraction)) } }
+        }
         Cell::Null => html! { td {} },
         Cell::Text(t) => {
             let class = verdict_class(t);
@@ -49,15 +53,24 @@ fn cell(c: &Cell) -> Markup {
 
 /// A result table as HTML; `drop` leaves columns out (by name).
 pub fn table(t: &Table, drop: &[&str]) -> Markup {
+    table_with(t, drop, &[])
+}
+
+/// [`table`], with the columns named in `fractions` shown as percentages too.
+pub fn table_with(t: &Table, drop: &[&str], fractions: &[&str]) -> Markup {
     let keep: Vec<usize> = (0..t.columns.len())
         .filter(|&i| !drop.contains(&t.columns[i].as_str()))
         .collect();
+    // Many columns: tighter cells, so the table fits the page column (A4 too).
+    let wide = keep.len() > 9;
     html! {
-        table {
+        table.wide[wide] {
             thead { tr { @for &i in &keep { th { (t.columns[i].replace('_', " ")) } } } }
             tbody {
                 @for r in &t.rows {
-                    tr { @for &i in &keep { (cell(&r[i])) } }
+                    tr { @for &i in &keep {
+                        (cell(&t.columns[i], &r[i], fractions.contains(&t.columns[i].as_str())))
+                    } }
                 }
             }
         }

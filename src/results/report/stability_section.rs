@@ -5,7 +5,7 @@
 
 use maud::{html, Markup};
 
-use super::sections::{figure_of_class, table};
+use super::sections::{figure_of_class, table, table_with};
 use super::stability_plots;
 use super::Plot;
 use crate::results::model::{ModelReport, StabilityTables};
@@ -140,13 +140,13 @@ pub fn section(id: &str, report: &ModelReport, figures: &StabilityFigures) -> Ma
                     @let quarters = b.summaries.first().map_or(0, |s| s.quarters);
                     p.note { "From each jump-off, the model projected " (quarters)
                         " quarters on the actual drivers and converted to the level as a scenario \
-                        is; % error = predicted / actual − 1 (a fraction). Jump-offs on or before \
+                        is; % error = predicted / actual − 1. Jump-offs on or before \
                         the in-sample end are in-sample backtests." }
                     @if let Some(p) = &figures.fan {
                         (figure(p, &format!("{id}-backtest-fan")))
                     }
                     div.cols {
-                        div { (table(&t.backtest_by_step(), &[])) }
+                        div { (table_with(&t.backtest_by_step(), &[], &["all", "in_sample", "out_of_sample"])) }
                         div { (table(&t.backtest_summary(), &[])) }
                     }
                 }

@@ -183,10 +183,12 @@ fn array_shards_on_a_real_slurm_merge_to_the_unsharded_run() {
         .filter(|p| cluster::program(p).is_none())
         .collect();
     if !missing.is_empty() {
-        eprintln!(
-            "\n\n*** SKIPPED slurm: {} not installed (install Debian's `slurm-wlm` and `munge`, \
-             as .ci/run does) ***\n\n",
-            missing.join(", ")
+        crate::common::skip(
+            "slurm",
+            &format!(
+                "{} not installed (install Debian's `slurm-wlm` and `munge`, as .ci/run does)",
+                missing.join(", ")
+            ),
         );
         return;
     }

@@ -38,7 +38,7 @@ fn write(path: &Path, space: &TestSpace, run_id: RunId, indices: std::ops::Range
 fn by_view(path: &Path, run_id: RunId) -> Vec<(u64, String, String)> {
     raw(path)
         .prepare(
-            "SELECT spec_index, status, features FROM outcome_status WHERE run_id = ?1 \
+            "SELECT spec_index, status, feature_ids FROM outcome_status WHERE run_id = ?1 \
              ORDER BY spec_index",
         )
         .unwrap()

@@ -16,7 +16,7 @@ use crate::common::assert_sound;
 /// `outcomes` with each spec's whole feature list as a JSON array of ids (`[3,17,40]`), in
 /// place of the codes after the run's prefix that the table stores since schema version 9.
 const OUTCOMES_WITH_FEATURES: &str = "SELECT o.run_id, o.spec_index, o.status, \
-    o.failed_test, v.features, o.r2, o.message, o.session_id, o.worker, o.eval_us \
+    o.failed_test, v.feature_ids, o.r2, o.message, o.session_id, o.worker, o.eval_us \
     FROM outcomes o JOIN outcome_status v ON v.run_id = o.run_id AND v.spec_index = o.spec_index";
 
 const TABLES: [&str; 9] = [

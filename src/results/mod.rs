@@ -11,6 +11,7 @@ pub mod benchmarks;
 pub mod compare;
 pub mod export;
 pub mod model;
+pub mod output;
 pub mod report;
 pub mod series;
 pub mod table;

@@ -14,6 +14,7 @@ mod kernel_journal;
 mod model_report;
 mod mutations;
 mod options;
+mod outputs;
 mod plan;
 mod raw;
 mod report;

@@ -121,9 +121,14 @@ pub fn open(args: &JournalChoice) -> Result<OpenJournal> {
 
 impl OpenJournal {
     /// The run named by `--run`, else the latest run of the config, else the latest run.
+    /// Its counters and stored ranking are checked (`Journal::verify_run`) before any result
+    /// of it is shown.
     pub fn select_run(&self, run: Option<&str>) -> Result<RunRow> {
-        self.find_run(run)
-            .with_context(|| format!("reading {}", self.path.display()))
+        let row = self
+            .find_run(run)
+            .with_context(|| format!("reading {}", self.path.display()))?;
+        self.journal.verify_run(row.run_id)?;
+        Ok(row)
     }
 
     fn find_run(&self, run: Option<&str>) -> Result<RunRow> {

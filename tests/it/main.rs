@@ -8,6 +8,7 @@ mod compare;
 mod config_docs;
 mod data_prep;
 mod freeze;
+mod journal_checks;
 mod journal_digest;
 mod journal_upgrade;
 mod kernel_journal;

@@ -2,6 +2,7 @@
 //! items against it, `materialise` every column a spec can use, `pretest` them, and write the
 //! bundle (DuckDB store of record + mmap matrix) unless an identical one is already there.
 
+mod inputs;
 pub mod materialise;
 pub mod prepare;
 pub mod pretest;
@@ -42,6 +43,7 @@ pub fn build(config: &Config) -> Result<Built, FreezeError> {
     let prepared = prepare::prepare(config)?;
     let search = resolve::resolve_search(config, &prepared)?;
     let mut catalogue = materialise::build(config, &prepared, &search)?;
+    inputs::check_target(config, &catalogue, &search, &prepared.fit_rows())?;
     let target_pretest = pretest::run(&mut catalogue, &prepared.fit_rows(), &prepared.panel.dates);
     let base_series = prepared
         .panel

@@ -338,6 +338,12 @@ pub fn parse_weights(s: &str) -> Result<Weights, String> {
         if !(v.is_finite() && v >= 0.0) {
             return Err(format!("{p}: weights must be finite and non-negative"));
         }
+        if v > crate::config::MAX_WEIGHT {
+            return Err(format!(
+                "{p}: weights are relative (e.g. 1,1,0.5) and at most {:e}",
+                crate::config::MAX_WEIGHT
+            ));
+        }
         *slot = v;
     }
     Ok(Weights {

@@ -3,6 +3,7 @@
 //! what it covers; `common` holds the fixtures and helpers they share.
 
 mod benchmarks;
+mod bounds;
 mod common;
 mod compare;
 mod config_docs;

@@ -308,7 +308,7 @@ fn validation_rows(
 /// A progress bar over `total` rows on a terminal (none when stderr is not one).
 fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    std::io::stderr().is_terminal().then(|| {
+    (std::io::stderr().is_terminal() && !crate::runtime::progress::dumb_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template(

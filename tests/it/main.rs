@@ -32,6 +32,7 @@ mod shards;
 mod show_model;
 mod slurm;
 mod stability;
+mod streams;
 mod synth_ppnr;
 mod terminal;
 mod validation;

@@ -31,6 +31,7 @@ mod sensitivity;
 mod shards;
 mod show_model;
 mod slurm;
+mod small_items;
 mod stability;
 mod streams;
 mod synth_ppnr;

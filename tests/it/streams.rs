@@ -24,12 +24,20 @@ fn run_status(journal: &Path) -> String {
 fn a_run_whose_reader_goes_away_ends_without_a_panic_and_completes() {
     let dir = tempfile::tempdir().unwrap();
     let config = small_search(dir.path());
-    // `specsearch run CONFIG 2>&1 | head -1`: one pipe for both, closed after one line.
-    let (read, write) = nix::unistd::pipe().unwrap();
+    // `specsearch run CONFIG 2>&1 | head -1`: one pipe for both, its reader gone after one
+    // line while the run is provably still running (paused after 64 outcomes, see
+    // src/runtime/faults.rs), so everything it logs from then on meets a closed pipe.
+    let signals = tempfile::tempdir().unwrap();
+    // Close-on-exec: no child (nor this run's workers) may hold the reader open.
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
     let mut child = specsearch()
         .arg("run")
         .arg(&config)
         .args(["--workers", "2", "--batch-size", "64"])
+        .env(
+            "SPECSEARCH_FAULT_PAUSE",
+            format!("64:{}", signals.path().display()),
+        )
         .stdout(Stdio::from(write.try_clone().unwrap()))
         .stderr(Stdio::from(write))
         .spawn()
@@ -38,7 +46,12 @@ fn a_run_whose_reader_goes_away_ends_without_a_panic_and_completes() {
     let mut first = String::new();
     reader.read_line(&mut first).unwrap();
     assert!(!first.is_empty());
+    while !signals.path().join("paused").exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     drop(reader);
+    std::fs::write(signals.path().join("resume"), "").unwrap();
     let status = child.wait().unwrap();
     use std::os::unix::process::ExitStatusExt;
     // Ended by SIGPIPE (or its shell code) once everything is journaled, never by a panic.

@@ -36,6 +36,10 @@ pub use stability::{BacktestConfig, StabilityConfig};
 /// Bumped whenever the meaning of a config changes in a way that alters results.
 const SEARCH_HASH_VERSION: &str = "specsearch-search-v1";
 
+/// The largest ranking weight (`[ranking]`, `--weights`): weights are relative, and up to this
+/// their weighted sums stay far from overflowing.
+pub const MAX_WEIGHT: f64 = 1e6;
+
 /// A configuration error: always names the file and, where there is one, the key to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -526,6 +530,15 @@ impl Config {
             if !(w.is_finite() && w >= 0.0) {
                 return Err(self.invalid(key, "weights must be finite and non-negative"));
             }
+            if w > MAX_WEIGHT {
+                return Err(self.invalid(
+                    key,
+                    format!(
+                        "is {w}: weights are relative (e.g. fit = 1, in_sample = 1, \
+                         out_of_sample = 0.5) and at most {MAX_WEIGHT:e}, where scores stay exact"
+                    ),
+                ));
+            }
         }
         if r.fit + r.in_sample + r.out_of_sample <= 0.0 {
             return Err(self.invalid("ranking", "at least one weight must be positive"));
@@ -546,13 +559,32 @@ impl Config {
                 "must be at least 1 (batches queued per worker; default 2)",
             ));
         }
-        for (key, v) in [
-            ("run.batch_timeout", f.run.batch_timeout),
-            ("run.drain_timeout", f.run.drain_timeout),
-            ("run.max_hours", f.run.max_hours),
+        if !(f.run.max_hours.is_finite() && f.run.max_hours > 0.0) {
+            return Err(self.invalid("run.max_hours", "must be a positive number of hours"));
+        }
+        // Bounded both ways: a watchdog of nanoseconds journals spurious timeouts, one of
+        // 1e30 seconds overflows a duration.
+        for (key, v, lo, hi, what) in [
+            (
+                "run.batch_timeout",
+                f.run.batch_timeout,
+                1.0,
+                604_800.0,
+                "seconds (a week)",
+            ),
+            (
+                "run.drain_timeout",
+                f.run.drain_timeout,
+                1.0,
+                86_400.0,
+                "seconds (a day)",
+            ),
+            ("run.max_hours", f.run.max_hours, 0.0, 100_000.0, "hours"),
         ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(self.invalid(key, "must be a positive number of seconds or hours"));
+            if !(v.is_finite() && v >= lo && v <= hi) {
+                return Err(
+                    self.invalid(key, format!("is {v}: must be between {lo} and {hi} {what}"))
+                );
             }
         }
         Ok(())

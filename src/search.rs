@@ -307,6 +307,17 @@ fn run_segment(
         None => session.workspace_root.journal(),
     };
     ws.warn_if_on_network_filesystem(&journal_path);
+    if journal_path.exists() {
+        // Nothing more goes into a damaged file, and a complete run's results are not reported
+        // from one: SQLite's structure check, and the invariants of the run to resume, on a
+        // read-only handle before the journal is opened for writing (which writes its views).
+        let reader = Journal::open(&journal_path)?;
+        let resumed = match settings.fresh {
+            true => None,
+            false => reader.latest_run_for(&session.config.search_hash(), session.bundle_hash())?,
+        };
+        reader.verify_for_resume(resumed.map(|r| r.run_id))?;
+    }
     let journal = JournalRw::open(&journal_path)?;
     let (run, resumed) = find_or_create_run(&journal, session, settings)?;
     let mut summary = RunSummary {

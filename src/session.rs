@@ -108,6 +108,8 @@ impl Session {
     /// bundle built from the inputs, rewriting it when it is damaged or stale; returns what it
     /// repaired. Run before every session, so a changed value never reaches an evaluator.
     pub fn verify_store(&self, transport: Transport) -> Result<Option<String>> {
+        // Every writer of the stores holds freeze.lock (a freeze cleans up after killed ones).
+        let _freezing = lock::acquire_blocking(&self.workspace.dir, "freeze.lock")?;
         Ok(match transport {
             Transport::Mmap => freeze::verify_f64(&self.built, &self.workspace)?,
             Transport::Duckdb => freeze::verify_duckdb(&self.built, &self.workspace)?,

@@ -16,6 +16,7 @@ use super::JournalArgs;
 use crate::journal::{Ranking, RunStatus, Sink, Weights, OUTCOME_KINDS};
 use crate::results;
 use crate::results::export::{self, FileFormat};
+use crate::results::output::Destination;
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,7 +61,9 @@ pub enum What {
 pub struct ExportArgs {
     #[command(flatten)]
     pub journal: JournalArgs,
-    /// File to write (replaced if it exists).
+    /// File to write (replaced if it exists; a symlink's target is); `-` (or /dev/stdout)
+    /// writes to standard output (CSV unless --format says otherwise). The workspace's stores
+    /// (journal, features.duckdb, features.f64) are refused.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
     /// File format (default: from the output's extension: .csv, .json, .parquet, .xlsx).
@@ -99,6 +102,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         Some(FormatArg::Json) => FileFormat::Json,
         Some(FormatArg::Parquet) => FileFormat::Parquet,
         Some(FormatArg::Xlsx) => FileFormat::Xlsx,
+        // Standard output is CSV unless said otherwise.
+        None if args.output.as_os_str() == "-" => FileFormat::Csv,
         None => FileFormat::from_extension(&args.output).ok_or_else(|| {
             anyhow!(
                 "cannot tell the format of {} from its extension: add --format csv|json|parquet|xlsx",
@@ -107,6 +112,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         })?,
     };
     let j = args.journal.open()?;
+    // Before anything is written: never over one of the workspace's stores.
+    let output = &Destination::resolve(&args.output, &j.workspace.dir)?;
     let run = j.select_run(args.journal.run.as_deref())?;
     let journal = &j.journal;
     // An export of a run that is not complete holds only what was journaled so far: say so,
@@ -129,14 +136,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             Ok(journal.user_query(sql)?.stream(Some(run.run_id), sink)?)
         };
         (
-            export::write(
-                journal,
-                &args.output,
-                format,
-                &produce,
-                note.as_deref(),
-                None,
-            )?,
+            export::write(journal, output, format, &produce, note.as_deref(), None)?,
             "rows",
         )
     } else {
@@ -147,7 +147,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     &run,
                     args.top,
                     crate::results::model::ReportOptions::default(),
-                    &args.output,
+                    output,
                 )?;
                 eprintln!(
                     "wrote {} (Excel): run {}, sheets {} ({} charts)",
@@ -171,14 +171,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     Ok(journal.stream_passed(run.run_id, &ranking, None, true, sink)?)
                 };
                 (
-                    export::write(
-                        journal,
-                        &args.output,
-                        format,
-                        &produce,
-                        note.as_deref(),
-                        None,
-                    )?,
+                    export::write(journal, output, format, &produce, note.as_deref(), None)?,
                     "passed models",
                 )
             }
@@ -197,7 +190,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                 };
                 let rows = export::write(
                     journal,
-                    &args.output,
+                    output,
                     format,
                     &produce,
                     note.as_deref(),
@@ -220,14 +213,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     Ok(journal.stream_forecasts(run.run_id, sink)?)
                 };
                 (
-                    export::write(
-                        journal,
-                        &args.output,
-                        format,
-                        &produce,
-                        note.as_deref(),
-                        None,
-                    )?,
+                    export::write(journal, output, format, &produce, note.as_deref(), None)?,
                     "forecast rows",
                 )
             }
@@ -248,14 +234,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     })
                 };
                 (
-                    export::write(
-                        journal,
-                        &args.output,
-                        format,
-                        &produce,
-                        note.as_deref(),
-                        None,
-                    )?,
+                    export::write(journal, output, format, &produce, note.as_deref(), None)?,
                     match what {
                         What::Sensitivity => "sensitivity rows",
                         What::Attribution => "attribution rows",
@@ -263,7 +242,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                     },
                 )
             }
-            what => validation_rows(journal, &run, what, &args.output, format, note.as_deref())?,
+            what => validation_rows(journal, &run, what, output, format, note.as_deref())?,
         }
     };
     eprintln!(
@@ -281,7 +260,7 @@ fn validation_rows(
     journal: &crate::journal::Journal,
     run: &crate::journal::RunRow,
     what: What,
-    output: &std::path::Path,
+    output: &Destination,
     format: FileFormat,
     note: Option<&str>,
 ) -> Result<(u64, &'static str)> {
@@ -329,7 +308,7 @@ fn validation_rows(
 /// A progress bar over `total` rows on a terminal (none when stderr is not one).
 fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    std::io::stderr().is_terminal().then(|| {
+    (std::io::stderr().is_terminal() && !crate::runtime::progress::dumb_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template(

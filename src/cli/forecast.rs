@@ -55,6 +55,8 @@ pub fn run(args: &ForecastArgs) -> Result<()> {
                 )
             })?,
     };
+    // Its outcomes and ranking are what the forecasts are made from: checked first.
+    rw.verify_run(run.run_id)?;
     if run.status != RunStatus::Complete {
         bail!(
             "run {} is {}: forecasts are made from the passed models of a complete run (finish \

@@ -20,8 +20,13 @@ fn freeze_one(config: &Config, args: &WorkspaceArgs) -> Result<()> {
     let root = Workspace::for_config(config, args.workspace.as_deref());
     let ws = match config.segment_name() {
         Some(name) => root.segment(name),
-        None => root,
+        None => root.clone(),
     };
+    root.create()?;
+    ws.create()?;
+    // Not under a run that reads the stores; and one writer of the stores at a time.
+    let _run = crate::runtime::lock::acquire(&root.dir, "run.lock")?;
+    let _freezing = crate::runtime::lock::acquire_blocking(&ws.dir, "freeze.lock")?;
     let r = crate::freeze::freeze(config, &ws)?;
     for repair in &r.repairs {
         tracing::warn!("{repair}");

@@ -28,6 +28,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
+    refuse_non_journal(&args.out)?;
     let first = journal::read_shard(&args.shards[0])?;
     let config_path = args
         .config
@@ -105,4 +106,23 @@ pub fn run(args: &MergeArgs) -> Result<std::process::ExitCode> {
         return Ok(std::process::ExitCode::FAILURE);
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Merge writes a SQLite journal into OUT: an existing OUT that is something else (the frozen
+/// bundle `features.duckdb`, `features.f64`, an export) is refused before anything is written.
+fn refuse_non_journal(out: &std::path::Path) -> Result<()> {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(out) else {
+        return Ok(());
+    };
+    let mut header = [0u8; 16];
+    let n = file.read(&mut header).unwrap_or(0);
+    if n == 0 || header == *b"SQLite format 3\0" {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refusing to merge into {}: it exists and is not a SQLite journal (merge would destroy \
+         it); give a new file or the workspace's journal.sqlite",
+        out.display()
+    )
 }

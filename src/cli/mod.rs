@@ -243,12 +243,16 @@ fn init_logging(verbose: u8, quiet: bool) {
     // Colour only for a person at a terminal (and never with NO_COLOR, https://no-color.org).
     use std::io::IsTerminal;
     let colour = std::io::stderr().is_terminal()
+        && !crate::runtime::progress::dumb_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)
         // Above the progress line when one is drawn, never through it.
         .with_writer(|| crate::runtime::progress::LogWriter)
+        // A log line that cannot be written (stderr closed: `run … 2>&1 | head -1`) is lost,
+        // not reported with `eprintln!` to the same closed stderr, which panics.
+        .log_internal_errors(false)
         .with_target(false)
         .without_time()
         .init();
@@ -265,6 +269,41 @@ pub(crate) fn quiet_on_closed_stdout() {
         )
         .ok();
     }
+}
+
+/// `println!` and `eprintln!` panic when their stream fails (stdout on a full device, a closed
+/// pipe while SIGPIPE is ignored): such a panic ends the process as a failed write would, with
+/// one line on stderr (if it still works) and exit status 1, or quietly with 141 (128 +
+/// SIGPIPE, what a shell reports for a reader that went away) for a broken pipe. Every journal
+/// write is a transaction, so the journal stays consistent; any other panic is reported as
+/// before.
+fn exit_on_failed_print() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        let stream = if msg.starts_with("failed printing to stdout") {
+            "standard output"
+        } else if msg.starts_with("failed printing to stderr") {
+            "standard error"
+        } else {
+            return default(info);
+        };
+        if msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        let cause = msg.split_once(": ").map_or(msg, |(_, c)| c);
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: cannot write to {stream}: {cause}"
+        );
+        std::process::exit(1);
+    }));
 }
 
 /// An error for people: its chain of causes, each said once (a message that already quotes
@@ -314,6 +353,7 @@ pub fn main() -> std::process::ExitCode {
         Err(e) => e.exit(),
     };
     init_logging(cli.verbose, cli.quiet);
+    exit_on_failed_print();
     if !matches!(cli.command, Command::Run(_) | Command::Worker) {
         // The coordinator and workers keep SIGPIPE ignored while they work: they handle a
         // closed pipe as an error (a dead worker), never as a reason to die. `run` restores
@@ -342,10 +382,13 @@ pub fn main() -> std::process::ExitCode {
         Command::Report(args) => ok(report::run(&args)),
         Command::Worker => ok(crate::runtime::worker::run()),
     };
+    crate::runtime::faults::report_peak_rss();
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", describe(&err));
+            use std::io::Write;
+            // (Not `eprintln!`: with stderr closed the error is lost, not a panic.)
+            let _ = writeln!(std::io::stderr(), "error: {}", describe(&err));
             std::process::ExitCode::FAILURE
         }
     }

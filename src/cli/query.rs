@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 
 use super::{JournalArgs, OutputArgs};
-use crate::journal::{Interrupter, TableSink};
-use crate::results;
+use crate::journal::{BoxError, Cell, Interrupter, Sink, TableSink};
+use crate::results::table::{CsvSink, JsonSink};
+use crate::results::{self, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
@@ -57,14 +58,65 @@ pub fn run(args: &QueryArgs) -> Result<()> {
         false => None,
     };
     let watch = Watch::start(j.journal.interrupter());
-    let mut table = TableSink::default();
-    let streamed = query.stream(run_id, &mut table);
+    // CSV and JSON stream every row to stdout as it comes (bounded memory, and a reader that
+    // goes away ends the query); the human table needs its column widths, so it holds at most
+    // HUMAN_ROWS rows and says where the rest are.
+    let format = args.output.format();
+    let mut capped = Capped {
+        table: TableSink::default(),
+        more: false,
+    };
+    let streamed = match format {
+        Format::Csv => {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            query.stream(run_id, &mut CsvSink::new(out))
+        }
+        Format::Json => query.stream(run_id, &mut JsonSink::new(std::io::stdout().lock())),
+        Format::Human => query.stream(run_id, &mut capped),
+    };
     let interrupted = watch.stop();
     match streamed {
         Err(_) if interrupted => bail!("interrupted (Ctrl-C): the query was stopped"),
-        t => t?,
+        Err(_) if capped.more => {}
+        t => {
+            t?;
+        }
     };
-    results::print_table(&table.0, args.output.format())
+    if format == Format::Human {
+        results::print_table(&capped.table.0, format)?;
+        if capped.more {
+            eprintln!(
+                "note: only the first {HUMAN_ROWS} rows are shown: --csv or --json print every \
+                 row, and `specsearch export --sql \"…\" -o result.parquet` writes them to a file"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Rows a human table shows at most.
+const HUMAN_ROWS: usize = 10_000;
+
+/// A table of at most [`HUMAN_ROWS`] rows; the statement stops at the next one.
+struct Capped {
+    table: TableSink,
+    more: bool,
+}
+
+impl Sink for Capped {
+    fn begin(&mut self, columns: &[String]) -> Result<(), BoxError> {
+        self.table.begin(columns)
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<(), BoxError> {
+        if self.table.0.rows.len() == HUMAN_ROWS {
+            self.more = true;
+            return Err("more rows than a table shows".into());
+        }
+        self.table.row(row)
+    }
+    fn finish(&mut self) -> Result<(), BoxError> {
+        self.table.finish()
+    }
 }
 
 static INTERRUPT: AtomicBool = AtomicBool::new(false);
@@ -112,7 +164,8 @@ impl Watch {
                         "the query is still running after {} s (Ctrl-C stops it)",
                         Self::QUIET.as_secs()
                     );
-                    if std::io::stderr().is_terminal() {
+                    if std::io::stderr().is_terminal() && !crate::runtime::progress::dumb_terminal()
+                    {
                         let s = indicatif::ProgressBar::new_spinner();
                         s.set_style(
                             indicatif::ProgressStyle::with_template("{spinner} running {elapsed}")

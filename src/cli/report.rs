@@ -28,7 +28,8 @@ pub struct ReportCmdArgs {
     /// the last of scenarios.order).
     #[arg(long)]
     pub all_scenarios: bool,
-    /// The HTML file to write (replaced if it exists).
+    /// The HTML file to write (replaced if it exists; a symlink's target is); `-` writes to
+    /// standard output. The workspace's stores are refused.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
     /// Add a section comparing the run with this one (`PATH[:RUN]` as `specsearch compare`
@@ -40,6 +41,8 @@ pub struct ReportCmdArgs {
 
 pub fn run(args: &ReportCmdArgs) -> Result<()> {
     let j = args.journal.open()?;
+    // Before anything is written: never over one of the workspace's stores.
+    let output = crate::results::output::Destination::resolve(&args.output, &j.workspace.dir)?;
     let run = j.select_run(args.journal.run.as_deref())?;
     let request = ReportRequest {
         top: args.top,
@@ -68,23 +71,11 @@ pub fn run(args: &ReportCmdArgs) -> Result<()> {
     }
     let html = report.html();
     // Written next to its destination and renamed, so a failed write leaves no partial page.
-    let dir = args
-        .output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".specsearch-report.")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::fs::write(tmp.path(), &html)
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
-    }
-    tmp.persist(&args.output)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    output.write(|mut file| {
+        use std::io::Write;
+        file.write_all(html.as_bytes())
+            .with_context(|| format!("cannot write {}", args.output.display()))
+    })?;
     eprintln!(
         "wrote {} ({} KB): run {}, {} model section(s){}",
         args.output.display(),

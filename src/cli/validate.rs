@@ -61,6 +61,8 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
                 )
             })?,
     };
+    // Its outcomes and ranking are what the forecasts are made from: checked first.
+    rw.verify_run(run.run_id)?;
     if run.status != RunStatus::Complete {
         bail!(
             "run {} is {}: models are validated once their run is complete (finish it with \

@@ -81,14 +81,21 @@ impl Config {
             if let Some(first) = configs
                 .iter()
                 .filter_map(|c| c.segment.as_ref())
-                .find(|s| s.name == name)
+                .find(|s| s.name.eq_ignore_ascii_case(&name))
             {
                 return Err(invalid(
                     &key("name"),
                     format!(
-                        "`{name}` is also the name of segment[{}]: segment names must be unique \
-                         (each is a run and a directory of the workspace)",
-                        first.index
+                        "`{name}` is also the name of segment[{}]{}: segment names must be \
+                         unique, also ignoring case (each is a run and a directory of the \
+                         workspace, and `Retail` and `retail` are one directory on macOS and \
+                         Windows file systems)",
+                        first.index,
+                        if first.name == name {
+                            String::new()
+                        } else {
+                            format!(" (`{}`)", first.name)
+                        }
                     ),
                 ));
             }

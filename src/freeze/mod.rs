@@ -2,6 +2,7 @@
 //! items against it, `materialise` every column a spec can use, `pretest` them, and write the
 //! bundle (DuckDB store of record + mmap matrix) unless an identical one is already there.
 
+mod inputs;
 pub mod materialise;
 pub mod prepare;
 pub mod pretest;
@@ -42,6 +43,7 @@ pub fn build(config: &Config) -> Result<Built, FreezeError> {
     let prepared = prepare::prepare(config)?;
     let search = resolve::resolve_search(config, &prepared)?;
     let mut catalogue = materialise::build(config, &prepared, &search)?;
+    inputs::check_target(config, &catalogue, &search, &prepared.fit_rows())?;
     let target_pretest = pretest::run(&mut catalogue, &prepared.fit_rows(), &prepared.panel.dates);
     let base_series = prepared
         .panel
@@ -107,13 +109,40 @@ pub fn freeze(config: &Config, ws: &Workspace) -> Result<FreezeReport, FreezeErr
     Ok(report)
 }
 
+/// Removes what a killed freeze left in `dir`: its temporary stores (`.features.*.tmp`) and
+/// DuckDB's write-ahead logs of them (`.features.*.tmp.wal`); the paths removed. The caller
+/// holds `freeze.lock` of `dir`, as every writer of the stores does, so none is being written.
+pub fn remove_stale_temporaries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stale = name.starts_with(".features.")
+            && (name.ends_with(".tmp") || name.ends_with(".tmp.wal"));
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
 /// Writes a bundle already built in memory (by `run`, which needs it anyway) unless an
-/// identical one is in place; `started` dates the report's elapsed time.
+/// identical one is in place; `started` dates the report's elapsed time. The caller holds the
+/// workspace's `freeze.lock`; what a killed freeze left behind is removed first.
 pub fn write_built(
     built: &Built,
     ws: &Workspace,
     started: Instant,
 ) -> Result<FreezeReport, FreezeError> {
+    for path in remove_stale_temporaries(&ws.dir) {
+        tracing::info!(
+            "removed {}, left by a freeze that did not finish",
+            path.display()
+        );
+    }
     let b = &built.bundle;
     let written = if current_hash(ws).as_deref() == Some(built.hash.as_str()) {
         false

@@ -228,12 +228,13 @@ impl Resolver<'_> {
         let item = parse_item(text).map_err(|m| self.invalid(key, m))?;
         let name = match item {
             ItemRef::Dummies(set) => {
-                if self.panel.column(&set.column).is_none() {
+                let Some(values) = self.panel.column(&set.column) else {
                     return Err(self.invalid(
                         key,
                         format!("dummies({}): no such column in the data", set.column),
                     ));
-                }
+                };
+                super::inputs::check_dummy_levels(self.config, key, &set, values, &self.fit_rows)?;
                 return Ok(ResolvedItem::Dummies(set));
             }
             ItemRef::Interaction(a, b) => {
@@ -409,7 +410,7 @@ pub fn resolve_search(
             ));
         }
     }
-    Ok(ResolvedSearch {
+    let search = ResolvedSearch {
         forced: list("search.forced", &s.forced, false)?,
         pool: list("search.pool", &s.pool, false)?,
         one_of: s
@@ -419,5 +420,7 @@ pub fn resolve_search(
             .map(|(i, set)| list(&format!("search.one_of[{i}]"), set, true))
             .collect::<Result<_, _>>()?,
         together,
-    })
+    };
+    super::inputs::check_items(config, prepared, &search)?;
+    Ok(search)
 }

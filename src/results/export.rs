@@ -13,6 +13,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use super::output::Destination;
+
 use super::table::{CsvSink, JsonSink};
 use crate::journal::{BoxError, Cell, CellKind, Journal, Sink};
 use crate::results::table::CellText;
@@ -65,46 +67,32 @@ impl FileFormat {
 /// the key `specsearch_note` of the Parquet file's key-value metadata.
 pub fn write(
     journal: &Journal,
-    output: &Path,
+    output: &Destination,
     format: FileFormat,
     produce: &dyn Fn(&mut dyn Sink) -> Result<u64>,
     note: Option<&str>,
     kinds: Option<&[CellKind]>,
 ) -> Result<u64> {
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".specsearch-export.")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    // One read transaction: both Parquet passes see the same snapshot.
-    let rows = journal.in_snapshot(|| match format {
-        FileFormat::Csv => {
-            if let Some(note) = note {
-                use std::io::Write;
-                writeln!(tmp.as_file(), "# {}", note.replace('\n', " "))?;
+    output.write(|file| {
+        // One read transaction: both Parquet passes see the same snapshot.
+        journal.in_snapshot(|| match format {
+            FileFormat::Csv => {
+                if let Some(note) = note {
+                    use std::io::Write;
+                    writeln!(&*file, "# {}", note.replace('\n', " "))?;
+                }
+                produce(&mut CsvSink::new(file))
             }
-            produce(&mut CsvSink::new(tmp.as_file()))
-        }
-        FileFormat::Json => produce(&mut JsonSink::new(tmp.as_file())),
-        FileFormat::Parquet => write_parquet(tmp.as_file(), produce, note, kinds),
-        FileFormat::Xlsx => {
-            let mut sink = super::table::TableSink::default();
-            let rows = produce(&mut sink)?;
-            super::workbook::write_table(&sink.0, "export", note, tmp.path())?;
-            Ok(rows)
-        }
-    })?;
-    // Temporary files are private (0600); an export is an ordinary file.
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
-    }
-    tmp.persist(output)
-        .with_context(|| format!("cannot write {}", output.display()))?;
-    Ok(rows)
+            FileFormat::Json => produce(&mut JsonSink::new(file)),
+            FileFormat::Parquet => write_parquet(file, produce, note, kinds),
+            FileFormat::Xlsx => {
+                let mut sink = super::table::TableSink::default();
+                let rows = produce(&mut sink)?;
+                super::workbook::write_table(&sink.0, "export", note, file)?;
+                Ok(rows)
+            }
+        })
+    })
 }
 
 /// DuckDB column type of a result column.

@@ -11,6 +11,7 @@ pub mod benchmarks;
 pub mod compare;
 pub mod export;
 pub mod model;
+pub mod output;
 pub mod report;
 pub mod series;
 pub mod table;
@@ -121,9 +122,14 @@ pub fn open(args: &JournalChoice) -> Result<OpenJournal> {
 
 impl OpenJournal {
     /// The run named by `--run`, else the latest run of the config, else the latest run.
+    /// Its counters and stored ranking are checked (`Journal::verify_run`) before any result
+    /// of it is shown.
     pub fn select_run(&self, run: Option<&str>) -> Result<RunRow> {
-        self.find_run(run)
-            .with_context(|| format!("reading {}", self.path.display()))
+        let row = self
+            .find_run(run)
+            .with_context(|| format!("reading {}", self.path.display()))?;
+        self.journal.verify_run(row.run_id)?;
+        Ok(row)
     }
 
     fn find_run(&self, run: Option<&str>) -> Result<RunRow> {
@@ -332,6 +338,12 @@ pub fn parse_weights(s: &str) -> Result<Weights, String> {
         })?;
         if !(v.is_finite() && v >= 0.0) {
             return Err(format!("{p}: weights must be finite and non-negative"));
+        }
+        if v > crate::config::MAX_WEIGHT {
+            return Err(format!(
+                "{p}: weights are relative (e.g. 1,1,0.5) and at most {:e}",
+                crate::config::MAX_WEIGHT
+            ));
         }
         *slot = v;
     }

@@ -10,8 +10,6 @@
 //! A model sheet is a column of tables laid out by [`ModelSheet::table`]: adding a table (the
 //! sensitivity, stability or backtest tables of a run that has them) is one call.
 
-use std::path::Path;
-
 use anyhow::{anyhow, Context, Result};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet};
 
@@ -147,31 +145,23 @@ fn sheet_name(s: &str) -> String {
     cleaned.chars().take(31).collect()
 }
 
-/// Saves the workbook into a temporary file renamed into place (no partial file on failure).
-fn save(book: &mut Workbook, output: &Path) -> Result<()> {
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".specsearch-export.")
-        .suffix(".xlsx")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    book.save(tmp.path())
-        .with_context(|| format!("writing {}", output.display()))?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
-    }
-    tmp.persist(output)
-        .with_context(|| format!("cannot write {}", output.display()))?;
+/// Writes the workbook to `file` (the destination's temporary file, renamed into place once
+/// complete, or a stream).
+fn save(book: &mut Workbook, file: &std::fs::File) -> Result<()> {
+    use std::io::Write;
+    let bytes = book.save_to_buffer().context("writing the workbook")?;
+    (&*file).write_all(&bytes).context("writing the workbook")?;
     Ok(())
 }
 
 /// One table as a workbook of one sheet `sheet` (any `export --what` but the model workbook),
 /// with a frozen header row and `note` (e.g. that the run is partial) in a second sheet.
-pub fn write_table(t: &Table, sheet: &str, note: Option<&str>, output: &Path) -> Result<u64> {
+pub fn write_table(
+    t: &Table,
+    sheet: &str,
+    note: Option<&str>,
+    output: &std::fs::File,
+) -> Result<u64> {
     if t.rows.len() > MAX_ROWS {
         return Err(anyhow!(
             "{} rows do not fit in one Excel sheet (at most {MAX_ROWS}): export them as CSV or \
@@ -385,7 +375,7 @@ pub fn write_model_workbook(
     run: &RunRow,
     top: usize,
     options: ReportOptions,
-    output: &Path,
+    output: &super::output::Destination,
 ) -> Result<WorkbookReport> {
     let journal = &j.journal;
     let f = Formats::new();
@@ -528,7 +518,7 @@ pub fn write_model_workbook(
         )?;
         sheets.push("note".to_string());
     }
-    save(&mut book, output)?;
+    output.write(|file| save(&mut book, file))?;
     Ok(WorkbookReport {
         sheets,
         models,

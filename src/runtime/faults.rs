@@ -23,6 +23,9 @@
 //! - `SPECSEARCH_FAULT_CORRUPT_MUTATION_SPEC=I[,J…]`: an evaluator reports a wrong sha256 in the
 //!   mutation records of spec I (what a worker with diverging data would do), so the journal's
 //!   conflict check can be exercised.
+//! - `SPECSEARCH_TEST_PEAK_RSS=FILE`: a command writes its peak resident memory (`VmHWM` of
+//!   /proc/self/status, in kB) to FILE as it ends, so a test measures the command alone (a
+//!   child's `ru_maxrss` also counts the test process it was spawned from).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -159,5 +162,21 @@ pub fn before_spec(index: u64) {
                 }
             }
         }
+    }
+}
+
+/// Writes this process's peak resident memory to `SPECSEARCH_TEST_PEAK_RSS`, if set (tests).
+pub fn report_peak_rss() {
+    let Some(path) = std::env::var_os("SPECSEARCH_TEST_PEAK_RSS") else {
+        return;
+    };
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+        let kb = line
+            .trim_start_matches("VmHWM:")
+            .trim()
+            .trim_end_matches("kB")
+            .trim();
+        std::fs::write(path, kb).ok();
     }
 }

@@ -44,7 +44,13 @@ fn take_down(bar: &ProgressBar) {
 /// Whether progress may be drawn: stderr is a terminal (then cursor movement is fine; colour
 /// is never used, so `NO_COLOR` needs nothing more here).
 fn on_terminal() -> bool {
-    std::io::stderr().is_terminal()
+    std::io::stderr().is_terminal() && !dumb_terminal()
+}
+
+/// `TERM=dumb` (Emacs shells, some CI logs): a terminal that shows escape codes as text, so
+/// no colours and no redrawn progress lines.
+pub fn dumb_terminal() -> bool {
+    std::env::var_os("TERM").is_some_and(|t| t == "dumb")
 }
 
 /// stderr for the log subscriber: a line written while a bar is drawn appears above it.

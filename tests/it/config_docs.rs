@@ -47,9 +47,11 @@ fn unknown_keys_are_named() {
 
 /// Durations the README gives that are settings or behaviour, not measurements.
 const SETTINGS: &[&str] = &[
-    "every 10 s",     // the progress line's interval into a file
-    "after 5 s its",  // the watchdog's SIGTERM-to-SIGKILL grace
-    "after 2 s says", // `query`'s slow-statement notice
+    "every 10 s",                  // the progress line's interval into a file
+    "after 5 s its",               // the watchdog's SIGTERM-to-SIGKILL grace
+    "after 2 s says",              // `query`'s slow-statement notice
+    "`batch_timeout` outside 1 s", // the settings' bounds
+    "`drain_timeout` outside 1 s",
 ];
 
 /// The timings in `text`: a number directly followed by a unit of time or speed (`1.4 s`,

@@ -3,17 +3,20 @@
 //! what it covers; `common` holds the fixtures and helpers they share.
 
 mod benchmarks;
+mod bounds;
 mod common;
 mod compare;
 mod config_docs;
 mod data_prep;
 mod freeze;
+mod journal_checks;
 mod journal_digest;
 mod journal_upgrade;
 mod kernel_journal;
 mod model_report;
 mod mutations;
 mod options;
+mod outputs;
 mod plan;
 mod raw;
 mod report;
@@ -29,8 +32,10 @@ mod shards;
 mod show_model;
 mod skips;
 mod slurm;
+mod small_items;
 mod sql_examples;
 mod stability;
+mod streams;
 mod synth_ppnr;
 mod terminal;
 mod validation;

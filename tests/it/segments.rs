@@ -476,6 +476,17 @@ fn bad_segments_are_refused_naming_segment_and_key_before_anything_is_written() 
             vec!["segment[2].name", "alpha", "segment[0]", "unique"],
         ),
         (
+            "case",
+            Box::new(|s: &mut Vec<Segment>| s[2].name = "ALPHA"),
+            "",
+            vec![
+                "segment[2].name",
+                "ALPHA",
+                "segment[0] (`alpha`)",
+                "ignoring case",
+            ],
+        ),
+        (
             "missing",
             Box::new(|s: &mut Vec<Segment>| s[1].target = "column = \"nope\""),
             "",

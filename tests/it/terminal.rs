@@ -391,6 +391,29 @@ fn colour_only_on_a_terminal_and_never_with_no_color_and_no_escape_into_a_pipe()
     }
 }
 
+#[test]
+fn a_dumb_terminal_gets_no_escape_codes() {
+    // TERM=dumb (Emacs shells, some CI logs) shows escape codes as text: no colour, no
+    // redrawn progress line, although stderr is a terminal.
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    let mut cmd = specsearch();
+    cmd.arg("run")
+        .arg(&config)
+        .args(["-j", "1"])
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env("TERM", "dumb");
+    let (code, screen, bytes) = Terminal::spawn(cmd).finish();
+    assert_eq!(code, Some(0), "{}", screen.text());
+    assert!(
+        !bytes.contains(&0x1b),
+        "an escape code: {:?}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert!(screen.text().contains("finishing:"), "{}", screen.text());
+}
+
 fn git_commit() -> Option<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("git")

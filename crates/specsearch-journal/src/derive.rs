@@ -37,6 +37,13 @@ pub(crate) fn check_weights(w: &Weights, has_out_of_sample: bool) -> Result<(), 
         } else {
             0.0
         };
+    if !total.is_finite() {
+        return Err(format!(
+            "the ranking weights ({}, {}, {}) sum to more than a number can hold: weights are \
+             relative, give smaller ones (e.g. 1, 1, 0.5)",
+            w.fit, w.in_sample, w.out_of_sample
+        ));
+    }
     if total.is_nan() || total <= 0.0 {
         return Err(
             "the ranking weights sum to zero for this run (it has no out-of-sample window, so \

@@ -52,6 +52,35 @@ impl Journal {
         &self.path
     }
 
+    /// Refuses a run whose counters disagree with its outcomes or whose stored ranking is
+    /// incomplete ("the journal … is damaged: …"); cheap (aggregates over the run's blocks and
+    /// passed rows), for every command that trusts the run's results.
+    pub fn verify_run(&self, run_id: RunId) -> Result<()> {
+        let problems =
+            crate::verify::run_invariants(self.conn(), run_id).map_err(|e| self.err(e))?;
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::verify::damaged(self.path(), &problems))
+        }
+    }
+
+    /// SQLite's structure check of the whole file (`PRAGMA quick_check`, one pass over it),
+    /// then [`Journal::verify_run`] of the run to be resumed, if any: before anything is
+    /// written into the journal.
+    pub fn verify_for_resume(&self, run_id: Option<RunId>) -> Result<()> {
+        // A file too damaged to check is damaged too.
+        let problems =
+            crate::verify::quick_check(self.conn()).unwrap_or_else(|e| vec![e.to_string()]);
+        if !problems.is_empty() {
+            return Err(crate::verify::damaged(self.path(), &problems));
+        }
+        match run_id {
+            Some(run_id) => self.verify_run(run_id),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }

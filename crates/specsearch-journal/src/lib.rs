@@ -45,6 +45,7 @@ mod sensitivity;
 mod stability;
 mod status;
 mod user_sql;
+mod verify;
 mod writer;
 
 pub use benchmarks::{BenchmarkFit, BenchmarkForecasts, BenchmarkMethod, RunInputs};

@@ -62,18 +62,60 @@ const INSPECTION_PRAGMAS: &[&str] = &[
     "user_version",
 ];
 
-/// `PRAGMA name` or `PRAGMA name(argument)` of an inspection pragma (never `= value`).
-fn is_inspection_pragma(sql: &str) -> bool {
-    if verb(sql) != "PRAGMA" || sql.contains('=') {
-        return false;
+/// Inspection pragmas whose argument (`PRAGMA name(value)`) sets what they report.
+const SETTING_PRAGMAS: &[&str] = &[
+    "application_id",
+    "auto_vacuum",
+    "encoding",
+    "foreign_keys",
+    "journal_mode",
+    "page_size",
+    "schema_version",
+    "user_version",
+];
+
+/// The pragma's name (lowercase, without a schema) and whether it has an argument.
+fn pragma_parts(sql: &str) -> Option<(String, bool)> {
+    if verb(sql) != "PRAGMA" {
+        return None;
     }
     let rest = strip_leading_comments(sql)["PRAGMA".len()..].trim_start();
     let name: String = rest
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
         .collect();
+    let argument = rest[name.len()..].trim_start().starts_with(['(', '=']);
     let name = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    INSPECTION_PRAGMAS.contains(&name.as_str())
+    Some((name, argument))
+}
+
+/// `PRAGMA name` or `PRAGMA name(argument)` of an inspection pragma (never `= value`, never
+/// the argument of a pragma that sets what it reports).
+fn is_inspection_pragma(sql: &str) -> bool {
+    match pragma_parts(sql) {
+        Some((name, argument)) if !sql.contains('=') => {
+            INSPECTION_PRAGMAS.contains(&name.as_str())
+                && !(argument && SETTING_PRAGMAS.contains(&name.as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// The refusal of a pragma that would set something (`PRAGMA journal_mode(delete)`,
+/// `PRAGMA user_version = 3`), naming it; `None` for anything else.
+fn setting_pragma(sql: &str) -> Option<String> {
+    let (name, argument) = pragma_parts(sql)?;
+    (argument && (SETTING_PRAGMAS.contains(&name.as_str()) || sql.contains('='))).then(|| {
+        format!(
+            "refused: PRAGMA {name} with a value would change the journal, and `query` only \
+             reads it{}",
+            if INSPECTION_PRAGMAS.contains(&name.as_str()) {
+                format!(" (`PRAGMA {name}` alone reports the current value)")
+            } else {
+                String::new()
+            }
+        )
+    })
 }
 
 /// One read-only statement of a person's, prepared on a [`Journal`].
@@ -88,12 +130,15 @@ impl<'j> UserQuery<'j> {
     /// parameter other than `:run`.
     pub(crate) fn prepare(journal: &'j Journal, sql: &str) -> Result<UserQuery<'j>> {
         if strip_leading_comments(sql)
-            .trim_end_matches([';', ' ', '\n', '\t'])
+            .trim_end_matches([';', ' ', '\n', '\t', '\r'])
             .is_empty()
         {
             return Err(JournalError::Invalid(
                 "the SQL is empty: give one statement, e.g. \"SELECT * FROM run_progress\"".into(),
             ));
+        }
+        if let Some(refusal) = setting_pragma(sql) {
+            return Err(JournalError::Invalid(refusal));
         }
         let stmt = match journal.conn().prepare(sql) {
             Ok(s) => s,

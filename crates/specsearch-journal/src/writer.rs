@@ -205,9 +205,21 @@ fn write_loop(
     let mut pending = 0u64;
     let mut in_tx = false;
     let mut opened_at = Instant::now();
+    // The file the connection writes: a journal deleted (or replaced) during the run would
+    // take every later commit with it, so the run stops at the first commit after that.
+    let identity = file_identity(path);
     let commit = |run: &mut Run<'_>, in_tx: &mut bool, stats: &mut WriterStats| -> Result<()> {
         if *in_tx {
             let t = Instant::now();
+            if file_identity(path) != identity {
+                return Err(JournalError::Invalid(format!(
+                    "the journal {} was deleted or replaced during the run: what this session \
+                     evaluated since its last commit cannot be journaled and the run stops; \
+                     restore the journal (the same command then resumes it) or start a new \
+                     workspace",
+                    path.display()
+                )));
+            }
             // The counters of what this transaction journaled commit with it.
             run.tally
                 .flush(run.conn, run.run_id)
@@ -290,6 +302,12 @@ fn write_loop(
             }
         }
     }
+}
+
+/// The device and inode of the file at `path` (`None`: there is none).
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// CPU time the calling thread has used.

@@ -11,5 +11,6 @@ mod sensitivity;
 mod stability;
 mod upgrade;
 mod user_sql;
+mod verify;
 mod vocabulary;
 mod writer;

@@ -65,6 +65,36 @@ fn anything_that_could_write_or_is_not_one_statement_is_refused_with_a_reason() 
 }
 
 #[test]
+fn a_pragma_with_a_value_and_empty_sql_get_clear_messages() {
+    let (_dir, j) = journal();
+    let refusal = |sql: &str| j.user_query(sql).err().expect(sql).to_string();
+    for sql in [
+        "PRAGMA journal_mode(DELETE)",
+        "pragma main.journal_mode ( off )",
+        "PRAGMA user_version(7)",
+        "PRAGMA foreign_keys(1)",
+    ] {
+        let e = refusal(sql);
+        assert!(
+            e.contains("refused: PRAGMA") && e.contains("alone reports"),
+            "{sql}: {e}"
+        );
+    }
+    // Reading the value is still an inspection.
+    let mut sink = TableSink::default();
+    j.user_query("PRAGMA journal_mode")
+        .unwrap()
+        .stream(None, &mut sink)
+        .unwrap();
+    assert_eq!(sink.0.rows[0][0].as_str(), Some("wal"));
+    j.user_query("PRAGMA integrity_check(1)").unwrap();
+    for sql in ["", ";", "  ;\n ", "/* nothing */ ;", "\r\n"] {
+        let e = refusal(sql);
+        assert!(e.contains("the SQL is empty"), "{sql:?}: {e}");
+    }
+}
+
+#[test]
 fn an_interrupted_statement_says_so_and_the_journal_stays_readable() {
     let (_dir, j) = journal();
     // A statement that would run for minutes, stopped from another thread once it runs.

@@ -319,7 +319,19 @@ fn run_segment(
         reader.verify_for_resume(resumed.map(|r| r.run_id))?;
     }
     let journal = JournalRw::open(&journal_path)?;
-    let (run, resumed) = find_or_create_run(&journal, session, settings)?;
+    let (mut run, resumed) = find_or_create_run(&journal, session, settings)?;
+    // A timeout is not a spec's verdict: such specs are evaluated again, also in a run that
+    // otherwise completed.
+    let retried = journal.forget_timeouts(run.run_id)?;
+    if retried > 0 {
+        info!(
+            "{retried} spec(s) of run {} timed out in an earlier session: evaluating them again",
+            run.name
+        );
+        if let Some(now) = journal.run(run.run_id)? {
+            run = now;
+        }
+    }
     let mut summary = RunSummary {
         run: run.clone(),
         segment: session.config.segment_name().map(str::to_string),

@@ -222,7 +222,8 @@ pub fn dispatch(
                     format!("{status}; {} batch(es) re-queued", batches.len()),
                 )?;
                 let cause = match timed_out {
-                    Some(secs) => format!("worker timed out after {secs} s"),
+                    // Not the spec's verdict: the next `run` evaluates it again (`forget_timeouts`).
+                    Some(secs) => format!("{}{secs} s", crate::journal::TIMEOUT_MESSAGE_PREFIX),
                     None => format!("worker crashed: {status}"),
                 };
                 if d.crashes > MAX_CRASHES {

@@ -355,6 +355,64 @@ fn a_spec_that_hangs_twice_is_journaled_as_a_timeout() {
     assert!(others(&got) == others(&reference));
 }
 
+/// A timeout is not the spec's verdict: running the config again evaluates the spec anew
+/// (here without the hang), and the journal is then the clean run's, counters included.
+#[test]
+fn a_timed_out_spec_is_evaluated_again_by_the_next_run() {
+    let (_r, reference) = reference();
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_search(dir.path());
+    append_run_settings(&config, "batch_timeout = 1.0");
+    let run = |hang: bool| {
+        let mut cmd = specsearch();
+        cmd.arg("run")
+            .arg(&config)
+            .args(["--workers", "2", "--batch-size", "50"]);
+        if hang {
+            cmd.env("SPECSEARCH_FAULT_HANG_SPEC", "77");
+        }
+        cmd.output().unwrap()
+    };
+    assert_ok(&run(true));
+    let journal = journal_of(&config);
+    let timed_out = |journal: &Path| -> i64 {
+        Connection::open(journal)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM outcome_status WHERE message LIKE 'worker timed out%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(timed_out(&journal), 1);
+    let out = run(false);
+    assert_ok(&out);
+    assert!(
+        text(&out).contains("1 spec(s) of run") && text(&out).contains("evaluating them again"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(timed_out(&journal), 0);
+    assert!(
+        derived(&journal) == reference,
+        "the run after the retry differs from a clean run"
+    );
+    // The counters agree with a scan, and the result commands trust the journal again.
+    let status = specsearch().arg("status").arg(&config).output().unwrap();
+    assert_ok(&status);
+    let conn = Connection::open(&journal).unwrap();
+    let (errors, status): (i64, String) = conn
+        .query_row(
+            "SELECT (SELECT coalesce(sum(specs), 0) FROM outcome_counts WHERE status = 2), \
+             (SELECT status FROM runs)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((errors, status.as_str()), (0, "complete"));
+}
+
 #[test]
 fn ctrl_c_with_a_hanging_worker_stops_within_the_drain_deadline() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,7 @@ mod segments;
 mod sensitivity;
 mod stability;
 mod status;
+mod timeouts;
 mod user_sql;
 mod verify;
 mod writer;
@@ -79,6 +80,7 @@ pub use stability::{
     StabilityAnalysis, TrialCoefficient, TrialRecord,
 };
 pub use status::{EventKind, OutcomeStatus, RunStatus, SessionStatus};
+pub use timeouts::TIMEOUT_MESSAGE_PREFIX;
 pub use user_sql::{Interrupter, UserQuery};
 pub use writer::JournalWriter;
 pub use writer::{FlushPolicy, SessionEvent, WriterStats};

@@ -331,6 +331,7 @@ fn run_segment(
         if let Some(now) = journal.run(run.run_id)? {
             run = now;
         }
+        resume::record_plan(&journal, session, &run)?;
     }
     let mut summary = RunSummary {
         run: run.clone(),
@@ -573,13 +574,8 @@ pub fn find_or_create_run(
                 r.name,
                 r.spec_count
             );
-            // A run journaled before outcome blocks gets its plan now (its old outcomes stay
-            // rows; the new ones are blocks).
-            if r.status != RunStatus::Complete && journal.ensure_plan(&r, &session.plan.space)? {
-                info!(
-                    "recorded the plan of run {} to journal its outcomes in blocks",
-                    r.name
-                );
+            if r.status != RunStatus::Complete {
+                resume::record_plan(journal, session, &r)?;
             }
             return Ok((r, true));
         }

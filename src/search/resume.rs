@@ -49,11 +49,8 @@ pub(super) fn resumable_run(journal: &JournalRw, session: &Session, name: &str) 
         r.name,
         r.spec_count
     );
-    if r.status != RunStatus::Complete && journal.ensure_plan(&r, &session.plan.space)? {
-        info!(
-            "recorded the plan of run {} to journal its outcomes in blocks",
-            r.name
-        );
+    if r.status != RunStatus::Complete {
+        record_plan(journal, session, &r)?;
     }
     Ok(r)
 }
@@ -70,4 +67,16 @@ pub fn shell_quote(text: &str) -> String {
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
+}
+
+/// Records the plan of a run journaled before outcome blocks, which is about to get new
+/// outcomes (its old ones stay rows; the new ones are blocks).
+pub(super) fn record_plan(journal: &JournalRw, session: &Session, run: &RunRow) -> Result<()> {
+    if journal.ensure_plan(run, &session.plan.space)? {
+        info!(
+            "recorded the plan of run {} to journal its outcomes in blocks",
+            run.name
+        );
+    }
+    Ok(())
 }

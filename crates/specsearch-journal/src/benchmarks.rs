@@ -16,7 +16,7 @@ use crate::handle::{Journal, JournalRw};
 use crate::records::PassedDetail;
 use crate::rows::Table;
 use crate::runs::RunId;
-use crate::scenarios::LevelPath;
+use crate::scenarios::{real, stat_columns, LevelPath};
 
 crate::status::stored_words! {
     /// How a benchmark (or the incumbent) predicts: the stored `benchmarks.method`.
@@ -107,10 +107,6 @@ pub struct RunInputs {
     pub full_end: String,
     /// (path, sha256) of every input file.
     pub sources: Vec<(String, String)>,
-}
-
-fn real(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
 }
 
 fn json_values(values: &[f64]) -> String {
@@ -217,24 +213,11 @@ fn write_forecasts(tx: &Connection, run_id: RunId, set: &BenchmarkForecasts<'_>)
                     json_values(&p.quarterly)
                 ])?;
             }
-            let s = &p.stats;
-            stat.execute(params![
-                run_id,
-                name,
-                scenario,
-                s.p0,
-                s.p4.and_then(real),
-                s.p9.and_then(real),
-                s.p12.and_then(real),
-                real(s.last),
-                s.cagr_4q.and_then(real),
-                s.cagr_9q.and_then(real),
-                s.cagr_12q.and_then(real),
-                s.change_9q.and_then(real),
-                s.pct_change_9q.and_then(real),
-                real(p.pct_diff_base),
-                forecast.in_order
-            ])?;
+            let stats = stat_columns(&p.stats, p.pct_diff_base);
+            let mut args: Vec<&dyn rusqlite::ToSql> = vec![&run_id, name, scenario];
+            args.extend(stats.iter().map(|v| v as &dyn rusqlite::ToSql));
+            args.push(&forecast.in_order);
+            stat.execute(&*args)?;
         }
     }
     Ok(())

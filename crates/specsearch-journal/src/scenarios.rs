@@ -89,8 +89,31 @@ pub struct ForecastSet<'a> {
     pub models: &'a [ModelForecast],
 }
 
-fn real(v: f64) -> Option<f64> {
+/// A stored REAL: NULL for a value that is not finite.
+pub(crate) fn real(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
+}
+
+/// The statistics columns shared by `scenario_stats` and `benchmark_stats` after their keys
+/// (`p0_level` … `pct_diff_base_9q`, in column order), as stored.
+pub(crate) fn stat_columns(
+    s: &specsearch_core::projection::ScenarioStatistics,
+    pct_diff_base: f64,
+) -> [Option<f64>; 11] {
+    // SQLite stores a bound NaN as NULL, so `real` changes nothing for P0; it says so here.
+    [
+        real(s.p0),
+        s.p4.and_then(real),
+        s.p9.and_then(real),
+        s.p12.and_then(real),
+        real(s.last),
+        s.cagr_4q.and_then(real),
+        s.cagr_9q.and_then(real),
+        s.cagr_12q.and_then(real),
+        s.change_9q.and_then(real),
+        s.pct_change_9q.and_then(real),
+        real(pct_diff_base),
+    ]
 }
 
 /// Replaces the run's forecast set with `set` in one transaction; returns the periods written
@@ -207,23 +230,10 @@ pub(crate) fn write_forecast_set(
                     path.execute(params![run_id, spec, name, "Q", None::<String>, level_text])?;
                     written += p.quarterly.len() as u64;
                 }
-                let s = &p.stats;
-                stat.execute(params![
-                    run_id,
-                    spec,
-                    name,
-                    s.p0,
-                    s.p4.and_then(real),
-                    s.p9.and_then(real),
-                    s.p12.and_then(real),
-                    real(s.last),
-                    s.cagr_4q.and_then(real),
-                    s.cagr_9q.and_then(real),
-                    s.cagr_12q.and_then(real),
-                    s.change_9q.and_then(real),
-                    s.pct_change_9q.and_then(real),
-                    real(p.pct_diff_base)
-                ])?;
+                let stats = stat_columns(&p.stats, p.pct_diff_base);
+                let mut args: Vec<&dyn rusqlite::ToSql> = vec![&run_id, &spec, name];
+                args.extend(stats.iter().map(|v| v as &dyn rusqlite::ToSql));
+                stat.execute(&*args)?;
             }
             if let Some(ok) = m.in_order {
                 order.execute(params![run_id, spec, ok])?;

@@ -9,7 +9,7 @@ use specsearch_core::projection::shocks::ShockedPath;
 use crate::error::{JournalError, Result};
 use crate::handle::JournalRw;
 use crate::runs::RunId;
-use crate::scenarios::json_array;
+use crate::scenarios::{json_array, real, stat_columns};
 
 mod read;
 pub use read::{BandLevels, DriverLevels, SensitivityLevels};
@@ -118,10 +118,6 @@ pub struct SensitivitySet<'a> {
     pub models: &'a [ModelSensitivity],
     /// Every driver of the models under every scenario.
     pub drivers: &'a [DriverPath],
-}
-
-fn real(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
 }
 
 fn json_list(values: &[f64]) -> String {
@@ -284,26 +280,12 @@ pub(crate) fn write(conn: &Connection, run_id: RunId, set: &SensitivitySet<'_>) 
                     ])?;
                     written += 1;
                 }
-                let s = &p.path.stats;
-                stat.execute(params![
-                    run_id,
-                    spec,
-                    name,
-                    p.term as i64,
-                    shock,
-                    p.k,
-                    real(s.p0),
-                    s.p4.and_then(real),
-                    s.p9.and_then(real),
-                    s.p12.and_then(real),
-                    real(s.last),
-                    s.cagr_4q.and_then(real),
-                    s.cagr_9q.and_then(real),
-                    s.cagr_12q.and_then(real),
-                    s.change_9q.and_then(real),
-                    s.pct_change_9q.and_then(real),
-                    real(p.path.pct_diff_base)
-                ])?;
+                let stats = stat_columns(&p.path.stats, p.path.pct_diff_base);
+                let term = p.term as i64;
+                let mut args: Vec<&dyn rusqlite::ToSql> =
+                    vec![&run_id, &spec, name, &term, &shock, &p.k];
+                args.extend(stats.iter().map(|v| v as &dyn rusqlite::ToSql));
+                stat.execute(&*args)?;
             }
             for a in &m.attribution {
                 let name = &set.scenarios[a.scenario];

@@ -10,6 +10,7 @@ use crate::error::{JournalError, Result};
 use crate::handle::{Journal, JournalRw};
 use crate::rows::{stream_statement, Sink};
 use crate::runs::RunId;
+use crate::scenarios::real;
 use crate::status::stored_words;
 
 stored_words! {
@@ -183,10 +184,6 @@ pub struct ModelBacktest {
     pub jump_offs: Vec<JumpOffRecord>,
     pub summaries: Vec<BacktestSummaryRecord>,
     pub notes: Vec<String>,
-}
-
-pub(crate) fn real(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
 }
 
 fn opt_real(v: Option<f64>) -> Option<f64> {

@@ -117,3 +117,58 @@ fn a_write_reads_back_and_replaces_the_previous_one() {
     };
     assert_eq!(j.score_against_passed(run, &fits[0], &w).unwrap(), None);
 }
+
+#[test]
+fn benchmark_backtests_read_back_are_replaced_and_go_with_their_benchmarks() {
+    use specsearch_journal::{BacktestSample, BacktestSummaryRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let j = JournalRw::open(&dir.path().join("journal.sqlite")).unwrap();
+    let run = create(&j, &TestSpace::singles(3)).unwrap();
+    let fits = vec![
+        fit("no_change", BenchmarkMethod::NoChange, Some(0.8)),
+        fit("ar1", BenchmarkMethod::Ar1, Some(0.7)),
+    ];
+    j.write_benchmarks(run, &fits, None, &[]).unwrap();
+    let summary = |sample, worst_mape: f64| BacktestSummaryRecord {
+        sample,
+        quarters: 9,
+        jump_offs: 4,
+        mape_by_step: vec![0.01, 0.025, f64::NAN],
+        worst_jump_off: "2001-03-31".into(),
+        worst_mape,
+        sign_hit_rate: 0.75,
+    };
+    let ar1 = vec![
+        summary(BacktestSample::All, 0.05),
+        summary(BacktestSample::OutOfSample, 0.07),
+    ];
+    let written = vec![("ar1".to_string(), ar1.clone())];
+    assert_eq!(j.write_benchmark_backtests(run, &written).unwrap(), 2);
+    let back = j.benchmark_backtests(run, "ar1").unwrap();
+    assert_eq!(back.len(), 2);
+    for (b, w) in back.iter().zip(&ar1) {
+        assert_eq!(b.sample, w.sample);
+        assert_eq!(b.mape_by_step[..2], w.mape_by_step[..2]);
+        // A step without a value is stored as null and read back as NaN.
+        assert!(b.mape_by_step[2].is_nan());
+        assert_eq!(
+            (b.quarters, b.jump_offs, b.worst_mape, b.sign_hit_rate),
+            (9, 4, w.worst_mape, 0.75)
+        );
+        assert_eq!(b.worst_jump_off, "2001-03-31");
+    }
+    assert!(j.benchmark_backtests(run, "no_change").unwrap().is_empty());
+    // A second write replaces the run's summaries; rewriting the benchmarks removes them.
+    let written = vec![(
+        "no_change".to_string(),
+        vec![summary(BacktestSample::All, 0.1)],
+    )];
+    j.write_benchmark_backtests(run, &written).unwrap();
+    assert!(j.benchmark_backtests(run, "ar1").unwrap().is_empty());
+    assert_eq!(j.benchmark_backtests(run, "no_change").unwrap().len(), 1);
+    j.write_benchmarks(run, &fits, None, &[]).unwrap();
+    assert!(j.benchmark_backtests(run, "no_change").unwrap().is_empty());
+    // A summary of a benchmark the run does not have is refused by the foreign key.
+    let unknown = vec![("mean".to_string(), vec![summary(BacktestSample::All, 0.1)])];
+    assert!(j.write_benchmark_backtests(run, &unknown).is_err());
+}
